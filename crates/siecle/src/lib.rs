@@ -1,0 +1,1 @@
+//! Parsers and writers for the SIECLE (Base Élèves Établissement) exchange formats.
