@@ -46,6 +46,7 @@ pub mod nomenclatures;
 mod reader;
 pub mod responsables;
 pub mod structures;
+pub mod synth;
 pub mod tableur;
 mod text;
 pub mod types;

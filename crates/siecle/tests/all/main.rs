@@ -2,6 +2,7 @@
 //! spreadsheets built on the fly, and generator round trips.
 
 mod samples;
+mod synth;
 mod tableur;
 mod xml_fixtures;
 
