@@ -1,0 +1,18 @@
+//! DossierSCO: online re-enrolment in collège.
+//!
+//! The crate is a library that builds the whole application from [`settings::Settings`];
+//! the binary (`src/main.rs`), the CLI commands, the background worker and the tests
+//! all go through [`app::App`]. See `docs/ARCHITECTURE.md` for the map.
+
+pub mod app;
+pub mod cli;
+pub mod db;
+pub mod demo;
+pub mod documents;
+pub mod domain;
+pub mod jobs;
+pub mod mail;
+pub mod secret;
+pub mod settings;
+pub mod telemetry;
+pub mod web;

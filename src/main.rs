@@ -1,1 +1,5 @@
-fn main() {}
+//! The `dossiersco` command: a thin shell over the library's CLI.
+
+fn main() -> std::process::ExitCode {
+    dossiersco::cli::main()
+}

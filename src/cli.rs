@@ -1,0 +1,123 @@
+//! The `dossiersco` command line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use tokio_util::sync::CancellationToken;
+
+use crate::app::{App, shutdown_signal};
+use crate::db::Db;
+use crate::settings::Settings;
+use crate::{demo, telemetry};
+
+#[derive(Parser)]
+#[command(
+    name = "dossiersco",
+    version,
+    about = "DossierSCO : la réinscription au collège, en ligne"
+)]
+struct Cli {
+    /// TOML configuration file (also DOSSIERSCO_CONFIG). Environment variables
+    /// DOSSIERSCO_* override it.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Creates (or refreshes) a demo collège and serves it, with the outbox visible in the browser.
+    Demo {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+    },
+    /// Serves the application from the configuration.
+    Serve,
+    /// Applies the database migrations, then exits.
+    Migrate,
+    /// Prints the effective settings (secrets redacted).
+    Config,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let mut settings = Settings::load(cli.config.as_deref())?;
+    telemetry::init(&settings);
+    match cli.command {
+        Command::Demo { addr } => {
+            settings.addr = addr;
+            settings.outbox_web = true;
+            if std::env::var_os("DOSSIERSCO_BASE_URL").is_none() {
+                settings.base_url = format!("http://{addr}");
+            }
+            let app = App::build(settings).await?;
+            let seeded = demo::seed(&app.state).await?;
+            let base = format!("http://{}", app.local_addr());
+            print!("{}", demo::banner(&base, &seeded));
+            serve(app).await
+        }
+        Command::Serve => serve(App::build(settings).await?).await,
+        Command::Migrate => {
+            let db = Db::connect(&settings.database_url(), 1).await?;
+            let applied = db.migrate().await?;
+            println!(
+                "{} migration(s) applied on {}",
+                applied.len(),
+                db.backend().name()
+            );
+            Ok(())
+        }
+        Command::Config => {
+            print!("{}", toml_of(&settings)?);
+            Ok(())
+        }
+    }
+}
+
+async fn serve(app: App) -> anyhow::Result<()> {
+    tracing::info!(addr = %app.local_addr(), "listening");
+    let shutdown = CancellationToken::new();
+    let trigger = shutdown.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        trigger.cancel();
+    });
+    app.run(shutdown).await
+}
+
+fn toml_of(settings: &Settings) -> anyhow::Result<String> {
+    let value = serde_json::to_value(settings)?;
+    let mut out = String::new();
+    if let Some(map) = value.as_object() {
+        for (key, value) in map {
+            if !value.is_null() {
+                out.push_str(&format!("{key} = {value}\n"));
+            }
+        }
+    }
+    Ok(out)
+}

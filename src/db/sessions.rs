@@ -1,0 +1,105 @@
+//! Server-side sessions of signed-in agents and guardians.
+//!
+//! The browser holds a random token; the table holds its SHA-256, so a leaked
+//! database does not give away live sessions.
+
+use sqlx::{Any, Executor, FromRow};
+
+use super::now_ms;
+
+/// Who a session belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    Agent(i64),
+    Guardian(i64),
+}
+
+pub async fn create(
+    db: impl Executor<'_, Database = Any>,
+    token_hash: &str,
+    owner: Owner,
+    expires_at: i64,
+    ip: &str,
+) -> sqlx::Result<()> {
+    let (agent_id, guardian_id) = match owner {
+        Owner::Agent(id) => (Some(id), None),
+        Owner::Guardian(id) => (None, Some(id)),
+    };
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, agent_id, guardian_id, created_at, last_seen_at, expires_at, ip)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(token_hash)
+    .bind(agent_id)
+    .bind(guardian_id)
+    .bind(now)
+    .bind(now)
+    .bind(expires_at)
+    .bind(ip)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A live session with what the pages need to know of its owner, read in
+/// one query per request.
+#[derive(Debug, Clone, FromRow)]
+pub struct SessionView {
+    pub token_hash: String,
+    pub agent_id: Option<i64>,
+    pub guardian_id: Option<i64>,
+    pub last_seen_at: i64,
+    pub display_name: Option<String>,
+    pub role: Option<String>,
+    pub school_id: Option<i64>,
+    pub school_uai: Option<String>,
+    pub school_name: Option<String>,
+}
+
+/// The live session with this token hash, if any.
+pub async fn find_live(
+    db: impl Executor<'_, Database = Any>,
+    token_hash: &str,
+) -> sqlx::Result<Option<SessionView>> {
+    sqlx::query_as(
+        "SELECT s.token_hash, s.agent_id, s.guardian_id, s.last_seen_at,
+                COALESCE(a.display_name, g.first_name || ' ' || g.last_name) AS display_name,
+                a.role, sc.id AS school_id, sc.uai AS school_uai, sc.name AS school_name
+         FROM sessions s
+         LEFT JOIN agents a ON a.id = s.agent_id
+         LEFT JOIN guardians g ON g.id = s.guardian_id
+         LEFT JOIN schools sc ON sc.id = COALESCE(a.school_id, g.school_id)
+         WHERE s.token_hash = $1 AND s.expires_at > $2",
+    )
+    .bind(token_hash)
+    .bind(now_ms())
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn touch(db: impl Executor<'_, Database = Any>, token_hash: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1")
+        .bind(token_hash)
+        .bind(now_ms())
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete(db: impl Executor<'_, Database = Any>, token_hash: &str) -> sqlx::Result<()> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Removes expired sessions; returns how many.
+pub async fn purge_expired(db: impl Executor<'_, Database = Any>) -> sqlx::Result<u64> {
+    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now_ms())
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
+}

@@ -1,0 +1,9 @@
+//! Request handlers, by area and action: `<area>/<resource>.rs` with
+//! `show`, `list`, `new`, `create`, `update`, `delete`.
+
+pub mod agent_session;
+pub mod health;
+pub mod home;
+pub mod outbox;
+pub mod pages;
+pub mod school;

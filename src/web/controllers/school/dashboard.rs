@@ -1,0 +1,77 @@
+//! `GET /etablissements/{uai}`: the school's dashboard.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Html;
+
+use crate::app::AppState;
+use crate::db::{agents, dossiers};
+use crate::domain::Role;
+use crate::domain::role::{AnyStaff, ManageSchool, allows};
+use crate::web::auth::CurrentAgent;
+use crate::web::error::AppError;
+use crate::web::templates::{Chrome, render};
+
+pub struct Tile {
+    pub label: &'static str,
+    pub count: i64,
+}
+
+#[derive(Template)]
+#[template(path = "school/dashboard.html")]
+pub struct DashboardPage {
+    pub chrome: Chrome,
+    pub uai: String,
+    pub school_name: String,
+    pub agent_name: String,
+    pub role_label: &'static str,
+    pub tiles: Vec<Tile>,
+    /// (name, e-mail, role label)
+    pub agents: Vec<(String, String, &'static str)>,
+    pub can_manage: bool,
+}
+
+const STATES: [(&str, &str); 6] = [
+    ("not_started", "non commencés"),
+    ("started", "en cours"),
+    ("submitted", "à valider"),
+    ("returned", "renvoyés aux familles"),
+    ("validated", "validés"),
+    ("leaving", "sortants"),
+];
+
+pub async fn show(
+    State(state): State<AppState>,
+    agent: CurrentAgent<AnyStaff>,
+    chrome: Chrome,
+) -> Result<Html<String>, AppError> {
+    let counts = dossiers::count_by_state(state.db.pool(), agent.school_id).await?;
+    let tiles = STATES
+        .iter()
+        .map(|(code, label)| Tile {
+            label,
+            count: counts
+                .iter()
+                .find(|(state, _)| state == code)
+                .map_or(0, |(_, n)| *n),
+        })
+        .collect();
+    let agents = agents::list_for_school(state.db.pool(), agent.school_id)
+        .await?
+        .into_iter()
+        .map(|a| {
+            let role = a.role.parse::<Role>().map(Role::label).unwrap_or("?");
+            (a.display_name, a.email, role)
+        })
+        .collect();
+    render(&DashboardPage {
+        chrome,
+        uai: agent.school_uai.clone(),
+        school_name: agent.school_name.clone(),
+        agent_name: agent.display_name.clone(),
+        role_label: agent.role.label(),
+        tiles,
+        agents,
+        can_manage: allows::<ManageSchool>(agent.role),
+    })
+}

@@ -1,0 +1,6 @@
+//! The school back-office: `/etablissements/{uai}/…`. Every handler takes a
+//! `CurrentAgent<Permission>`.
+
+pub mod dashboard;
+pub mod jobs;
+pub mod test_email;

@@ -1,0 +1,79 @@
+//! The web layer: one route table ([`router`]), handlers grouped by area in
+//! [`controllers`], and the cross-cutting pieces (sessions and CSRF, access
+//! control, errors, security headers, static files).
+
+pub mod assets;
+pub mod auth;
+pub mod controllers;
+pub mod csrf;
+pub mod error;
+pub mod keys;
+pub mod rate_limit;
+pub mod security;
+pub mod session;
+pub mod templates;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::app::AppState;
+use controllers::{agent_session, health, home, outbox, pages, school};
+
+/// Every URL of the application, in one place.
+pub fn router(state: AppState) -> Router {
+    let pages = Router::new()
+        .route("/", get(home::show))
+        .route("/accessibilite", get(pages::accessibility))
+        .route("/donnees-personnelles", get(pages::personal_data))
+        // Agents
+        .route(
+            "/agent/connexion",
+            get(agent_session::new).post(agent_session::create),
+        )
+        .route("/agent/deconnexion", post(agent_session::delete))
+        // School back-office: every route has {uai}, checked by CurrentAgent.
+        .route("/etablissements/{uai}", get(school::dashboard::show))
+        .route(
+            "/etablissements/{uai}/courriels-de-test",
+            post(school::test_email::create),
+        )
+        .route(
+            "/etablissements/{uai}/taches/{job_id}",
+            get(school::jobs::show),
+        )
+        // Demo outbox (404 unless outbox_web)
+        .route("/outbox", get(outbox::list))
+        .route("/outbox/{id}", get(outbox::show))
+        .fallback(error::not_found)
+        .layer(from_fn_with_state(state.clone(), session::session_layer));
+
+    // Static files and the health check skip the session layer: no cookie,
+    // no database read.
+    Router::new()
+        .route("/healthz", get(health::show))
+        .route("/static/{version}/{*path}", get(assets::serve))
+        .merge(pages)
+        .layer(DefaultBodyLimit::max((state.settings.upload_max_bytes + 1024 * 1024) as usize))
+        .layer(from_fn_with_state(state.clone(), security::headers))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
+        .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::custom(|_| {
+            error::render_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Erreur inattendue",
+                "Désolé, le service rencontre un problème. Nous y travaillons pour le résoudre le plus rapidement possible.",
+                "Essayez de rafraîchir la page ou réessayez plus tard.",
+            )
+        }))
+        .with_state(state)
+}
