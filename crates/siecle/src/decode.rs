@@ -201,20 +201,18 @@ impl<R: BufRead> BufRead for DecodingReader<R> {
 
     fn consume(&mut self, amt: usize) {
         let end = (self.out_pos + amt).min(self.out.len());
-        for &b in &self.out[self.out_pos..end] {
-            match b {
-                b'\n' => {
-                    self.line += 1;
-                    self.col = 0;
-                }
-                _ if b & 0xC0 != 0x80 => self.col += 1,
-                _ => {}
+        let chunk = &self.out[self.out_pos..end];
+        let chars = |bytes: &[u8]| bytes.iter().filter(|&&b| b & 0xC0 != 0x80).count() as u64;
+        match chunk.iter().rposition(|&b| b == b'\n') {
+            Some(last) => {
+                self.line += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
+                self.col = chars(&chunk[last + 1..]);
             }
-            if b == b'<' || b == b'>' {
-                self.since_markup = 0;
-            } else {
-                self.since_markup += 1;
-            }
+            None => self.col += chars(chunk),
+        }
+        match chunk.iter().rposition(|&b| b == b'<' || b == b'>') {
+            Some(p) => self.since_markup = chunk.len() - p - 1,
+            None => self.since_markup += chunk.len(),
         }
         self.out_pos = end;
         if self.since_markup > self.max_token && self.failure.is_none() {
