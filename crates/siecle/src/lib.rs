@@ -11,7 +11,8 @@
 //! - [`structures`]: BEE_STRUCTURES (Structures.xml).
 //! - [`tableur`]: the 136-column spreadsheet export (XLS / XLSX).
 //! - [`codes`]: typed code lists (countries, nationalities, parenté, PCS, régimes…).
-//! - [`synth`]: a generator of format-faithful synthetic exports.
+//! - [`synth`]: a generator of format-faithful synthetic exports (and, with the
+//!   `xlsx` feature, of the spreadsheet export: `SynthSchool::write_tableur_xlsx`).
 //!
 //! # Streaming
 //! Each XML export has a reader (e.g. [`eleves::ElevesReader`]) that is an `Iterator`
@@ -47,6 +48,8 @@ mod reader;
 pub mod responsables;
 pub mod structures;
 pub mod synth;
+#[cfg(feature = "xlsx")]
+mod synth_tableur;
 pub mod tableur;
 mod text;
 pub mod types;

@@ -50,6 +50,9 @@ impl Uai {
 
     /// Whether the letter matches the digits.
     pub fn has_valid_check_letter(&self) -> bool {
+        if self.0.len() != 8 {
+            return false;
+        }
         let digits: u32 = self.0[..7].parse().unwrap_or(0);
         self.0.as_bytes()[7] == Uai::check_letter(digits)
     }

@@ -86,3 +86,62 @@ fn generated_files_contain_accents_and_iso_8859_15_only_letters() {
     );
     assert!(!eleves.iter().any(|b| (0x80..=0x9F).contains(b)));
 }
+
+#[test]
+fn the_generated_spreadsheet_reads_back_by_header_name() {
+    use dossiersco_siecle::tableur::read_spreadsheet;
+    let school = synth::generate_school(0, 120, 11);
+    let bytes = school.write_tableur_xlsx().unwrap();
+    assert_eq!(detect(&bytes), FileKind::Xlsx);
+    let t = read_spreadsheet(&bytes).unwrap();
+    assert_eq!(t.feuille, "Elèves Complète");
+    assert_eq!(
+        t.eleves.len(),
+        school.eleves.len(),
+        "one pupil per INE, whatever the number of rows"
+    );
+    assert!(t.ignored_columns.len() <= 10, "{:?}", t.ignored_columns);
+    for (read, written) in t.eleves.iter().zip(&school.eleves) {
+        assert_eq!(read.id_national, written.id_national);
+        assert_eq!(read.nom_de_famille, written.nom_de_famille);
+        assert_eq!(read.prenom, written.prenom);
+        assert_eq!(read.date_naiss, written.date_naiss, "{}", read.prenom);
+        assert_eq!(read.code_mef, written.code_mef);
+        assert_eq!(read.code_regime, written.code_regime);
+        assert_eq!(read.sexe, written.code_sexe);
+        assert_eq!(read.doublement, written.doublement);
+        let structures = school
+            .structures
+            .iter()
+            .find(|s| s.eleve_id == written.eleve_id)
+            .unwrap();
+        assert_eq!(read.structures.len(), structures.structures.len());
+        assert_eq!(read.lignes.len(), structures.structures.len());
+        let first_link = school
+            .responsables
+            .iter()
+            .find(|r| r.eleve_id == written.eleve_id)
+            .unwrap();
+        let first = &read.representants[0];
+        assert_eq!(first.lien_parente, first_link.code_parente);
+        let person = school
+            .personnes
+            .iter()
+            .find(|p| p.personne_id == first_link.personne_id)
+            .unwrap();
+        assert_eq!(
+            first.nom_de_famille.as_deref(),
+            Some(person.nom_de_famille.as_str())
+        );
+        let home = school
+            .adresses_responsables
+            .iter()
+            .find(|a| Some(a.adresse_id) == person.adresse_id)
+            .unwrap();
+        assert_eq!(
+            first.adresse.code_postal, home.code_postal,
+            "leading zero restored"
+        );
+    }
+    assert!(t.warnings.is_empty(), "{:?}", t.warnings.first());
+}

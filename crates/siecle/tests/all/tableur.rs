@@ -115,6 +115,23 @@ fn sample_xlsx_groups_the_rows_of_one_pupil_and_reads_unnumbered_guardian_header
     assert!(t.ignored_columns.contains(&"Code Bourse 1".to_string()));
 }
 
+#[test]
+fn a_truncated_xls_that_makes_calamine_panic_gives_an_error() {
+    let Some(dir) = samples_dir() else { return };
+    // Found by fuzzing: calamine 0.38 panics (cfb.rs, slice index) on the first 2 KiB
+    // of an XLS. The reader must turn that into an error for the user.
+    let bytes = std::fs::read(dir.join("test_import_siecle.xls")).unwrap();
+    let e = read_spreadsheet(&bytes[..2048]).unwrap_err();
+    assert_eq!(e.kind, FileKind::Xls);
+    assert!(matches!(e.reason, ErrorReason::Spreadsheet(_)), "{e:?}");
+}
+
+#[test]
+fn parametres_built_by_hand_do_not_panic() {
+    let p = dossiersco_siecle::Parametres::default();
+    assert!(!p.uaj().has_valid_check_letter());
+}
+
 const HEADERS: &[&str] = &[
     "Sexe",
     "Pays Nat.",
