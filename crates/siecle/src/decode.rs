@@ -32,7 +32,9 @@ pub(crate) struct DecodingReader<R> {
     prefix: Vec<u8>,
     prefix_pos: usize,
     decoder: encoding_rs::Decoder,
-    single_byte: bool,
+    /// ISO-8859-15 (the official encoding): C1 bytes and UTF-8 sequences are refused.
+    /// A file declaring ISO-8859-1 or Windows-1252 is decoded as Windows-1252, leniently.
+    strict_latin9: bool,
     declared: String,
     out: Vec<u8>,
     out_pos: usize,
@@ -75,7 +77,7 @@ impl<R: BufRead> DecodingReader<R> {
             prefix,
             prefix_pos,
             decoder: encoding.new_decoder_without_bom_handling(),
-            single_byte: encoding != encoding_rs::UTF_8,
+            strict_latin9: encoding == encoding_rs::ISO_8859_15,
             declared,
             out: Vec::with_capacity(CHUNK * 2),
             out_pos: 0,
@@ -118,7 +120,7 @@ impl<R: BufRead> DecodingReader<R> {
         let last = len == 0;
         let input = &chunk[..len];
 
-        if self.single_byte {
+        if self.strict_latin9 {
             let mut line = self.in_line;
             let mut prev = self.prev_byte;
             for &b in input {

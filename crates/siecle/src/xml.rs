@@ -51,7 +51,7 @@ impl Default for Limits {
             max_warnings: 10_000,
             max_spreadsheet_bytes: 64 * 1024 * 1024,
             max_uncompressed_bytes: 256 * 1024 * 1024,
-            max_spreadsheet_rows: 200_000,
+            max_spreadsheet_rows: 50_000,
         }
     }
 }

@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use dossiersco_siecle::codes::{Civilite, ModaliteElection, Parente, Regime, Sexe, TypeStructure};
 use dossiersco_siecle::tableur::{read_spreadsheet, read_spreadsheet_with_limits};
-use dossiersco_siecle::{ErrorReason, FileKind, Limits, Location, WarningEffect};
+use dossiersco_siecle::{ErrorReason, FileKind, Limits, Location, WarningEffect, detect};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 
 use crate::samples::samples_dir;
@@ -319,7 +319,7 @@ fn a_missing_required_column_is_named() {
     );
     assert_eq!(
         e.to_string(),
-        "colonnes obligatoires manquantes : « Date Naissance », « Id National »"
+        "ligne 1 du tableur : colonnes obligatoires manquantes : « Date Naissance », « Id National »"
     );
 }
 
@@ -401,5 +401,74 @@ fn oversized_garbage_and_non_spreadsheets_are_refused() {
     assert_eq!(
         read_spreadsheet(b"").unwrap_err().reason,
         ErrorReason::Empty
+    );
+}
+
+#[test]
+fn far_apart_cells_do_not_make_the_reader_allocate_the_whole_grid() {
+    // Two cells a million rows and 16 000 columns apart: a dense grid would be
+    // 16 billion cells. The reader must refuse or cope, not exhaust memory.
+    let bytes = workbook(HEADERS, 0, |ws, r| {
+        ws.write_string(r, 2, "Loin").unwrap();
+        ws.write_string(r, 3, "Là-bas").unwrap();
+        ws.write_string(1_000_000, 16_000, "away").unwrap();
+    });
+    let t = read_spreadsheet(&bytes).unwrap();
+    assert_eq!(t.eleves.len(), 1, "the far-right cell is ignored");
+    let bytes = workbook(HEADERS, 0, |ws, r| {
+        ws.write_string(r, 2, "Loin").unwrap();
+        ws.write_string(1_000_000, 3, "down").unwrap();
+    });
+    let e = read_spreadsheet(&bytes).unwrap_err();
+    assert!(e.to_string().contains("plus de 50000 lignes"), "{e}");
+}
+
+/// An XLS (compound file with a BIFF8 Workbook stream) holding NUMBER cells at the
+/// given positions: enough for the size checks, which run before calamine.
+fn xls_with_cells(cells: &[(u16, u16)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut biff = Vec::new();
+    let mut record = |typ: u16, data: &[u8]| {
+        biff.extend_from_slice(&typ.to_le_bytes());
+        biff.extend_from_slice(&(data.len() as u16).to_le_bytes());
+        biff.extend_from_slice(data);
+    };
+    record(
+        0x0809,
+        &[0x00, 0x06, 0x10, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+    );
+    for &(row, col) in cells {
+        let mut data = Vec::new();
+        data.extend_from_slice(&row.to_le_bytes());
+        data.extend_from_slice(&col.to_le_bytes());
+        data.extend_from_slice(&0u16.to_le_bytes());
+        data.extend_from_slice(&1.0f64.to_le_bytes());
+        record(0x0203, &data);
+    }
+    record(0x000A, &[]);
+    let mut file = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).unwrap();
+    file.create_stream("/Workbook")
+        .unwrap()
+        .write_all(&biff)
+        .unwrap();
+    file.flush().unwrap();
+    file.into_inner().into_inner()
+}
+
+#[test]
+fn an_xls_whose_sheets_would_need_a_huge_grid_is_refused_before_calamine() {
+    assert_eq!(detect(&xls_with_cells(&[(0, 0)])), FileKind::Xls);
+    let e = read_spreadsheet(&xls_with_cells(&[(0, 0), (60_000, 1)])).unwrap_err();
+    assert!(e.to_string().contains("plus de 50000 lignes"), "{e}");
+    let e = read_spreadsheet(&xls_with_cells(&[(0, 0), (40_000, 255)])).unwrap_err();
+    assert!(e.to_string().contains("démesurées"), "{e}");
+    // A small one passes the checks (and calamine then finds no header row).
+    let e = read_spreadsheet(&xls_with_cells(&[(0, 0), (10, 10)])).unwrap_err();
+    assert!(
+        matches!(
+            e.reason,
+            ErrorReason::NoHeaderRow | ErrorReason::Spreadsheet(_)
+        ),
+        "{e:?}"
     );
 }
