@@ -45,6 +45,7 @@ enum Command {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    install_tls_provider();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -120,4 +121,11 @@ fn toml_of(settings: &Settings) -> anyhow::Result<String> {
         }
     }
     Ok(out)
+}
+
+/// Several dependencies bring rustls with different crypto back-ends; name
+/// one for the whole process so that every TLS client (SMTP, PostgreSQL, S3)
+/// works. Safe to call more than once.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }

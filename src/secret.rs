@@ -44,6 +44,13 @@ impl From<&str> for Secret<String> {
     }
 }
 
+impl<T> serde::Serialize for Secret<T> {
+    /// Serialised as `[redacted]`, so that printing the effective settings is safe.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str("[redacted]")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -53,12 +60,5 @@ mod tests {
         let secret = Secret::from("hunter2");
         assert_eq!(format!("{secret:?} {secret}"), "[redacted] [redacted]");
         assert_eq!(secret.expose(), "hunter2");
-    }
-}
-
-impl<T> serde::Serialize for Secret<T> {
-    /// Serialised as `[redacted]`, so that printing the effective settings is safe.
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str("[redacted]")
     }
 }

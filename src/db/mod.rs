@@ -6,7 +6,8 @@
 //! run through sqlx's `Any` driver, so the backend is picked at run time from
 //! the URL. Values crossing the boundary are limited to what both engines share:
 //! `i64` (ids, counts, timestamps in Unix milliseconds), `String` (text and
-//! calendar dates as `YYYY-MM-DD`) and `bool`. The only dialect differences live
+//! calendar dates as `YYYY-MM-DD`) and booleans (written as `bool`, read as
+//! [`Flag`]). The only dialect differences live
 //! in [`migrate`], as a handful of type tokens.
 
 pub mod agents;
@@ -124,12 +125,12 @@ fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:");
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    if path != ":memory:" && !path.is_empty() {
-        if let Some(parent) = std::path::Path::new(path).parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent)?;
-            }
-        }
+    if path != ":memory:"
+        && !path.is_empty()
+        && let Some(parent) = std::path::Path::new(path).parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)?;
     }
     let query = if query.contains("mode=") {
         query.to_owned()
@@ -151,5 +152,39 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     match err {
         sqlx::Error::Database(db) => db.is_unique_violation(),
         _ => false,
+    }
+}
+
+/// A boolean read from either engine. PostgreSQL has `BOOLEAN`; SQLite stores
+/// 0/1 in an `INTEGER` column (the `{{bool}}` migration token), which sqlx's
+/// `Any` driver hands over as an integer. `Flag` accepts both; bind plain
+/// `bool` values when writing. Row structs keep `bool` fields with
+/// `#[sqlx(try_from = "Flag")]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flag(pub bool);
+
+impl From<Flag> for bool {
+    fn from(flag: Flag) -> bool {
+        flag.0
+    }
+}
+
+impl sqlx::Type<sqlx::Any> for Flag {
+    fn type_info() -> sqlx::any::AnyTypeInfo {
+        <bool as sqlx::Type<sqlx::Any>>::type_info()
+    }
+
+    fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+        <bool as sqlx::Type<sqlx::Any>>::compatible(ty)
+            || <i64 as sqlx::Type<sqlx::Any>>::compatible(ty)
+    }
+}
+
+impl<'r> sqlx::Decode<'r, sqlx::Any> for Flag {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        match <bool as sqlx::Decode<sqlx::Any>>::decode(value.clone()) {
+            Ok(b) => Ok(Flag(b)),
+            Err(_) => Ok(Flag(<i64 as sqlx::Decode<sqlx::Any>>::decode(value)? != 0)),
+        }
     }
 }

@@ -27,7 +27,7 @@ pub enum Mailer {
     Outbox(Db),
     /// Sent with SMTP.
     Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
+        transport: Box<AsyncSmtpTransport<Tokio1Executor>>,
         from: Mailbox,
     },
 }
@@ -53,7 +53,7 @@ impl Mailer {
                         .credentials(Credentials::new(user.clone(), password.expose().clone()));
                 }
                 Mailer::Smtp {
-                    transport: builder.build(),
+                    transport: Box::new(builder.build()),
                     from: settings.mail_from.parse()?,
                 }
             }

@@ -37,10 +37,8 @@ pub fn is_unsafe(method: &Method) -> bool {
 
 /// Refuses a request a browser says comes from another site.
 pub fn check_origin(headers: &HeaderMap, base_url: &str) -> Result<(), CsrfRefusal> {
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if site == "cross-site" {
-            return Err(CsrfRefusal::CrossSite);
-        }
+    if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
+        return Err(CsrfRefusal::CrossSite);
     }
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return Ok(());

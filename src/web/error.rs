@@ -133,8 +133,18 @@ pub fn render_error(
     message: &'static str,
     hint: &'static str,
 ) -> Response {
+    render_error_with(Chrome::bare(), status, title, message, hint)
+}
+
+fn render_error_with(
+    chrome: Chrome,
+    status: StatusCode,
+    title: &'static str,
+    message: &'static str,
+    hint: &'static str,
+) -> Response {
     let page = ErrorPage {
-        chrome: Chrome::bare(),
+        chrome,
         status: status.as_u16(),
         title,
         message,
@@ -150,7 +160,9 @@ fn urlencode(value: &str) -> String {
     form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
-/// The fallback for unknown URLs.
-pub async fn not_found() -> AppError {
-    AppError::NotFound
+/// The fallback for unknown URLs: the 404 page, with the visitor's header
+/// (signed in or not) so that they can go on from there.
+pub async fn not_found(chrome: Chrome) -> Response {
+    let (status, title, message, hint) = AppError::NotFound.parts();
+    render_error_with(chrome, status, title, message, hint)
 }

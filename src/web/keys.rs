@@ -32,10 +32,10 @@ impl Keys {
             return Ok(Self::new(key.expose().as_bytes()));
         }
         let path = settings.data_dir.join("secret_key");
-        if let Ok(existing) = std::fs::read_to_string(&path) {
-            if existing.trim().len() >= 32 {
-                return Ok(Self::new(existing.trim().as_bytes()));
-            }
+        if let Ok(existing) = std::fs::read_to_string(&path)
+            && existing.trim().len() >= 32
+        {
+            return Ok(Self::new(existing.trim().as_bytes()));
         }
         std::fs::create_dir_all(&settings.data_dir)?;
         let key = random_token();

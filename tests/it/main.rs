@@ -1,1 +1,12 @@
+//! The integration tests: one binary, a real application per test.
 
+mod harness;
+
+mod access;
+mod agent_sign_in;
+mod browser;
+mod data;
+mod documents;
+mod jobs;
+mod mail;
+mod web_shell;

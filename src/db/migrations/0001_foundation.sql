@@ -1,6 +1,6 @@
 -- Foundation schema. Written once for SQLite and PostgreSQL (see migrate.rs for
--- the {{tokens}}). Timestamps are BIGINT Unix milliseconds (*_at columns);
--- calendar dates are TEXT 'YYYY-MM-DD'; booleans are BOOLEAN.
+-- the type tokens). Timestamps are BIGINT Unix milliseconds (*_at columns);
+-- calendar dates are TEXT 'YYYY-MM-DD'; booleans are the bool token (read them with db::Flag).
 
 CREATE TABLE schools (
     id {{id}},
@@ -62,8 +62,8 @@ CREATE TABLE mef_options (
     mef_id BIGINT NOT NULL REFERENCES mefs(id) ON DELETE CASCADE,
     option_id BIGINT NOT NULL REFERENCES subject_options(id) ON DELETE CASCADE,
     modality TEXT NOT NULL CHECK (modality IN ('O', 'F')),
-    can_drop BOOLEAN NOT NULL DEFAULT FALSE,
-    open_to_new BOOLEAN NOT NULL DEFAULT FALSE,
+    can_drop {{bool}} NOT NULL DEFAULT FALSE,
+    open_to_new {{bool}} NOT NULL DEFAULT FALSE,
     PRIMARY KEY (mef_id, option_id)
 );
 
@@ -82,7 +82,7 @@ CREATE TABLE pupils (
     nationality_code TEXT NOT NULL DEFAULT '100',
     mef_id BIGINT REFERENCES mefs(id) ON DELETE SET NULL,
     division TEXT NOT NULL DEFAULT '',
-    missing_from_siecle BOOLEAN NOT NULL DEFAULT FALSE,
+    missing_from_siecle {{bool}} NOT NULL DEFAULT FALSE,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,
     UNIQUE (school_id, siecle_eleve_id),
@@ -129,7 +129,7 @@ CREATE TABLE guardianships (
     rank BIGINT NOT NULL CHECK (rank IN (1, 2, 3)),
     relationship_code TEXT NOT NULL CHECK (length(relationship_code) = 2),
     legal_responsibility BIGINT NOT NULL DEFAULT 1,
-    pays_fees BOOLEAN NOT NULL DEFAULT FALSE,
+    pays_fees {{bool}} NOT NULL DEFAULT FALSE,
     PRIMARY KEY (pupil_id, guardian_id)
 );
 CREATE INDEX guardianships_guardian ON guardianships (guardian_id);
@@ -140,7 +140,7 @@ CREATE TABLE expected_documents (
     school_id BIGINT NOT NULL REFERENCES schools(id) ON DELETE CASCADE,
     label TEXT NOT NULL,
     explanation TEXT NOT NULL DEFAULT '',
-    mandatory BOOLEAN NOT NULL DEFAULT FALSE,
+    mandatory {{bool}} NOT NULL DEFAULT FALSE,
     position BIGINT NOT NULL DEFAULT 0
 );
 

@@ -85,13 +85,13 @@ pub async fn create(
         );
     }
     let agent = agents::find_by_email(state.db.pool(), &form.email).await?;
-    if let Some(agent) = &agent {
-        if agent.locked_until.is_some_and(|until| until > now_ms()) {
-            return refuse(
-                StatusCode::FORBIDDEN,
-                "Ce compte est verrouillé pendant 15 minutes après trop d'échecs de connexion. Réessayez plus tard ou adressez-vous à la direction.",
-            );
-        }
+    if let Some(agent) = &agent
+        && agent.locked_until.is_some_and(|until| until > now_ms())
+    {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "Ce compte est verrouillé pendant 15 minutes après trop d'échecs de connexion. Réessayez plus tard ou adressez-vous à la direction.",
+        );
     }
     let stored = agent.as_ref().and_then(|a| a.password_hash.clone());
     let password = form.password.clone();

@@ -1,0 +1,132 @@
+//! The data layer on both databases: migrations, types, constraints,
+//! transactions, the demo seed.
+
+use dossiersco::db::{self, Flag, now_ms};
+use dossiersco::domain::access_code;
+
+use crate::harness::TestApp;
+use crate::on_both_databases;
+
+async fn migrations_run_once_and_again_do_nothing(app: TestApp) {
+    assert!(app.db().migrate().await.unwrap().is_empty());
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM schema_migrations").await,
+        db::migrate::MIGRATIONS.len() as i64
+    );
+    app.finish().await;
+}
+
+async fn booleans_nulls_and_big_integers_round_trip(app: TestApp) {
+    app.seed_demo().await;
+    let rows: Vec<(Flag, Flag, String)> = sqlx::query_as(
+        "SELECT can_drop, open_to_new, modality FROM mef_options ORDER BY mef_id, option_id",
+    )
+    .fetch_all(app.db().pool())
+    .await
+    .unwrap();
+    assert!(rows.iter().any(|(can_drop, _, m)| can_drop.0 && m == "F"));
+    assert!(rows.iter().any(|(can_drop, _, _)| !can_drop.0));
+    let big = 9_007_199_254_740_993_i64; // beyond f64 precision
+    sqlx::query("UPDATE agents SET locked_until = $1 WHERE role = 'admin'")
+        .bind(big)
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+    let locked: Vec<(Option<i64>,)> =
+        sqlx::query_as("SELECT locked_until FROM agents ORDER BY role")
+            .fetch_all(app.db().pool())
+            .await
+            .unwrap();
+    assert!(locked.contains(&(Some(big),)) && locked.contains(&(None,)));
+    app.finish().await;
+}
+
+async fn the_database_refuses_invalid_rows(app: TestApp) {
+    let pool = app.db().pool();
+    let dup = sqlx::query("INSERT INTO schools (uai, name, created_at) VALUES ('0750680G', 'A', 0), ('0750680G', 'B', 0)")
+        .execute(pool)
+        .await
+        .unwrap_err();
+    assert!(db::is_unique_violation(&dup), "{dup}");
+    let bad_uai = sqlx::query("INSERT INTO schools (uai, name, created_at) VALUES ('123', 'A', 0)")
+        .execute(pool)
+        .await;
+    assert!(bad_uai.is_err(), "CHECK on the UAI length");
+    let orphan = sqlx::query("INSERT INTO agents (school_id, email, display_name, role, created_at) VALUES (999, 'a@b.c', 'A', 'admin', 0)")
+        .execute(pool)
+        .await;
+    assert!(orphan.is_err(), "foreign keys are enforced");
+    let bad_role = sqlx::query("INSERT INTO agents (school_id, email, display_name, role, created_at) VALUES (1, 'a@b.c', 'A', 'superuser', 0)")
+        .execute(pool)
+        .await;
+    assert!(bad_role.is_err());
+    assert_eq!(app.count("SELECT COUNT(*) FROM schools").await, 0);
+    app.finish().await;
+}
+
+async fn a_transaction_that_fails_leaves_nothing_behind(app: TestApp) {
+    let mut tx = app.db().begin().await.unwrap();
+    sqlx::query("INSERT INTO schools (uai, name, created_at) VALUES ('0750680G', 'A', $1)")
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let failed =
+        sqlx::query("INSERT INTO schools (uai, name, created_at) VALUES ('0750680G', 'B', 0)")
+            .execute(&mut *tx)
+            .await;
+    assert!(failed.is_err());
+    drop(tx); // rolled back
+    assert_eq!(app.count("SELECT COUNT(*) FROM schools").await, 0);
+    app.finish().await;
+}
+
+async fn the_demo_seed_is_idempotent_and_its_family_codes_work(app: TestApp) {
+    let first = app.seed_demo().await;
+    let pupils = app.count("SELECT COUNT(*) FROM pupils").await;
+    let guardians = app.count("SELECT COUNT(*) FROM guardians").await;
+    let second = app.seed_demo().await;
+    assert_eq!(app.count("SELECT COUNT(*) FROM pupils").await, pupils);
+    assert_eq!(app.count("SELECT COUNT(*) FROM guardians").await, guardians);
+    assert_eq!(app.count("SELECT COUNT(*) FROM agents").await, 5);
+    assert!(pupils >= 50, "{pupils} pupils");
+    assert_eq!(
+        first.families, second.families,
+        "codes stay valid across runs"
+    );
+    assert!(app.count("SELECT COUNT(*) FROM dossiers").await == pupils);
+    // One guardian with two children, a separated family with different addresses.
+    let (who, code, children) = &first.families[0];
+    assert!(
+        who.contains("deux enfants") && children.contains(" ; "),
+        "{who}: {children}"
+    );
+    let guardian: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM guardians WHERE access_code_hash = $1")
+            .bind(access_code::hash(code))
+            .fetch_optional(app.db().pool())
+            .await
+            .unwrap();
+    let two: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM guardianships WHERE guardian_id = $1")
+        .bind(guardian.unwrap())
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(two, 2);
+    let addresses: i64 = app
+        .count(
+            "SELECT COUNT(DISTINCT g.address_lines) FROM guardians g
+             WHERE g.last_name IN ('NGUYEN', 'DUBOIS') AND g.first_name IN ('Thi Lan', 'Marc')",
+        )
+        .await;
+    assert_eq!(addresses, 2, "the separated parents live apart");
+    app.finish().await;
+}
+
+on_both_databases!(
+    migrations_run_once_and_again_do_nothing,
+    booleans_nulls_and_big_integers_round_trip,
+    the_database_refuses_invalid_rows,
+    a_transaction_that_fails_leaves_nothing_behind,
+    the_demo_seed_is_idempotent_and_its_family_codes_work,
+);

@@ -1,0 +1,286 @@
+//! The test harness: a real application on port 0 with a fresh database per
+//! test (a SQLite file, or a new PostgreSQL database when
+//! `DOSSIERSCO_TEST_DATABASE_URL` is set), an HTTP client with cookies, and
+//! helpers per user action.
+
+use std::future::Future;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::sync::OnceLock;
+
+use dossiersco::app::{App, AppState};
+use dossiersco::db::{Backend, Db};
+use dossiersco::secret::Secret;
+use dossiersco::settings::Settings;
+use reqwest::redirect::Policy;
+use tokio_util::sync::CancellationToken;
+
+/// Returns the value of `var`, or prints a visible skip line and returns
+/// `None`; with `DOSSIERSCO_REQUIRE_ALL=1` a missing setting fails the test.
+pub fn require(var: &str, what: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(value) if !value.is_empty() => Some(value),
+        _ => {
+            if std::env::var("DOSSIERSCO_REQUIRE_ALL").as_deref() == Ok("1") {
+                panic!("{what} is required (DOSSIERSCO_REQUIRE_ALL=1) but {var} is not set");
+            }
+            // Written to the real stderr, past the test harness's capture, so
+            // that a skip is always visible.
+            let _ = writeln!(std::io::stderr(), "skipped: {what} (set {var})");
+            None
+        }
+    }
+}
+
+pub const SECRET: &str = "test-secret-key-of-at-least-32-characters";
+
+/// A running application for one test.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub client: reqwest::Client,
+    shutdown: CancellationToken,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+    _dir: tempfile::TempDir,
+    postgres: Option<(String, String)>,
+}
+
+/// Settings for a test: embedded defaults in a temporary folder, no worker
+/// (tests run jobs explicitly), the outbox visible.
+pub fn test_settings(dir: &std::path::Path, database_url: String) -> Settings {
+    Settings {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        base_url: "http://127.0.0.1".into(),
+        data_dir: dir.to_path_buf(),
+        secret_key: Some(Secret::from(SECRET)),
+        database_url: Some(Secret::new(database_url)),
+        database_max_connections: 5,
+        worker_concurrency: 0,
+        outbox_web: true,
+        log: "warn".into(),
+        ..Settings::default()
+    }
+}
+
+fn init_logs() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("warn")
+            .with_test_writer()
+            .try_init();
+    });
+}
+
+/// A fresh PostgreSQL database on the test server; returns (admin URL, database name, URL).
+pub async fn fresh_postgres_database(admin_url: &str) -> (String, String) {
+    let name = format!("dossiersco_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = Db::connect(admin_url, 1)
+        .await
+        .expect("cannot reach the test PostgreSQL server");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(admin.pool())
+        .await
+        .unwrap();
+    admin.close().await;
+    let mut url = url::Url::parse(admin_url).unwrap();
+    url.set_path(&format!("/{name}"));
+    (name, url.to_string())
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Option<Self> {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Starts the app on `backend` after letting the test adjust the settings.
+    pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> Option<Self> {
+        init_logs();
+        let dir = tempfile::tempdir().unwrap();
+        let (database_url, postgres) = match backend {
+            Backend::Sqlite => (
+                format!("sqlite://{}", dir.path().join("test.db").display()),
+                None,
+            ),
+            Backend::Postgres => {
+                let admin = require("DOSSIERSCO_TEST_DATABASE_URL", "PostgreSQL tests")?;
+                let (name, url) = fresh_postgres_database(&admin).await;
+                (url, Some((admin, name)))
+            }
+        };
+        let mut settings = test_settings(dir.path(), database_url);
+        adjust(&mut settings);
+        let app = App::build(settings).await.expect("the application starts");
+        let addr = app.local_addr();
+        let state = app.state.clone();
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(app.run(shutdown.clone()));
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .unwrap();
+        Some(Self {
+            addr,
+            state,
+            client,
+            shutdown,
+            server: Some(server),
+            _dir: dir,
+            postgres,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.state.db
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn get_html(&self, path: &str) -> (u16, String) {
+        let response = self.get(path).await;
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
+    /// The CSRF token of the forms of the page at `path`.
+    pub async fn csrf_token(&self, path: &str) -> String {
+        let (_, html) = self.get_html(path).await;
+        extract_csrf(&html).unwrap_or_else(|| panic!("no csrf_token on {path}"))
+    }
+
+    /// Posts a form as the browser would, with the page's CSRF token.
+    pub async fn post_form(
+        &self,
+        form_page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let token = self.csrf_token(form_page).await;
+        let mut body: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        body.extend_from_slice(fields);
+        self.client
+            .post(self.url(action))
+            .form(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Posts a form with exactly these fields (no token added).
+    pub async fn post_raw(&self, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(action))
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn sign_in_agent(&self, email: &str, password: &str) -> reqwest::Response {
+        self.post_form(
+            "/agent/connexion",
+            "/agent/connexion",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
+    /// Seeds the demo collège; returns its UAI.
+    pub async fn seed_demo(&self) -> dossiersco::demo::Seeded {
+        dossiersco::demo::seed(&self.state).await.unwrap()
+    }
+
+    /// Runs every ready job.
+    pub async fn run_jobs(&self) -> usize {
+        dossiersco::jobs::run_until_idle(&self.state, "test")
+            .await
+            .unwrap()
+    }
+
+    pub async fn count(&self, sql: &'static str) -> i64 {
+        sqlx::query_scalar(sql)
+            .fetch_one(self.db().pool())
+            .await
+            .unwrap()
+    }
+
+    /// Stops the server and checks that no job was left behind.
+    pub async fn finish(mut self) {
+        let waiting = self
+            .count("SELECT COUNT(*) FROM jobs WHERE status IN ('queued', 'running')")
+            .await;
+        assert_eq!(waiting, 0, "a test left {waiting} job(s) unprocessed");
+        self.shutdown.cancel();
+        if let Some(server) = self.server.take() {
+            server.await.unwrap().unwrap();
+        }
+        if let Some((admin, name)) = self.postgres.take() {
+            let admin = Db::connect(&admin, 1).await.unwrap();
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(admin.pool())
+            .await;
+            admin.close().await;
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if self.server.is_some() && !std::thread::panicking() {
+            panic!("call TestApp::finish() at the end of the test (it checks that no job is left)");
+        }
+    }
+}
+
+pub fn extract_csrf(html: &str) -> Option<String> {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker)? + marker.len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].to_owned())
+}
+
+/// Runs `test` on SQLite.
+pub async fn on_sqlite<F, Fut>(test: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    test(TestApp::spawn(Backend::Sqlite).await.unwrap()).await
+}
+
+/// Runs `test` on PostgreSQL, or skips visibly.
+pub async fn on_postgres<F, Fut>(test: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    if let Some(app) = TestApp::spawn(Backend::Postgres).await {
+        test(app).await
+    }
+}
+
+/// Declares each listed `async fn(TestApp)` as two tests, `<name>::sqlite` and
+/// `<name>::postgres`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($test:ident),* $(,)?) => {$(
+        mod $test {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $crate::harness::on_sqlite(super::$test).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $crate::harness::on_postgres(super::$test).await
+            }
+        }
+    )*};
+}
