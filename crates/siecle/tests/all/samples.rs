@@ -26,7 +26,11 @@ pub fn samples_dir() -> Option<PathBuf> {
             dir.display()
         );
     }
-    println!(
+    // Written to the real stderr, not through print!/eprint!, which the test harness
+    // captures for passing tests: the skip must be visible in a plain `cargo test`.
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
         "skipped: shared SIECLE samples (set DOSSIERSCO_SIECLE_SAMPLES or provide ../shared/siecle/samples)"
     );
     None
