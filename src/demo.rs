@@ -204,6 +204,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Seeded> {
     if existing == 0 {
         seed_school(&mut tx, school_id).await?;
     }
+    seed_school_settings(&mut tx, school_id).await?;
     let families = issue_demo_codes(state, &mut tx, school_id).await?;
     let pupils: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pupils WHERE school_id = $1")
         .bind(school_id)
@@ -289,7 +290,7 @@ async fn seed_school(tx: &mut Tx, school_id: i64) -> anyhow::Result<()> {
         }
     }
     for (position, (label, explanation, mandatory)) in [
-        ("Attestation d'assurance scolaire", "Responsabilité civile et individuelle accident, pour l'année qui vient.", true),
+        ("Attestation d'assurance scolaire", "Responsabilité civile et individuelle accident, pour l'année qui vient. Vous pouvez aussi l'apporter à la rentrée.", false),
         ("Justificatif de domicile", "Seulement si vous avez déménagé depuis l'an dernier : facture ou quittance de moins de 3 mois.", false),
         ("Attestation de quotient familial (CAF)", "Pour bénéficier du tarif de demi-pension qui correspond à vos revenus.", false),
     ]
@@ -428,6 +429,53 @@ async fn seed_school(tx: &mut Tx, school_id: i64) -> anyhow::Result<()> {
             if let Some(g2) = &g2 {
                 link(tx, pupil, g2.0, 2, "20").await?;
             }
+        }
+    }
+    Ok(())
+}
+
+/// Régimes de sortie and demi-pension tariffs, when the school has none.
+async fn seed_school_settings(tx: &mut Tx, school_id: i64) -> anyhow::Result<()> {
+    let rules: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM exit_rules WHERE school_id = $1")
+        .bind(school_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    if rules == 0 {
+        for (position, (label, description)) in [
+            ("Régime 1 : sortie en fin de journée", "L'élève reste au collège de la première à la dernière heure de cours de la journée, même en cas d'absence d'un professeur."),
+            ("Régime 2 : sortie après le dernier cours", "L'élève peut quitter le collège après son dernier cours de la demi-journée."),
+            ("Régime 3 : sortie libre", "L'élève peut quitter le collège dès qu'il n'a pas cours."),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            sqlx::query("INSERT INTO exit_rules (school_id, label, description, position) VALUES ($1, $2, $3, $4)")
+                .bind(school_id)
+                .bind(label)
+                .bind(description)
+                .bind(position as i64)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    let tariffs: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM canteen_tariffs WHERE school_id = $1")
+            .bind(school_id)
+            .fetch_one(&mut **tx)
+            .await?;
+    if tariffs == 0 {
+        for (label, max, cents) in [
+            ("Tarif 1", Some(450_i64), 150_i64),
+            ("Tarif 2", Some(900), 300),
+            ("Tarif 3", None, 450),
+        ] {
+            sqlx::query("INSERT INTO canteen_tariffs (school_id, label, quotient_max, price_cents) VALUES ($1, $2, $3, $4)")
+                .bind(school_id)
+                .bind(label)
+                .bind(max)
+                .bind(cents)
+                .execute(&mut **tx)
+                .await?;
         }
     }
     Ok(())

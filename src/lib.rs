@@ -12,6 +12,7 @@ pub mod documents;
 pub mod domain;
 pub mod jobs;
 pub mod mail;
+pub mod pdf;
 pub mod secret;
 pub mod settings;
 pub mod telemetry;

@@ -1,8 +1,12 @@
 //! Rules of the domain: plain types and functions, no I/O, unit-tested.
 
 pub mod access_code;
+pub mod dossier_state;
+pub mod journey;
 pub mod role;
+pub mod schooling;
 pub mod uai;
+pub mod upload;
 
 pub use role::Role;
 pub use uai::Uai;

@@ -24,6 +24,8 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("too many attempts")]
     TooManyAttempts,
+    #[error("dossier locked")]
+    DossierLocked,
     #[error("bad request: {0}")]
     BadRequest(String),
     #[error(transparent)]
@@ -95,6 +97,12 @@ impl AppError {
                 "Trop de tentatives",
                 "Trop de tentatives de connexion depuis votre adresse.",
                 "Patientez une minute avant de réessayer.",
+            ),
+            AppError::DossierLocked => (
+                StatusCode::CONFLICT,
+                "Dossier déjà envoyé",
+                "Ce dossier a été envoyé à l'établissement : il ne peut plus être modifié, rien n'a été enregistré.",
+                "Si vous devez corriger quelque chose, contactez le secrétariat : il peut vous renvoyer le dossier.",
             ),
             AppError::BadRequest(_) => (
                 StatusCode::BAD_REQUEST,

@@ -26,7 +26,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::app::AppState;
-use controllers::{agent_session, health, home, outbox, pages, school};
+use controllers::{agent_session, family, health, home, outbox, pages, school};
 
 /// Every URL of the application, in one place.
 pub fn router(state: AppState) -> Router {
@@ -40,6 +40,65 @@ pub fn router(state: AppState) -> Router {
             get(agent_session::new).post(agent_session::create),
         )
         .route("/agent/deconnexion", post(agent_session::delete))
+        // Families
+        .route(
+            "/famille/connexion",
+            get(family::session::new).post(family::session::create),
+        )
+        .route("/famille/deconnexion", post(family::session::delete))
+        .route("/famille", get(family::dossiers::list))
+        .route(
+            "/famille/dossiers/{dossier_id}/accueil",
+            get(family::steps::show_accueil).post(family::steps::update_accueil),
+        )
+        .route(
+            "/famille/dossiers/{dossier_id}/eleve",
+            get(family::steps::show_eleve).post(family::steps::update_eleve),
+        )
+        .route(
+            "/famille/dossiers/{dossier_id}/responsables",
+            get(family::steps::show_responsables).post(family::steps::update_responsables),
+        )
+        .route(
+            "/famille/dossiers/{dossier_id}/contacts-urgence",
+            get(family::steps::show_contacts_urgence).post(family::steps::update_contacts_urgence),
+        )
+        .route(
+            "/famille/dossiers/{dossier_id}/scolarite",
+            get(family::schooling::show_scolarite).post(family::schooling::update_scolarite),
+        )
+        .route(
+            "/famille/dossiers/{dossier_id}/vie-scolaire",
+            get(family::schooling::show_vie_scolaire).post(family::schooling::update_vie_scolaire),
+        )
+        .route(
+            "/famille/dossiers/{dossier_id}/sante",
+            get(family::steps::show_sante).post(family::steps::update_sante),
+        )
+        .route(
+            "/famille/dossiers/{dossier_id}/pieces",
+            get(family::documents::show_pieces).post(family::documents::update_pieces),
+        )
+        .route(
+            "/famille/dossiers/{dossier_id}/pieces/{document_id}",
+            post(family::documents::create_upload),
+        )
+        .route(
+            "/famille/dossiers/{dossier_id}/validation",
+            get(family::validation::show_validation).post(family::validation::update_validation),
+        )
+        .route(
+            "/famille/dossiers/{dossier_id}/confirmation",
+            get(family::validation::show_confirmation),
+        )
+        .route(
+            "/famille/dossiers/{dossier_id}/satisfaction",
+            post(family::validation::create_satisfaction),
+        )
+        .route(
+            "/famille/dossiers/{dossier_id}/recu.pdf",
+            get(family::validation::show_receipt),
+        )
         // School back-office: every route has {uai}, checked by CurrentAgent.
         .route("/etablissements/{uai}", get(school::dashboard::show))
         .route(

@@ -120,3 +120,105 @@ async fn the_server_stops_gracefully_when_asked() {
         "the server did not stop cleanly"
     );
 }
+
+async fn an_internal_error_gets_a_dsfr_500_page_without_details(app: TestApp) {
+    let demo = app.seed_demo().await;
+    app.sign_in_agent(
+        "direction@demo.dossiersco.fr",
+        dossiersco::demo::DEMO_PASSWORD,
+    )
+    .await;
+    // Break the database under the application's feet.
+    sqlx::query("ALTER TABLE dossiers RENAME TO dossiers_gone")
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+    let (status, html) = app.get_html(&format!("/etablissements/{}", demo.uai)).await;
+    assert_eq!(status, 500);
+    assert!(html.contains("Erreur inattendue") && html.contains("fr-footer"));
+    assert!(
+        !html.contains("dossiers_gone")
+            && !html.contains("no such table")
+            && !html.contains("does not exist")
+    );
+    sqlx::query("ALTER TABLE dossiers_gone RENAME TO dossiers")
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+    app.finish().await;
+}
+
+on_both_databases!(an_internal_error_gets_a_dsfr_500_page_without_details);
+
+/// The README's first command, for real: the binary seeds the demo, prints the
+/// URLs and sign-in details, serves, and stops cleanly on SIGTERM.
+#[tokio::test]
+async fn the_demo_command_prints_sign_in_details_and_serves_the_school() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_dossiersco"))
+        .args(["demo", "--addr", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env("DOSSIERSCO_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut banner = String::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            banner.push_str(&line);
+            banner.push('\n');
+            if line.contains("Ctrl-C") {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(
+        read.is_ok(),
+        "the demo did not print its banner in time:\n{banner}"
+    );
+    for expected in [
+        "direction@demo.dossiersco.fr",
+        "infirmerie@demo.dossiersco.fr",
+        "demo-dossiersco",
+        "deux enfants",
+        "séparée",
+        "/outbox",
+    ] {
+        assert!(
+            banner.contains(expected),
+            "banner lacks {expected}:\n{banner}"
+        );
+    }
+    let home = banner
+        .lines()
+        .find(|l| l.trim_start().starts_with("Accueil"))
+        .unwrap();
+    let url = home.split_whitespace().last().unwrap().to_owned();
+    let response = reqwest::get(format!("{url}healthz")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        dir.path().join("data/dossiersco.db").exists(),
+        "the embedded default is a SQLite file under ./data"
+    );
+
+    let pid = child.id().unwrap() as i32;
+    // SIGTERM through kill(1), as a process manager would.
+    std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
+    let status = tokio::time::timeout(std::time::Duration::from_secs(20), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        status.success(),
+        "graceful shutdown exits with 0, got {status}"
+    );
+}

@@ -2,6 +2,7 @@
 //! `show`, `list`, `new`, `create`, `update`, `delete`.
 
 pub mod agent_session;
+pub mod family;
 pub mod health;
 pub mod home;
 pub mod outbox;

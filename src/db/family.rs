@@ -1,0 +1,388 @@
+//! Queries of the family journey: guardians, their children's dossiers,
+//! changes against SIECLE, answers, progress.
+
+use std::collections::HashMap;
+
+use sqlx::{Any, Executor, FromRow};
+
+use super::now_ms;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct Guardian {
+    pub id: i64,
+    pub school_id: i64,
+    pub civility: String,
+    pub last_name: String,
+    pub first_name: String,
+    pub email: String,
+    pub phone_mobile: String,
+    pub phone_home: String,
+    pub phone_work: String,
+    pub profession_code: String,
+    pub address_lines: String,
+    pub postcode: String,
+    pub city: String,
+    pub country_code: String,
+    pub failed_sign_ins: i64,
+    pub locked_until: Option<i64>,
+}
+
+const GUARDIAN_COLUMNS: &str = "id, school_id, civility, last_name, first_name, email, phone_mobile, phone_home, \
+     phone_work, profession_code, address_lines, postcode, city, country_code, failed_sign_ins, locked_until";
+
+pub async fn guardian_by_code_hash(
+    db: impl Executor<'_, Database = Any>,
+    hash: &str,
+) -> sqlx::Result<Option<Guardian>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {GUARDIAN_COLUMNS} FROM guardians WHERE access_code_hash = $1"
+    )))
+    .bind(hash)
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn guardian(
+    db: impl Executor<'_, Database = Any>,
+    id: i64,
+) -> sqlx::Result<Option<Guardian>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {GUARDIAN_COLUMNS} FROM guardians WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(db)
+    .await
+}
+
+pub async fn record_failed_sign_in(
+    db: impl Executor<'_, Database = Any>,
+    id: i64,
+    lock_until: Option<i64>,
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE guardians SET failed_sign_ins = failed_sign_ins + 1, locked_until = $2 WHERE id = $1")
+        .bind(id)
+        .bind(lock_until)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn record_sign_in(db: impl Executor<'_, Database = Any>, id: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE guardians SET failed_sign_ins = 0, locked_until = NULL WHERE id = $1")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Sets a new access code (the school re-issues it).
+pub async fn set_access_code(
+    db: impl Executor<'_, Database = Any>,
+    id: i64,
+    hash: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE guardians SET access_code_hash = $2, access_code_issued_at = $3, failed_sign_ins = 0, locked_until = NULL
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(hash)
+    .bind(now_ms())
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A dossier as a guardian sees it in the list of their children.
+#[derive(Debug, Clone, FromRow)]
+pub struct ChildDossier {
+    pub dossier_id: i64,
+    pub pupil_id: i64,
+    pub school_id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    pub birth_date: String,
+    pub state: String,
+    pub division: String,
+    pub mef_id: Option<i64>,
+    pub rank: i64,
+    pub furthest_step: Option<String>,
+}
+
+const CHILD_QUERY: &str = "SELECT d.id AS dossier_id, p.id AS pupil_id, p.school_id, p.first_name, p.last_name,
+        p.birth_date, d.state, p.division, p.mef_id, g.rank, gp.furthest_step
+     FROM guardianships g
+     JOIN pupils p ON p.id = g.pupil_id
+     JOIN dossiers d ON d.pupil_id = p.id
+     JOIN campaigns c ON c.id = d.campaign_id
+     LEFT JOIN guardian_progress gp ON gp.dossier_id = d.id AND gp.guardian_id = g.guardian_id
+     WHERE g.guardian_id = $1
+       AND c.school_year = (SELECT MAX(c2.school_year) FROM campaigns c2 WHERE c2.school_id = p.school_id)";
+
+/// The dossiers of the current campaign of every child of a guardian.
+pub async fn dossiers_of_guardian(
+    db: impl Executor<'_, Database = Any>,
+    guardian_id: i64,
+) -> sqlx::Result<Vec<ChildDossier>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "{CHILD_QUERY} ORDER BY p.birth_date"
+    )))
+    .bind(guardian_id)
+    .fetch_all(db)
+    .await
+}
+
+/// The dossier if, and only if, the guardian is responsible for its pupil.
+pub async fn dossier_of_guardian(
+    db: impl Executor<'_, Database = Any>,
+    guardian_id: i64,
+    dossier_id: i64,
+) -> sqlx::Result<Option<ChildDossier>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!("{CHILD_QUERY} AND d.id = $2")))
+        .bind(guardian_id)
+        .bind(dossier_id)
+        .fetch_optional(db)
+        .await
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct Pupil {
+    pub id: i64,
+    pub last_name: String,
+    pub first_name: String,
+    pub other_first_names: String,
+    pub sex: String,
+    pub birth_date: String,
+    pub birth_city: String,
+    pub birth_country_code: String,
+    pub nationality_code: String,
+    pub mef_id: Option<i64>,
+    pub division: String,
+}
+
+pub async fn pupil(db: impl Executor<'_, Database = Any>, id: i64) -> sqlx::Result<Pupil> {
+    sqlx::query_as(
+        "SELECT id, last_name, first_name, other_first_names, sex, birth_date, birth_city, birth_country_code,
+                nationality_code, mef_id, division FROM pupils WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(db)
+    .await
+}
+
+/// field → (SIECLE value, new value)
+pub type Changes = HashMap<String, (String, String)>;
+
+pub async fn pupil_changes(
+    db: impl Executor<'_, Database = Any>,
+    dossier_id: i64,
+) -> sqlx::Result<Changes> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT field, siecle_value, new_value FROM pupil_changes WHERE dossier_id = $1",
+    )
+    .bind(dossier_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|(f, s, n)| (f, (s, n))).collect())
+}
+
+pub async fn guardian_changes(
+    db: impl Executor<'_, Database = Any>,
+    guardian_id: i64,
+) -> sqlx::Result<Changes> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT field, siecle_value, new_value FROM guardian_changes WHERE guardian_id = $1",
+    )
+    .bind(guardian_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().map(|(f, s, n)| (f, (s, n))).collect())
+}
+
+/// Records `new` as the value of a pupil's field, or forgets the change when
+/// it is back to what SIECLE says.
+pub async fn set_pupil_field(
+    db: impl Executor<'_, Database = Any>,
+    dossier_id: i64,
+    field: &str,
+    siecle: &str,
+    new: &str,
+    guardian_id: i64,
+) -> sqlx::Result<()> {
+    if siecle == new {
+        sqlx::query("DELETE FROM pupil_changes WHERE dossier_id = $1 AND field = $2")
+            .bind(dossier_id)
+            .bind(field)
+            .execute(db)
+            .await?;
+    } else {
+        sqlx::query(
+            "INSERT INTO pupil_changes (dossier_id, field, siecle_value, new_value, changed_by, changed_at)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (dossier_id, field) DO UPDATE SET new_value = excluded.new_value,
+                 changed_by = excluded.changed_by, changed_at = excluded.changed_at",
+        )
+        .bind(dossier_id)
+        .bind(field)
+        .bind(siecle)
+        .bind(new)
+        .bind(guardian_id)
+        .bind(now_ms())
+        .execute(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Same as [`set_pupil_field`] for a guardian's own details.
+pub async fn set_guardian_field(
+    db: impl Executor<'_, Database = Any>,
+    guardian_id: i64,
+    field: &str,
+    siecle: &str,
+    new: &str,
+) -> sqlx::Result<()> {
+    if siecle == new {
+        sqlx::query("DELETE FROM guardian_changes WHERE guardian_id = $1 AND field = $2")
+            .bind(guardian_id)
+            .bind(field)
+            .execute(db)
+            .await?;
+    } else {
+        sqlx::query(
+            "INSERT INTO guardian_changes (guardian_id, field, siecle_value, new_value, changed_at)
+             VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (guardian_id, field) DO UPDATE SET new_value = excluded.new_value, changed_at = excluded.changed_at",
+        )
+        .bind(guardian_id)
+        .bind(field)
+        .bind(siecle)
+        .bind(new)
+        .bind(now_ms())
+        .execute(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// This guardian's answers in a dossier: question → answer.
+pub async fn answers(
+    db: impl Executor<'_, Database = Any>,
+    dossier_id: i64,
+    guardian_id: i64,
+) -> sqlx::Result<HashMap<String, String>> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT question, answer FROM dossier_answers WHERE dossier_id = $1 AND guardian_id = $2",
+    )
+    .bind(dossier_id)
+    .bind(guardian_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+pub async fn set_answer(
+    db: impl Executor<'_, Database = Any>,
+    dossier_id: i64,
+    guardian_id: i64,
+    question: &str,
+    answer: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO dossier_answers (dossier_id, guardian_id, question, answer, answered_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (dossier_id, guardian_id, question) DO UPDATE SET answer = excluded.answer, answered_at = excluded.answered_at",
+    )
+    .bind(dossier_id)
+    .bind(guardian_id)
+    .bind(question)
+    .bind(answer)
+    .bind(now_ms())
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Questions on which the guardians of a dossier answered differently.
+pub async fn conflicting_questions(
+    db: impl Executor<'_, Database = Any>,
+    dossier_id: i64,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "SELECT question FROM dossier_answers WHERE dossier_id = $1
+         GROUP BY question HAVING COUNT(DISTINCT answer) > 1 ORDER BY question",
+    )
+    .bind(dossier_id)
+    .fetch_all(db)
+    .await
+}
+
+/// Moves this guardian's furthest step forward (never back).
+pub async fn advance(
+    db: impl Executor<'_, Database = Any>,
+    dossier_id: i64,
+    guardian_id: i64,
+    step: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO guardian_progress (dossier_id, guardian_id, furthest_step, updated_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (dossier_id, guardian_id) DO UPDATE SET furthest_step = excluded.furthest_step,
+             updated_at = excluded.updated_at",
+    )
+    .bind(dossier_id)
+    .bind(guardian_id)
+    .bind(step)
+    .bind(now_ms())
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The other guardians of a pupil (rank, guardian).
+pub async fn co_guardians(
+    db: impl Executor<'_, Database = Any>,
+    pupil_id: i64,
+    guardian_id: i64,
+) -> sqlx::Result<Vec<Guardian>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {} FROM guardians g JOIN guardianships l ON l.guardian_id = g.id
+         WHERE l.pupil_id = $1 AND g.id <> $2 ORDER BY l.rank",
+        GUARDIAN_COLUMNS
+            .split(", ")
+            .map(|c| format!("g.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
+    .bind(pupil_id)
+    .bind(guardian_id)
+    .fetch_all(db)
+    .await
+}
+
+/// Records a change of state of a dossier (who, when, from where).
+#[expect(clippy::too_many_arguments, reason = "one column each")]
+pub async fn record_transition(
+    db: impl Executor<'_, Database = Any>,
+    dossier_id: i64,
+    from: &str,
+    to: &str,
+    actor_kind: &str,
+    actor_id: i64,
+    ip: &str,
+    reason: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO dossier_transitions (dossier_id, from_state, to_state, actor_kind, actor_id, ip, reason, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(dossier_id)
+    .bind(from)
+    .bind(to)
+    .bind(actor_kind)
+    .bind(actor_id)
+    .bind(ip)
+    .bind(reason)
+    .bind(now_ms())
+    .execute(db)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,110 @@
+//! The steps of the family's journey, in order, with their URL segment and
+//! title.
+
+/// One step of the journey.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Step {
+    Accueil,
+    Eleve,
+    Responsables,
+    ContactsUrgence,
+    Scolarite,
+    VieScolaire,
+    Sante,
+    Pieces,
+    Validation,
+    Confirmation,
+}
+
+impl Step {
+    pub const ALL: [Step; 10] = [
+        Step::Accueil,
+        Step::Eleve,
+        Step::Responsables,
+        Step::ContactsUrgence,
+        Step::Scolarite,
+        Step::VieScolaire,
+        Step::Sante,
+        Step::Pieces,
+        Step::Validation,
+        Step::Confirmation,
+    ];
+
+    /// The URL segment (French, as users see it).
+    pub fn slug(self) -> &'static str {
+        match self {
+            Step::Accueil => "accueil",
+            Step::Eleve => "eleve",
+            Step::Responsables => "responsables",
+            Step::ContactsUrgence => "contacts-urgence",
+            Step::Scolarite => "scolarite",
+            Step::VieScolaire => "vie-scolaire",
+            Step::Sante => "sante",
+            Step::Pieces => "pieces",
+            Step::Validation => "validation",
+            Step::Confirmation => "confirmation",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Step::Accueil => "Accueil",
+            Step::Eleve => "Élève",
+            Step::Responsables => "Responsables",
+            Step::ContactsUrgence => "Contacts d'urgence",
+            Step::Scolarite => "Scolarité",
+            Step::VieScolaire => "Vie scolaire",
+            Step::Sante => "Santé",
+            Step::Pieces => "Pièces justificatives",
+            Step::Validation => "Validation",
+            Step::Confirmation => "Confirmation",
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> Option<Step> {
+        Step::ALL.into_iter().find(|s| s.slug() == slug)
+    }
+
+    pub fn index(self) -> usize {
+        Step::ALL.iter().position(|s| *s == self).unwrap_or(0)
+    }
+
+    /// The step after this one.
+    pub fn next(self) -> Step {
+        Step::ALL
+            .get(self.index() + 1)
+            .copied()
+            .unwrap_or(Step::Confirmation)
+    }
+
+    pub fn previous(self) -> Option<Step> {
+        self.index().checked_sub(1).map(|i| Step::ALL[i])
+    }
+
+    /// The steps a family fills, shown in the stepper (not the confirmation).
+    pub fn fillable() -> &'static [Step] {
+        &Step::ALL[..9]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_follow_the_product_order_and_round_trip_through_their_slug() {
+        assert_eq!(Step::Accueil.next(), Step::Eleve);
+        assert_eq!(Step::Pieces.next(), Step::Validation);
+        assert_eq!(Step::Confirmation.next(), Step::Confirmation);
+        assert_eq!(Step::Eleve.previous(), Some(Step::Accueil));
+        assert_eq!(Step::Accueil.previous(), None);
+        for step in Step::ALL {
+            assert_eq!(Step::from_slug(step.slug()), Some(step));
+        }
+        assert!(
+            Step::Validation > Step::Sante,
+            "steps are ordered, to track the furthest one"
+        );
+        assert_eq!(Step::fillable().len(), 9);
+    }
+}

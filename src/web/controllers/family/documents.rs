@@ -1,0 +1,272 @@
+//! `…/pieces`: one upload per expected document (several files per piece),
+//! checked from their content, streamed to the documents store.
+
+use askama::Template;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use bytes::Bytes;
+use futures::{StreamExt, TryStreamExt};
+
+use super::{FamilyDossier, Stepper};
+use crate::app::AppState;
+use crate::db::{Flag, audit, now_ms};
+use crate::documents::DocumentError;
+use crate::domain::journey::Step;
+use crate::domain::upload::{self, Scanner};
+use crate::web::error::AppError;
+use crate::web::templates::{Chrome, render};
+
+pub struct UploadLine {
+    pub name: String,
+    pub status_label: &'static str,
+    pub refused: bool,
+    pub reason: String,
+}
+
+pub struct PieceLine {
+    pub id: i64,
+    pub label: String,
+    pub explanation: String,
+    pub mandatory: bool,
+    pub uploads: Vec<UploadLine>,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "family/pieces.html")]
+pub struct PiecesPage {
+    pub chrome: Chrome,
+    pub stepper: Stepper,
+    pub action: String,
+    pub pieces: Vec<PieceLine>,
+    pub max_bytes: u64,
+    pub max_label: String,
+    pub error: Option<&'static str>,
+}
+
+async fn pieces(state: &AppState, dossier: &FamilyDossier) -> Result<Vec<PieceLine>, AppError> {
+    let expected: Vec<(i64, String, String, Flag)> = sqlx::query_as(
+        "SELECT id, label, explanation, mandatory FROM expected_documents WHERE school_id = $1 ORDER BY position, id",
+    )
+    .bind(dossier.dossier.school_id)
+    .fetch_all(state.db.pool())
+    .await?;
+    let uploads: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT expected_document_id, original_name, status, refusal_reason FROM uploads WHERE dossier_id = $1 ORDER BY id",
+    )
+    .bind(dossier.dossier.dossier_id)
+    .fetch_all(state.db.pool())
+    .await?;
+    Ok(expected
+        .into_iter()
+        .map(|(id, label, explanation, mandatory)| PieceLine {
+            id,
+            label,
+            explanation,
+            mandatory: mandatory.0,
+            uploads: uploads
+                .iter()
+                .filter(|u| u.0 == id)
+                .map(|(_, name, status, reason)| UploadLine {
+                    name: name.clone(),
+                    status_label: match status.as_str() {
+                        "accepted" => "acceptée",
+                        "refused" => "refusée",
+                        _ => "envoyée",
+                    },
+                    refused: status == "refused",
+                    reason: reason.clone(),
+                })
+                .collect(),
+            error: None,
+        })
+        .collect())
+}
+
+fn page(
+    state: &AppState,
+    chrome: Chrome,
+    dossier: &FamilyDossier,
+    pieces: Vec<PieceLine>,
+    error: Option<&'static str>,
+) -> PiecesPage {
+    let max = state.settings.upload_max_bytes;
+    PiecesPage {
+        chrome,
+        stepper: Stepper::new(dossier, Step::Pieces),
+        action: dossier.url(Step::Pieces),
+        pieces,
+        max_bytes: max,
+        max_label: format!("{} Mo", max / (1024 * 1024)),
+        error,
+    }
+}
+
+pub async fn show_pieces(
+    State(state): State<AppState>,
+    dossier: FamilyDossier,
+    chrome: Chrome,
+) -> Result<Response, AppError> {
+    if let Some(redirect) = dossier.redirect_for(Step::Pieces) {
+        return Ok(redirect.into_response());
+    }
+    let pieces = pieces(&state, &dossier).await?;
+    render(&page(&state, chrome, &dossier, pieces, None)).map(IntoResponse::into_response)
+}
+
+/// `POST …/pieces`: goes on, once every mandatory piece has a file that was
+/// not refused.
+pub async fn update_pieces(
+    State(state): State<AppState>,
+    dossier: FamilyDossier,
+    chrome: Chrome,
+) -> Result<Response, AppError> {
+    dossier.ensure_editable()?;
+    let pieces = pieces(&state, &dossier).await?;
+    let missing = pieces
+        .iter()
+        .any(|p| p.mandatory && !p.uploads.iter().any(|u| !u.refused));
+    if missing {
+        let page = page(
+            &state,
+            chrome,
+            &dossier,
+            pieces,
+            Some("Il manque une pièce obligatoire (marquée d'un astérisque)."),
+        );
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    }
+    dossier.complete(&state, Step::Pieces).await
+}
+
+/// `POST …/pieces/{document_id}`: receives the files of one piece.
+pub async fn create_upload(
+    State(state): State<AppState>,
+    dossier: FamilyDossier,
+    chrome: Chrome,
+    Path((_dossier_id, document_id)): Path<(i64, i64)>,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    dossier.ensure_editable()?;
+    let expected: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM expected_documents WHERE id = $1 AND school_id = $2")
+            .bind(document_id)
+            .bind(dossier.dossier.school_id)
+            .fetch_optional(state.db.pool())
+            .await?;
+    expected.ok_or(AppError::NotFound)?;
+    let limit = state.settings.upload_max_bytes;
+    let mut stored = 0;
+    let mut refusal: Option<String> = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| AppError::PayloadTooLarge)?
+    {
+        if field.name() != Some("files") {
+            continue;
+        }
+        let original_name: String = field
+            .file_name()
+            .unwrap_or("document")
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(120)
+            .collect();
+        let mut stream = field.map_err(|e| std::io::Error::other(e.to_string()));
+        // The first bytes decide the kind; the name and the browser's claim do not.
+        let mut head = Vec::new();
+        while head.len() < upload::SNIFF_LEN {
+            match stream.try_next().await {
+                Ok(Some(chunk)) => head.extend_from_slice(&chunk),
+                Ok(None) => break,
+                Err(_) => return Err(AppError::PayloadTooLarge),
+            }
+        }
+        if head.is_empty() && original_name == "document" {
+            continue; // no file chosen
+        }
+        let kind = match upload::sniff(&head) {
+            Ok(kind) => kind,
+            Err(refused) => {
+                refusal = Some(format!("« {original_name} » : {refused}"));
+                while let Ok(Some(_)) = stream.try_next().await {}
+                continue;
+            }
+        };
+        let key = format!(
+            "dossiers/{}/{}/{}.{}",
+            dossier.dossier.dossier_id,
+            document_id,
+            uuid::Uuid::new_v4().simple(),
+            kind.extension()
+        );
+        let mut scanner = Scanner::new(kind);
+        let body = futures::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(head)) })
+            .chain(stream);
+        let body = body.inspect_ok(|chunk| scanner.feed(chunk));
+        let size = match state.documents.put_stream(&key, body, limit).await {
+            Ok(size) => size,
+            Err(DocumentError::TooLarge { .. }) => {
+                refusal = Some(format!(
+                    "« {original_name} » est trop volumineux : {} Mo au plus par fichier.",
+                    limit / (1024 * 1024)
+                ));
+                break;
+            }
+            Err(DocumentError::Stream(_)) => return Err(AppError::PayloadTooLarge),
+            Err(other) => return Err(other.into()),
+        };
+        if let Err(refused) = scanner.finish() {
+            state.documents.delete(&key).await?;
+            audit::record(
+                state.db.pool(),
+                Some(dossier.dossier.school_id),
+                audit::Actor::Guardian(dossier.guardian_id),
+                "upload_refused",
+                &format!("{refused:?}"),
+                &dossier.ctx.ip_string(),
+            )
+            .await?;
+            refusal = Some(format!("« {original_name} » : {refused}"));
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO uploads (dossier_id, expected_document_id, guardian_id, storage_key, original_name, content_type, size_bytes, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(dossier.dossier.dossier_id)
+        .bind(document_id)
+        .bind(dossier.guardian_id)
+        .bind(&key)
+        .bind(&original_name)
+        .bind(kind.mime())
+        .bind(size as i64)
+        .bind(now_ms())
+        .execute(state.db.pool())
+        .await?;
+        stored += 1;
+    }
+    if let Some(message) = refusal {
+        let mut pieces = pieces(&state, &dossier).await?;
+        if let Some(piece) = pieces.iter_mut().find(|p| p.id == document_id) {
+            piece.error = Some(message);
+        }
+        let status = if stored == 0 {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        };
+        return Ok((
+            status,
+            render(&page(&state, chrome, &dossier, pieces, None))?,
+        )
+            .into_response());
+    }
+    Ok(Redirect::to(&format!(
+        "{}#piece-{document_id}",
+        dossier.url(Step::Pieces)
+    ))
+    .into_response())
+}

@@ -1,0 +1,66 @@
+//! `GET /famille`: the signed-in guardian's children, each with the state of
+//! their dossier and a link to go on where they stopped.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Html;
+
+use super::CurrentGuardian;
+use crate::app::AppState;
+use crate::db::family;
+use crate::domain::dossier_state::DossierState;
+use crate::domain::journey::Step;
+use crate::web::error::AppError;
+use crate::web::templates::{Chrome, render};
+
+pub struct ChildLine {
+    pub name: String,
+    pub state_label: &'static str,
+    pub url: String,
+    pub action: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "family/dossiers.html")]
+pub struct DossiersPage {
+    pub chrome: Chrome,
+    pub children: Vec<ChildLine>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    guardian: CurrentGuardian,
+    chrome: Chrome,
+) -> Result<Html<String>, AppError> {
+    let children = family::dossiers_of_guardian(state.db.pool(), guardian.guardian_id)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let dossier_state: DossierState = c.state.parse().unwrap_or(DossierState::Started);
+            let (step, action) = if dossier_state.editable_by_family() {
+                let step = c
+                    .furthest_step
+                    .as_deref()
+                    .and_then(Step::from_slug)
+                    .unwrap_or(Step::Accueil);
+                (
+                    step,
+                    if step == Step::Accueil {
+                        "Commencer"
+                    } else {
+                        "Reprendre"
+                    },
+                )
+            } else {
+                (Step::Confirmation, "Voir")
+            };
+            ChildLine {
+                name: format!("{} {}", c.first_name, c.last_name),
+                state_label: dossier_state.label(),
+                url: format!("/famille/dossiers/{}/{}", c.dossier_id, step.slug()),
+                action,
+            }
+        })
+        .collect();
+    render(&DossiersPage { chrome, children })
+}

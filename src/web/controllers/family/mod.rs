@@ -1,0 +1,188 @@
+//! The family journey: `/famille/…`. Handlers take a [`FamilyDossier`] (or
+//! [`CurrentGuardian`]), extractors that refuse anything but the signed-in
+//! guardian's own children.
+
+pub mod documents;
+pub mod dossiers;
+pub mod schooling;
+pub mod session;
+pub mod steps;
+pub mod validation;
+
+use axum::extract::{FromRequestParts, RawPathParams};
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use crate::app::AppState;
+use crate::db::{audit, family};
+use crate::domain::dossier_state::DossierState;
+use crate::domain::journey::Step;
+use crate::web::error::AppError;
+use crate::web::session::RequestContext;
+
+/// The signed-in guardian.
+#[derive(Debug, Clone)]
+pub struct CurrentGuardian {
+    pub guardian_id: i64,
+    pub ctx: RequestContext,
+}
+
+impl FromRequestParts<AppState> for CurrentGuardian {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let ctx = RequestContext::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        match ctx.session.as_ref().and_then(|s| s.guardian_id) {
+            Some(guardian_id) => Ok(Self { guardian_id, ctx }),
+            None => Err(Redirect::to("/famille/connexion").into_response()),
+        }
+    }
+}
+
+/// A dossier of one of the signed-in guardian's children (the `{dossier_id}`
+/// of the URL). Any other dossier is "not found", whether it exists or not.
+#[derive(Debug, Clone)]
+pub struct FamilyDossier {
+    pub guardian_id: i64,
+    pub dossier: family::ChildDossier,
+    pub state: DossierState,
+    pub ctx: RequestContext,
+}
+
+impl FromRequestParts<AppState> for FamilyDossier {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let guardian = CurrentGuardian::from_request_parts(parts, state).await?;
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let dossier_id = params
+            .iter()
+            .find(|(name, _)| *name == "dossier_id")
+            .and_then(|(_, value)| value.parse::<i64>().ok())
+            .ok_or_else(|| AppError::NotFound.into_response())?;
+        let found = family::dossier_of_guardian(state.db.pool(), guardian.guardian_id, dossier_id)
+            .await
+            .map_err(|e| AppError::from(e).into_response())?;
+        let Some(dossier) = found else {
+            let _ = audit::record(
+                state.db.pool(),
+                None,
+                audit::Actor::Guardian(guardian.guardian_id),
+                "forbidden_dossier",
+                &format!("dossier:{dossier_id}"),
+                &guardian.ctx.ip_string(),
+            )
+            .await;
+            return Err(AppError::NotFound.into_response());
+        };
+        let dossier_state = dossier
+            .state
+            .parse()
+            .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)).into_response())?;
+        Ok(Self {
+            guardian_id: guardian.guardian_id,
+            dossier,
+            state: dossier_state,
+            ctx: guardian.ctx,
+        })
+    }
+}
+
+impl FamilyDossier {
+    /// The furthest step this guardian reached in this dossier.
+    pub fn furthest(&self) -> Step {
+        self.dossier
+            .furthest_step
+            .as_deref()
+            .and_then(Step::from_slug)
+            .unwrap_or(Step::Accueil)
+    }
+
+    pub fn url(&self, step: Step) -> String {
+        format!(
+            "/famille/dossiers/{}/{}",
+            self.dossier.dossier_id,
+            step.slug()
+        )
+    }
+
+    /// Refuses to change a dossier the family may no longer edit.
+    pub fn ensure_editable(&self) -> Result<(), AppError> {
+        if self.state.editable_by_family() {
+            Ok(())
+        } else {
+            Err(AppError::DossierLocked)
+        }
+    }
+
+    /// Where a GET of `step` should go instead, if anywhere: a sent dossier
+    /// shows its confirmation; steps beyond the next one are not reachable yet.
+    pub fn redirect_for(&self, step: Step) -> Option<Redirect> {
+        if !self.state.editable_by_family() && step != Step::Confirmation {
+            return Some(Redirect::to(&self.url(Step::Confirmation)));
+        }
+        if self.state.editable_by_family() && step == Step::Confirmation {
+            return Some(Redirect::to(&self.url(self.furthest())));
+        }
+        if step > self.furthest().next() {
+            return Some(Redirect::to(&self.url(self.furthest())));
+        }
+        None
+    }
+
+    /// Records that `step` was completed and returns the redirect to the next one.
+    pub async fn complete(&self, state: &AppState, step: Step) -> Result<Response, AppError> {
+        let next = step.next();
+        if next > self.furthest() {
+            family::advance(
+                state.db.pool(),
+                self.dossier.dossier_id,
+                self.guardian_id,
+                next.slug(),
+            )
+            .await?;
+        }
+        Ok(Redirect::to(&self.url(next)).into_response())
+    }
+}
+
+/// The stepper shown on each step (DSFR `fr-stepper`).
+#[derive(Debug, Clone)]
+pub struct Stepper {
+    pub current: usize,
+    pub total: usize,
+    pub title: &'static str,
+    pub next_title: Option<&'static str>,
+    pub child_name: String,
+    pub dossier_id: i64,
+    pub previous_url: Option<String>,
+}
+
+impl Stepper {
+    pub fn new(dossier: &FamilyDossier, step: Step) -> Self {
+        let fillable = Step::fillable();
+        let next = step.next();
+        Self {
+            current: step.index() + 1,
+            total: fillable.len(),
+            title: step.title(),
+            next_title: (next != step && next != Step::Confirmation).then(|| next.title()),
+            child_name: format!(
+                "{} {}",
+                dossier.dossier.first_name, dossier.dossier.last_name
+            ),
+            dossier_id: dossier.dossier.dossier_id,
+            previous_url: step.previous().map(|p| dossier.url(p)),
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! Family sign-in with a personal code and the child's date of birth:
+//! `GET/POST /famille/connexion`, `POST /famille/deconnexion`.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::db::sessions::Owner;
+use crate::db::{audit, family, now_ms};
+use crate::domain::access_code;
+use crate::domain::dossier_state::{Actor, DossierState, Event};
+use crate::domain::journey::Step;
+use crate::web::error::AppError;
+use crate::web::session::{self, Flash, FlashKind, RequestContext};
+use crate::web::templates::{Chrome, render};
+
+/// Failed attempts on one code before it is locked, and for how long.
+pub const LOCK_AFTER_FAILURES: i64 = 5;
+pub const LOCK_FOR_MS: i64 = 15 * 60 * 1000;
+
+#[derive(Template)]
+#[template(path = "family/sign_in.html")]
+pub struct SignInPage {
+    pub chrome: Chrome,
+    pub code: String,
+    pub birth_date: String,
+    pub error: Option<&'static str>,
+}
+
+pub async fn new(chrome: Chrome) -> Result<Response, AppError> {
+    Ok(render(&SignInPage {
+        chrome,
+        code: String::new(),
+        birth_date: String::new(),
+        error: None,
+    })?
+    .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    birth_date: String,
+}
+
+/// Accepts `AAAA-MM-JJ` (date field) and `JJ/MM/AAAA` (typed by hand).
+pub fn parse_birth_date(input: &str) -> Option<String> {
+    let input = input.trim();
+    let date = chrono::NaiveDate::parse_from_str(input, "%Y-%m-%d")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(input, "%d/%m/%Y"))
+        .ok()?;
+    Some(date.format("%Y-%m-%d").to_string())
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+    chrome: Chrome,
+    Form(form): Form<SignInForm>,
+) -> Result<Response, AppError> {
+    let refuse = |status: StatusCode, error: &'static str| -> Result<Response, AppError> {
+        let page = SignInPage {
+            chrome: chrome.clone(),
+            code: form.code.chars().take(40).collect(),
+            birth_date: form.birth_date.chars().take(20).collect(),
+            error: Some(error),
+        };
+        Ok((status, render(&page)?).into_response())
+    };
+    if !state.sign_in_limiter.check(ctx.client_ip) {
+        audit::record(
+            state.db.pool(),
+            None,
+            audit::Actor::Anonymous,
+            "sign_in_rate_limited",
+            "family",
+            &ctx.ip_string(),
+        )
+        .await?;
+        return refuse(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Trop de tentatives depuis votre adresse : patientez une minute avant de réessayer.",
+        );
+    }
+    let guardian =
+        family::guardian_by_code_hash(state.db.pool(), &access_code::hash(&form.code)).await?;
+    let Some(guardian) = guardian else {
+        audit::record(
+            state.db.pool(),
+            None,
+            audit::Actor::Anonymous,
+            "sign_in_failed",
+            "family",
+            &ctx.ip_string(),
+        )
+        .await?;
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "Code personnel ou date de naissance incorrects. Vérifiez le code reçu de l'établissement.",
+        );
+    };
+    if guardian.locked_until.is_some_and(|until| until > now_ms()) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "Trop d'essais avec ce code : il est bloqué pendant 15 minutes. Réessayez plus tard ou demandez un nouveau code au secrétariat.",
+        );
+    }
+    let children = family::dossiers_of_guardian(state.db.pool(), guardian.id).await?;
+    let birth = parse_birth_date(&form.birth_date);
+    if birth.is_none()
+        || !children
+            .iter()
+            .any(|c| Some(&c.birth_date) == birth.as_ref())
+    {
+        let lock =
+            (guardian.failed_sign_ins + 1 >= LOCK_AFTER_FAILURES).then(|| now_ms() + LOCK_FOR_MS);
+        family::record_failed_sign_in(state.db.pool(), guardian.id, lock).await?;
+        audit::record(
+            state.db.pool(),
+            Some(guardian.school_id),
+            audit::Actor::Guardian(guardian.id),
+            "sign_in_failed",
+            "family",
+            &ctx.ip_string(),
+        )
+        .await?;
+        return refuse(
+            StatusCode::UNAUTHORIZED,
+            "Code personnel ou date de naissance incorrects. Vérifiez le code reçu de l'établissement.",
+        );
+    }
+
+    let mut tx = state.db.begin().await?;
+    family::record_sign_in(&mut *tx, guardian.id).await?;
+    for child in &children {
+        let from: DossierState = child
+            .state
+            .parse()
+            .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?;
+        if from == DossierState::NotStarted {
+            let to = from
+                .apply(Event::Open, Actor::Guardian)
+                .map_err(|e| AppError::Internal(e.into()))?;
+            sqlx::query(
+                "UPDATE dossiers SET state = $2, updated_at = $3 WHERE id = $1 AND state = $4",
+            )
+            .bind(child.dossier_id)
+            .bind(to.code())
+            .bind(now_ms())
+            .bind(from.code())
+            .execute(&mut *tx)
+            .await?;
+            family::record_transition(
+                &mut *tx,
+                child.dossier_id,
+                from.code(),
+                to.code(),
+                "guardian",
+                guardian.id,
+                &ctx.ip_string(),
+                "",
+            )
+            .await?;
+        }
+    }
+    audit::record(
+        &mut *tx,
+        Some(guardian.school_id),
+        audit::Actor::Guardian(guardian.id),
+        "sign_in",
+        "family",
+        &ctx.ip_string(),
+    )
+    .await?;
+    tx.commit().await?;
+
+    let to = match children.as_slice() {
+        [only] => {
+            let step = only
+                .furthest_step
+                .as_deref()
+                .and_then(Step::from_slug)
+                .unwrap_or(Step::Accueil);
+            let step = if matches!(only.state.as_str(), "submitted" | "validated" | "leaving") {
+                Step::Confirmation
+            } else {
+                step
+            };
+            format!("/famille/dossiers/{}/{}", only.dossier_id, step.slug())
+        }
+        _ => "/famille".to_owned(),
+    };
+    tracing::info!(guardian.id = guardian.id, "guardian signed in");
+    session::sign_in_response(&state, Owner::Guardian(guardian.id), ctx.client_ip, &to).await
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    ctx: RequestContext,
+) -> Result<Response, AppError> {
+    session::sign_out_response(
+        &state,
+        &ctx,
+        "/",
+        Flash {
+            kind: FlashKind::Success,
+            message: "Vous êtes déconnecté·e. Vos réponses sont enregistrées.".into(),
+        },
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_birth_date;
+
+    #[test]
+    fn a_birth_date_is_read_from_the_date_field_or_typed_by_hand() {
+        assert_eq!(
+            parse_birth_date("2013-08-22").as_deref(),
+            Some("2013-08-22")
+        );
+        assert_eq!(
+            parse_birth_date(" 22/08/2013 ").as_deref(),
+            Some("2013-08-22")
+        );
+        assert_eq!(parse_birth_date("31/02/2013"), None);
+        assert_eq!(parse_birth_date(""), None);
+    }
+}

@@ -1,0 +1,536 @@
+//! The end of the journey: `…/validation` (summary with the changes
+//! highlighted, attestation, sending), `…/confirmation` (receipt, e-mail, PDF,
+//! satisfaction).
+
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::steps::{ContactForm, french_date};
+use super::{FamilyDossier, Stepper};
+use crate::app::AppState;
+use crate::db::{family, now_ms};
+use crate::domain::dossier_state::{Actor, Event};
+use crate::domain::journey::Step;
+use crate::jobs;
+use crate::mail::{Email, SendEmailJob};
+use crate::pdf::{self, Line};
+use crate::web::error::AppError;
+use crate::web::session::{Flash, FlashKind, redirect_with_flash};
+use crate::web::templates::{Chrome, render};
+
+/// One line of the summary: what, what SIECLE said, what it is now.
+pub struct SummaryLine {
+    pub label: String,
+    pub before: String,
+    pub after: String,
+    pub changed: bool,
+}
+
+pub struct Summary {
+    pub sections: Vec<(&'static str, Vec<SummaryLine>)>,
+    pub conflicts: bool,
+    pub changes: usize,
+}
+
+fn field_label(field: &str) -> &'static str {
+    match field {
+        "last_name" => "Nom",
+        "first_name" => "Prénom",
+        "other_first_names" => "Autres prénoms",
+        "sex" => "Sexe",
+        "birth_date" => "Date de naissance",
+        "birth_city" => "Commune de naissance",
+        "email" => "Adresse électronique",
+        "phone_mobile" => "Téléphone portable",
+        "phone_home" => "Téléphone domicile",
+        "phone_work" => "Téléphone professionnel",
+        "address_lines" => "Adresse",
+        "postcode" => "Code postal",
+        "city" => "Commune",
+        "profession_code" => "Profession",
+        "options" => "Options l'an prochain",
+        "exit_rule" => "Régime de sortie",
+        "canteen" => "Restauration",
+        "quotient" => "Quotient familial",
+        "photo" => "Photo de classe",
+        "sorties" => "Sorties scolaires",
+        "fse" => "Adhésion au foyer socio-éducatif",
+        _ => "Autre",
+    }
+}
+
+fn answer_text(question: &str, answer: &str, exit_rules: &[(i64, String)]) -> String {
+    match (question, answer) {
+        ("canteen", "demi_pension") => "Demi-pensionnaire".into(),
+        ("canteen", "externe") => "Externe".into(),
+        ("exit_rule", id) => exit_rules
+            .iter()
+            .find(|r| r.0.to_string() == id)
+            .map(|r| r.1.clone())
+            .unwrap_or_default(),
+        ("photo" | "sorties" | "fse", "oui") => "Oui".into(),
+        ("photo" | "sorties" | "fse", "non") => "Non".into(),
+        (_, "") => "—".into(),
+        (_, other) => other.to_owned(),
+    }
+}
+
+/// Everything the family said in this dossier, against what was known.
+pub async fn summary(state: &AppState, dossier: &FamilyDossier) -> Result<Summary, AppError> {
+    let pool = state.db.pool();
+    let id = dossier.dossier.dossier_id;
+    let mut sections = Vec::new();
+    let mut changes = 0;
+
+    let pupil_changes = family::pupil_changes(pool, id).await?;
+    let pupil = family::pupil(pool, dossier.dossier.pupil_id).await?;
+    let identity = [
+        ("last_name", pupil.last_name.clone()),
+        ("first_name", pupil.first_name.clone()),
+        ("sex", pupil.sex.clone()),
+        ("birth_date", pupil.birth_date.clone()),
+        ("birth_city", pupil.birth_city.clone()),
+    ];
+    let lines: Vec<SummaryLine> = identity
+        .into_iter()
+        .map(|(field, siecle)| {
+            let after = pupil_changes
+                .get(field)
+                .map(|c| c.1.clone())
+                .unwrap_or_else(|| siecle.clone());
+            let show = |v: &str| {
+                if field == "birth_date" {
+                    french_date(v)
+                } else {
+                    v.to_owned()
+                }
+            };
+            SummaryLine {
+                label: field_label(field).into(),
+                before: show(&siecle),
+                after: show(&after),
+                changed: after != siecle,
+            }
+        })
+        .collect();
+    changes += lines.iter().filter(|l| l.changed).count();
+    sections.push(("Élève", lines));
+
+    let me = family::guardian(pool, dossier.guardian_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let guardian_changes = family::guardian_changes(pool, me.id).await?;
+    let now = ContactForm::effective(&me, &family::Changes::new());
+    let after = ContactForm::effective(&me, &guardian_changes);
+    let contact_fields = [
+        ("email", &now.email, &after.email),
+        ("phone_mobile", &now.phone_mobile, &after.phone_mobile),
+        ("phone_home", &now.phone_home, &after.phone_home),
+        ("phone_work", &now.phone_work, &after.phone_work),
+        ("address_lines", &now.address_lines, &after.address_lines),
+        ("postcode", &now.postcode, &after.postcode),
+        ("city", &now.city, &after.city),
+    ];
+    let lines: Vec<SummaryLine> = contact_fields
+        .into_iter()
+        .map(|(field, before, after)| SummaryLine {
+            label: field_label(field).into(),
+            before: before.clone(),
+            after: after.clone(),
+            changed: before != after,
+        })
+        .collect();
+    changes += lines.iter().filter(|l| l.changed).count();
+    sections.push(("Vos coordonnées", lines));
+
+    let answers = family::answers(pool, id, dossier.guardian_id).await?;
+    let exit_rules: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, label FROM exit_rules WHERE school_id = $1")
+            .bind(dossier.dossier.school_id)
+            .fetch_all(pool)
+            .await?;
+    let practised: Vec<String> = sqlx::query_scalar(
+        "SELECT o.code FROM pupil_options po JOIN subject_options o ON o.id = po.option_id WHERE po.pupil_id = $1 ORDER BY o.code",
+    )
+    .bind(dossier.dossier.pupil_id)
+    .fetch_all(pool)
+    .await?;
+    let mut lines = Vec::new();
+    for question in [
+        "options",
+        "exit_rule",
+        "canteen",
+        "quotient",
+        "photo",
+        "sorties",
+        "fse",
+    ] {
+        let Some(answer) = answers.get(question) else {
+            continue;
+        };
+        let (before, changed) = if question == "options" {
+            let before = practised.join(", ");
+            (before.clone(), answer.replace(',', ", ") != before)
+        } else {
+            (String::new(), false)
+        };
+        lines.push(SummaryLine {
+            label: field_label(question).into(),
+            before,
+            after: answer_text(question, &answer.replace(',', ", "), &exit_rules),
+            changed,
+        });
+    }
+    changes += lines.iter().filter(|l| l.changed).count();
+    sections.push(("Scolarité et vie scolaire", lines));
+
+    let contacts: Vec<(String, String)> = sqlx::query_as(
+        "SELECT name, phone FROM emergency_contacts WHERE dossier_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
+    let uploads: Vec<(String, String)> = sqlx::query_as(
+        "SELECT e.label, u.original_name FROM uploads u JOIN expected_documents e ON e.id = u.expected_document_id
+         WHERE u.dossier_id = $1 ORDER BY u.id",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
+    let mut lines: Vec<SummaryLine> = contacts
+        .into_iter()
+        .map(|(name, phone)| SummaryLine {
+            label: "Contact d'urgence".into(),
+            before: String::new(),
+            after: format!("{name}, {phone}"),
+            changed: true,
+        })
+        .collect();
+    lines.extend(uploads.into_iter().map(|(label, name)| SummaryLine {
+        label,
+        before: String::new(),
+        after: name,
+        changed: true,
+    }));
+    changes += lines.len();
+    sections.push(("Contacts et pièces ajoutés", lines));
+
+    let conflicts = !family::conflicting_questions(pool, id).await?.is_empty();
+    Ok(Summary {
+        sections,
+        conflicts,
+        changes,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "family/validation.html")]
+pub struct ValidationPage {
+    pub chrome: Chrome,
+    pub stepper: Stepper,
+    pub action: String,
+    pub summary: Summary,
+    pub edit_links: Vec<(String, &'static str)>,
+    pub error: Option<&'static str>,
+}
+
+fn validation_page(
+    chrome: Chrome,
+    dossier: &FamilyDossier,
+    summary: Summary,
+    error: Option<&'static str>,
+) -> ValidationPage {
+    ValidationPage {
+        chrome,
+        stepper: Stepper::new(dossier, Step::Validation),
+        action: dossier.url(Step::Validation),
+        summary,
+        edit_links: [
+            Step::Eleve,
+            Step::Responsables,
+            Step::Scolarite,
+            Step::VieScolaire,
+            Step::Pieces,
+        ]
+        .into_iter()
+        .map(|s| (dossier.url(s), s.title()))
+        .collect(),
+        error,
+    }
+}
+
+pub async fn show_validation(
+    State(state): State<AppState>,
+    dossier: FamilyDossier,
+    chrome: Chrome,
+) -> Result<Response, AppError> {
+    if let Some(redirect) = dossier.redirect_for(Step::Validation) {
+        return Ok(redirect.into_response());
+    }
+    let summary = summary(&state, &dossier).await?;
+    render(&validation_page(chrome, &dossier, summary, None)).map(IntoResponse::into_response)
+}
+
+#[derive(Deserialize)]
+pub struct ValidationForm {
+    #[serde(default)]
+    attestation: String,
+}
+
+pub async fn update_validation(
+    State(state): State<AppState>,
+    dossier: FamilyDossier,
+    chrome: Chrome,
+    Form(form): Form<ValidationForm>,
+) -> Result<Response, AppError> {
+    dossier.ensure_editable()?;
+    if dossier.furthest() < Step::Validation {
+        return Ok(axum::response::Redirect::to(&dossier.url(dossier.furthest())).into_response());
+    }
+    if form.attestation != "oui" {
+        let summary = summary(&state, &dossier).await?;
+        let page = validation_page(
+            chrome,
+            &dossier,
+            summary,
+            Some("Cochez la case pour certifier l'exactitude des informations."),
+        );
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    }
+    let to = dossier
+        .state
+        .apply(Event::Submit, Actor::Guardian)
+        .map_err(|_| AppError::DossierLocked)?;
+    let me = family::guardian(state.db.pool(), dossier.guardian_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let email = ContactForm::effective(
+        &me,
+        &family::guardian_changes(state.db.pool(), me.id).await?,
+    )
+    .email;
+    let mut tx = state.db.begin().await?;
+    let updated = sqlx::query(
+        "UPDATE dossiers SET state = $2, submitted_at = $3, submitted_by = $4, updated_at = $3 WHERE id = $1 AND state = $5",
+    )
+    .bind(dossier.dossier.dossier_id)
+    .bind(to.code())
+    .bind(now_ms())
+    .bind(dossier.guardian_id)
+    .bind(dossier.state.code())
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() != 1 {
+        return Err(AppError::DossierLocked);
+    }
+    family::record_transition(
+        &mut *tx,
+        dossier.dossier.dossier_id,
+        dossier.state.code(),
+        to.code(),
+        "guardian",
+        dossier.guardian_id,
+        &dossier.ctx.ip_string(),
+        "",
+    )
+    .await?;
+    family::advance(
+        &mut *tx,
+        dossier.dossier.dossier_id,
+        dossier.guardian_id,
+        Step::Confirmation.slug(),
+    )
+    .await?;
+    if !email.is_empty() {
+        let child = format!(
+            "{} {}",
+            dossier.dossier.first_name, dossier.dossier.last_name
+        );
+        let job = SendEmailJob {
+            email: Email {
+                to: email,
+                subject: format!("Réinscription de {child} enregistrée"),
+                body_text: format!(
+                    "Bonjour,\n\nLe dossier de réinscription de {child} a bien été envoyé à l'établissement le {}.\n\
+                     L'établissement le vérifiera et vous écrira s'il manque quelque chose.\n\n\
+                     Vous pouvez télécharger votre récépissé depuis la page de confirmation.\n\nDossierSCO\n",
+                    chrono::Utc::now().format("%d/%m/%Y")
+                ),
+            },
+        };
+        jobs::enqueue(
+            &mut *tx,
+            &job,
+            Some(&format!(
+                "receipt:{}:{}",
+                dossier.dossier.dossier_id, dossier.guardian_id
+            )),
+            Some(dossier.dossier.school_id),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    state.job_signal.notify();
+    Ok(axum::response::Redirect::to(&dossier.url(Step::Confirmation)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "family/confirmation.html")]
+pub struct ConfirmationPage {
+    pub chrome: Chrome,
+    pub child_name: String,
+    pub dossier_id: i64,
+    pub state_label: &'static str,
+    pub submitted_on: String,
+    pub satisfaction_given: bool,
+    pub action: String,
+}
+
+pub async fn show_confirmation(
+    State(state): State<AppState>,
+    dossier: FamilyDossier,
+    chrome: Chrome,
+) -> Result<Response, AppError> {
+    if let Some(redirect) = dossier.redirect_for(Step::Confirmation) {
+        return Ok(redirect.into_response());
+    }
+    let submitted_at: Option<i64> =
+        sqlx::query_scalar("SELECT submitted_at FROM dossiers WHERE id = $1")
+            .bind(dossier.dossier.dossier_id)
+            .fetch_one(state.db.pool())
+            .await?;
+    let given: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM satisfaction WHERE dossier_id = $1 AND guardian_id = $2",
+    )
+    .bind(dossier.dossier.dossier_id)
+    .bind(dossier.guardian_id)
+    .fetch_one(state.db.pool())
+    .await?;
+    render(&ConfirmationPage {
+        chrome,
+        child_name: format!(
+            "{} {}",
+            dossier.dossier.first_name, dossier.dossier.last_name
+        ),
+        dossier_id: dossier.dossier.dossier_id,
+        state_label: dossier.state.label(),
+        submitted_on: submitted_at
+            .and_then(chrono::DateTime::from_timestamp_millis)
+            .map(|d| d.format("%d/%m/%Y").to_string())
+            .unwrap_or_default(),
+        satisfaction_given: given > 0,
+        action: format!(
+            "/famille/dossiers/{}/satisfaction",
+            dossier.dossier.dossier_id
+        ),
+    })
+    .map(IntoResponse::into_response)
+}
+
+#[derive(Deserialize)]
+pub struct SatisfactionForm {
+    #[serde(default)]
+    mark: String,
+    #[serde(default)]
+    comment: String,
+}
+
+pub async fn create_satisfaction(
+    State(state): State<AppState>,
+    dossier: FamilyDossier,
+    Form(form): Form<SatisfactionForm>,
+) -> Result<Response, AppError> {
+    let confirmation = dossier.url(Step::Confirmation);
+    let Some(mark) = form
+        .mark
+        .parse::<i64>()
+        .ok()
+        .filter(|m| (1..=5).contains(m))
+    else {
+        return Ok(redirect_with_flash(
+            &state,
+            &confirmation,
+            Flash {
+                kind: FlashKind::Error,
+                message: "Choisissez une note de 1 à 5.".into(),
+            },
+        ));
+    };
+    let comment: String = form.comment.trim().chars().take(2000).collect();
+    sqlx::query(
+        "INSERT INTO satisfaction (dossier_id, guardian_id, mark, comment, created_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (dossier_id, guardian_id) DO UPDATE SET mark = excluded.mark, comment = excluded.comment",
+    )
+    .bind(dossier.dossier.dossier_id)
+    .bind(dossier.guardian_id)
+    .bind(mark)
+    .bind(comment)
+    .bind(now_ms())
+    .execute(state.db.pool())
+    .await?;
+    Ok(redirect_with_flash(
+        &state,
+        &confirmation,
+        Flash {
+            kind: FlashKind::Success,
+            message: "Merci pour votre avis !".into(),
+        },
+    ))
+}
+
+/// `GET …/recu.pdf`: the receipt of a sent dossier.
+pub async fn show_receipt(
+    State(state): State<AppState>,
+    dossier: FamilyDossier,
+) -> Result<Response, AppError> {
+    if dossier.state.editable_by_family() {
+        return Err(AppError::NotFound);
+    }
+    let summary = summary(&state, &dossier).await?;
+    let school: String = sqlx::query_scalar("SELECT name FROM schools WHERE id = $1")
+        .bind(dossier.dossier.school_id)
+        .fetch_one(state.db.pool())
+        .await?;
+    let child = format!(
+        "{} {}",
+        dossier.dossier.first_name, dossier.dossier.last_name
+    );
+    let mut lines = vec![
+        Line::Title("Récépissé de réinscription".into()),
+        Line::Text(format!("Établissement : {school}")),
+        Line::Text(format!("Élève : {child}")),
+        Line::Text(format!("État du dossier : {}", dossier.state.label())),
+        Line::Text(format!(
+            "Document édité le {}",
+            chrono::Utc::now().format("%d/%m/%Y")
+        )),
+        Line::Blank,
+    ];
+    for (title, section) in &summary.sections {
+        lines.push(Line::Heading((*title).into()));
+        for line in section {
+            let mark = if line.changed { " (modifié)" } else { "" };
+            lines.push(Line::Text(format!("{} : {}{mark}", line.label, line.after)));
+        }
+        lines.push(Line::Blank);
+    }
+    let bytes = pdf::render(&format!("Récépissé — {child}"), &lines);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"recepisse-{}.pdf\"",
+                    dossier.dossier.dossier_id
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
