@@ -131,6 +131,15 @@ impl TestApp {
         })
     }
 
+    /// Another browser: its own cookies.
+    pub fn client_for(_app: &TestApp) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .unwrap()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }

@@ -1,0 +1,670 @@
+//! The family journey over HTTP, on both databases: access, steps, changes,
+//! separated families, locking, bad input, uploads.
+
+use dossiersco::demo::Seeded;
+
+use crate::harness::TestApp;
+use crate::on_both_databases;
+
+/// The demo guardian whose description contains `who`: (code, first child's birth date).
+async fn family(app: &TestApp, seeded: &Seeded, who: &str) -> (String, String) {
+    let (_, code, _) = seeded
+        .families
+        .iter()
+        .find(|f| f.0.contains(who))
+        .expect("a demo family");
+    let guardian: i64 = sqlx::query_scalar("SELECT id FROM guardians WHERE access_code_hash = $1")
+        .bind(dossiersco::domain::access_code::hash(code))
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    let birth: String = sqlx::query_scalar(
+        "SELECT p.birth_date FROM pupils p JOIN guardianships g ON g.pupil_id = p.id WHERE g.guardian_id = $1 ORDER BY p.birth_date LIMIT 1",
+    )
+    .bind(guardian)
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    (code.clone(), birth)
+}
+
+async fn sign_in(app: &TestApp, code: &str, birth: &str) -> reqwest::Response {
+    app.post_form(
+        "/famille/connexion",
+        "/famille/connexion",
+        &[("code", code), ("birth_date", birth)],
+    )
+    .await
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+/// Signs in the separated family's mother; returns the URL of her child's dossier (without step).
+async fn mother_dossier(app: &TestApp, seeded: &Seeded) -> String {
+    let (code, birth) = family(app, seeded, "la mère").await;
+    let response = sign_in(app, &code, &birth).await;
+    assert_eq!(response.status(), 303);
+    let to = location(&response);
+    assert!(to.ends_with("/accueil"), "{to}");
+    to.trim_end_matches("/accueil").to_owned()
+}
+
+/// Posts every step with what is prefilled (a family with no change).
+async fn walk_without_change(app: &TestApp, base: &str) {
+    let step = |s: &str| format!("{base}/{s}");
+    for (name, fields) in [
+        ("accueil", vec![]),
+        ("eleve", vec![]),
+        ("responsables", vec![]),
+        ("contacts-urgence", vec![("action", "continuer")]),
+        ("scolarite", vec![]),
+        ("vie-scolaire", vec![("photo", "oui"), ("sorties", "oui")]),
+        ("sante", vec![]),
+        ("pieces", vec![]),
+    ] {
+        let page = step(name);
+        let html = app.get_html(&page).await.1;
+        let mut form = prefilled(&html);
+        for (k, v) in fields {
+            form.retain(|(key, _)| key != k);
+            form.push((k.to_owned(), v.to_owned()));
+        }
+        let refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let response = app
+            .client
+            .post(app.url(&page))
+            .form(&refs)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            303,
+            "step {name}: {}",
+            response.text().await.unwrap()
+        );
+    }
+}
+
+/// The values a browser would send for the last form of a page: text inputs,
+/// checked radios and checkboxes, selected options and textareas.
+fn prefilled(html: &str) -> Vec<(String, String)> {
+    let form_start = html.rfind("<form method=\"post\"").unwrap_or(0);
+    let form = &html[form_start
+        ..html[form_start..]
+            .find("</form>")
+            .map_or(html.len(), |e| form_start + e)];
+    let mut out = Vec::new();
+    for tag in form.split('<').skip(1) {
+        let attr = |name: &str| {
+            let key = format!(" {name}=\"");
+            tag.find(&key).map(|i| {
+                let rest = &tag[i + key.len()..];
+                html_unescape(&rest[..rest.find('"').unwrap()])
+            })
+        };
+        if tag.starts_with("input") {
+            let kind = attr("type").unwrap_or_default();
+            let Some(name) = attr("name") else { continue };
+            let value = attr("value").unwrap_or_default();
+            let checked = tag.contains(" checked");
+            match kind.as_str() {
+                "radio" | "checkbox" if !checked => {}
+                "file" => {}
+                _ => out.push((name, value)),
+            }
+        } else if tag.starts_with("select") {
+            let name = attr("name").unwrap();
+            let rest = &form[form.find(tag).unwrap()..];
+            let select = &rest[..rest.find("</select>").unwrap()];
+            let value = select
+                .split("<option")
+                .find(|o| o.contains(" selected"))
+                .and_then(|o| o.split("value=\"").nth(1))
+                .map(|v| html_unescape(&v[..v.find('"').unwrap()]))
+                .unwrap_or_default();
+            out.push((name, value));
+        } else if tag.starts_with("textarea") {
+            let name = attr("name").unwrap();
+            let body = &tag[tag.find('>').unwrap() + 1..];
+            out.push((name, html_unescape(body)));
+        }
+    }
+    out
+}
+
+fn html_unescape(s: &str) -> String {
+    s.replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#60;", "<")
+        .replace("&#62;", ">")
+        .replace("&#38;", "&")
+}
+
+async fn a_family_with_nothing_to_change_sends_its_dossier_and_gets_a_receipt(app: TestApp) {
+    let seeded = app.seed_demo().await;
+    let base = mother_dossier(&app, &seeded).await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM dossiers WHERE state = 'started'")
+            .await,
+        1,
+        "opened at sign-in"
+    );
+    walk_without_change(&app, &base).await;
+    let html = app.get_html(&format!("{base}/validation")).await.1;
+    assert!(html.contains("Vous n'avez rien changé"), "{html}");
+    let refused = app
+        .post_form(
+            &format!("{base}/validation"),
+            &format!("{base}/validation"),
+            &[],
+        )
+        .await;
+    assert_eq!(refused.status(), 422, "the attestation is required");
+    let sent = app
+        .post_form(
+            &format!("{base}/validation"),
+            &format!("{base}/validation"),
+            &[("attestation", "oui")],
+        )
+        .await;
+    assert_eq!(location(&sent), format!("{base}/confirmation"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM dossiers WHERE state = 'submitted'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM pupil_changes").await,
+        0,
+        "no change recorded"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM guardian_changes").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM dossier_transitions WHERE to_state = 'submitted' AND actor_kind = 'guardian' AND ip <> ''").await, 1);
+
+    assert_eq!(app.run_jobs().await, 1, "the receipt e-mail");
+    let subject: String = sqlx::query_scalar("SELECT subject FROM outbox_emails")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    assert!(
+        subject.starts_with("Réinscription de Inès DUBOIS enregistrée"),
+        "{subject}"
+    );
+    let receipt = app.get(&format!("{base}/recu.pdf")).await;
+    assert_eq!(receipt.headers()["content-type"], "application/pdf");
+    assert!(receipt.bytes().await.unwrap().starts_with(b"%PDF-"));
+
+    let thanks = app
+        .post_form(
+            &format!("{base}/confirmation"),
+            &format!("{base}/satisfaction"),
+            &[("mark", "5"), ("comment", "Très simple")],
+        )
+        .await;
+    assert_eq!(thanks.status(), 303);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM satisfaction WHERE mark = 5")
+            .await,
+        1
+    );
+    app.finish().await;
+}
+
+async fn a_changed_address_is_remembered_as_a_change_against_siecle(app: TestApp) {
+    let seeded = app.seed_demo().await;
+    let base = mother_dossier(&app, &seeded).await;
+    walk_without_change(&app, &base).await;
+    let page = format!("{base}/responsables");
+    let mut form = prefilled(&app.get_html(&page).await.1);
+    let old = form
+        .iter()
+        .find(|(k, _)| k == "address_lines")
+        .unwrap()
+        .1
+        .clone();
+    for (k, v) in form.iter_mut() {
+        if k == "address_lines" {
+            *v = "12 rue des Lilas".into();
+        }
+    }
+    let refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(
+        app.client
+            .post(app.url(&page))
+            .form(&refs)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+    let change: (String, String) = sqlx::query_as(
+        "SELECT siecle_value, new_value FROM guardian_changes WHERE field = 'address_lines'",
+    )
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    assert_eq!(change, (old.clone(), "12 rue des Lilas".to_owned()));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM guardian_changes").await,
+        1,
+        "only what changed"
+    );
+    let summary = app.get_html(&format!("{base}/validation")).await.1;
+    assert!(summary.contains("12 rue des Lilas") && summary.contains("modifié"));
+    // The pupils and guardians tables still say what SIECLE said.
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM guardians WHERE address_lines = '12 rue des Lilas'")
+            .await,
+        0
+    );
+    app.finish().await;
+}
+
+async fn separated_guardians_see_only_their_own_details_and_conflicts_are_flagged(app: TestApp) {
+    let seeded = app.seed_demo().await;
+    let base = mother_dossier(&app, &seeded).await;
+    walk_without_change(&app, &base).await;
+    let (father_code, birth) = family(&app, &seeded, "le père").await;
+    let father_phone: String = sqlx::query_scalar(
+        "SELECT phone_mobile FROM guardians WHERE last_name = 'DUBOIS' AND first_name = 'Marc'",
+    )
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    let mother_page = app.get_html(&format!("{base}/responsables")).await.1;
+    assert!(
+        mother_page.contains("Marc DUBOIS") && !mother_page.contains(&father_phone),
+        "the father's details are hidden"
+    );
+
+    // The father signs in from another browser and chooses differently.
+    let father = TestApp::client_for(&app);
+    let token = {
+        let html = father
+            .get(app.url("/famille/connexion"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        crate::harness::extract_csrf(&html).unwrap()
+    };
+    let response = father
+        .post(app.url("/famille/connexion"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("code", father_code.as_str()),
+            ("birth_date", birth.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        location(&response),
+        format!("{base}/accueil"),
+        "the same dossier"
+    );
+    let html = father
+        .get(app.url(&format!("{base}/vie-scolaire")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(html.status(), 303, "not reachable before the earlier steps");
+    for step in [
+        "accueil",
+        "eleve",
+        "responsables",
+        "contacts-urgence",
+        "scolarite",
+    ] {
+        let html = father
+            .get(app.url(&format!("{base}/{step}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let form = prefilled(&html);
+        let refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(
+            father
+                .post(app.url(&format!("{base}/{step}")))
+                .form(&refs)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            303,
+            "{step}"
+        );
+    }
+    let html = father
+        .get(app.url(&format!("{base}/vie-scolaire")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let mut form = prefilled(&html);
+    form.retain(|(k, _)| k != "canteen");
+    form.extend([
+        ("canteen".into(), "externe".into()),
+        ("photo".into(), "non".into()),
+        ("sorties".into(), "oui".into()),
+    ]);
+    let refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(
+        father
+            .post(app.url(&format!("{base}/vie-scolaire")))
+            .form(&refs)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+
+    let answers: Vec<(String,)> = sqlx::query_as(
+        "SELECT answer FROM dossier_answers WHERE question = 'canteen' ORDER BY answer",
+    )
+    .fetch_all(app.db().pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        answers,
+        vec![("demi_pension".to_owned(),), ("externe".to_owned(),)],
+        "neither choice overwrote the other"
+    );
+    let conflicts: Vec<String> = dossiersco::db::family::conflicting_questions(
+        app.db().pool(),
+        base.rsplit('/').next().unwrap().parse().unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(conflicts, vec!["canteen".to_owned(), "photo".to_owned()]);
+    assert!(
+        app.get_html(&format!("{base}/validation"))
+            .await
+            .1
+            .contains("L'autre responsable a répondu différemment")
+    );
+    app.finish().await;
+}
+
+async fn a_guardian_cannot_open_or_change_another_familys_dossier(app: TestApp) {
+    let seeded = app.seed_demo().await;
+    let base = mother_dossier(&app, &seeded).await;
+    let other: i64 = sqlx::query_scalar(
+        "SELECT d.id FROM dossiers d JOIN pupils p ON p.id = d.pupil_id WHERE p.last_name = 'MARTIN' ORDER BY d.id LIMIT 1",
+    )
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    let foreign = format!("/famille/dossiers/{other}/eleve");
+    assert_eq!(app.get(&foreign).await.status(), 404);
+    let token = app.csrf_token(&format!("{base}/accueil")).await;
+    let forged = app
+        .client
+        .post(app.url(&foreign))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("last_name", "PIRATE"),
+            ("first_name", "X"),
+            ("sex", "M"),
+            ("birth_date", "2013-01-01"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 404);
+    assert_eq!(app.count("SELECT COUNT(*) FROM pupil_changes").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'forbidden_dossier'")
+            .await,
+        2
+    );
+    // Not signed in at all: sent to the sign-in page.
+    let anonymous = TestApp::client_for(&app);
+    let response = anonymous
+        .get(app.url(&format!("{base}/eleve")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&response), "/famille/connexion");
+    app.finish().await;
+}
+
+async fn a_sent_dossier_can_no_longer_be_changed_by_url_or_forged_form(app: TestApp) {
+    let seeded = app.seed_demo().await;
+    let base = mother_dossier(&app, &seeded).await;
+    walk_without_change(&app, &base).await;
+    app.post_form(
+        &format!("{base}/validation"),
+        &format!("{base}/validation"),
+        &[("attestation", "oui")],
+    )
+    .await;
+    app.run_jobs().await;
+    assert_eq!(
+        location(&app.get(&format!("{base}/eleve")).await),
+        format!("{base}/confirmation")
+    );
+    let token = app.csrf_token(&format!("{base}/confirmation")).await;
+    let forged = app
+        .client
+        .post(app.url(&format!("{base}/eleve")))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("last_name", "AUTRE"),
+            ("first_name", "Inès"),
+            ("sex", "F"),
+            ("birth_date", "2013-08-22"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 409);
+    assert!(forged.text().await.unwrap().contains("Dossier déjà envoyé"));
+    let again = app
+        .client
+        .post(app.url(&format!("{base}/validation")))
+        .form(&[("csrf_token", token.as_str()), ("attestation", "oui")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 409);
+    assert_eq!(app.count("SELECT COUNT(*) FROM pupil_changes").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM dossier_transitions WHERE to_state = 'submitted'")
+            .await,
+        1
+    );
+    app.finish().await;
+}
+
+async fn wrong_codes_get_a_clear_message_and_a_code_locks_after_five_failures(app: TestApp) {
+    let seeded = app.seed_demo().await;
+    let (code, birth) = family(&app, &seeded, "la mère").await;
+    let unknown = sign_in(&app, "AAAA-BBBB-CCCC", &birth).await;
+    assert_eq!(unknown.status(), 401);
+    assert!(
+        unknown
+            .text()
+            .await
+            .unwrap()
+            .contains("Code personnel ou date de naissance incorrects")
+    );
+    for _ in 0..4 {
+        assert_eq!(sign_in(&app, &code, "2001-01-01").await.status(), 401);
+    }
+    assert_eq!(sign_in(&app, &code, "2001-01-01").await.status(), 401);
+    let locked = sign_in(&app, &code, &birth).await;
+    assert_eq!(locked.status(), 403);
+    assert!(
+        locked
+            .text()
+            .await
+            .unwrap()
+            .contains("bloqué pendant 15 minutes")
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
+    // The school re-issues a code: the lock is lifted.
+    let guardian: i64 = sqlx::query_scalar("SELECT id FROM guardians WHERE access_code_hash = $1")
+        .bind(dossiersco::domain::access_code::hash(&code))
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    let fresh = dossiersco::domain::access_code::generate();
+    dossiersco::db::family::set_access_code(
+        app.db().pool(),
+        guardian,
+        &dossiersco::domain::access_code::hash(&fresh),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        sign_in(&app, &code, &birth).await.status(),
+        401,
+        "the old code no longer works"
+    );
+    // Typed by hand, lower case, with the French date format.
+    let (y, m, d) = (&birth[..4], &birth[5..7], &birth[8..]);
+    assert_eq!(
+        sign_in(
+            &app,
+            &fresh.to_lowercase().replace('-', " "),
+            &format!("{d}/{m}/{y}")
+        )
+        .await
+        .status(),
+        303
+    );
+    app.finish().await;
+}
+
+async fn a_guardian_of_two_children_sees_both_and_resumes_where_they_stopped(app: TestApp) {
+    let seeded = app.seed_demo().await;
+    let (code, birth) = family(&app, &seeded, "deux enfants (mère)").await;
+    let response = sign_in(&app, &code, &birth).await;
+    assert_eq!(location(&response), "/famille");
+    let html = app.get_html("/famille").await.1;
+    assert!(
+        html.contains("Hugo MARTIN") && html.contains("Léa MARTIN"),
+        "{html}"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM dossiers WHERE state = 'started'")
+            .await,
+        2
+    );
+    let first = html.split("href=\"/famille/dossiers/").nth(1).unwrap();
+    let base = format!("/famille/dossiers/{}", &first[..first.find('/').unwrap()]);
+    for step in ["accueil", "eleve"] {
+        let form = prefilled(&app.get_html(&format!("{base}/{step}")).await.1);
+        let refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        app.client
+            .post(app.url(&format!("{base}/{step}")))
+            .form(&refs)
+            .send()
+            .await
+            .unwrap();
+    }
+    app.post_form("/famille", "/famille/deconnexion", &[]).await;
+    sign_in(&app, &code, &birth).await;
+    let html = app.get_html("/famille").await.1;
+    assert!(
+        html.contains(&format!("{base}/responsables")) && html.contains("Reprendre"),
+        "resume at the furthest step"
+    );
+    app.finish().await;
+}
+
+async fn bad_input_is_refused_with_a_message_and_html_is_shown_escaped(app: TestApp) {
+    let seeded = app.seed_demo().await;
+    let base = mother_dossier(&app, &seeded).await;
+    walk_without_change(&app, &base).await;
+    let page = format!("{base}/eleve");
+    let long = "A".repeat(10_000);
+    for (field, value, message) in [
+        ("last_name", long.as_str(), "trop long"),
+        ("birth_date", "2099-01-01", "dans le futur"),
+        ("birth_date", "2013-02-31", "Date invalide"),
+        ("first_name", "", "obligatoire"),
+    ] {
+        let mut form = prefilled(&app.get_html(&page).await.1);
+        for (k, v) in form.iter_mut() {
+            if k == field {
+                *v = value.to_owned();
+            }
+        }
+        let refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let response = app
+            .client
+            .post(app.url(&page))
+            .form(&refs)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 422, "{field}={value}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains(message), "{field}: {message}");
+        assert!(
+            html.contains(&format!("aria-describedby=\"{field}-error\"")),
+            "the error is tied to its field"
+        );
+    }
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM pupil_changes").await,
+        0,
+        "nothing stored"
+    );
+
+    let script = "<script>alert('x')</script>";
+    let mut form = prefilled(&app.get_html(&page).await.1);
+    for (k, v) in form.iter_mut() {
+        if k == "birth_city" {
+            *v = script.to_owned();
+        }
+    }
+    let refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(
+        app.client
+            .post(app.url(&page))
+            .form(&refs)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+    let summary = app.get_html(&format!("{base}/validation")).await.1;
+    assert!(
+        !summary.contains(script) && summary.contains("&#60;script&#62;"),
+        "shown escaped"
+    );
+    app.finish().await;
+}
+
+on_both_databases!(
+    a_family_with_nothing_to_change_sends_its_dossier_and_gets_a_receipt,
+    a_changed_address_is_remembered_as_a_change_against_siecle,
+    separated_guardians_see_only_their_own_details_and_conflicts_are_flagged,
+    a_guardian_cannot_open_or_change_another_familys_dossier,
+    a_sent_dossier_can_no_longer_be_changed_by_url_or_forged_form,
+    wrong_codes_get_a_clear_message_and_a_code_locks_after_five_failures,
+    a_guardian_of_two_children_sees_both_and_resumes_where_they_stopped,
+    bad_input_is_refused_with_a_message_and_html_is_shown_escaped,
+);
