@@ -146,9 +146,18 @@ pub async fn create_upload(
     dossier: FamilyDossier,
     chrome: Chrome,
     Path((_dossier_id, document_id)): Path<(i64, i64)>,
+    headers: axum::http::HeaderMap,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
     dossier.ensure_editable()?;
+    // A request announcing more than the limit is refused before reading it.
+    let announced = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|len| len > state.settings.upload_max_bytes + 1024 * 1024) {
+        return Err(AppError::PayloadTooLarge);
+    }
     let expected: Option<i64> =
         sqlx::query_scalar("SELECT id FROM expected_documents WHERE id = $1 AND school_id = $2")
             .bind(document_id)
