@@ -272,3 +272,400 @@ async fn on_a_phone_the_pages_fit_the_screen_and_stay_accessible() {
     browser.close().await;
     app.finish().await;
 }
+
+/// A browser session that counts what the user does.
+struct Counted<'a> {
+    browser: &'a Browser,
+    clicks: usize,
+    typed: usize,
+    pages: Vec<String>,
+}
+
+impl<'a> Counted<'a> {
+    fn new(browser: &'a Browser) -> Self {
+        Self {
+            browser,
+            clicks: 0,
+            typed: 0,
+            pages: Vec::new(),
+        }
+    }
+
+    async fn click(&mut self, locator: Locator<'_>) {
+        self.browser
+            .client
+            .find(locator)
+            .await
+            .unwrap_or_else(|e| panic!("{locator:?}: {e}"))
+            .click()
+            .await
+            .unwrap();
+        self.clicks += 1;
+    }
+
+    async fn button(&mut self, text: &str) {
+        let xpath = format!("//button[normalize-space()=\"{text}\"]");
+        self.click(Locator::XPath(&xpath)).await;
+        self.check_page().await;
+    }
+
+    async fn label(&mut self, for_id: &str) {
+        self.click(Locator::Css(&format!("label[for='{for_id}']")))
+            .await;
+    }
+
+    async fn replace_text(&mut self, id: &str, text: &str) {
+        let field = self.browser.client.find(Locator::Id(id)).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+        self.typed += text.chars().count();
+    }
+
+    /// Runs axe-core on the page reached, once per distinct path.
+    async fn check_page(&mut self) {
+        let path = self
+            .browser
+            .client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .to_owned();
+        if !self.pages.contains(&path) {
+            self.browser.assert_accessible(&path).await;
+            self.pages.push(path);
+        }
+    }
+
+    async fn path(&self) -> String {
+        self.browser
+            .client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .to_owned()
+    }
+}
+
+/// The demo family whose description contains `who`: (code, birth date of the eldest child).
+async fn demo_family(app: &TestApp, who: &str) -> (String, String) {
+    let seeded = app.seed_demo().await;
+    let (_, code, _) = seeded.families.iter().find(|f| f.0.contains(who)).unwrap();
+    let birth: String = sqlx::query_scalar(
+        "SELECT p.birth_date FROM pupils p JOIN guardianships l ON l.pupil_id = p.id JOIN guardians g ON g.id = l.guardian_id
+         WHERE g.access_code_hash = $1 ORDER BY p.birth_date LIMIT 1",
+    )
+    .bind(dossiersco::domain::access_code::hash(code))
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    (code.clone(), birth)
+}
+
+/// Signs in through the form (not counted: the code is typed from the letter).
+async fn family_sign_in(browser: &Browser, app: &TestApp, code: &str, birth: &str) {
+    browser
+        .client
+        .goto(&app.url("/famille/connexion"))
+        .await
+        .unwrap();
+    browser.assert_accessible("/famille/connexion").await;
+    browser
+        .client
+        .find(Locator::Id("code"))
+        .await
+        .unwrap()
+        .send_keys(code)
+        .await
+        .unwrap();
+    browser
+        .client
+        .execute(
+            "document.getElementById('birth_date').value = arguments[0];",
+            vec![json!(birth)],
+        )
+        .await
+        .unwrap();
+    browser
+        .client
+        .find(Locator::XPath(
+            "//button[normalize-space()='Accéder au dossier']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_phone_a_family_with_no_change_re_enrols_in_at_most_12_clicks_without_typing() {
+    let Some(browser) = Browser::start(360, 740).await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let (code, birth) = demo_family(&app, "la mère").await;
+    family_sign_in(&browser, &app, &code, &birth).await;
+    let mut user = Counted::new(&browser);
+    assert!(user.path().await.ends_with("/accueil"));
+    user.check_page().await;
+    user.button("Commencer").await;
+    for _ in ["eleve", "responsables"] {
+        user.button("Valider et continuer").await;
+    }
+    user.button("Continuer").await; // contacts d'urgence
+    user.button("Valider et continuer").await; // scolarité
+    assert!(user.path().await.ends_with("/vie-scolaire"));
+    user.label("photo-oui").await;
+    user.label("sorties-oui").await;
+    user.button("Valider et continuer").await;
+    user.button("Valider et continuer").await; // santé
+    user.button("Continuer").await; // pièces
+    assert!(
+        user.path().await.ends_with("/validation"),
+        "{}",
+        user.path().await
+    );
+    user.label("attestation").await;
+    user.button("Envoyer le dossier à l'établissement").await;
+    assert!(user.path().await.ends_with("/confirmation"));
+    assert!(
+        browser
+            .text()
+            .await
+            .contains("Réinscription de Inès DUBOIS envoyée")
+    );
+    assert!(user.clicks <= 12, "{} clicks", user.clicks);
+    assert_eq!(user.typed, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM dossiers WHERE state = 'submitted'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM pupil_changes").await
+            + app.count("SELECT COUNT(*) FROM guardian_changes").await,
+        0
+    );
+    assert_eq!(app.run_jobs().await, 1);
+    browser.close().await;
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_phone_a_family_changes_its_address_and_uploads_two_documents() {
+    let Some(browser) = Browser::start(360, 740).await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let (code, birth) = demo_family(&app, "la mère").await;
+    family_sign_in(&browser, &app, &code, &birth).await;
+    let mut user = Counted::new(&browser);
+    user.button("Commencer").await;
+    user.button("Valider et continuer").await;
+    user.replace_text("address_lines", "8 avenue des Peupliers")
+        .await;
+    user.replace_text("postcode", "75012").await;
+    user.button("Valider et continuer").await;
+    user.button("Continuer").await;
+    user.button("Valider et continuer").await;
+    user.label("photo-non").await;
+    user.label("sorties-oui").await;
+    user.button("Valider et continuer").await;
+    user.button("Valider et continuer").await;
+    assert!(user.path().await.ends_with("/pieces"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("attestation.pdf");
+    std::fs::write(&first, b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n").unwrap();
+    let second = dir.path().join("quotient.pdf");
+    std::fs::write(&second, b"%PDF-1.4\n2 0 obj << >> endobj\n%%EOF\n").unwrap();
+    let inputs = browser
+        .client
+        .find_all(Locator::Css("input[type=file]"))
+        .await
+        .unwrap();
+    inputs[0]
+        .send_keys(&first.display().to_string())
+        .await
+        .unwrap();
+    browser
+        .client
+        .find_all(Locator::XPath(
+            "//button[starts-with(normalize-space(), 'Envoyer')]",
+        ))
+        .await
+        .unwrap()[0]
+        .click()
+        .await
+        .unwrap();
+    let inputs = browser
+        .client
+        .find_all(Locator::Css("input[type=file]"))
+        .await
+        .unwrap();
+    inputs[2]
+        .send_keys(&second.display().to_string())
+        .await
+        .unwrap();
+    browser
+        .client
+        .find_all(Locator::XPath(
+            "//button[starts-with(normalize-space(), 'Envoyer')]",
+        ))
+        .await
+        .unwrap()[2]
+        .click()
+        .await
+        .unwrap();
+    let text = browser.text().await;
+    assert!(
+        text.contains("attestation.pdf") && text.contains("quotient.pdf"),
+        "{text}"
+    );
+    user.check_page().await;
+    user.button("Continuer").await;
+    let summary = browser.text().await;
+    assert!(summary.contains("8 avenue des Peupliers") && summary.contains("modifié"));
+    user.label("attestation").await;
+    user.button("Envoyer le dossier à l'établissement").await;
+    assert!(user.path().await.ends_with("/confirmation"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM uploads").await, 2);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM guardian_changes").await,
+        2,
+        "address and postcode"
+    );
+    app.run_jobs().await;
+    browser.close().await;
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_family_resumes_where_it_stopped_after_closing_the_browser_and_sees_both_children() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let (code, birth) = demo_family(&app, "deux enfants (père)").await;
+    {
+        let Some(browser) = Browser::start(360, 740).await else {
+            app.finish().await;
+            return;
+        };
+        family_sign_in(&browser, &app, &code, &birth).await;
+        let mut user = Counted::new(&browser);
+        assert_eq!(user.path().await, "/famille");
+        user.check_page().await;
+        let text = browser.text().await;
+        assert!(text.contains("Hugo MARTIN") && text.contains("Léa MARTIN"));
+        user.click(Locator::XPath(
+            "(//a[starts-with(normalize-space(), 'Commencer')])[1]",
+        ))
+        .await;
+        user.button("Commencer").await;
+        user.button("Valider et continuer").await;
+        assert!(user.path().await.ends_with("/responsables"));
+        browser.close().await;
+    }
+    let Some(browser) = Browser::start(360, 740).await else {
+        unreachable!("started once already")
+    };
+    family_sign_in(&browser, &app, &code, &birth).await;
+    let first = browser
+        .client
+        .find(Locator::XPath(
+            "(//a[contains(@href, '/famille/dossiers/')])[1]",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        first
+            .text()
+            .await
+            .unwrap()
+            .trim_start()
+            .split_whitespace()
+            .next(),
+        Some("Reprendre")
+    );
+    first.click().await.unwrap();
+    let path = browser
+        .client
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .to_owned();
+    assert!(
+        path.ends_with("/responsables"),
+        "back at the furthest step: {path}"
+    );
+    let html = browser.text().await;
+    assert!(html.contains("Vos coordonnées"), "{html}");
+    browser.close().await;
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_separated_guardians_fill_the_same_dossier_in_their_own_browsers() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let (mother_code, birth) = demo_family(&app, "la mère").await;
+    let (father_code, _) = demo_family(&app, "le père").await;
+    let Some(mother) = Browser::start(360, 740).await else {
+        app.finish().await;
+        return;
+    };
+    let Some(father) = Browser::start(360, 740).await else {
+        unreachable!()
+    };
+    for (browser, code, canteen) in [
+        (&mother, &mother_code, "canteen-dp"),
+        (&father, &father_code, "canteen-ext"),
+    ] {
+        family_sign_in(browser, &app, code, &birth).await;
+        let mut user = Counted::new(browser);
+        user.button("Commencer").await;
+        user.button("Valider et continuer").await;
+        let text = browser.text().await;
+        assert!(text.contains("Vos coordonnées"));
+        user.button("Valider et continuer").await;
+        user.button("Continuer").await;
+        user.button("Valider et continuer").await;
+        user.label(canteen).await;
+        user.label("photo-oui").await;
+        user.label("sorties-oui").await;
+        user.button("Valider et continuer").await;
+        assert!(user.path().await.ends_with("/sante"));
+    }
+    let father_phone: String =
+        sqlx::query_scalar("SELECT phone_mobile FROM guardians WHERE last_name = 'DUBOIS'")
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap();
+    mother
+        .client
+        .goto(
+            &app.url(
+                &mother
+                    .client
+                    .current_url()
+                    .await
+                    .unwrap()
+                    .path()
+                    .replace("/sante", "/responsables"),
+            ),
+        )
+        .await
+        .unwrap();
+    assert!(
+        !mother.text().await.contains(&father_phone),
+        "the father's phone stays private"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(DISTINCT answer) FROM dossier_answers WHERE question = 'canteen'")
+            .await,
+        2
+    );
+    mother.close().await;
+    father.close().await;
+    app.finish().await;
+}
