@@ -286,6 +286,7 @@ pub const ENV_PREFIX: &str = "DOSSIERSCO_";
 /// Environment variables with the prefix that are not settings (the test
 /// harness and CI use them).
 fn is_setting_env(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
     !(key.starts_with("test_") || key == "config" || key == "require_all")
 }
 
@@ -388,6 +389,19 @@ mod tests {
             .extract::<Settings>()
             .unwrap_err();
         assert!(err.to_string().contains("databse_url"), "{err}");
+    }
+
+    #[test]
+    fn test_and_ci_variables_are_not_taken_for_settings() {
+        for key in [
+            "TEST_DATABASE_URL",
+            "test_smtp_addr",
+            "REQUIRE_ALL",
+            "CONFIG",
+        ] {
+            assert!(!is_setting_env(key), "{key}");
+        }
+        assert!(is_setting_env("DATABASE_URL"));
     }
 
     #[test]

@@ -109,6 +109,22 @@ pub fn router(state: AppState) -> Router {
             "/etablissements/{uai}/taches/{job_id}",
             get(school::jobs::show),
         )
+        .route(
+            "/etablissements/{uai}/dossiers",
+            get(school::dossiers::list),
+        )
+        .route(
+            "/etablissements/{uai}/dossiers/{dossier_id}",
+            get(school::dossiers::show),
+        )
+        .route(
+            "/etablissements/{uai}/dossiers/{dossier_id}/pieces/{upload_id}",
+            get(school::dossiers::show_upload),
+        )
+        .route(
+            "/etablissements/{uai}/dossiers/{dossier_id}/responsables/{guardian_id}/code",
+            post(school::dossiers::create_code),
+        )
         // Demo outbox (404 unless outbox_web)
         .route("/outbox", get(outbox::list))
         .route("/outbox/{id}", get(outbox::show))

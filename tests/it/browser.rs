@@ -636,11 +636,12 @@ async fn two_separated_guardians_fill_the_same_dossier_in_their_own_browsers() {
         user.button("Valider et continuer").await;
         assert!(user.path().await.ends_with("/sante"));
     }
-    let father_phone: String =
-        sqlx::query_scalar("SELECT phone_mobile FROM guardians WHERE last_name = 'DUBOIS'")
-            .fetch_one(app.db().pool())
-            .await
-            .unwrap();
+    let father_phone: String = sqlx::query_scalar(
+        "SELECT phone_mobile FROM guardians WHERE last_name = 'DUBOIS' AND first_name = 'Marc'",
+    )
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
     mother
         .client
         .goto(

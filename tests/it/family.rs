@@ -915,3 +915,204 @@ on_both_databases!(
     a_200_mb_upload_is_refused_before_it_is_read,
     a_mandatory_piece_must_be_sent_before_going_on,
 );
+
+// ---------------------------------------------------------------- the school's side
+
+async fn the_school_sees_the_sent_dossier_with_exactly_the_changed_fields_and_medical_notes_stay_with_the_nurse(
+    app: TestApp,
+) {
+    let seeded = app.seed_demo().await;
+    let base = mother_dossier(&app, &seeded).await;
+    walk_without_change(&app, &base).await;
+    let page = format!("{base}/responsables");
+    let mut form = prefilled(&app.get_html(&page).await.1);
+    for (k, v) in form.iter_mut() {
+        if k == "phone_mobile" {
+            *v = "07 11 22 33 44".into();
+        }
+    }
+    let refs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    app.client
+        .post(app.url(&page))
+        .form(&refs)
+        .send()
+        .await
+        .unwrap();
+    let sante = format!("{base}/sante");
+    app.post_form(
+        &sante,
+        &sante,
+        &[
+            ("mode", "online"),
+            ("note", "Allergie aux arachides, PAI en cours"),
+        ],
+    )
+    .await;
+    upload(
+        &app,
+        &base,
+        expected_document(&app, 0).await,
+        vec![("assurance.pdf", PDF.to_vec())],
+    )
+    .await;
+    app.post_form(
+        &format!("{base}/validation"),
+        &format!("{base}/validation"),
+        &[("attestation", "oui")],
+    )
+    .await;
+    app.run_jobs().await;
+    app.post_form(&format!("{base}/confirmation"), "/famille/deconnexion", &[])
+        .await;
+
+    let dossier_id = base.rsplit('/').next().unwrap();
+    let school = format!("/etablissements/{}", seeded.uai);
+    app.sign_in_agent(
+        "secretariat@demo.dossiersco.fr",
+        dossiersco::demo::DEMO_PASSWORD,
+    )
+    .await;
+    let list = app
+        .get_html(&format!("{school}/dossiers?etat=submitted"))
+        .await
+        .1;
+    assert!(
+        list.contains("DUBOIS Inès") && list.contains("1 dossier(s)"),
+        "{list}"
+    );
+    let html = app
+        .get_html(&format!("{school}/dossiers/{dossier_id}"))
+        .await
+        .1;
+    assert!(
+        html.contains("envoyé à l&#39;établissement") || html.contains("envoyé à l'établissement"),
+        "submitted"
+    );
+    assert!(html.contains("phone_mobile") && html.contains("07 11 22 33 44"));
+    assert_eq!(
+        html.matches("<strong>").count() - html.matches("<strong>Information").count(),
+        1,
+        "exactly one changed field"
+    );
+    assert!(
+        !html.contains("arachides"),
+        "the secretariat does not read medical notes"
+    );
+    let download = html
+        .split("/pieces/")
+        .nth(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].to_owned())
+        .unwrap();
+    let file = app
+        .get(&format!("{school}/dossiers/{dossier_id}/pieces/{download}"))
+        .await;
+    assert_eq!(file.status(), 200);
+    assert!(
+        file.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert_eq!(file.bytes().await.unwrap().as_ref(), PDF);
+
+    app.post_form(&school, "/agent/deconnexion", &[]).await;
+    app.sign_in_agent(
+        "infirmerie@demo.dossiersco.fr",
+        dossiersco::demo::DEMO_PASSWORD,
+    )
+    .await;
+    assert!(
+        app.get_html(&format!("{school}/dossiers/{dossier_id}"))
+            .await
+            .1
+            .contains("arachides"),
+        "the nurse does"
+    );
+    app.finish().await;
+}
+
+async fn the_school_reissues_a_code_and_cannot_see_another_schools_dossier(app: TestApp) {
+    let seeded = app.seed_demo().await;
+    let (old_code, birth) = family(&app, &seeded, "la mère").await;
+    let (dossier_id, guardian_id): (i64, i64) = sqlx::query_as(
+        "SELECT d.id, g.id FROM dossiers d JOIN guardianships l ON l.pupil_id = d.pupil_id JOIN guardians g ON g.id = l.guardian_id
+         WHERE g.last_name = 'NGUYEN' AND g.first_name = 'Thi Lan'",
+    )
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    let school = format!("/etablissements/{}", seeded.uai);
+    let page = format!("{school}/dossiers/{dossier_id}");
+    let action = format!("{page}/responsables/{guardian_id}/code");
+
+    app.sign_in_agent(
+        "infirmerie@demo.dossiersco.fr",
+        dossiersco::demo::DEMO_PASSWORD,
+    )
+    .await;
+    assert_eq!(
+        app.post_form(&page, &action, &[]).await.status(),
+        403,
+        "the nurse does not issue codes"
+    );
+    app.post_form(&page, "/agent/deconnexion", &[]).await;
+
+    app.sign_in_agent(
+        "secretariat@demo.dossiersco.fr",
+        dossiersco::demo::DEMO_PASSWORD,
+    )
+    .await;
+    let html = app
+        .post_form(&page, &action, &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    let start = html.find("Code personnel : <strong>").unwrap() + "Code personnel : <strong>".len();
+    let new_code = html[start..start + 14].to_owned();
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'access_code_reissued'")
+            .await,
+        1
+    );
+
+    // Another school's agent cannot reach this dossier through their own school.
+    let other = dossiersco::db::schools::upsert(
+        app.db().pool(),
+        "0750680G",
+        "Collège Voisin",
+        "Paris",
+        "Paris",
+    )
+    .await
+    .unwrap();
+    dossiersco::db::agents::upsert(
+        app.db().pool(),
+        other,
+        "sec@voisin.fr",
+        "Voisin",
+        "secretariat",
+        &dossiersco::web::auth::hash_password("voisin-pass").unwrap(),
+    )
+    .await
+    .unwrap();
+    app.post_form(&page, "/agent/deconnexion", &[]).await;
+    app.sign_in_agent("sec@voisin.fr", "voisin-pass").await;
+    assert_eq!(
+        app.get(&format!("/etablissements/0750680G/dossiers/{dossier_id}"))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(app.get(&page).await.status(), 403);
+    app.post_form("/", "/agent/deconnexion", &[]).await;
+
+    assert_eq!(sign_in(&app, &old_code, &birth).await.status(), 401);
+    assert_eq!(sign_in(&app, &new_code, &birth).await.status(), 303);
+    app.finish().await;
+}
+
+on_both_databases!(
+    the_school_sees_the_sent_dossier_with_exactly_the_changed_fields_and_medical_notes_stay_with_the_nurse,
+    the_school_reissues_a_code_and_cannot_see_another_schools_dossier,
+);

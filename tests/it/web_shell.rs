@@ -161,7 +161,7 @@ async fn the_demo_command_prints_sign_in_details_and_serves_the_school() {
         .current_dir(dir.path())
         .env("DOSSIERSCO_LOG", "warn")
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .unwrap();
@@ -181,6 +181,12 @@ async fn the_demo_command_prints_sign_in_details_and_serves_the_school() {
         read.is_ok(),
         "the demo did not print its banner in time:\n{banner}"
     );
+    if !banner.contains("Ctrl-C") {
+        use tokio::io::AsyncReadExt;
+        let mut err = String::new();
+        let _ = child.stderr.take().unwrap().read_to_string(&mut err).await;
+        panic!("the demo stopped early:\n{banner}\n{err}");
+    }
     for expected in [
         "direction@demo.dossiersco.fr",
         "infirmerie@demo.dossiersco.fr",

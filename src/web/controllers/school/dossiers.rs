@@ -1,0 +1,331 @@
+//! The school's view of the dossiers: `GET /etablissements/{uai}/dossiers`
+//! (list, filter by state) and `GET …/dossiers/{dossier_id}` (what SIECLE
+//! said, what each guardian changed or answered, pieces, history). Medical
+//! information is shown to the nurse only.
+
+use askama::Template;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use futures::TryStreamExt;
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::db::{audit, dossiers, family};
+use crate::domain::access_code;
+use crate::domain::dossier_state::DossierState;
+use crate::domain::role::{AnyStaff, ManageSchool, ReadMedical, allows};
+use crate::web::auth::CurrentAgent;
+use crate::web::error::AppError;
+use crate::web::templates::{Chrome, render};
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    etat: Option<String>,
+}
+
+pub struct Line {
+    pub id: i64,
+    pub name: String,
+    pub division: String,
+    pub state_label: &'static str,
+    pub changes: i64,
+    pub conflicts: bool,
+}
+
+#[derive(Template)]
+#[template(path = "school/dossiers.html")]
+pub struct DossiersPage {
+    pub chrome: Chrome,
+    pub uai: String,
+    pub filter: String,
+    pub states: Vec<(&'static str, &'static str)>,
+    pub lines: Vec<Line>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    agent: CurrentAgent<AnyStaff>,
+    chrome: Chrome,
+    Query(query): Query<ListQuery>,
+) -> Result<Html<String>, AppError> {
+    let filter = query.etat.filter(|s| s.parse::<DossierState>().is_ok());
+    let lines = dossiers::list_for_school(state.db.pool(), agent.school_id, filter.as_deref())
+        .await?
+        .into_iter()
+        .map(|d| Line {
+            id: d.id,
+            name: format!("{} {}", d.last_name, d.first_name),
+            division: d.division,
+            state_label: d
+                .state
+                .parse::<DossierState>()
+                .map(DossierState::label)
+                .unwrap_or(""),
+            changes: d.changes,
+            conflicts: d.conflicts > 0,
+        })
+        .collect();
+    render(&DossiersPage {
+        chrome,
+        uai: agent.school_uai.clone(),
+        filter: filter.unwrap_or_default(),
+        states: DossierState::ALL
+            .iter()
+            .map(|s| (s.code(), s.label()))
+            .collect(),
+        lines,
+    })
+}
+
+/// (label, SIECLE value, new value)
+pub type ChangeLine = (String, String, String);
+
+pub struct GuardianBlock {
+    pub id: i64,
+    pub name: String,
+    pub changes: Vec<ChangeLine>,
+    pub answers: Vec<(String, String, bool)>,
+    pub medical: Option<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "school/dossier.html")]
+pub struct DossierPage {
+    pub chrome: Chrome,
+    pub uai: String,
+    pub dossier_id: i64,
+    pub pupil_name: String,
+    pub state_label: &'static str,
+    pub pupil_changes: Vec<ChangeLine>,
+    pub guardians: Vec<GuardianBlock>,
+    pub uploads: Vec<(i64, String, String, String)>,
+    pub contacts: Vec<(String, String, String)>,
+    pub history: Vec<(String, String, String)>,
+    pub can_read_medical: bool,
+    pub can_manage: bool,
+    pub new_code: Option<(String, String)>,
+}
+
+async fn dossier_page<P>(
+    state: &AppState,
+    agent: &CurrentAgent<P>,
+    chrome: Chrome,
+    dossier_id: i64,
+    new_code: Option<(String, String)>,
+) -> Result<DossierPage, AppError> {
+    let pool = state.db.pool();
+    let (pupil_id, dossier_state) = dossiers::find_in_school(pool, agent.school_id, dossier_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let pupil = family::pupil(pool, pupil_id).await?;
+    let pupil_changes = family::pupil_changes(pool, dossier_id)
+        .await?
+        .into_iter()
+        .map(|(field, (before, after))| (field, before, after))
+        .collect();
+    let can_read_medical = allows::<ReadMedical>(agent.role);
+    let conflicts = family::conflicting_questions(pool, dossier_id).await?;
+    let links: Vec<(i64,)> =
+        sqlx::query_as("SELECT guardian_id FROM guardianships WHERE pupil_id = $1 ORDER BY rank")
+            .bind(pupil_id)
+            .fetch_all(pool)
+            .await?;
+    let mut guardians = Vec::new();
+    for (guardian_id,) in links {
+        let Some(g) = family::guardian(pool, guardian_id).await? else {
+            continue;
+        };
+        let changes = family::guardian_changes(pool, g.id)
+            .await?
+            .into_iter()
+            .map(|(field, (before, after))| (field, before, after))
+            .collect();
+        let mut answers: Vec<(String, String, bool)> = family::answers(pool, dossier_id, g.id)
+            .await?
+            .into_iter()
+            .map(|(q, a)| {
+                let conflict = conflicts.contains(&q);
+                (q, a, conflict)
+            })
+            .collect();
+        answers.sort();
+        let medical = if can_read_medical {
+            sqlx::query_as(
+                "SELECT mode, note FROM medical_notes WHERE dossier_id = $1 AND guardian_id = $2",
+            )
+            .bind(dossier_id)
+            .bind(g.id)
+            .fetch_optional(pool)
+            .await?
+        } else {
+            None
+        };
+        guardians.push(GuardianBlock {
+            id: g.id,
+            name: format!("{} {} {}", g.civility, g.first_name, g.last_name)
+                .trim()
+                .to_owned(),
+            changes,
+            answers,
+            medical,
+        });
+    }
+    let uploads = sqlx::query_as(
+        "SELECT u.id, e.label, u.original_name, u.status FROM uploads u JOIN expected_documents e ON e.id = u.expected_document_id
+         WHERE u.dossier_id = $1 ORDER BY u.id",
+    )
+    .bind(dossier_id)
+    .fetch_all(pool)
+    .await?;
+    let contacts = sqlx::query_as("SELECT name, relationship, phone FROM emergency_contacts WHERE dossier_id = $1 ORDER BY id")
+        .bind(dossier_id)
+        .fetch_all(pool)
+        .await?;
+    let history: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT created_at, to_state, actor_kind FROM dossier_transitions WHERE dossier_id = $1 ORDER BY created_at, id",
+    )
+    .bind(dossier_id)
+    .fetch_all(pool)
+    .await?;
+    let history = history
+        .into_iter()
+        .map(|(at, to, actor)| {
+            let when = chrono::DateTime::from_timestamp_millis(at)
+                .map(|d| d.format("%d/%m/%Y %H:%M").to_string())
+                .unwrap_or_default();
+            let to = to
+                .parse::<DossierState>()
+                .map(DossierState::label)
+                .unwrap_or("")
+                .to_owned();
+            (
+                when,
+                to,
+                if actor == "guardian" {
+                    "famille".into()
+                } else {
+                    actor
+                },
+            )
+        })
+        .collect();
+    Ok(DossierPage {
+        chrome,
+        uai: agent.school_uai.clone(),
+        dossier_id,
+        pupil_name: format!("{} {}", pupil.first_name, pupil.last_name),
+        state_label: dossier_state
+            .parse::<DossierState>()
+            .map(DossierState::label)
+            .unwrap_or(""),
+        pupil_changes,
+        guardians,
+        uploads,
+        contacts,
+        history,
+        can_read_medical,
+        can_manage: allows::<ManageSchool>(agent.role),
+        new_code,
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    agent: CurrentAgent<AnyStaff>,
+    chrome: Chrome,
+    Path((_uai, dossier_id)): Path<(String, i64)>,
+) -> Result<Html<String>, AppError> {
+    render(&dossier_page(&state, &agent, chrome, dossier_id, None).await?)
+}
+
+/// `GET …/dossiers/{dossier_id}/pieces/{upload_id}`: a piece, streamed from
+/// the store, as a download (never rendered inline on our origin).
+pub async fn show_upload(
+    State(state): State<AppState>,
+    agent: CurrentAgent<AnyStaff>,
+    Path((_uai, dossier_id, upload_id)): Path<(String, i64, i64)>,
+) -> Result<Response, AppError> {
+    dossiers::find_in_school(state.db.pool(), agent.school_id, dossier_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (key, name, content_type): (String, String, String) =
+        sqlx::query_as("SELECT storage_key, original_name, content_type FROM uploads WHERE id = $1 AND dossier_id = $2")
+            .bind(upload_id)
+            .bind(dossier_id)
+            .fetch_optional(state.db.pool())
+            .await?
+            .ok_or(AppError::NotFound)?;
+    let (size, stream) = state.documents.get_stream(&key).await?;
+    let safe_name: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    audit::record(
+        state.db.pool(),
+        Some(agent.school_id),
+        audit::Actor::Agent(agent.agent_id),
+        "upload_downloaded",
+        &format!("upload:{upload_id}"),
+        &agent.ctx.ip_string(),
+    )
+    .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CONTENT_LENGTH, size.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{safe_name}\""),
+            ),
+        ],
+        Body::from_stream(stream.map_err(std::io::Error::other)),
+    )
+        .into_response())
+}
+
+/// `POST …/dossiers/{dossier_id}/responsables/{guardian_id}/code`: gives a
+/// guardian a new personal code (the old one stops working), shown once.
+pub async fn create_code(
+    State(state): State<AppState>,
+    manager: CurrentAgent<ManageSchool>,
+    chrome: Chrome,
+    Path((_uai, dossier_id, guardian_id)): Path<(String, i64, i64)>,
+) -> Result<Html<String>, AppError> {
+    let (pupil_id, _) = dossiers::find_in_school(state.db.pool(), manager.school_id, dossier_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let linked: Option<i64> = sqlx::query_scalar(
+        "SELECT guardian_id FROM guardianships WHERE pupil_id = $1 AND guardian_id = $2",
+    )
+    .bind(pupil_id)
+    .bind(guardian_id)
+    .fetch_optional(state.db.pool())
+    .await?;
+    linked.ok_or(AppError::NotFound)?;
+    let code = access_code::generate();
+    let mut tx = state.db.begin().await?;
+    family::set_access_code(&mut *tx, guardian_id, &access_code::hash(&code)).await?;
+    audit::record(
+        &mut *tx,
+        Some(manager.school_id),
+        audit::Actor::Agent(manager.agent_id),
+        "access_code_reissued",
+        &format!("guardian:{guardian_id}"),
+        &manager.ctx.ip_string(),
+    )
+    .await?;
+    tx.commit().await?;
+    let name = family::guardian(state.db.pool(), guardian_id)
+        .await?
+        .map(|g| format!("{} {}", g.first_name, g.last_name))
+        .unwrap_or_default();
+    render(&dossier_page(&state, &manager, chrome, dossier_id, Some((name, code))).await?)
+}
