@@ -65,10 +65,13 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// One printed line: font resource, size, baseline, encoded text.
+type Printed = (&'static str, f32, f32, Vec<u8>);
+
 /// Renders `lines` as a PDF file.
 pub fn render(title: &str, lines: &[Line]) -> Vec<u8> {
     // Lay out: (font, size, text) per printed line, split into pages.
-    let mut pages: Vec<Vec<(&str, f32, f32, Vec<u8>)>> = vec![Vec::new()];
+    let mut pages: Vec<Vec<Printed>> = vec![Vec::new()];
     let mut y = PAGE_HEIGHT - MARGIN;
     for line in lines {
         let (font, size, width, gap) = match line {

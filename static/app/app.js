@@ -20,3 +20,71 @@ function followJob() {
 }
 
 followJob();
+
+// Uploads: big photos are shrunk before sending (phones take 4–12 MB
+// pictures; 2,000 px is plenty to read a document), and a file that is still
+// too large is refused here, with the same message as the server's.
+const MAX_SIDE = 2000;
+
+async function shrink(file) {
+  const bitmap = await createImageBitmap(file);
+  const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.round(bitmap.width * scale);
+  canvas.height = Math.round(bitmap.height * scale);
+  canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.82));
+  if (!blob || blob.size >= file.size) return file;
+  return new File([blob], file.name.replace(/\.[^.]+$/, "") + ".jpg", { type: "image/jpeg" });
+}
+
+function showUploadError(input, message) {
+  const group = input.closest(".fr-upload-group");
+  const id = input.id + "-client-error";
+  let error = document.getElementById(id);
+  if (!message) {
+    if (error) error.remove();
+    group?.classList.remove("fr-upload-group--error");
+    return;
+  }
+  if (!error) {
+    error = document.createElement("p");
+    error.className = "fr-error-text";
+    error.id = id;
+    input.insertAdjacentElement("afterend", error);
+    input.setAttribute("aria-describedby", id);
+  }
+  error.textContent = message;
+  group?.classList.add("fr-upload-group--error");
+}
+
+function enhanceUploads() {
+  for (const input of document.querySelectorAll("input[type=file][data-max-bytes]")) {
+    input.addEventListener("change", async () => {
+      const max = Number(input.dataset.maxBytes);
+      const kept = new DataTransfer();
+      const refused = [];
+      for (const original of input.files) {
+        let file = original;
+        if (/^image\/(jpeg|png)$/.test(file.type) && file.size > 1500000) {
+          try {
+            file = await shrink(file);
+          } catch (_) {
+            // The server checks everything again.
+          }
+        }
+        if (file.size > max) refused.push(original.name);
+        else kept.items.add(file);
+      }
+      input.files = kept.files;
+      showUploadError(
+        input,
+        refused.length
+          ? "« " + refused.join(" », « ") + " » : trop volumineux, " + Math.round(max / 1048576) + " Mo au plus par fichier."
+          : "",
+      );
+    });
+  }
+}
+
+enhanceUploads();

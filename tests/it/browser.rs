@@ -116,14 +116,16 @@ impl Browser {
         );
     }
 
+    /// The visible text of the page (read by script: no element handle to go stale).
     pub async fn text(&self) -> String {
-        self.client
-            .find(Locator::Css("body"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
+        for _ in 0..50 {
+            let script = "return document.body ? document.body.innerText : null;";
+            if let Ok(Value::String(text)) = self.client.execute(script, vec![]).await {
+                return text;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no page text");
     }
 
     pub async fn close(self) {
@@ -305,7 +307,9 @@ impl<'a> Counted<'a> {
 
     async fn button(&mut self, text: &str) {
         let xpath = format!("//button[normalize-space()=\"{text}\"]");
+        mark_page(self.browser).await;
         self.click(Locator::XPath(&xpath)).await;
+        wait_for_new_page(self.browser).await;
         self.check_page().await;
     }
 
@@ -348,6 +352,51 @@ impl<'a> Counted<'a> {
     }
 }
 
+/// Marks the current document, so that [`wait_for_new_page`] can tell when
+/// the next one has loaded.
+async fn mark_page(browser: &Browser) {
+    browser
+        .client
+        .execute("window.__oldPage = true;", vec![])
+        .await
+        .unwrap();
+}
+
+/// Waits until the marked document is replaced by a fully loaded one.
+async fn wait_for_new_page(browser: &Browser) {
+    for _ in 0..100 {
+        let state: Value = browser
+            .client
+            .execute(
+                "return (window.__oldPage ? 'old' : document.readyState);",
+                vec![],
+            )
+            .await
+            .unwrap_or(Value::Null);
+        if state.as_str() == Some("complete") {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the next page did not load");
+}
+
+/// Clicks the `n`-th "Envoyer…" button (an upload form) and waits for the page.
+async fn send_upload(browser: &Browser, n: usize) {
+    mark_page(browser).await;
+    browser
+        .client
+        .find_all(Locator::XPath(
+            "//button[starts-with(normalize-space(), 'Envoyer')]",
+        ))
+        .await
+        .unwrap()[n]
+        .click()
+        .await
+        .unwrap();
+    wait_for_new_page(browser).await;
+}
+
 /// The demo family whose description contains `who`: (code, birth date of the eldest child).
 async fn demo_family(app: &TestApp, who: &str) -> (String, String) {
     let seeded = app.seed_demo().await;
@@ -387,6 +436,7 @@ async fn family_sign_in(browser: &Browser, app: &TestApp, code: &str, birth: &st
         )
         .await
         .unwrap();
+    mark_page(browser).await;
     browser
         .client
         .find(Locator::XPath(
@@ -397,6 +447,7 @@ async fn family_sign_in(browser: &Browser, app: &TestApp, code: &str, birth: &st
         .click()
         .await
         .unwrap();
+    wait_for_new_page(browser).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -490,16 +541,7 @@ async fn on_a_phone_a_family_changes_its_address_and_uploads_two_documents() {
         .send_keys(&first.display().to_string())
         .await
         .unwrap();
-    browser
-        .client
-        .find_all(Locator::XPath(
-            "//button[starts-with(normalize-space(), 'Envoyer')]",
-        ))
-        .await
-        .unwrap()[0]
-        .click()
-        .await
-        .unwrap();
+    send_upload(&browser, 0).await;
     let inputs = browser
         .client
         .find_all(Locator::Css("input[type=file]"))
@@ -509,16 +551,7 @@ async fn on_a_phone_a_family_changes_its_address_and_uploads_two_documents() {
         .send_keys(&second.display().to_string())
         .await
         .unwrap();
-    browser
-        .client
-        .find_all(Locator::XPath(
-            "//button[starts-with(normalize-space(), 'Envoyer')]",
-        ))
-        .await
-        .unwrap()[2]
-        .click()
-        .await
-        .unwrap();
+    send_upload(&browser, 2).await;
     let text = browser.text().await;
     assert!(
         text.contains("attestation.pdf") && text.contains("quotient.pdf"),
@@ -578,13 +611,7 @@ async fn a_family_resumes_where_it_stopped_after_closing_the_browser_and_sees_bo
         .await
         .unwrap();
     assert_eq!(
-        first
-            .text()
-            .await
-            .unwrap()
-            .trim_start()
-            .split_whitespace()
-            .next(),
+        first.text().await.unwrap().split_whitespace().next(),
         Some("Reprendre")
     );
     first.click().await.unwrap();
@@ -668,5 +695,61 @@ async fn two_separated_guardians_fill_the_same_dossier_in_their_own_browsers() {
     );
     mother.close().await;
     father.close().await;
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_javascript_a_too_large_file_is_refused_before_it_is_sent() {
+    let Some(browser) = Browser::start(360, 740).await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let (code, birth) = demo_family(&app, "la mère").await;
+    family_sign_in(&browser, &app, &code, &birth).await;
+    let mut user = Counted::new(&browser);
+    user.button("Commencer").await;
+    for _ in 0..2 {
+        user.button("Valider et continuer").await;
+    }
+    user.button("Continuer").await;
+    user.button("Valider et continuer").await;
+    user.label("photo-oui").await;
+    user.label("sorties-oui").await;
+    user.button("Valider et continuer").await;
+    user.button("Valider et continuer").await;
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("scan-enorme.pdf");
+    std::fs::write(&big, vec![b'%'; 21 * 1024 * 1024]).unwrap();
+    let input = browser
+        .client
+        .find(Locator::Css("input[type=file]"))
+        .await
+        .unwrap();
+    input.send_keys(&big.display().to_string()).await.unwrap();
+    let mut message = String::new();
+    for _ in 0..50 {
+        message = browser.text().await;
+        if message.contains("trop volumineux") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        message.contains("« scan-enorme.pdf » : trop volumineux, 20 Mo au plus"),
+        "{message}"
+    );
+    let count: Value = browser
+        .client
+        .execute(
+            "return document.querySelector('input[type=file]').files.length",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(count.as_i64(), Some(0), "the file is not kept for sending");
+    browser
+        .assert_accessible("the pieces page with a client-side error")
+        .await;
+    browser.close().await;
     app.finish().await;
 }

@@ -27,11 +27,7 @@ pub type Errors = BTreeMap<&'static str, &'static str>;
 pub const MAX_TEXT: usize = 200;
 
 fn clean(value: &str) -> String {
-    value
-        .trim()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
+    value.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn check_text(errors: &mut Errors, field: &'static str, value: &str, required: bool) {
