@@ -713,6 +713,7 @@ pub fn banner(base: &str, seeded: &Seeded) -> String {
         seeded.school_name, seeded.uai, seeded.pupils
     );
     let _ = writeln!(out, "  Accueil             {base}/");
+    let _ = writeln!(out, "  Espace familles     {base}/famille/connexion");
     let _ = writeln!(out, "  Espace agents       {base}/agent/connexion");
     let _ = writeln!(out, "  Boîte d'envoi       {base}/outbox");
     let _ = writeln!(out, "\nAgents (mot de passe pour tous : {DEMO_PASSWORD})");

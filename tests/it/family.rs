@@ -1116,3 +1116,50 @@ on_both_databases!(
     the_school_sees_the_sent_dossier_with_exactly_the_changed_fields_and_medical_notes_stay_with_the_nurse,
     the_school_reissues_a_code_and_cannot_see_another_schools_dossier,
 );
+
+async fn a_piece_refused_by_the_school_shows_its_reason_and_is_replaced_alone(app: TestApp) {
+    let seeded = app.seed_demo().await;
+    let base = mother_dossier(&app, &seeded).await;
+    walk_without_change(&app, &base).await;
+    let insurance = expected_document(&app, 0).await;
+    upload(&app, &base, insurance, vec![("flou.pdf", PDF.to_vec())]).await;
+    upload(
+        &app,
+        &base,
+        expected_document(&app, 2).await,
+        vec![("caf.pdf", PDF.to_vec())],
+    )
+    .await;
+    sqlx::query("UPDATE uploads SET status = 'refused', refusal_reason = 'Document illisible' WHERE original_name = 'flou.pdf'")
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+    let html = app.get_html(&format!("{base}/pieces")).await.1;
+    assert!(
+        html.contains("flou.pdf : refusée — motif : Document illisible"),
+        "{html}"
+    );
+    assert_eq!(
+        upload(&app, &base, insurance, vec![("net.pdf", PDF.to_vec())])
+            .await
+            .status(),
+        303
+    );
+    let statuses: Vec<(String, String)> =
+        sqlx::query_as("SELECT original_name, status FROM uploads ORDER BY id")
+            .fetch_all(app.db().pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        statuses,
+        vec![
+            ("flou.pdf".to_owned(), "refused".to_owned()),
+            ("caf.pdf".to_owned(), "submitted".to_owned()),
+            ("net.pdf".to_owned(), "submitted".to_owned())
+        ],
+        "only the refused piece was replaced"
+    );
+    app.finish().await;
+}
+
+on_both_databases!(a_piece_refused_by_the_school_shows_its_reason_and_is_replaced_alone);
