@@ -88,3 +88,32 @@ function enhanceUploads() {
 }
 
 enhanceUploads();
+
+// Autosave: a step's answers are saved as the family fills them in, without
+// moving on (the server answers 204 to `X-Autosave`). Without JavaScript, the
+// "Valider et continuer" button saves as before.
+function enableAutosave() {
+  const form = document.querySelector("form[data-autosave]");
+  const status = document.getElementById("autosave-status");
+  if (!form) return;
+  let timer = null;
+  const save = async () => {
+    try {
+      const response = await fetch(form.action, {
+        method: "POST",
+        headers: { "X-Autosave": "1", "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams(new FormData(form)),
+        credentials: "same-origin",
+      });
+      if (status) status.textContent = response.status === 204 ? "Brouillon enregistré." : "";
+    } catch (_) {
+      // Offline for a moment: the button still saves.
+    }
+  };
+  form.addEventListener("change", () => {
+    clearTimeout(timer);
+    timer = setTimeout(save, 600);
+  });
+}
+
+enableAutosave();

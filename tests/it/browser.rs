@@ -157,6 +157,7 @@ async fn an_agent_signs_in_in_a_real_browser_and_every_page_is_accessible() {
     );
     browser.assert_accessible("/").await;
 
+    mark_page(&browser).await;
     browser
         .client
         .find(Locator::LinkText("Je travaille dans un établissement"))
@@ -165,6 +166,7 @@ async fn an_agent_signs_in_in_a_real_browser_and_every_page_is_accessible() {
         .click()
         .await
         .unwrap();
+    wait_for_new_page(&browser).await;
     assert!(
         browser
             .client
@@ -193,6 +195,7 @@ async fn an_agent_signs_in_in_a_real_browser_and_every_page_is_accessible() {
         .send_keys("mauvais")
         .await
         .unwrap();
+    mark_page(&browser).await;
     browser
         .client
         .find(Locator::Css("form button[type=submit]"))
@@ -201,6 +204,7 @@ async fn an_agent_signs_in_in_a_real_browser_and_every_page_is_accessible() {
         .click()
         .await
         .unwrap();
+    wait_for_new_page(&browser).await;
     assert!(
         browser
             .text()
@@ -217,6 +221,7 @@ async fn an_agent_signs_in_in_a_real_browser_and_every_page_is_accessible() {
         .send_keys(DEMO_PASSWORD)
         .await
         .unwrap();
+    mark_page(&browser).await;
     browser
         .client
         .find(Locator::Css("form button[type=submit]"))
@@ -225,6 +230,7 @@ async fn an_agent_signs_in_in_a_real_browser_and_every_page_is_accessible() {
         .click()
         .await
         .unwrap();
+    wait_for_new_page(&browser).await;
     let url = browser.client.current_url().await.unwrap();
     assert_eq!(url.path(), format!("/etablissements/{}", demo.uai));
     let text = browser.text().await;
@@ -238,6 +244,7 @@ async fn an_agent_signs_in_in_a_real_browser_and_every_page_is_accessible() {
     assert!(browser.text().await.contains("Page non trouvée"));
     browser.assert_accessible("the 404 page").await;
 
+    mark_page(&browser).await;
     browser
         .client
         .find(Locator::Css("header form button[type=submit]"))
@@ -246,6 +253,7 @@ async fn an_agent_signs_in_in_a_real_browser_and_every_page_is_accessible() {
         .click()
         .await
         .unwrap();
+    wait_for_new_page(&browser).await;
     assert!(browser.text().await.contains("Vous êtes déconnecté·e."));
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
     browser.close().await;
@@ -750,6 +758,67 @@ async fn with_javascript_a_too_large_file_is_refused_before_it_is_sent() {
     browser
         .assert_accessible("the pieces page with a client-side error")
         .await;
+    browser.close().await;
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_javascript_answers_are_saved_as_they_are_typed() {
+    let Some(browser) = Browser::start(360, 740).await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let (code, birth) = demo_family(&app, "la mère").await;
+    family_sign_in(&browser, &app, &code, &birth).await;
+    let mut user = Counted::new(&browser);
+    user.button("Commencer").await;
+    user.button("Valider et continuer").await;
+    let page = browser.client.current_url().await.unwrap();
+    assert!(page.path().ends_with("/responsables"));
+    user.replace_text("phone_mobile", "06 98 76 54 32").await;
+    // Leaving the field fires `change`; the draft is saved without moving on.
+    browser
+        .client
+        .find(Locator::Id("city"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let mut saved = false;
+    for _ in 0..60 {
+        if browser.text().await.contains("Brouillon enregistré.") {
+            saved = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(saved, "the page says the draft is saved");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM guardian_changes WHERE new_value = '06 98 76 54 32'")
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM guardian_progress WHERE furthest_step = 'responsables'")
+            .await,
+        1,
+        "not moved on"
+    );
+    browser.client.goto(page.as_str()).await.unwrap();
+    let value: Value = browser
+        .client
+        .execute(
+            "return document.getElementById('phone_mobile').value",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        value.as_str(),
+        Some("06 98 76 54 32"),
+        "still there after leaving the page"
+    );
     browser.close().await;
     app.finish().await;
 }

@@ -1163,3 +1163,29 @@ async fn a_piece_refused_by_the_school_shows_its_reason_and_is_replaced_alone(ap
 }
 
 on_both_databases!(a_piece_refused_by_the_school_shows_its_reason_and_is_replaced_alone);
+
+async fn steps_cannot_be_skipped_by_posting_a_later_one(app: TestApp) {
+    let seeded = app.seed_demo().await;
+    let base = mother_dossier(&app, &seeded).await;
+    let later = format!("{base}/sante");
+    let response = app
+        .post_form(&format!("{base}/accueil"), &later, &[("mode", "nothing")])
+        .await;
+    assert_eq!(response.status(), 303);
+    let furthest: Option<String> =
+        sqlx::query_scalar("SELECT furthest_step FROM guardian_progress")
+            .fetch_optional(app.db().pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        furthest, None,
+        "posting a later step does not move the family on"
+    );
+    assert_eq!(
+        location(&app.get(&format!("{base}/validation")).await),
+        format!("{base}/accueil")
+    );
+    app.finish().await;
+}
+
+on_both_databases!(steps_cannot_be_skipped_by_posting_a_later_one);

@@ -52,6 +52,9 @@ pub struct FamilyDossier {
     pub dossier: family::ChildDossier,
     pub state: DossierState,
     pub ctx: RequestContext,
+    /// The page's script saves the form as the family types (`X-Autosave`):
+    /// save, but neither advance nor redirect.
+    pub autosave: bool,
 }
 
 impl FromRequestParts<AppState> for FamilyDossier {
@@ -94,6 +97,7 @@ impl FromRequestParts<AppState> for FamilyDossier {
             dossier,
             state: dossier_state,
             ctx: guardian.ctx,
+            autosave: parts.headers.contains_key("x-autosave"),
         })
     }
 }
@@ -142,8 +146,12 @@ impl FamilyDossier {
 
     /// Records that `step` was completed and returns the redirect to the next one.
     pub async fn complete(&self, state: &AppState, step: Step) -> Result<Response, AppError> {
+        if self.autosave {
+            return Ok(axum::http::StatusCode::NO_CONTENT.into_response());
+        }
         let next = step.next();
-        if next > self.furthest() {
+        // Only a step already reached moves the family on: steps cannot be skipped.
+        if step <= self.furthest() && next > self.furthest() {
             family::advance(
                 state.db.pool(),
                 self.dossier.dossier_id,
