@@ -345,6 +345,19 @@ impl<'a> Counted<'a> {
             .to_owned();
         if !self.pages.contains(&path) {
             self.browser.assert_accessible(&path).await;
+            let overflow: Value = self
+                .browser
+                .client
+                .execute(
+                    "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            assert!(
+                overflow.as_i64().unwrap_or(1) <= 0,
+                "{path} scrolls sideways ({overflow}px)"
+            );
             self.pages.push(path);
         }
     }
