@@ -87,9 +87,35 @@ impl Step {
     }
 }
 
+/// Where a guardian goes back to: the furthest step reached, but never
+/// past the validation while the family may still edit (a dossier returned by
+/// the school), and the confirmation once it is sent.
+pub fn resume(furthest: Option<&str>, editable: bool) -> Step {
+    if !editable {
+        return Step::Confirmation;
+    }
+    furthest
+        .and_then(Step::from_slug)
+        .unwrap_or(Step::Accueil)
+        .min(Step::Validation)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_family_resumes_at_its_furthest_step_but_a_returned_dossier_reopens_at_validation() {
+        assert_eq!(resume(None, true), Step::Accueil);
+        assert_eq!(resume(Some("scolarite"), true), Step::Scolarite);
+        assert_eq!(
+            resume(Some("confirmation"), true),
+            Step::Validation,
+            "returned by the school"
+        );
+        assert_eq!(resume(Some("sante"), false), Step::Confirmation, "sent");
+        assert_eq!(resume(Some("nonsense"), true), Step::Accueil);
+    }
 
     #[test]
     fn steps_follow_the_product_order_and_round_trip_through_their_slug() {

@@ -122,6 +122,10 @@ pub fn router(state: AppState) -> Router {
             get(school::dossiers::show_upload),
         )
         .route(
+            "/etablissements/{uai}/dossiers/{dossier_id}/etat",
+            post(school::transitions::create),
+        )
+        .route(
             "/etablissements/{uai}/dossiers/{dossier_id}/responsables/{guardian_id}/code",
             post(school::dossiers::create_code),
         )

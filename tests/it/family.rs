@@ -1189,3 +1189,143 @@ async fn steps_cannot_be_skipped_by_posting_a_later_one(app: TestApp) {
 }
 
 on_both_databases!(steps_cannot_be_skipped_by_posting_a_later_one);
+
+async fn the_school_returns_a_dossier_the_family_corrects_it_and_the_school_validates_it(
+    app: TestApp,
+) {
+    let seeded = app.seed_demo().await;
+    let (code, birth) = family(&app, &seeded, "la mère").await;
+    let base = mother_dossier(&app, &seeded).await;
+    walk_without_change(&app, &base).await;
+    app.post_form(
+        &format!("{base}/validation"),
+        &format!("{base}/validation"),
+        &[("attestation", "oui")],
+    )
+    .await;
+    app.post_form(&format!("{base}/confirmation"), "/famille/deconnexion", &[])
+        .await;
+
+    let dossier_id = base.rsplit('/').next().unwrap();
+    let page = format!("/etablissements/{}/dossiers/{dossier_id}", seeded.uai);
+    let action = format!("{page}/etat");
+    app.sign_in_agent(
+        "secretariat@demo.dossiersco.fr",
+        dossiersco::demo::DEMO_PASSWORD,
+    )
+    .await;
+    let no_reason = app
+        .post_form(&page, &action, &[("event", "renvoyer"), ("reason", " ")])
+        .await;
+    assert_eq!(location(&no_reason), page);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM dossiers WHERE state = 'returned'")
+            .await,
+        0,
+        "a reason is required"
+    );
+    app.post_form(
+        &page,
+        &action,
+        &[
+            ("event", "renvoyer"),
+            ("reason", "Le prénom est mal orthographié"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM dossiers WHERE state = 'returned'")
+            .await,
+        1
+    );
+    app.post_form(&page, "/agent/deconnexion", &[]).await;
+    assert_eq!(
+        app.run_jobs().await,
+        3,
+        "the receipt, then the return e-mail to both parents"
+    );
+    let body: String = sqlx::query_scalar("SELECT body_text FROM outbox_emails WHERE subject = 'Dossier de réinscription à compléter'")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    assert!(body.contains("Le prénom est mal orthographié"));
+
+    let response = sign_in(&app, &code, &birth).await;
+    assert_eq!(
+        location(&response),
+        format!("{base}/validation"),
+        "back at the validation, not in a loop"
+    );
+    assert!(
+        app.get_html(&format!("{base}/validation"))
+            .await
+            .1
+            .contains("Le prénom est mal orthographié")
+    );
+    let eleve = format!("{base}/eleve");
+    let mut form = prefilled(&app.get_html(&eleve).await.1);
+    form.retain(|(k, _)| k != "first_name");
+    form.push(("first_name".into(), "Inès-Marie".into()));
+    assert_eq!(
+        app.client
+            .post(app.url(&eleve))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+    app.post_form(
+        &format!("{base}/validation"),
+        &format!("{base}/validation"),
+        &[("attestation", "oui")],
+    )
+    .await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM dossiers WHERE state = 'submitted'")
+            .await,
+        1
+    );
+    app.post_form(&format!("{base}/confirmation"), "/famille/deconnexion", &[])
+        .await;
+
+    app.sign_in_agent(
+        "secretariat@demo.dossiersco.fr",
+        dossiersco::demo::DEMO_PASSWORD,
+    )
+    .await;
+    app.post_form(&page, &action, &[("event", "valider")]).await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM dossiers WHERE state = 'validated'")
+            .await,
+        1
+    );
+    let html = app.get_html(&page).await.1;
+    assert!(html.contains("validé par l") && html.contains("Inès-Marie"));
+    let states: Vec<(String, String)> = sqlx::query_as(
+        "SELECT to_state, actor_kind FROM dossier_transitions WHERE dossier_id = $1 ORDER BY created_at, id",
+    )
+    .bind(dossier_id.parse::<i64>().unwrap())
+    .fetch_all(app.db().pool())
+    .await
+    .unwrap();
+    let states: Vec<(&str, &str)> = states
+        .iter()
+        .map(|(s, a)| (s.as_str(), a.as_str()))
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            ("started", "guardian"),
+            ("submitted", "guardian"),
+            ("returned", "agent"),
+            ("submitted", "guardian"),
+            ("validated", "agent")
+        ]
+    );
+    assert_eq!(app.run_jobs().await, 1, "the second receipt");
+    app.finish().await;
+}
+
+on_both_databases!(the_school_returns_a_dossier_the_family_corrects_it_and_the_school_validates_it);

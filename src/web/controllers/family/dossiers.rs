@@ -9,7 +9,7 @@ use super::CurrentGuardian;
 use crate::app::AppState;
 use crate::db::family;
 use crate::domain::dossier_state::DossierState;
-use crate::domain::journey::Step;
+use crate::domain::journey::{self, Step};
 use crate::web::error::AppError;
 use crate::web::templates::{Chrome, render};
 
@@ -38,11 +38,7 @@ pub async fn list(
         .map(|c| {
             let dossier_state: DossierState = c.state.parse().unwrap_or(DossierState::Started);
             let (step, action) = if dossier_state.editable_by_family() {
-                let step = c
-                    .furthest_step
-                    .as_deref()
-                    .and_then(Step::from_slug)
-                    .unwrap_or(Step::Accueil);
+                let step = journey::resume(c.furthest_step.as_deref(), true);
                 (
                     step,
                     if step == Step::Accueil {

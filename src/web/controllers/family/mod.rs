@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use crate::app::AppState;
 use crate::db::{audit, family};
 use crate::domain::dossier_state::DossierState;
-use crate::domain::journey::Step;
+use crate::domain::journey::{self, Step};
 use crate::web::error::AppError;
 use crate::web::session::RequestContext;
 
@@ -135,11 +135,12 @@ impl FamilyDossier {
         if !self.state.editable_by_family() && step != Step::Confirmation {
             return Some(Redirect::to(&self.url(Step::Confirmation)));
         }
+        let resume = journey::resume(self.dossier.furthest_step.as_deref(), true);
         if self.state.editable_by_family() && step == Step::Confirmation {
-            return Some(Redirect::to(&self.url(self.furthest())));
+            return Some(Redirect::to(&self.url(resume)));
         }
         if step > self.furthest().next() {
-            return Some(Redirect::to(&self.url(self.furthest())));
+            return Some(Redirect::to(&self.url(resume)));
         }
         None
     }

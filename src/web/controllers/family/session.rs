@@ -13,7 +13,7 @@ use crate::db::sessions::Owner;
 use crate::db::{audit, family, now_ms};
 use crate::domain::access_code;
 use crate::domain::dossier_state::{Actor, DossierState, Event};
-use crate::domain::journey::Step;
+use crate::domain::journey;
 use crate::web::error::AppError;
 use crate::web::session::{self, Flash, FlashKind, RequestContext};
 use crate::web::templates::{Chrome, render};
@@ -182,16 +182,11 @@ pub async fn create(
 
     let to = match children.as_slice() {
         [only] => {
-            let step = only
-                .furthest_step
-                .as_deref()
-                .and_then(Step::from_slug)
-                .unwrap_or(Step::Accueil);
-            let step = if matches!(only.state.as_str(), "submitted" | "validated" | "leaving") {
-                Step::Confirmation
-            } else {
-                step
-            };
+            let editable = only
+                .state
+                .parse::<DossierState>()
+                .is_ok_and(DossierState::editable_by_family);
+            let step = journey::resume(only.furthest_step.as_deref(), editable);
             format!("/famille/dossiers/{}/{}", only.dossier_id, step.slug())
         }
         _ => "/famille".to_owned(),

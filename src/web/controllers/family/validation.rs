@@ -236,6 +236,8 @@ pub struct ValidationPage {
     pub summary: Summary,
     pub edit_links: Vec<(String, &'static str)>,
     pub error: Option<&'static str>,
+    /// Why the school sent the dossier back, if it did.
+    pub return_reason: String,
 }
 
 fn validation_page(
@@ -243,6 +245,7 @@ fn validation_page(
     dossier: &FamilyDossier,
     summary: Summary,
     error: Option<&'static str>,
+    return_reason: String,
 ) -> ValidationPage {
     ValidationPage {
         chrome,
@@ -260,6 +263,7 @@ fn validation_page(
         .map(|s| (dossier.url(s), s.title()))
         .collect(),
         error,
+        return_reason,
     }
 }
 
@@ -272,7 +276,21 @@ pub async fn show_validation(
         return Ok(redirect.into_response());
     }
     let summary = summary(&state, &dossier).await?;
-    render(&validation_page(chrome, &dossier, summary, None)).map(IntoResponse::into_response)
+    let reason = return_reason(&state, &dossier).await?;
+    render(&validation_page(chrome, &dossier, summary, None, reason))
+        .map(IntoResponse::into_response)
+}
+
+async fn return_reason(state: &AppState, dossier: &FamilyDossier) -> Result<String, AppError> {
+    if dossier.state != crate::domain::dossier_state::DossierState::Returned {
+        return Ok(String::new());
+    }
+    Ok(
+        sqlx::query_scalar("SELECT return_reason FROM dossiers WHERE id = $1")
+            .bind(dossier.dossier.dossier_id)
+            .fetch_one(state.db.pool())
+            .await?,
+    )
 }
 
 #[derive(Deserialize)]
@@ -293,11 +311,13 @@ pub async fn update_validation(
     }
     if form.attestation != "oui" {
         let summary = summary(&state, &dossier).await?;
+        let reason = return_reason(&state, &dossier).await?;
         let page = validation_page(
             chrome,
             &dossier,
             summary,
             Some("Cochez la case pour certifier l'exactitude des informations."),
+            reason,
         );
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
@@ -362,16 +382,9 @@ pub async fn update_validation(
                 ),
             },
         };
-        jobs::enqueue(
-            &mut *tx,
-            &job,
-            Some(&format!(
-                "receipt:{}:{}",
-                dossier.dossier.dossier_id, dossier.guardian_id
-            )),
-            Some(dossier.dossier.school_id),
-        )
-        .await?;
+        // One receipt per sending: the state check above already refuses a
+        // second submission of the same dossier.
+        jobs::enqueue(&mut *tx, &job, None, Some(dossier.dossier.school_id)).await?;
     }
     tx.commit().await?;
     state.job_signal.notify();

@@ -5,3 +5,4 @@ pub mod dashboard;
 pub mod dossiers;
 pub mod jobs;
 pub mod test_email;
+pub mod transitions;

@@ -1,0 +1,138 @@
+//! The school's decisions on a dossier: `POST /etablissements/{uai}/dossiers/{dossier_id}/etat`
+//! with `event` = `valider`, `renvoyer` (with a reason, e-mailed to the
+//! family) or `sortant`. The rules are in `domain::dossier_state`.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::db::{audit, dossiers, family, now_ms};
+use crate::domain::dossier_state::{Actor, DossierState, Event};
+use crate::domain::role::ManageSchool;
+use crate::jobs;
+use crate::mail::{Email, SendEmailJob};
+use crate::web::auth::CurrentAgent;
+use crate::web::error::AppError;
+use crate::web::session::{Flash, FlashKind, redirect_with_flash};
+
+#[derive(Deserialize)]
+pub struct TransitionForm {
+    #[serde(default)]
+    event: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    agent: CurrentAgent<ManageSchool>,
+    Path((_uai, dossier_id)): Path<(String, i64)>,
+    Form(form): Form<TransitionForm>,
+) -> Result<Response, AppError> {
+    let page = format!("/etablissements/{}/dossiers/{dossier_id}", agent.school_uai);
+    let (pupil_id, current) =
+        dossiers::find_in_school(state.db.pool(), agent.school_id, dossier_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    let from: DossierState = current
+        .parse()
+        .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?;
+    let event = match form.event.as_str() {
+        "valider" => Event::Validate,
+        "renvoyer" => Event::Return,
+        "sortant" => Event::MarkLeaving,
+        _ => return Err(AppError::BadRequest("unknown event".into())),
+    };
+    let reason: String = form.reason.trim().chars().take(1000).collect();
+    if event == Event::Return && reason.is_empty() {
+        return Ok(redirect_with_flash(
+            &state,
+            &page,
+            Flash {
+                kind: FlashKind::Error,
+                message: "Indiquez à la famille ce qu'il faut corriger.".into(),
+            },
+        ));
+    }
+    let Ok(to) = from.apply(event, Actor::Agent) else {
+        return Ok(redirect_with_flash(
+            &state,
+            &page,
+            Flash {
+                kind: FlashKind::Error,
+                message: format!("Impossible depuis l'état « {} ».", from.label()),
+            },
+        ));
+    };
+    let mut tx = state.db.begin().await?;
+    let updated = sqlx::query("UPDATE dossiers SET state = $2, return_reason = $3, updated_at = $4 WHERE id = $1 AND state = $5")
+        .bind(dossier_id)
+        .bind(to.code())
+        .bind(if event == Event::Return { reason.as_str() } else { "" })
+        .bind(now_ms())
+        .bind(from.code())
+        .execute(&mut *tx)
+        .await?;
+    if updated.rows_affected() != 1 {
+        return Err(AppError::DossierLocked);
+    }
+    family::record_transition(
+        &mut *tx,
+        dossier_id,
+        from.code(),
+        to.code(),
+        "agent",
+        agent.agent_id,
+        &agent.ctx.ip_string(),
+        &reason,
+    )
+    .await?;
+    if event == Event::Return {
+        let emails: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT g.id, g.email FROM guardians g JOIN guardianships l ON l.guardian_id = g.id WHERE l.pupil_id = $1",
+        )
+        .bind(pupil_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (guardian_id, email) in emails {
+            let changes = family::guardian_changes(&mut *tx, guardian_id).await?;
+            let email = changes.get("email").map(|c| c.1.clone()).unwrap_or(email);
+            if email.is_empty() {
+                continue;
+            }
+            let job = SendEmailJob {
+                email: Email {
+                    to: email,
+                    subject: "Dossier de réinscription à compléter".into(),
+                    body_text: format!(
+                        "Bonjour,\n\n{} vous renvoie le dossier de réinscription de votre enfant pour le motif suivant :\n\n{reason}\n\n\
+                         Connectez-vous avec votre code personnel pour le corriger, puis envoyez-le à nouveau.\n\nDossierSCO\n",
+                        agent.school_name
+                    ),
+                },
+            };
+            jobs::enqueue(&mut *tx, &job, None, Some(agent.school_id)).await?;
+        }
+    }
+    audit::record(
+        &mut *tx,
+        Some(agent.school_id),
+        audit::Actor::Agent(agent.agent_id),
+        "dossier_transition",
+        &format!("dossier:{dossier_id}:{}", to.code()),
+        &agent.ctx.ip_string(),
+    )
+    .await?;
+    tx.commit().await?;
+    state.job_signal.notify();
+    Ok(redirect_with_flash(
+        &state,
+        &page,
+        Flash {
+            kind: FlashKind::Success,
+            message: format!("Dossier {}.", to.label()),
+        },
+    ))
+}
