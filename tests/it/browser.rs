@@ -835,3 +835,37 @@ async fn with_javascript_answers_are_saved_as_they_are_typed() {
     browser.close().await;
     app.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_phone_a_signed_in_family_signs_out_from_the_header_menu() {
+    let Some(browser) = Browser::start(360, 740).await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let (code, birth) = demo_family(&app, "la mère").await;
+    family_sign_in(&browser, &app, &code, &birth).await;
+    browser
+        .client
+        .find(Locator::Id("button-menu"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    browser.assert_accessible("the open menu").await;
+    mark_page(&browser).await;
+    browser
+        .client
+        .find(Locator::Css("#modal-menu button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_new_page(&browser).await;
+    assert!(browser.text().await.contains("Vous êtes déconnecté·e."));
+    assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
+    browser.close().await;
+    app.finish().await;
+}
