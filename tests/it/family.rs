@@ -1329,3 +1329,149 @@ async fn the_school_returns_a_dossier_the_family_corrects_it_and_the_school_vali
 }
 
 on_both_databases!(the_school_returns_a_dossier_the_family_corrects_it_and_the_school_validates_it);
+
+async fn html_typed_in_any_text_field_is_shown_escaped_to_the_family_and_the_school(app: TestApp) {
+    let seeded = app.seed_demo().await;
+    let base = mother_dossier(&app, &seeded).await;
+    walk_without_change(&app, &base).await;
+    let script = "<script>alert(1)</script>";
+    let submit = |page: String, fields: Vec<(&'static str, String)>| {
+        let app = &app;
+        async move {
+            let mut form = prefilled(&app.get_html(&page).await.1);
+            for (key, value) in fields {
+                form.retain(|(k, _)| k != key);
+                form.push((key.to_owned(), value));
+            }
+            app.client
+                .post(app.url(&page))
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let tagged = |name: &str| format!("{name} {script}");
+    for (page, fields) in [
+        (
+            "eleve",
+            vec![
+                ("last_name", tagged("Dubois")),
+                ("first_name", tagged("Inès")),
+                ("other_first_names", tagged("Marie")),
+                ("birth_city", tagged("Lyon")),
+            ],
+        ),
+        (
+            "responsables",
+            vec![
+                ("address_lines", tagged("3 rue")),
+                ("city", tagged("Paris")),
+            ],
+        ),
+        (
+            "contacts-urgence",
+            vec![
+                ("name", tagged("Mamie")),
+                ("relationship", tagged("grand-mère")),
+                ("phone", "06 00 00 00 01".into()),
+            ],
+        ),
+        (
+            "sante",
+            vec![("mode", "online".into()), ("note", tagged("Asthme"))],
+        ),
+    ] {
+        let response = submit(format!("{base}/{page}"), fields).await;
+        assert_eq!(
+            response.status(),
+            303,
+            "{page}: {}",
+            response.text().await.unwrap()
+        );
+    }
+    let family_view = app.get_html(&format!("{base}/validation")).await.1;
+    assert!(
+        !family_view.contains(script),
+        "raw markup never reaches a page"
+    );
+    assert!(
+        family_view.matches("&#60;script&#62;").count() >= 5,
+        "shown escaped"
+    );
+    app.post_form(&format!("{base}/validation"), "/famille/deconnexion", &[])
+        .await;
+    let dossier_id = base.rsplit('/').next().unwrap();
+    app.sign_in_agent(
+        "infirmerie@demo.dossiersco.fr",
+        dossiersco::demo::DEMO_PASSWORD,
+    )
+    .await;
+    let school_view = app
+        .get_html(&format!(
+            "/etablissements/{}/dossiers/{dossier_id}",
+            seeded.uai
+        ))
+        .await
+        .1;
+    assert!(!school_view.contains(script));
+    assert!(
+        school_view.matches("&#60;script&#62;").count() >= 7,
+        "{school_view}"
+    );
+    app.finish().await;
+}
+
+async fn a_guardian_cannot_open_a_dossier_of_another_school(app: TestApp) {
+    let seeded = app.seed_demo().await;
+    let base = mother_dossier(&app, &seeded).await;
+    let pool = app.db().pool();
+    let other =
+        dossiersco::db::schools::upsert(pool, "0750680G", "Collège Voisin", "Paris", "Paris")
+            .await
+            .unwrap();
+    let campaign: i64 = sqlx::query_scalar("INSERT INTO campaigns (school_id, school_year, created_at) VALUES ($1, 2027, 0) RETURNING id")
+        .bind(other)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let pupil: i64 = sqlx::query_scalar(
+        "INSERT INTO pupils (school_id, last_name, first_name, sex, birth_date, created_at, updated_at)
+         VALUES ($1, 'AUTRE', 'Élève', 'F', '2013-08-22', 0, 0) RETURNING id",
+    )
+    .bind(other)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let foreign: i64 = sqlx::query_scalar("INSERT INTO dossiers (campaign_id, pupil_id, created_at, updated_at) VALUES ($1, $2, 0, 0) RETURNING id")
+        .bind(campaign)
+        .bind(pupil)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    for step in ["accueil", "eleve", "validation", "confirmation", "recu.pdf"] {
+        assert_eq!(
+            app.get(&format!("/famille/dossiers/{foreign}/{step}"))
+                .await
+                .status(),
+            404,
+            "{step}"
+        );
+    }
+    let token = app.csrf_token(&format!("{base}/accueil")).await;
+    let forged = app
+        .client
+        .post(app.url(&format!("/famille/dossiers/{foreign}/validation")))
+        .form(&[("csrf_token", token.as_str()), ("attestation", "oui")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 404);
+    assert_eq!(app.count("SELECT COUNT(*) FROM dossiers WHERE state <> 'not_started' AND pupil_id IN (SELECT id FROM pupils WHERE last_name = 'AUTRE')").await, 0);
+    app.finish().await;
+}
+
+on_both_databases!(
+    html_typed_in_any_text_field_is_shown_escaped_to_the_family_and_the_school,
+    a_guardian_cannot_open_a_dossier_of_another_school,
+);
