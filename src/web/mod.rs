@@ -76,6 +76,10 @@ pub fn router(state: AppState) -> Router {
             get(family::steps::show_sante).post(family::steps::update_sante),
         )
         .route(
+            "/famille/dossiers/{dossier_id}/fiche-sante.pdf",
+            get(family::steps::show_health_form),
+        )
+        .route(
             "/famille/dossiers/{dossier_id}/pieces",
             get(family::documents::show_pieces).post(family::documents::update_pieces),
         )

@@ -1475,3 +1475,26 @@ on_both_databases!(
     html_typed_in_any_text_field_is_shown_escaped_to_the_family_and_the_school,
     a_guardian_cannot_open_a_dossier_of_another_school,
 );
+
+async fn the_health_form_to_print_is_a_prefilled_pdf(app: TestApp) {
+    let seeded = app.seed_demo().await;
+    let base = mother_dossier(&app, &seeded).await;
+    walk_without_change(&app, &base).await;
+    assert!(
+        app.get_html(&format!("{base}/sante"))
+            .await
+            .1
+            .contains("fiche-sante.pdf")
+    );
+    let response = app.get(&format!("{base}/fiche-sante.pdf")).await;
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    let pdf = response.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-") && pdf.ends_with(b"%%EOF\n"));
+    assert!(
+        pdf.windows(6).any(|w| w == b"DUBOIS"),
+        "prefilled with the pupil's name"
+    );
+    app.finish().await;
+}
+
+on_both_databases!(the_health_form_to_print_is_a_prefilled_pdf);

@@ -775,3 +775,80 @@ pub async fn update_sante(
     .await?;
     dossier.complete(&state, Step::Sante).await
 }
+
+/// `GET …/fiche-sante.pdf`: the health form to print, fill in by hand and
+/// hand to the nurse in a sealed envelope, prefilled with what is known.
+pub async fn show_health_form(
+    State(state): State<AppState>,
+    dossier: FamilyDossier,
+) -> Result<Response, AppError> {
+    use crate::pdf::{self, Line};
+    let pupil = family::pupil(state.db.pool(), dossier.dossier.pupil_id).await?;
+    let me = family::guardian(state.db.pool(), dossier.guardian_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let contact = ContactForm::effective(
+        &me,
+        &family::guardian_changes(state.db.pool(), me.id).await?,
+    );
+    let school: String = sqlx::query_scalar("SELECT name FROM schools WHERE id = $1")
+        .bind(dossier.dossier.school_id)
+        .fetch_one(state.db.pool())
+        .await?;
+    let blank = || {
+        Line::Text("......................................................................................".into())
+    };
+    let mut lines = vec![
+        Line::Title("Fiche santé — confidentielle".into()),
+        Line::Text(format!(
+            "À remettre sous enveloppe fermée à l'infirmerie du {school}."
+        )),
+        Line::Blank,
+        Line::Heading("Élève".into()),
+        Line::Text(format!(
+            "{} {} — né·e le {} — classe {}",
+            pupil.first_name,
+            pupil.last_name,
+            french_date(&pupil.birth_date),
+            pupil.division
+        )),
+        Line::Heading("Responsable à joindre".into()),
+        Line::Text(format!(
+            "{} {} — {} — {}",
+            me.first_name, me.last_name, contact.phone_mobile, contact.email
+        )),
+        Line::Blank,
+    ];
+    for heading in [
+        "Allergies (aliments, médicaments, autres)",
+        "Traitement en cours",
+        "Projet d'accueil individualisé (PAI) ou autre aménagement",
+        "Médecin traitant (nom et téléphone)",
+        "Autres informations utiles à l'infirmerie",
+    ] {
+        lines.push(Line::Heading(heading.into()));
+        lines.extend([blank(), blank()]);
+    }
+    lines.extend([
+        Line::Blank,
+        Line::Text("Date et signature du responsable :".into()),
+    ]);
+    let bytes = pdf::render("Fiche santé", &lines);
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pdf".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"fiche-sante-{}.pdf\"",
+                    dossier.dossier.dossier_id
+                ),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
