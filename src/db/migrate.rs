@@ -17,11 +17,18 @@ use sqlx::AssertSqlSafe;
 use super::{Backend, Db};
 
 /// The migrations, in order. Never edit one that has shipped: add a new one.
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("migrations/0001_foundation.sql"),
-)];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("migrations/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "siecle_import",
+        include_str!("migrations/0002_siecle_import.sql"),
+    ),
+];
 
 /// Turns a migration into the dialect of `backend`.
 pub fn render(sql: &str, backend: Backend) -> String {

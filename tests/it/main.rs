@@ -7,6 +7,7 @@ mod agent_sign_in;
 mod browser;
 mod data;
 mod documents;
+mod import;
 mod jobs;
 mod mail;
 mod web_shell;

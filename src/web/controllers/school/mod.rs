@@ -2,5 +2,6 @@
 //! `CurrentAgent<Permission>`.
 
 pub mod dashboard;
+pub mod imports;
 pub mod jobs;
 pub mod test_email;
