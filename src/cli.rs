@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use crate::app::{App, shutdown_signal};
 use crate::db::Db;
 use crate::settings::Settings;
-use crate::{demo, telemetry};
+use crate::{demo, import, telemetry};
 
 #[derive(Parser)]
 #[command(
@@ -41,6 +41,34 @@ enum Command {
     Migrate,
     /// Prints the effective settings (secrets redacted).
     Config,
+    /// Imports SIECLE exports (XML or spreadsheet) into a school: prints the
+    /// preview, then applies it in one transaction (unless --dry-run).
+    Import {
+        /// The school's UAI; each XML file's UAJ must match it.
+        #[arg(long)]
+        uai: String,
+        /// Creates the school when no school has this UAI.
+        #[arg(long)]
+        create_school: bool,
+        /// Prints the preview only; writes nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The files: ElevesAvecAdresses.xml, ResponsablesAvecAdresses.xml, Nomenclature.xml,
+        /// Structures.xml, or the XLS/XLSX spreadsheet (kinds are detected from the content).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Writes synthetic SIECLE exports (one folder per school) for demos and benchmarks.
+    Generate {
+        #[arg(long, default_value_t = 1)]
+        schools: usize,
+        #[arg(long, default_value_t = 500)]
+        pupils_per_school: usize,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
 }
 
 pub fn main() -> ExitCode {
@@ -94,6 +122,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Config => {
             print!("{}", toml_of(&settings)?);
+            Ok(())
+        }
+        Command::Import {
+            uai,
+            create_school,
+            dry_run,
+            files,
+        } => {
+            let db = Db::connect(&settings.database_url(), 2).await?;
+            db.migrate().await?;
+            import::command::import(&db, &uai, create_school, &files, dry_run).await
+        }
+        Command::Generate {
+            schools,
+            pupils_per_school,
+            out,
+            seed,
+        } => {
+            let dirs = import::command::generate(schools, pupils_per_school, &out, seed)?;
+            for dir in dirs {
+                println!("{}", dir.display());
+            }
             Ok(())
         }
     }

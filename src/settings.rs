@@ -287,7 +287,8 @@ pub const ENV_PREFIX: &str = "DOSSIERSCO_";
 /// harness and CI use them).
 fn is_setting_env(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
-    !(key.starts_with("test_") || key == "config" || key == "require_all")
+    !(key.starts_with("test_")
+        || matches!(key.as_str(), "config" | "require_all" | "siecle_samples"))
 }
 
 impl Settings {
@@ -398,6 +399,7 @@ mod tests {
             "test_smtp_addr",
             "REQUIRE_ALL",
             "CONFIG",
+            "SIECLE_SAMPLES",
         ] {
             assert!(!is_setting_env(key), "{key}");
         }

@@ -24,6 +24,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0001_foundation.sql"),
     ),
     (
+        2,
+        "siecle_import",
+        include_str!("migrations/0002_siecle_import.sql"),
+    ),
+    (
         3,
         "family_journey",
         include_str!("migrations/0003_family_journey.sql"),

@@ -15,6 +15,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::AppState;
+use crate::import::jobs::{ImportApplyJob, ImportPreviewJob};
 use crate::mail::SendEmailJob;
 
 pub use queue::JobRow;
@@ -62,6 +63,8 @@ async fn run_one(state: &AppState, row: JobRow) -> anyhow::Result<()> {
     };
     let outcome = match row.kind.as_str() {
         SendEmailJob::KIND => run_payload::<SendEmailJob>(&row.payload, &ctx).await,
+        ImportPreviewJob::KIND => run_payload::<ImportPreviewJob>(&row.payload, &ctx).await,
+        ImportApplyJob::KIND => run_payload::<ImportApplyJob>(&row.payload, &ctx).await,
         other => Err(anyhow::anyhow!("unknown job kind {other:?}")),
     };
     match outcome {

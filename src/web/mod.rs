@@ -110,6 +110,18 @@ pub fn router(state: AppState) -> Router {
             post(school::test_email::create),
         )
         .route(
+            "/etablissements/{uai}/imports",
+            get(school::imports::list).post(school::imports::create),
+        )
+        .route(
+            "/etablissements/{uai}/imports/{id}",
+            get(school::imports::show),
+        )
+        .route(
+            "/etablissements/{uai}/imports/{id}/confirmation",
+            post(school::imports::confirm),
+        )
+        .route(
             "/etablissements/{uai}/taches/{job_id}",
             get(school::jobs::show),
         )

@@ -8,6 +8,7 @@ mod browser;
 mod data;
 mod documents;
 mod family;
+mod import;
 mod jobs;
 mod mail;
 mod web_shell;

@@ -24,6 +24,8 @@ pub struct JobPage {
     pub percent: i64,
     pub finished: bool,
     pub last_error: String,
+    /// The page the job belongs to (e.g. its import), when there is one.
+    pub back: Option<(String, String)>,
 }
 
 pub async fn show(
@@ -48,6 +50,22 @@ pub async fn show(
         (_, 0) => 0,
         (_, total) => (job.progress_done * 100 / total).clamp(0, 100),
     };
+    let back = match job.kind.as_str() {
+        "import_preview" | "import_apply" => sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM imports WHERE school_id = $1 AND (preview_job_id = $2 OR apply_job_id = $2)",
+        )
+        .bind(agent.school_id)
+        .bind(job_id)
+        .fetch_optional(state.db.pool())
+        .await?
+        .map(|id| {
+            (
+                format!("/etablissements/{}/imports/{id}", agent.school_uai),
+                format!("Voir l'import n° {id}"),
+            )
+        }),
+        _ => None,
+    };
     render(&JobPage {
         chrome,
         uai: agent.school_uai.clone(),
@@ -58,12 +76,15 @@ pub async fn show(
         percent,
         finished,
         last_error: job.last_error.clone(),
+        back,
     })
 }
 
 fn kind_label(kind: &str) -> &'static str {
     match kind {
         "send_email" => "envoi d'un courriel",
+        "import_preview" => "analyse d'un import SIECLE",
+        "import_apply" => "import SIECLE",
         _ => "traitement",
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod dashboard;
 pub mod dossiers;
+pub mod imports;
 pub mod jobs;
 pub mod test_email;
 pub mod transitions;

@@ -1,0 +1,190 @@
+//! Import benchmark (not a test): generates synthetic SIECLE exports, then
+//! imports them school by school (plan + apply, as `dossiersco import` does)
+//! into a fresh database, and prints the wall time and the peak RSS.
+//!
+//! ```text
+//! cargo run --release --example import_bench -- --schools 1 --pupils 1000 --runs 5
+//! cargo run --release --example import_bench -- --schools 300 --pupils 500 --runs 3
+//! DOSSIERSCO_TEST_DATABASE_URL=postgres://… cargo run --release --example import_bench -- --postgres …
+//! ```
+//! `--files 3` imports ElevesAvecAdresses, ResponsablesAvecAdresses and
+//! Nomenclature (the default); `--files 4` adds Structures.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use dossiersco::db::Db;
+use dossiersco::import::{self, InputFile, School};
+use dossiersco_siecle::synth::{
+    FICHIER_ELEVES, FICHIER_NOMENCLATURE, FICHIER_RESPONSABLES, FICHIER_STRUCTURES,
+};
+
+struct Args {
+    schools: usize,
+    pupils: usize,
+    runs: usize,
+    files: usize,
+    postgres: bool,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        schools: 1,
+        pupils: 1000,
+        runs: 3,
+        files: 3,
+        postgres: false,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = || it.next().and_then(|v| v.parse().ok()).expect("a number");
+        match arg.as_str() {
+            "--schools" => a.schools = value(),
+            "--pupils" => a.pupils = value(),
+            "--runs" => a.runs = value(),
+            "--files" => a.files = value(),
+            "--postgres" => a.postgres = true,
+            other => panic!("unknown argument {other}"),
+        }
+    }
+    a
+}
+
+/// Peak resident memory of this process so far (VmHWM), in MiB.
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+async fn fresh_db(postgres: bool, dir: &Path) -> (Db, Option<(String, String)>) {
+    if postgres {
+        let admin_url = std::env::var("DOSSIERSCO_TEST_DATABASE_URL")
+            .expect("DOSSIERSCO_TEST_DATABASE_URL for --postgres");
+        let name = format!("dossiersco_bench_{}", uuid::Uuid::new_v4().simple());
+        let admin = Db::connect(&admin_url, 1).await.unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(admin.pool())
+            .await
+            .unwrap();
+        admin.close().await;
+        let mut url = url::Url::parse(&admin_url).unwrap();
+        url.set_path(&format!("/{name}"));
+        let db = Db::connect(url.as_str(), 4).await.unwrap();
+        (db, Some((admin_url, name)))
+    } else {
+        let url = format!("sqlite://{}", dir.join("bench.db").display());
+        (Db::connect(&url, 4).await.unwrap(), None)
+    }
+}
+
+async fn drop_db(db: Db, postgres: Option<(String, String)>) {
+    db.close().await;
+    if let Some((admin_url, name)) = postgres {
+        let admin = Db::connect(&admin_url, 1).await.unwrap();
+        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(admin.pool())
+        .await;
+        admin.close().await;
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    dossiersco::cli::install_tls_provider();
+    let a = args();
+    let work = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let dirs: Vec<(String, PathBuf)> =
+        import::command::generate(a.schools, a.pupils, &work.path().join("exports"), 42)
+            .unwrap()
+            .into_iter()
+            .map(|dir| {
+                let uai = dir.file_name().unwrap().to_string_lossy().into_owned();
+                (uai, dir)
+            })
+            .collect();
+    let bytes: u64 = dirs
+        .iter()
+        .flat_map(|(_, d)| std::fs::read_dir(d).unwrap())
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .sum();
+    println!(
+        "generated {} school(s) × {} pupils ({:.1} MB of XML) in {:.1} s",
+        a.schools,
+        a.pupils,
+        bytes as f64 / 1e6,
+        started.elapsed().as_secs_f64()
+    );
+    let names: &[&str] = if a.files >= 4 {
+        &[
+            FICHIER_ELEVES,
+            FICHIER_RESPONSABLES,
+            FICHIER_NOMENCLATURE,
+            FICHIER_STRUCTURES,
+        ]
+    } else {
+        &[FICHIER_ELEVES, FICHIER_RESPONSABLES, FICHIER_NOMENCLATURE]
+    };
+    let mut times = Vec::new();
+    for run in 1..=a.runs {
+        let db_dir = tempfile::tempdir().unwrap();
+        let (db, pg) = fresh_db(a.postgres, db_dir.path()).await;
+        db.migrate().await.unwrap();
+        let mut schools = Vec::new();
+        for (uai, _) in &dirs {
+            let id = dossiersco::db::schools::upsert(db.pool(), uai, uai, "", "")
+                .await
+                .unwrap();
+            schools.push(School {
+                id,
+                uai: uai.clone(),
+            });
+        }
+        let t = Instant::now();
+        let mut pupils = 0;
+        for (school, (_, dir)) in schools.iter().zip(&dirs) {
+            let files: Vec<InputFile> = names
+                .iter()
+                .map(|n| InputFile {
+                    name: n.to_string(),
+                    path: dir.join(n),
+                })
+                .collect();
+            let plan = import::plan(&db, school, &files).await.unwrap();
+            assert!(plan.is_applicable(), "{}", plan.preview.to_text());
+            let counts = import::apply(&db, &plan, None, &|_, _| {}).await.unwrap();
+            pupils += counts.pupils_new;
+        }
+        let elapsed = t.elapsed().as_secs_f64();
+        let in_db: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pupils")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(in_db, pupils);
+        println!(
+            "run {run}: {} pupils imported on {} in {elapsed:.3} s ({:.0} pupils/s), peak RSS so far {:.0} MiB",
+            pupils,
+            db.backend().name(),
+            pupils as f64 / elapsed,
+            peak_rss_mib()
+        );
+        times.push(elapsed);
+        drop_db(db, pg).await;
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "median {:.3} s over {} run(s); peak RSS {:.0} MiB",
+        times[times.len() / 2],
+        times.len(),
+        peak_rss_mib()
+    );
+}

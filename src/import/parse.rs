@@ -1,0 +1,811 @@
+//! Reading the files of one import (blocking code: run it off the async
+//! threads). Each file's kind comes from its content; a file of another school
+//! is refused; the XML exports are streamed record by record through the
+//! `dossiersco_siecle` readers, and only our compact records are kept.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::PathBuf;
+
+use dossiersco_siecle::codes::{Pays, Sexe, TypeStructure};
+use dossiersco_siecle::eleves::{Eleve, ElevesReader, ElevesRecord};
+use dossiersco_siecle::nomenclatures::{NomenclaturesReader, NomenclaturesRecord};
+use dossiersco_siecle::responsables::{
+    Personne, ResponsableEleve, ResponsablesReader, ResponsablesRecord,
+};
+use dossiersco_siecle::structures::{StructuresReader, StructuresRecord};
+use dossiersco_siecle::tableur::{AdresseTableur, read_spreadsheet_from};
+use dossiersco_siecle::{Adresse, FileKind, Limits, SiecleError, Warning, detect};
+
+use super::model::{
+    AddressIn, GuardianIn, LinkIn, MefIn, NomenclatureIn, PupilIn, PupilKey, StructureIn, SubjectIn,
+};
+use super::{FileSummary, Problem};
+
+/// A file of an import: the name the agent gave it and where its bytes are.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    pub name: String,
+    pub path: PathBuf,
+}
+
+/// Everything read from the files of one import.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    pub files: Vec<FileSummary>,
+    pub problems: Vec<Problem>,
+    /// Problems beyond what the readers keep (counted only).
+    pub dropped_problems: u64,
+    pub nomenclature: Option<NomenclatureIn>,
+    pub structures: Option<Vec<StructureIn>>,
+    /// `Some` when the import has a pupils file (XML or spreadsheet).
+    pub pupils: Option<Vec<PupilIn>>,
+    /// `Some` when the import has a guardians file (or a spreadsheet).
+    pub guardians: Option<(Vec<GuardianIn>, Vec<LinkIn>)>,
+    /// (code, label) of the MEFs a spreadsheet names (it has no nomenclature).
+    pub spreadsheet_mefs: Vec<(String, String)>,
+}
+
+impl Parsed {
+    pub fn fatal(&self) -> bool {
+        self.problems.iter().any(|p| p.fatal)
+    }
+
+    fn fatal_problem(&mut self, file: &str, message: String) {
+        self.problems.push(Problem::fatal(file, message));
+    }
+
+    fn warnings(&mut self, file: &str, warnings: Vec<Warning>, dropped: u64) {
+        self.problems
+            .extend(warnings.iter().map(|w| Problem::from_warning(file, w)));
+        self.dropped_problems += dropped;
+    }
+}
+
+/// Reads every file. `known_mefs` are the MEF codes already in the database;
+/// the import's own Nomenclature.xml adds to them.
+pub fn parse_files(files: &[InputFile], uai: &str, known_mefs: &HashSet<String>) -> Parsed {
+    let mut parsed = Parsed::default();
+    let mut kinds: Vec<(usize, FileKind)> = Vec::new();
+    for (index, file) in files.iter().enumerate() {
+        match sniff(file) {
+            Ok(kind) => {
+                if let Some((other, _)) = kinds.iter().find(|(_, k)| same_source(*k, kind)) {
+                    parsed.fatal_problem(
+                        &file.name,
+                        format!(
+                            "ce fichier fait double emploi avec « {} » (même type d'export : {kind}) ; n'envoyez qu'un fichier de chaque type",
+                            files[*other].name
+                        ),
+                    );
+                } else {
+                    kinds.push((index, kind));
+                }
+            }
+            Err(message) => parsed.fatal_problem(&file.name, message),
+        }
+    }
+    if files.is_empty() {
+        parsed.fatal_problem("", "aucun fichier n'a été envoyé".into());
+    }
+    // The nomenclature first (its MEFs check the pupils'), the pupils before
+    // their guardians.
+    kinds.sort_by_key(|(_, kind)| match kind {
+        FileKind::NomenclaturesXml => 0,
+        FileKind::StructuresXml => 1,
+        FileKind::ElevesXml | FileKind::Xls | FileKind::Xlsx => 2,
+        _ => 3,
+    });
+    let mut known: HashSet<String> = known_mefs.clone();
+    for (index, kind) in kinds {
+        let file = &files[index];
+        let records = match kind {
+            FileKind::NomenclaturesXml => read_nomenclature(file, uai, &mut parsed, &mut known),
+            FileKind::StructuresXml => read_structures(file, uai, &mut parsed),
+            FileKind::ElevesXml => read_eleves(file, uai, &mut parsed, &known),
+            FileKind::ResponsablesXml => read_responsables(file, uai, &mut parsed),
+            FileKind::Xls | FileKind::Xlsx => read_tableur(file, &mut parsed),
+            FileKind::Unknown => None,
+        };
+        parsed.files.push(FileSummary {
+            name: file.name.clone(),
+            kind: kind.to_string(),
+            records: records.unwrap_or(0),
+        });
+    }
+    parsed
+}
+
+/// Whether two kinds would feed the same tables (two pupil sources conflict).
+fn same_source(a: FileKind, b: FileKind) -> bool {
+    let pupils = |k: FileKind| matches!(k, FileKind::ElevesXml | FileKind::Xls | FileKind::Xlsx);
+    a == b || (pupils(a) && pupils(b))
+}
+
+/// The kind of a file, from its first kilobyte.
+fn sniff(file: &InputFile) -> Result<FileKind, String> {
+    let mut head = Vec::with_capacity(1024);
+    File::open(&file.path)
+        .and_then(|f| f.take(1024).read_to_end(&mut head))
+        .map_err(|e| format!("le fichier ne peut pas être lu ({e})"))?;
+    if head.is_empty() {
+        return Err("le fichier est vide".into());
+    }
+    if head
+        .windows(9)
+        .any(|w| w.eq_ignore_ascii_case(b"<!DOCTYPE"))
+    {
+        return Err(
+            "le fichier contient une déclaration DOCTYPE, refusée par sécurité (les exports SIECLE n'en ont pas)".into(),
+        );
+    }
+    match detect(&head) {
+        FileKind::Unknown => Err(
+            "ce fichier n'est pas un export SIECLE reconnu (attendus : ElevesAvecAdresses.xml, ElevesSansAdresses.xml, ResponsablesAvecAdresses.xml, Nomenclature.xml, Structures.xml, ou le tableur « Fiches élèves complètes » en XLS/XLSX)".into(),
+        ),
+        kind => Ok(kind),
+    }
+}
+
+fn open(file: &InputFile) -> Result<BufReader<File>, String> {
+    File::open(&file.path)
+        .map(|f| BufReader::with_capacity(64 * 1024, f))
+        .map_err(|e| format!("le fichier ne peut pas être lu ({e})"))
+}
+
+/// Opens a reader and checks its UAJ; records a fatal problem otherwise.
+macro_rules! open_reader {
+    ($reader:ty, $file:expr, $uai:expr, $parsed:expr) => {{
+        let input = match open($file) {
+            Ok(input) => input,
+            Err(message) => {
+                $parsed.fatal_problem(&$file.name, message);
+                return None;
+            }
+        };
+        match <$reader>::new(input) {
+            Err(err) => {
+                $parsed
+                    .problems
+                    .push(Problem::from_error(&$file.name, &err));
+                return None;
+            }
+            Ok(reader) => {
+                let uaj = reader.uaj().as_str().to_string();
+                if !uaj.eq_ignore_ascii_case($uai) {
+                    $parsed.fatal_problem(
+                        &$file.name,
+                        format!(
+                            "ce fichier est l'export de l'établissement {uaj} (PARAMETRES/UAJ), pas de votre établissement {} : il est refusé",
+                            $uai
+                        ),
+                    );
+                    return None;
+                }
+                reader
+            }
+        }
+    }};
+}
+
+fn stop(parsed: &mut Parsed, file: &InputFile, err: &SiecleError) -> Option<u64> {
+    parsed.problems.push(Problem::from_error(&file.name, err));
+    None
+}
+
+fn date(d: Option<chrono::NaiveDate>) -> Option<String> {
+    d.map(|d| d.format("%Y-%m-%d").to_string())
+}
+
+fn text(s: &Option<String>) -> String {
+    s.clone().unwrap_or_default()
+}
+
+fn address(a: &Adresse) -> AddressIn {
+    AddressIn {
+        siecle_id: Some(a.adresse_id.to_string()),
+        lines: a
+            .lignes
+            .iter()
+            .flatten()
+            .chain(a.boite_postale.iter())
+            .map(|l| l.trim())
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        postcode: text(&a.code_postal),
+        city: a
+            .libelle_postal
+            .clone()
+            .or_else(|| a.commune_etrangere.clone())
+            .unwrap_or_default(),
+        commune_insee: text(&a.code_commune_insee),
+        country_code: a
+            .code_pays
+            .as_ref()
+            .map_or_else(|| "100".to_string(), |p| p.code().to_string()),
+    }
+}
+
+fn read_nomenclature(
+    file: &InputFile,
+    uai: &str,
+    parsed: &mut Parsed,
+    known: &mut HashSet<String>,
+) -> Option<u64> {
+    let mut reader = open_reader!(NomenclaturesReader<BufReader<File>>, file, uai, parsed);
+    let mut out = NomenclatureIn::default();
+    let mut count = 0;
+    for record in &mut reader {
+        let record = match record {
+            Ok(record) => record,
+            Err(err) => return stop(parsed, file, &err),
+        };
+        count += 1;
+        match record {
+            NomenclaturesRecord::Mef(m) => {
+                if m.code_mef.chars().count() != 11 {
+                    parsed.problems.push(Problem::record(
+                        &file.name,
+                        "CODE_MEF",
+                        format!("MEF « {} »", m.code_mef),
+                        "code MEF de 11 caractères attendu (enregistrement ignoré)".into(),
+                    ));
+                    continue;
+                }
+                known.insert(m.code_mef.clone());
+                out.mefs.push(MefIn {
+                    label: m
+                        .libelle_long
+                        .clone()
+                        .or_else(|| m.libelle_edition.clone())
+                        .unwrap_or_else(|| m.code_mef.clone()),
+                    edition_label: text(&m.libelle_edition),
+                    attached_mef_code: text(&m.mef_rattachement),
+                    formation: text(&m.formation),
+                    mandatory_options_count: m.nb_opt_oblig.map(i64::from),
+                    code: m.code_mef,
+                });
+            }
+            NomenclaturesRecord::Matiere(m) => out.subjects.push(SubjectIn {
+                management_code: text(&m.code_gestion),
+                short_label: text(&m.libelle_court),
+                long_label: text(&m.libelle_long),
+                edition_label: text(&m.libelle_edition),
+                national_code: text(&m.code_matiere_nationale),
+                code: m.code_matiere,
+            }),
+            NomenclaturesRecord::Programme(p) => out.programmes.push((
+                p.code_mef,
+                p.code_matiere,
+                p.code_modalite_elect
+                    .map(|m| m.code().to_string())
+                    .unwrap_or_default(),
+                p.horaire.map(|h| h.to_string()).unwrap_or_default(),
+            )),
+            NomenclaturesRecord::OptionObligatoire(o) => {
+                out.mandatory_options
+                    .push((o.code_mef, o.code_matiere, i64::from(o.rang_option)))
+            }
+            NomenclaturesRecord::Code(_) => {}
+        }
+    }
+    let dropped = reader.dropped_warnings();
+    parsed.warnings(&file.name, reader.take_warnings(), dropped);
+    parsed.nomenclature = Some(out);
+    Some(count)
+}
+
+fn read_structures(file: &InputFile, uai: &str, parsed: &mut Parsed) -> Option<u64> {
+    let mut reader = open_reader!(StructuresReader<BufReader<File>>, file, uai, parsed);
+    let mut out = Vec::new();
+    for record in &mut reader {
+        match record {
+            Err(err) => return stop(parsed, file, &err),
+            Ok(StructuresRecord::Division(d)) => out.push(StructureIn {
+                code: d.code_structure,
+                kind: "D".into(),
+                label: text(&d.libelle_long),
+                mef_codes: d.mefs,
+            }),
+            Ok(StructuresRecord::Groupe(g)) => out.push(StructureIn {
+                code: g.code_structure,
+                kind: "G".into(),
+                label: text(&g.libelle_long),
+                mef_codes: g.mefs,
+            }),
+        }
+    }
+    let dropped = reader.dropped_warnings();
+    parsed.warnings(&file.name, reader.take_warnings(), dropped);
+    let count = out.len() as u64;
+    parsed.structures = Some(out);
+    Some(count)
+}
+
+fn read_eleves(
+    file: &InputFile,
+    uai: &str,
+    parsed: &mut Parsed,
+    known_mefs: &HashSet<String>,
+) -> Option<u64> {
+    let reader = open_reader!(ElevesReader<BufReader<File>>, file, uai, parsed);
+    let mut reader = if known_mefs.is_empty() {
+        parsed.problems.push(Problem::warning(
+            &file.name,
+            "aucune nomenclature connue : les MEF des élèves ne peuvent pas être vérifiés ; joignez Nomenclature.xml à l'import".into(),
+        ));
+        reader
+    } else {
+        reader.with_known_mefs(known_mefs.iter().cloned())
+    };
+    let mut eleves: Vec<Box<Eleve>> = Vec::new();
+    let mut options: HashMap<u64, Vec<(String, String, Option<i64>)>> = HashMap::new();
+    let mut structures: HashMap<u64, Vec<(String, String)>> = HashMap::new();
+    let mut addresses: HashMap<u64, AddressIn> = HashMap::new();
+    for record in &mut reader {
+        match record {
+            Err(err) => return stop(parsed, file, &err),
+            Ok(ElevesRecord::Eleve(e)) => eleves.push(e),
+            Ok(ElevesRecord::Options(o)) => {
+                options
+                    .entry(o.eleve_id)
+                    .or_default()
+                    .extend(o.options.into_iter().map(|opt| {
+                        (
+                            opt.code_matiere,
+                            opt.code_modalite_elect
+                                .map(|m| m.code().to_string())
+                                .unwrap_or_default(),
+                            opt.num_option.map(i64::from),
+                        )
+                    }))
+            }
+            Ok(ElevesRecord::Structures(s)) => structures.entry(s.eleve_id).or_default().extend(
+                s.structures
+                    .into_iter()
+                    .filter(|st| st.type_structure.is_known())
+                    .map(|st| (st.code_structure, st.type_structure.code().to_string())),
+            ),
+            Ok(ElevesRecord::Adresse(a)) => {
+                addresses.insert(a.adresse_id, address(&a));
+            }
+            Ok(ElevesRecord::Bourse(_)) => {}
+        }
+    }
+    let dropped = reader.dropped_warnings();
+    parsed.warnings(&file.name, reader.take_warnings(), dropped);
+    let count = eleves.len() as u64;
+    let mut pupils = Vec::with_capacity(eleves.len());
+    for e in eleves {
+        let record = format!("élève ELEVE_ID {}", e.eleve_id);
+        let Some(sex) = (match &e.code_sexe {
+            Some(Sexe::Masculin) => Some("M"),
+            Some(Sexe::Feminin) => Some("F"),
+            _ => None,
+        }) else {
+            parsed.problems.push(Problem::record(
+                &file.name,
+                "CODE_SEXE",
+                record,
+                "sexe absent ou inconnu (élève non importé)".into(),
+            ));
+            continue;
+        };
+        let Some(birth_date) = date(e.date_naiss) else {
+            parsed.problems.push(Problem::record(
+                &file.name,
+                "DATE_NAISS",
+                record,
+                "date de naissance absente ou invalide (élève non importé)".into(),
+            ));
+            continue;
+        };
+        let mut own_structures = structures.remove(&e.eleve_id).unwrap_or_default();
+        own_structures.sort();
+        own_structures.dedup_by(|a, b| a.0 == b.0);
+        let division = own_structures
+            .iter()
+            .find(|(_, kind)| kind == TypeStructure::Division.code())
+            .map(|(code, _)| code.clone())
+            .unwrap_or_default();
+        let mut own_options = options.remove(&e.eleve_id).unwrap_or_default();
+        own_options.sort();
+        own_options.dedup_by(|a, b| a.0 == b.0);
+        let last_year = e.scolarite_an_dernier.clone().unwrap_or_default();
+        pupils.push(PupilIn {
+            eleve_id: Some(e.eleve_id.to_string()),
+            ine: e.id_national.as_ref().map(|i| i.as_str().to_string()),
+            elenoet: e.elenoet.clone(),
+            last_name: e.nom_de_famille.clone(),
+            first_name: e.prenom.clone(),
+            other_first_names: [&e.prenom2, &e.prenom3]
+                .into_iter()
+                .flatten()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" "),
+            sex: sex.into(),
+            birth_date,
+            birth_city: text(&e.ville_naiss),
+            birth_country_code: e
+                .code_pays
+                .as_ref()
+                .map_or_else(|| "100".into(), |p| p.code().to_string()),
+            birth_commune_insee: text(&e.code_commune_insee_naiss),
+            birth_department: text(&e.code_departement_naiss),
+            nationality_code: e
+                .code_pays_nat
+                .as_ref()
+                .map_or_else(|| "100".into(), |p| p.code().to_string()),
+            regime_code: e
+                .code_regime
+                .as_ref()
+                .map(|r| r.code().to_string())
+                .unwrap_or_default(),
+            mef_code: text(&e.code_mef),
+            division,
+            structures: own_structures,
+            options: own_options,
+            last_year_mef_code: text(&last_year.code_mef),
+            last_year_division: text(&last_year.code_structure),
+            last_year_uai: text(&last_year.code_rne),
+            entry_date: date(e.date_entree),
+            address: e
+                .adresse_id
+                .and_then(|id| addresses.get(&id).cloned())
+                .unwrap_or_default(),
+        });
+    }
+    parsed.pupils = Some(pupils);
+    Some(count)
+}
+
+fn guardian_of(p: &Personne, addresses: &HashMap<u64, AddressIn>) -> GuardianIn {
+    GuardianIn {
+        key: p.personne_id.to_string(),
+        civility: p
+            .civilite
+            .as_ref()
+            .map(|c| c.short_label().to_string())
+            .unwrap_or_default(),
+        civility_code: p
+            .civilite
+            .as_ref()
+            .map(|c| c.code().to_string())
+            .unwrap_or_default(),
+        last_name: p.nom_de_famille.clone(),
+        first_name: p.prenom.clone(),
+        email: text(&p.mel),
+        phone_mobile: text(&p.tel_portable),
+        phone_home: text(&p.tel_personnel),
+        phone_work: text(&p.tel_professionnel),
+        profession_code: p
+            .code_profession
+            .as_ref()
+            .map(|c| c.code().to_string())
+            .unwrap_or_default(),
+        accepts_sms: p.accepte_sms.unwrap_or(false),
+        address: p
+            .adresse_id
+            .and_then(|id| addresses.get(&id).cloned())
+            .unwrap_or_default(),
+    }
+}
+
+fn read_responsables(file: &InputFile, uai: &str, parsed: &mut Parsed) -> Option<u64> {
+    let mut reader = open_reader!(ResponsablesReader<BufReader<File>>, file, uai, parsed);
+    let mut personnes: Vec<Box<Personne>> = Vec::new();
+    let mut responsables: Vec<ResponsableEleve> = Vec::new();
+    let mut addresses: HashMap<u64, AddressIn> = HashMap::new();
+    for record in &mut reader {
+        match record {
+            Err(err) => return stop(parsed, file, &err),
+            Ok(ResponsablesRecord::Personne(p)) => personnes.push(p),
+            Ok(ResponsablesRecord::Responsable(r)) => responsables.push(r),
+            Ok(ResponsablesRecord::Adresse(a)) => {
+                addresses.insert(a.adresse_id, address(&a));
+            }
+        }
+    }
+    let dropped = reader.dropped_warnings();
+    parsed.warnings(&file.name, reader.take_warnings(), dropped);
+    let count = personnes.len() as u64;
+    let mut seen = HashSet::new();
+    let guardians: Vec<GuardianIn> = personnes
+        .iter()
+        .filter(|p| seen.insert(p.personne_id))
+        .map(|p| guardian_of(p, &addresses))
+        .collect();
+    // Ranks: the legal guardians of a pupil are 1 and 2 in file order, the others 3.
+    let mut legal_so_far: HashMap<u64, i64> = HashMap::new();
+    let mut links = Vec::with_capacity(responsables.len());
+    let mut seen_links = HashSet::new();
+    for r in &responsables {
+        if !seen.contains(&r.personne_id) {
+            parsed.problems.push(Problem::record(
+                &file.name,
+                "PERSONNE_ID",
+                format!(
+                    "lien ELEVE_ID {} – PERSONNE_ID {}",
+                    r.eleve_id, r.personne_id
+                ),
+                "personne absente du bloc PERSONNES (lien ignoré)".into(),
+            ));
+            continue;
+        }
+        if !seen_links.insert((r.eleve_id, r.personne_id)) {
+            continue;
+        }
+        let legal = r.est_representant_legal();
+        let rank = if legal {
+            let n = legal_so_far.entry(r.eleve_id).or_insert(0);
+            *n += 1;
+            (*n).min(3)
+        } else {
+            3
+        };
+        let relationship_code = match &r.code_parente {
+            Some(p) if p.has_valid_length() => p.code().to_string(),
+            Some(p) => {
+                parsed.problems.push(Problem::record(
+                    &file.name,
+                    "CODE_PARENTE",
+                    format!(
+                        "lien ELEVE_ID {} – PERSONNE_ID {}",
+                        r.eleve_id, r.personne_id
+                    ),
+                    format!(
+                        "code de parenté « {} » invalide, remplacé par 90 (autre lien)",
+                        p.code()
+                    ),
+                ));
+                "90".into()
+            }
+            None => "90".into(),
+        };
+        links.push(LinkIn {
+            pupil: PupilKey::EleveId(r.eleve_id.to_string()),
+            guardian_key: r.personne_id.to_string(),
+            rank,
+            relationship_code,
+            legal_responsibility: r
+                .niveau_responsabilite
+                .as_ref()
+                .and_then(|n| n.code().parse().ok())
+                .unwrap_or(if legal { 1 } else { 3 }),
+            pays_fees: r.paie_frais_scolaires.unwrap_or(false),
+            receives_aid: r.percoit_les_aides.unwrap_or(false),
+            lives_with_pupil: r.heberge_eleve.unwrap_or(false),
+            contact_first: r.a_contacter_en_priorite.unwrap_or(false),
+        });
+    }
+    parsed.guardians = Some((guardians, links));
+    Some(count)
+}
+
+fn tableur_address(a: &AdresseTableur) -> AddressIn {
+    AddressIn {
+        siecle_id: None,
+        lines: a
+            .lignes
+            .iter()
+            .flatten()
+            .map(|l| l.trim())
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        postcode: text(&a.code_postal),
+        city: a
+            .lib_postal
+            .clone()
+            .or_else(|| a.commune_etrangere.clone())
+            .unwrap_or_default(),
+        commune_insee: String::new(),
+        country_code: a
+            .pays
+            .as_deref()
+            .and_then(Pays::from_label)
+            .map_or_else(|| "100".into(), |p| p.code().to_string()),
+    }
+}
+
+fn read_tableur(file: &InputFile, parsed: &mut Parsed) -> Option<u64> {
+    let input = match File::open(&file.path) {
+        Ok(f) => f,
+        Err(e) => {
+            parsed.fatal_problem(&file.name, format!("le fichier ne peut pas être lu ({e})"));
+            return None;
+        }
+    };
+    let tableur = match read_spreadsheet_from(input, Limits::default()) {
+        Ok(t) => t,
+        Err(err) => return stop(parsed, file, &err),
+    };
+    parsed.warnings(&file.name, tableur.warnings.clone(), 0);
+    let count = tableur.eleves.len() as u64;
+    let mut pupils = Vec::new();
+    let mut guardians: Vec<GuardianIn> = Vec::new();
+    let mut guardian_keys = HashSet::new();
+    let mut links = Vec::new();
+    let mut mefs: Vec<(String, String)> = Vec::new();
+    for e in &tableur.eleves {
+        let row = e.lignes.first().copied().unwrap_or(0);
+        let at = |field: &str, message: String| Problem {
+            file: file.name.clone(),
+            location: Some(format!("ligne {row} du tableur")),
+            field: Some(field.to_string()),
+            record: Some(format!("{} {}", e.prenom, e.nom_de_famille)),
+            message,
+            fatal: false,
+        };
+        let Some(ine) = e.id_national.as_ref().map(|i| i.as_str().to_string()) else {
+            parsed.problems.push(at(
+                "Id National",
+                "INE absent : l'élève ne peut pas être reconnu d'un import à l'autre (élève non importé)".into(),
+            ));
+            continue;
+        };
+        let sex = match &e.sexe {
+            Some(Sexe::Masculin) => "M",
+            Some(Sexe::Feminin) => "F",
+            _ => {
+                parsed.problems.push(at(
+                    "Sexe",
+                    "sexe absent ou inconnu (élève non importé)".into(),
+                ));
+                continue;
+            }
+        };
+        let Some(birth_date) = date(e.date_naiss) else {
+            parsed.problems.push(at(
+                "Date Naissance",
+                "date de naissance absente ou invalide (élève non importé)".into(),
+            ));
+            continue;
+        };
+        if let (Some(code), Some(label)) = (&e.code_mef, &e.lib_mef)
+            && code.chars().count() == 11
+            && !mefs.iter().any(|(c, _)| c == code)
+        {
+            mefs.push((code.clone(), label.clone()));
+        }
+        let mut structures: Vec<(String, String)> = e
+            .structures
+            .iter()
+            .map(|s| {
+                (
+                    s.code_structure.clone(),
+                    s.type_structure
+                        .as_ref()
+                        .filter(|t| t.is_known())
+                        .map_or("D", |t| t.code())
+                        .to_string(),
+                )
+            })
+            .collect();
+        structures.sort();
+        structures.dedup_by(|a, b| a.0 == b.0);
+        let mut options: Vec<(String, String, Option<i64>)> = e
+            .options
+            .iter()
+            .map(|o| {
+                (
+                    o.cle_gestion.clone(),
+                    o.code_modalite_elect
+                        .as_ref()
+                        .map(|m| m.code().to_string())
+                        .unwrap_or_default(),
+                    None,
+                )
+            })
+            .collect();
+        options.sort();
+        options.dedup_by(|a, b| a.0 == b.0);
+        let born_in_france = e.code_pays_naiss.as_ref().is_none_or(|p| p.code() == "100");
+        pupils.push(PupilIn {
+            eleve_id: None,
+            ine: Some(ine.clone()),
+            elenoet: e.elenoet.clone(),
+            last_name: e.nom_de_famille.clone(),
+            first_name: e.prenom.clone(),
+            other_first_names: [&e.prenom2, &e.prenom3]
+                .into_iter()
+                .flatten()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" "),
+            sex: sex.into(),
+            birth_date,
+            birth_city: if born_in_france {
+                text(&e.commune_naiss)
+            } else {
+                text(&e.ville_naiss_etrangere)
+            },
+            birth_country_code: e
+                .code_pays_naiss
+                .as_ref()
+                .map_or_else(|| "100".into(), |p| p.code().to_string()),
+            birth_commune_insee: String::new(),
+            birth_department: String::new(),
+            nationality_code: e
+                .nationalite
+                .as_ref()
+                .map_or_else(|| "100".into(), |n| n.code().to_string()),
+            regime_code: e
+                .code_regime
+                .as_ref()
+                .map(|r| r.code().to_string())
+                .unwrap_or_default(),
+            mef_code: text(&e.code_mef),
+            division: structures
+                .iter()
+                .find(|(_, k)| k == "D")
+                .map(|(c, _)| c.clone())
+                .unwrap_or_default(),
+            structures,
+            options,
+            last_year_mef_code: String::new(),
+            last_year_division: String::new(),
+            last_year_uai: String::new(),
+            entry_date: date(e.date_entree),
+            address: tableur_address(&e.adresse),
+        });
+        for r in &e.representants {
+            let (Some(last), Some(first)) = (&r.nom_de_famille, &r.prenom) else {
+                continue;
+            };
+            let address = tableur_address(&r.adresse);
+            let key = format!(
+                "tableur:{}|{}|{}",
+                last.to_lowercase(),
+                first.to_lowercase(),
+                address.postcode
+            );
+            if guardian_keys.insert(key.clone()) {
+                guardians.push(GuardianIn {
+                    key: key.clone(),
+                    civility: r
+                        .civilite
+                        .as_ref()
+                        .map(|c| c.short_label().to_string())
+                        .unwrap_or_default(),
+                    civility_code: r
+                        .civilite
+                        .as_ref()
+                        .map(|c| c.code().to_string())
+                        .unwrap_or_default(),
+                    last_name: last.clone(),
+                    first_name: first.clone(),
+                    email: text(&r.email),
+                    phone_mobile: text(&r.tel_portable),
+                    phone_home: text(&r.tel_personnel),
+                    phone_work: text(&r.tel_professionnel),
+                    profession_code: String::new(),
+                    accepts_sms: false,
+                    address,
+                });
+            }
+            links.push(LinkIn {
+                pupil: PupilKey::Ine(ine.clone()),
+                guardian_key: key,
+                rank: i64::from(r.rang.clamp(1, 2)),
+                relationship_code: r
+                    .lien_parente
+                    .as_ref()
+                    .filter(|p| p.has_valid_length())
+                    .map_or_else(|| "90".into(), |p| p.code().to_string()),
+                legal_responsibility: 1,
+                pays_fees: false,
+                receives_aid: false,
+                lives_with_pupil: false,
+                contact_first: false,
+            });
+        }
+    }
+    parsed.pupils = Some(pupils);
+    parsed.guardians = Some((guardians, links));
+    parsed.spreadsheet_mefs = mefs;
+    Some(count)
+}
