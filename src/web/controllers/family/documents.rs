@@ -222,6 +222,10 @@ pub async fn create_upload(
                     "« {original_name} » est trop volumineux : {} Mo au plus par fichier.",
                     limit / (1024 * 1024)
                 ));
+                // Read what is left of the request (at most the body limit), so
+                // that the browser finishes sending and gets this page instead
+                // of a broken connection.
+                while let Ok(Some(_)) = multipart.next_field().await {}
                 break;
             }
             Err(DocumentError::Stream(_)) => return Err(AppError::PayloadTooLarge),
