@@ -157,16 +157,11 @@ async fn an_agent_signs_in_in_a_real_browser_and_every_page_is_accessible() {
     );
     browser.assert_accessible("/").await;
 
-    mark_page(&browser).await;
-    browser
-        .client
-        .find(Locator::LinkText("Je travaille dans un établissement"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_for_new_page(&browser).await;
+    click_and_wait(
+        &browser,
+        Locator::LinkText("Je travaille dans un établissement"),
+    )
+    .await;
     assert!(
         browser
             .client
@@ -195,16 +190,7 @@ async fn an_agent_signs_in_in_a_real_browser_and_every_page_is_accessible() {
         .send_keys("mauvais")
         .await
         .unwrap();
-    mark_page(&browser).await;
-    browser
-        .client
-        .find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_for_new_page(&browser).await;
+    click_and_wait(&browser, Locator::Css("form button[type=submit]")).await;
     assert!(
         browser
             .text()
@@ -221,16 +207,7 @@ async fn an_agent_signs_in_in_a_real_browser_and_every_page_is_accessible() {
         .send_keys(DEMO_PASSWORD)
         .await
         .unwrap();
-    mark_page(&browser).await;
-    browser
-        .client
-        .find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_for_new_page(&browser).await;
+    click_and_wait(&browser, Locator::Css("form button[type=submit]")).await;
     let url = browser.client.current_url().await.unwrap();
     assert_eq!(url.path(), format!("/etablissements/{}", demo.uai));
     let text = browser.text().await;
@@ -244,16 +221,7 @@ async fn an_agent_signs_in_in_a_real_browser_and_every_page_is_accessible() {
     assert!(browser.text().await.contains("Page non trouvée"));
     browser.assert_accessible("the 404 page").await;
 
-    mark_page(&browser).await;
-    browser
-        .client
-        .find(Locator::Css("header form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_for_new_page(&browser).await;
+    click_and_wait(&browser, Locator::Css("header form button[type=submit]")).await;
     assert!(browser.text().await.contains("Vous êtes déconnecté·e."));
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
     browser.close().await;
@@ -400,6 +368,20 @@ async fn wait_for_new_page(browser: &Browser) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("the next page did not load");
+}
+
+/// Clicks what `locator` finds and waits for the page it leads to.
+async fn click_and_wait(browser: &Browser, locator: Locator<'_>) {
+    mark_page(browser).await;
+    browser
+        .client
+        .find(locator)
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_new_page(browser).await;
 }
 
 /// Clicks the `n`-th "Envoyer…" button (an upload form) and waits for the page.
@@ -854,16 +836,7 @@ async fn on_a_phone_a_signed_in_family_signs_out_from_the_header_menu() {
         .unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     browser.assert_accessible("the open menu").await;
-    mark_page(&browser).await;
-    browser
-        .client
-        .find(Locator::Css("#modal-menu button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_for_new_page(&browser).await;
+    click_and_wait(&browser, Locator::Css("#modal-menu button[type=submit]")).await;
     assert!(browser.text().await.contains("Vous êtes déconnecté·e."));
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
     browser.close().await;
