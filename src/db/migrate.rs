@@ -33,6 +33,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "family_journey",
         include_str!("migrations/0003_family_journey.sql"),
     ),
+    (
+        4,
+        "upload_conversions",
+        include_str!("migrations/0004_upload_conversions.sql"),
+    ),
 ];
 
 /// Turns a migration into the dialect of `backend`.

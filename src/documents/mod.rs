@@ -6,6 +6,8 @@
 //! helpers the application needs. Contents are streamed in both directions and
 //! never held whole in memory.
 
+pub mod heic;
+
 use std::sync::Arc;
 
 use bytes::Bytes;

@@ -26,7 +26,11 @@ followJob();
 // too large is refused here, with the same message as the server's.
 const MAX_SIDE = 2000;
 
-async function shrink(file) {
+// Redraws a photo as a JPEG of at most MAX_SIDE pixels. `always`: keep the
+// JPEG even if it is not smaller (a HEIC photo, which many browsers cannot
+// show, becomes a JPEG every agent can see). Throws when this browser cannot
+// decode the file: then it is sent as it is and the server converts it.
+async function toJpeg(file, always) {
   const bitmap = await createImageBitmap(file);
   const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
   const canvas = document.createElement("canvas");
@@ -34,8 +38,12 @@ async function shrink(file) {
   canvas.height = Math.round(bitmap.height * scale);
   canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
   const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.82));
-  if (!blob || blob.size >= file.size) return file;
+  if (!blob || (!always && blob.size >= file.size)) return file;
   return new File([blob], file.name.replace(/\.[^.]+$/, "") + ".jpg", { type: "image/jpeg" });
+}
+
+function isHeic(file) {
+  return /^image\/hei[cf]/.test(file.type) || /\.hei[cf]$/i.test(file.name);
 }
 
 function showUploadError(input, message) {
@@ -62,21 +70,30 @@ function enhanceUploads() {
   for (const input of document.querySelectorAll("input[type=file][data-max-bytes]")) {
     input.addEventListener("change", async () => {
       const max = Number(input.dataset.maxBytes);
+      // Preparing photos takes a moment on a phone: the form cannot be sent
+      // with the originals meanwhile.
+      const send = input.form?.querySelector("button[type=submit]");
+      if (send) send.disabled = true;
+      input.setAttribute("aria-busy", "true");
       const kept = new DataTransfer();
       const refused = [];
       for (const original of input.files) {
         let file = original;
-        if (/^image\/(jpeg|png)$/.test(file.type) && file.size > 1500000) {
+        const heic = isHeic(file);
+        if (heic || (/^image\/(jpeg|png)$/.test(file.type) && file.size > 1500000)) {
           try {
-            file = await shrink(file);
+            file = await toJpeg(file, heic);
           } catch (_) {
-            // The server checks everything again.
+            // Not decodable here (HEIC outside Safari): the server converts
+            // it, and checks everything again anyway.
           }
         }
         if (file.size > max) refused.push(original.name);
         else kept.items.add(file);
       }
       input.files = kept.files;
+      input.removeAttribute("aria-busy");
+      if (send) send.disabled = false;
       showUploadError(
         input,
         refused.length

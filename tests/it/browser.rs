@@ -757,6 +757,161 @@ async fn with_javascript_a_too_large_file_is_refused_before_it_is_sent() {
     app.finish().await;
 }
 
+/// Waits until the upload script has prepared the chosen files.
+async fn wait_until_files_are_ready(browser: &Browser) {
+    for _ in 0..100 {
+        let busy: Value = browser
+            .client
+            .execute(
+                "return document.querySelector('input[type=file][aria-busy]') !== null",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if busy == json!(false) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the chosen files are still being prepared after 10 s");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_heic_photo_from_a_phone_is_shown_to_the_school_as_a_jpeg() {
+    let Some(browser) = Browser::start(360, 740).await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let (code, birth) = demo_family(&app, "la mère").await;
+    let uai: String = sqlx::query_scalar("SELECT uai FROM schools")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    family_sign_in(&browser, &app, &code, &birth).await;
+    let mut user = Counted::new(&browser);
+    user.button("Commencer").await;
+    for _ in 0..2 {
+        user.button("Valider et continuer").await;
+    }
+    user.button("Continuer").await;
+    user.button("Valider et continuer").await;
+    user.label("photo-oui").await;
+    user.label("sorties-oui").await;
+    user.button("Valider et continuer").await;
+    user.button("Valider et continuer").await;
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/photo.heic");
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("IMG_0042.HEIC");
+    std::fs::copy(&fixture, &photo).unwrap();
+    browser
+        .client
+        .find(Locator::Css("input[type=file]"))
+        .await
+        .unwrap()
+        .send_keys(&photo.display().to_string())
+        .await
+        .unwrap();
+    // Chromium cannot decode HEIC: the page sends the photo as it is.
+    wait_until_files_are_ready(&browser).await;
+    send_upload(&browser, 0).await;
+    assert!(browser.text().await.contains("IMG_0042.HEIC"));
+    let (content_type, source): (String, Option<String>) =
+        sqlx::query_as("SELECT content_type, source_key FROM uploads")
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap();
+    if !dossiersco::documents::heic::AVAILABLE {
+        assert_eq!(content_type, "image/heic");
+        if std::env::var("DOSSIERSCO_REQUIRE_ALL").as_deref() == Ok("1") {
+            panic!(
+                "HEIC conversion is required (DOSSIERSCO_REQUIRE_ALL=1) but this build has no `heic` feature"
+            );
+        }
+        eprintln!("SKIPPED: HEIC shown to agents (build with --features heic)");
+        browser.close().await;
+        app.finish().await;
+        return;
+    }
+    assert_eq!(content_type, "image/jpeg", "converted by the server");
+    assert!(source.is_some());
+
+    // The secretary opens the dossier: the photo is in the page, decoded by
+    // the browser, the right way up (blue top, red bottom).
+    browser
+        .client
+        .goto(&app.url("/agent/connexion"))
+        .await
+        .unwrap();
+    browser
+        .client
+        .find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys("secretariat@demo.dossiersco.fr")
+        .await
+        .unwrap();
+    browser
+        .client
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(DEMO_PASSWORD)
+        .await
+        .unwrap();
+    click_and_wait(&browser, Locator::Css("main form button[type=submit]")).await;
+    let dossier_id: i64 = sqlx::query_scalar("SELECT dossier_id FROM uploads")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    browser
+        .client
+        .goto(&app.url(&format!("/etablissements/{uai}/dossiers/{dossier_id}")))
+        .await
+        .unwrap();
+    let mut pixels = Value::Null;
+    for _ in 0..50 {
+        pixels = browser
+            .client
+            .execute(
+                r#"const img = document.querySelector("img.piece-preview");
+                   if (!img) return null;
+                   img.scrollIntoView(); // previews load lazily, as agents scroll
+                   if (!img.complete || img.naturalWidth === 0) return null;
+                   const c = document.createElement("canvas");
+                   c.width = img.naturalWidth; c.height = img.naturalHeight;
+                   const g = c.getContext("2d");
+                   g.drawImage(img, 0, 0);
+                   return [img.naturalWidth, img.naturalHeight,
+                           Array.from(g.getImageData(60, 10, 1, 1).data),
+                           Array.from(g.getImageData(60, 60, 1, 1).data)];"#,
+                vec![],
+            )
+            .await
+            .unwrap();
+        if !pixels.is_null() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(pixels[0], json!(120), "{pixels} {}", browser.text().await);
+    assert_eq!(pixels[1], json!(80), "{pixels}");
+    let channel = |p: usize, c: usize| pixels[p][c].as_i64().unwrap();
+    assert!(
+        channel(2, 2) > 150 && channel(2, 0) < 90,
+        "top is blue: {pixels}"
+    );
+    assert!(
+        channel(3, 0) > 150 && channel(3, 2) < 90,
+        "bottom is red: {pixels}"
+    );
+    browser
+        .assert_accessible("the dossier page with a photo preview")
+        .await;
+    browser.close().await;
+    app.finish().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_javascript_answers_are_saved_as_they_are_typed() {
     let Some(browser) = Browser::start(360, 740).await else {

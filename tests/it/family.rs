@@ -926,7 +926,107 @@ async fn a_mandatory_piece_must_be_sent_before_going_on(app: TestApp) {
     app.finish().await;
 }
 
+/// A HEIC photo made with libheif's `heif-enc` (120×80, blue top third).
+const HEIC: &[u8] = include_bytes!("../fixtures/photo.heic");
+
+async fn heic_photos_reach_agents_as_jpeg_and_broken_ones_are_refused(app: TestApp) {
+    let seeded = app.seed_demo().await;
+    let base = mother_dossier(&app, &seeded).await;
+    walk_without_change(&app, &base).await;
+    let insurance = expected_document(&app, 0).await;
+
+    // A truncated HEIC passes the first look at its head but cannot be
+    // decoded: refused with the usual message, nothing kept.
+    if dossiersco::documents::heic::AVAILABLE {
+        let response = upload(
+            &app,
+            &base,
+            insurance,
+            vec![("coupee.heic", HEIC[..HEIC.len() / 2].to_vec())],
+        )
+        .await;
+        assert_eq!(response.status(), 422);
+        let html = response.text().await.unwrap();
+        assert!(
+            html.contains("coupee.heic") && html.contains("abîmé"),
+            "{html}"
+        );
+        assert_eq!(app.count("SELECT COUNT(*) FROM uploads").await, 0);
+        assert_eq!(stored_files(&app).await, 0, "nothing refused was stored");
+    }
+
+    let response = upload(
+        &app,
+        &base,
+        insurance,
+        vec![("IMG_0042.HEIC", HEIC.to_vec())],
+    )
+    .await;
+    assert_eq!(response.status(), 303);
+    let (content_type, source_key): (String, Option<String>) =
+        sqlx::query_as("SELECT content_type, source_key FROM uploads")
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap();
+    if !dossiersco::documents::heic::AVAILABLE {
+        // Built without the converter: the photo is kept as it was sent.
+        assert_eq!((content_type.as_str(), source_key), ("image/heic", None));
+        if std::env::var("DOSSIERSCO_REQUIRE_ALL").as_deref() == Ok("1") {
+            panic!(
+                "HEIC conversion is required (DOSSIERSCO_REQUIRE_ALL=1) but this build has no `heic` feature"
+            );
+        }
+        eprintln!("SKIPPED: HEIC → JPEG conversion (build with --features heic)");
+        app.finish().await;
+        return;
+    }
+    assert_eq!(content_type, "image/jpeg");
+    let source_key = source_key.expect("the original is kept");
+    assert!(source_key.ends_with(".heic"));
+    assert!(app.state.documents.exists(&source_key).await.unwrap());
+    assert_eq!(stored_files(&app).await, 2, "the original and its JPEG");
+    // The family sees the name of what it sent.
+    let html = app.get_html(&format!("{base}/pieces")).await.1;
+    assert!(html.contains("IMG_0042.HEIC"));
+
+    // Agents get a JPEG: shown in the page, downloaded with a .jpg name.
+    app.post_form(&format!("{base}/pieces"), "/famille/deconnexion", &[])
+        .await;
+    app.sign_in_agent(
+        "secretariat@demo.dossiersco.fr",
+        dossiersco::demo::DEMO_PASSWORD,
+    )
+    .await;
+    let dossier_id = base.rsplit('/').next().unwrap();
+    let page = format!("/etablissements/{}/dossiers/{dossier_id}", seeded.uai);
+    let html = app.get_html(&page).await.1;
+    let upload_id: i64 = sqlx::query_scalar("SELECT id FROM uploads")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    let preview = format!("{page}/pieces/{upload_id}?apercu=1");
+    assert!(
+        html.contains(&format!("src=\"{}\"", preview.replace('&', "&amp;"))),
+        "{html}"
+    );
+    let response = app.get(&preview).await;
+    assert_eq!(response.headers()["content-type"], "image/jpeg");
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "inline; filename=\"IMG_0042.jpg\""
+    );
+    let jpeg = response.bytes().await.unwrap();
+    assert_eq!(&jpeg[..3], &[0xFF, 0xD8, 0xFF]);
+    let response = app.get(&format!("{page}/pieces/{upload_id}")).await;
+    assert_eq!(
+        response.headers()["content-disposition"],
+        "attachment; filename=\"IMG_0042.jpg\""
+    );
+    app.finish().await;
+}
+
 on_both_databases!(
+    heic_photos_reach_agents_as_jpeg_and_broken_ones_are_refused,
     documents_are_checked_from_their_content_and_stored_in_the_documents_store,
     an_oversized_upload_is_refused_and_leaves_nothing,
     a_200_mb_upload_is_refused_before_it_is_read,

@@ -11,9 +11,9 @@ use futures::{StreamExt, TryStreamExt};
 use super::{FamilyDossier, Stepper};
 use crate::app::AppState;
 use crate::db::{Flag, audit, now_ms};
-use crate::documents::DocumentError;
+use crate::documents::{DocumentError, heic};
 use crate::domain::journey::Step;
-use crate::domain::upload::{self, Scanner};
+use crate::domain::upload::{self, DocumentKind, Refusal, Scanner};
 use crate::web::error::AppError;
 use crate::web::templates::{Chrome, render};
 
@@ -212,9 +212,18 @@ pub async fn create_upload(
             kind.extension()
         );
         let mut scanner = Scanner::new(kind);
+        // A HEIC photo is also kept in memory (it is within the upload
+        // limit) to be converted once stored.
+        let convert = kind == DocumentKind::Heic && heic::AVAILABLE;
+        let mut copy = Vec::new();
         let body = futures::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(head)) })
             .chain(stream);
-        let body = body.inspect_ok(|chunk| scanner.feed(chunk));
+        let body = body.inspect_ok(|chunk| {
+            scanner.feed(chunk);
+            if convert {
+                copy.extend_from_slice(chunk);
+            }
+        });
         let size = match state.documents.put_stream(&key, body, limit).await {
             Ok(size) => size,
             Err(DocumentError::TooLarge { .. }) => {
@@ -245,18 +254,50 @@ pub async fn create_upload(
             refusal = Some(format!("« {original_name} » : {refused}"));
             continue;
         }
+        // What agents will see: the file itself, or its JPEG conversion with
+        // the original kept beside it.
+        let (shown_key, shown_type, shown_size, source_key) = if convert {
+            match heic::convert(copy).await {
+                Ok(jpeg) => {
+                    let jpeg_key = format!("{}.jpg", key.trim_end_matches(".heic"));
+                    let jpeg_size = jpeg.len() as u64;
+                    state
+                        .documents
+                        .put_bytes(&jpeg_key, Bytes::from(jpeg))
+                        .await?;
+                    (jpeg_key, "image/jpeg", jpeg_size, Some(key))
+                }
+                Err(err) => {
+                    state.documents.delete(&key).await?;
+                    audit::record(
+                        state.db.pool(),
+                        Some(dossier.dossier.school_id),
+                        audit::Actor::Guardian(dossier.guardian_id),
+                        "upload_refused",
+                        &format!("heic: {err}"),
+                        &dossier.ctx.ip_string(),
+                    )
+                    .await?;
+                    refusal = Some(format!("« {original_name} » : {}", Refusal::Corrupt));
+                    continue;
+                }
+            }
+        } else {
+            (key, kind.mime(), size, None)
+        };
         sqlx::query(
-            "INSERT INTO uploads (dossier_id, expected_document_id, guardian_id, storage_key, original_name, content_type, size_bytes, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO uploads (dossier_id, expected_document_id, guardian_id, storage_key, original_name, content_type, size_bytes, created_at, source_key)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(dossier.dossier.dossier_id)
         .bind(document_id)
         .bind(dossier.guardian_id)
-        .bind(&key)
+        .bind(&shown_key)
         .bind(&original_name)
-        .bind(kind.mime())
-        .bind(size as i64)
+        .bind(shown_type)
+        .bind(shown_size as i64)
         .bind(now_ms())
+        .bind(source_key)
         .execute(state.db.pool())
         .await?;
         stored += 1;

@@ -90,6 +90,34 @@ pub struct GuardianBlock {
     pub medical: Option<(String, String)>,
 }
 
+/// A piece as agents see it: photos (JPEG, PNG) are previewed in the page.
+#[derive(sqlx::FromRow)]
+pub struct UploadView {
+    pub id: i64,
+    pub label: String,
+    pub name: String,
+    pub status: String,
+    pub content_type: String,
+}
+
+impl UploadView {
+    pub fn previewable(&self) -> bool {
+        previewable(&self.content_type)
+    }
+
+    /// A HEIC photo the server could not convert (built without the `heic`
+    /// feature): some browsers cannot show it.
+    pub fn is_heic(&self) -> bool {
+        self.content_type == "image/heic"
+    }
+}
+
+/// Types shown inline: images every browser decodes, never PDF or HTML
+/// (which could run on our origin).
+fn previewable(content_type: &str) -> bool {
+    matches!(content_type, "image/jpeg" | "image/png")
+}
+
 #[derive(Template)]
 #[template(path = "school/dossier.html")]
 pub struct DossierPage {
@@ -100,7 +128,7 @@ pub struct DossierPage {
     pub state_label: &'static str,
     pub pupil_changes: Vec<ChangeLine>,
     pub guardians: Vec<GuardianBlock>,
-    pub uploads: Vec<(i64, String, String, String)>,
+    pub uploads: Vec<UploadView>,
     pub contacts: Vec<(String, String, String)>,
     pub history: Vec<(String, String, String)>,
     pub can_read_medical: bool,
@@ -173,7 +201,7 @@ async fn dossier_page<P>(
         });
     }
     let uploads = sqlx::query_as(
-        "SELECT u.id, e.label, u.original_name, u.status FROM uploads u JOIN expected_documents e ON e.id = u.expected_document_id
+        "SELECT u.id, e.label, u.original_name AS name, u.status, u.content_type FROM uploads u JOIN expected_documents e ON e.id = u.expected_document_id
          WHERE u.dossier_id = $1 ORDER BY u.id",
     )
     .bind(dossier_id)
@@ -240,12 +268,20 @@ pub async fn show(
     render(&dossier_page(&state, &agent, chrome, dossier_id, None).await?)
 }
 
+#[derive(Deserialize)]
+pub struct UploadQuery {
+    /// `?apercu=1`: shown in the page (photos only), else downloaded.
+    apercu: Option<String>,
+}
+
 /// `GET …/dossiers/{dossier_id}/pieces/{upload_id}`: a piece, streamed from
-/// the store, as a download (never rendered inline on our origin).
+/// the store, as a download; photos may be shown inline (`?apercu=1`), other
+/// types are never rendered on our origin.
 pub async fn show_upload(
     State(state): State<AppState>,
     agent: CurrentAgent<AnyStaff>,
     Path((_uai, dossier_id, upload_id)): Path<(String, i64, i64)>,
+    Query(query): Query<UploadQuery>,
 ) -> Result<Response, AppError> {
     dossiers::find_in_school(state.db.pool(), agent.school_id, dossier_id)
         .await?
@@ -258,7 +294,7 @@ pub async fn show_upload(
             .await?
             .ok_or(AppError::NotFound)?;
     let (size, stream) = state.documents.get_stream(&key).await?;
-    let safe_name: String = name
+    let mut safe_name: String = name
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || ".-_".contains(c) {
@@ -268,6 +304,21 @@ pub async fn show_upload(
             }
         })
         .collect();
+    // A converted photo is a JPEG whatever its original name said.
+    if content_type == "image/jpeg" {
+        let lower = safe_name.to_ascii_lowercase();
+        if !lower.ends_with(".jpg") && !lower.ends_with(".jpeg") {
+            let stem = safe_name
+                .rsplit_once('.')
+                .map_or(safe_name.as_str(), |(stem, _)| stem);
+            safe_name = format!("{stem}.jpg");
+        }
+    }
+    let disposition = if query.apercu.is_some() && previewable(&content_type) {
+        "inline"
+    } else {
+        "attachment"
+    };
     audit::record(
         state.db.pool(),
         Some(agent.school_id),
@@ -283,7 +334,7 @@ pub async fn show_upload(
             (header::CONTENT_LENGTH, size.to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{safe_name}\""),
+                format!("{disposition}; filename=\"{safe_name}\""),
             ),
         ],
         Body::from_stream(stream.map_err(std::io::Error::other)),
