@@ -35,8 +35,8 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (
         4,
-        "upload_conversions",
-        include_str!("migrations/0004_upload_conversions.sql"),
+        "uploads_and_drafts",
+        include_str!("migrations/0004_uploads_and_drafts.sql"),
     ),
 ];
 

@@ -64,6 +64,10 @@ pub fn router(state: AppState) -> Router {
             get(family::steps::show_contacts_urgence).post(family::steps::update_contacts_urgence),
         )
         .route(
+            "/famille/dossiers/{dossier_id}/contacts-urgence/{contact_id}/retirer",
+            post(family::steps::remove_contact),
+        )
+        .route(
             "/famille/dossiers/{dossier_id}/scolarite",
             get(family::schooling::show_scolarite).post(family::schooling::update_scolarite),
         )

@@ -66,8 +66,15 @@ function showUploadError(input, message) {
   group?.classList.add("fr-upload-group--error");
 }
 
-function enhanceUploads() {
-  for (const input of document.querySelectorAll("input[type=file][data-max-bytes]")) {
+function enhanceUploads(root) {
+  for (const input of root.querySelectorAll("input[type=file][data-max-bytes]")) {
+    if (input.form?.hasAttribute("data-send-on-choice")) {
+      const hint = input.closest(".fr-upload-group")?.querySelector(".fr-hint-text");
+      if (hint && !hint.dataset.enhanced) {
+        hint.dataset.enhanced = "1";
+        hint.append(" Le fichier est envoyé dès que vous le choisissez.");
+      }
+    }
     input.addEventListener("change", async () => {
       const max = Number(input.dataset.maxBytes);
       // Preparing photos takes a moment on a phone: the form cannot be sent
@@ -94,6 +101,9 @@ function enhanceUploads() {
       input.files = kept.files;
       input.removeAttribute("aria-busy");
       if (send) send.disabled = false;
+      if (kept.files.length && input.form?.hasAttribute("data-send-on-choice")) {
+        sendInBackground(input.form, input);
+      }
       showUploadError(
         input,
         refused.length
@@ -104,7 +114,37 @@ function enhanceUploads() {
   }
 }
 
-enhanceUploads();
+// A chosen file is sent at once, in the background, and its piece's block is
+// replaced by the server's new version of it (no change of page: the file
+// cannot be forgotten by going on without pressing "Envoyer").
+async function sendInBackground(form, input) {
+  const section = form.closest("section[id]");
+  const status = document.getElementById("pieces-status");
+  const names = Array.from(input.files, (f) => "« " + f.name + " »").join(", ");
+  if (status) status.textContent = "Envoi de " + names + " en cours…";
+  const send = form.querySelector("button[type=submit]");
+  if (send) send.disabled = true;
+  try {
+    const response = await fetch(form.action, {
+      method: "POST",
+      body: new FormData(form),
+      credentials: "same-origin",
+    });
+    const html = new DOMParser().parseFromString(await response.text(), "text/html");
+    const fresh = section && html.getElementById(section.id);
+    if (!fresh) throw new Error("unexpected answer");
+    section.replaceWith(fresh);
+    enhanceUploads(fresh);
+    const error = fresh.querySelector(".fr-error-text");
+    if (status) status.textContent = error ? error.textContent : names + " : envoyé.";
+    document.getElementById(input.id)?.focus();
+  } catch (_) {
+    // Anything unexpected: the ordinary submission shows the server's page.
+    form.submit();
+  }
+}
+
+enhanceUploads(document);
 
 // Autosave: a step's answers are saved as the family fills them in, without
 // moving on (the server answers 204 to `X-Autosave`). Without JavaScript, the

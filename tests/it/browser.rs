@@ -384,20 +384,35 @@ async fn click_and_wait(browser: &Browser, locator: Locator<'_>) {
     wait_for_new_page(browser).await;
 }
 
-/// Clicks the `n`-th "Envoyer…" button (an upload form) and waits for the page.
-async fn send_upload(browser: &Browser, n: usize) {
-    mark_page(browser).await;
-    browser
+/// Chooses `file` in the `n`-th file input of the pieces page: the page
+/// sends it in the background and updates the piece in place. Waits for the
+/// announced outcome and returns it.
+async fn choose_file(browser: &Browser, n: usize, file: &std::path::Path) -> String {
+    let inputs = browser
         .client
-        .find_all(Locator::XPath(
-            "//button[starts-with(normalize-space(), 'Envoyer')]",
-        ))
-        .await
-        .unwrap()[n]
-        .click()
+        .find_all(Locator::Css("input[type=file]"))
         .await
         .unwrap();
-    wait_for_new_page(browser).await;
+    inputs[n]
+        .send_keys(&file.display().to_string())
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        let status: Value = browser
+            .client
+            .execute(
+                "return document.getElementById('pieces-status').textContent",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let status = status.as_str().unwrap_or_default().to_owned();
+        if !status.is_empty() && !status.contains("en cours") {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no outcome announced for {}", file.display());
 }
 
 /// The demo family whose description contains `who`: (code, birth date of the eldest child).
@@ -535,26 +550,18 @@ async fn on_a_phone_a_family_changes_its_address_and_uploads_two_documents() {
     std::fs::write(&first, b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n").unwrap();
     let second = dir.path().join("quotient.pdf");
     std::fs::write(&second, b"%PDF-1.4\n2 0 obj << >> endobj\n%%EOF\n").unwrap();
-    let inputs = browser
-        .client
-        .find_all(Locator::Css("input[type=file]"))
-        .await
-        .unwrap();
-    inputs[0]
-        .send_keys(&first.display().to_string())
-        .await
-        .unwrap();
-    send_upload(&browser, 0).await;
-    let inputs = browser
-        .client
-        .find_all(Locator::Css("input[type=file]"))
-        .await
-        .unwrap();
-    inputs[2]
-        .send_keys(&second.display().to_string())
-        .await
-        .unwrap();
-    send_upload(&browser, 2).await;
+    let before = browser.client.current_url().await.unwrap();
+    let outcome = choose_file(&browser, 0, &first).await;
+    assert_eq!(outcome, "« attestation.pdf » : envoyé.");
+    assert_eq!(
+        choose_file(&browser, 2, &second).await,
+        "« quotient.pdf » : envoyé."
+    );
+    assert_eq!(
+        browser.client.current_url().await.unwrap(),
+        before,
+        "sent in the background, the page stays"
+    );
     let text = browser.text().await;
     assert!(
         text.contains("attestation.pdf") && text.contains("quotient.pdf"),
@@ -753,27 +760,39 @@ async fn with_javascript_a_too_large_file_is_refused_before_it_is_sent() {
     browser
         .assert_accessible("the pieces page with a client-side error")
         .await;
+
+    // A file the server refuses: sent in the background, its reason shown
+    // next to the field and announced, nothing stored.
+    let fake = dir.path().join("facture.pdf");
+    std::fs::write(
+        &fake,
+        b"MZ\x90\x00\x03 This program cannot be run in DOS mode",
+    )
+    .unwrap();
+    let outcome = choose_file(&browser, 0, &fake).await;
+    assert!(
+        outcome.contains("« facture.pdf » : Ce type de fichier n'est pas accepté"),
+        "{outcome}"
+    );
+    let described: Value = browser
+        .client
+        .execute(
+            "const i = document.querySelector('input[type=file]'); \
+             return document.getElementById(i.getAttribute('aria-describedby')).textContent",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        described.as_str().unwrap().contains("facture.pdf"),
+        "{described}"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM uploads").await, 0);
+    browser
+        .assert_accessible("the pieces page with a server-side refusal")
+        .await;
     browser.close().await;
     app.finish().await;
-}
-
-/// Waits until the upload script has prepared the chosen files.
-async fn wait_until_files_are_ready(browser: &Browser) {
-    for _ in 0..100 {
-        let busy: Value = browser
-            .client
-            .execute(
-                "return document.querySelector('input[type=file][aria-busy]') !== null",
-                vec![],
-            )
-            .await
-            .unwrap();
-        if busy == json!(false) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the chosen files are still being prepared after 10 s");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -804,18 +823,12 @@ async fn a_heic_photo_from_a_phone_is_shown_to_the_school_as_a_jpeg() {
     let dir = tempfile::tempdir().unwrap();
     let photo = dir.path().join("IMG_0042.HEIC");
     std::fs::copy(&fixture, &photo).unwrap();
-    browser
-        .client
-        .find(Locator::Css("input[type=file]"))
-        .await
-        .unwrap()
-        .send_keys(&photo.display().to_string())
-        .await
-        .unwrap();
     // Chromium cannot decode HEIC: the page sends the photo as it is.
-    wait_until_files_are_ready(&browser).await;
-    send_upload(&browser, 0).await;
-    assert!(browser.text().await.contains("IMG_0042.HEIC"));
+    assert_eq!(
+        choose_file(&browser, 0, &photo).await,
+        "« IMG_0042.HEIC » : envoyé."
+    );
+    assert!(browser.text().await.contains("IMG_0042.HEIC : envoyée"));
     let (content_type, source): (String, Option<String>) =
         sqlx::query_as("SELECT content_type, source_key FROM uploads")
             .fetch_one(app.db().pool())

@@ -37,6 +37,34 @@ async fn sign_in(app: &TestApp, code: &str, birth: &str) -> reqwest::Response {
     .await
 }
 
+/// Signs in from another browser (`client`, its own cookies).
+async fn sign_in_as(
+    app: &TestApp,
+    client: &reqwest::Client,
+    code: &str,
+    birth: &str,
+) -> reqwest::Response {
+    let html = client
+        .get(app.url("/famille/connexion"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = crate::harness::extract_csrf(&html).unwrap();
+    client
+        .post(app.url("/famille/connexion"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("code", code),
+            ("birth_date", birth),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
 fn location(response: &reqwest::Response) -> String {
     response
         .headers()
@@ -311,27 +339,7 @@ async fn separated_guardians_see_only_their_own_details_and_conflicts_are_flagge
 
     // The father signs in from another browser and chooses differently.
     let father = TestApp::client_for(&app);
-    let token = {
-        let html = father
-            .get(app.url("/famille/connexion"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        crate::harness::extract_csrf(&html).unwrap()
-    };
-    let response = father
-        .post(app.url("/famille/connexion"))
-        .form(&[
-            ("csrf_token", token.as_str()),
-            ("code", father_code.as_str()),
-            ("birth_date", birth.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let response = sign_in_as(&app, &father, &father_code, &birth).await;
     assert_eq!(
         location(&response),
         format!("{base}/accueil"),
@@ -925,6 +933,104 @@ async fn a_mandatory_piece_must_be_sent_before_going_on(app: TestApp) {
     assert_eq!(location(&ok), format!("{base}/validation"));
     app.finish().await;
 }
+
+async fn a_half_typed_emergency_contact_is_kept_and_guardians_remove_only_their_own(app: TestApp) {
+    let seeded = app.seed_demo().await;
+    let base = mother_dossier(&app, &seeded).await;
+    walk_without_change(&app, &base).await;
+    let page = format!("{base}/contacts-urgence");
+    let token = app.csrf_token(&page).await;
+
+    // Autosave while typing: kept as a draft, not added, not checked yet.
+    let response = app
+        .client
+        .post(app.url(&page))
+        .header("X-Autosave", "1")
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("name", "Josette <b>Mamie</b>"),
+            ("phone", "06 1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM emergency_contacts").await,
+        0
+    );
+    let html = app.get_html(&page).await.1;
+    assert!(
+        html.contains("value=\"Josette &#60;b&#62;Mamie&#60;/b&#62;\"")
+            || html.contains("value=\"Josette &lt;b&gt;Mamie&lt;/b&gt;\""),
+        "the draft comes back, escaped: {html}"
+    );
+    assert!(html.contains("value=\"06 1\""));
+
+    // Sent: checked, added, the draft forgotten.
+    let response = submit(
+        &app,
+        &app.client,
+        &page,
+        &[
+            ("name", "Josette Mamie".to_owned()),
+            ("relationship", "grand-mère".to_owned()),
+            ("phone", "06 12 34 56 78".to_owned()),
+            ("action", "ajouter".to_owned()),
+        ],
+    )
+    .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM emergency_contacts").await,
+        1
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM step_drafts").await, 0);
+    let html = app.get_html(&page).await.1;
+    assert!(html.contains("Josette Mamie (grand-mère)") && !html.contains("value=\"06 1\""));
+    let contact: i64 = sqlx::query_scalar("SELECT id FROM emergency_contacts")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    let remove = format!("{page}/{contact}/retirer");
+    assert!(html.contains(&format!("action=\"{remove}\"")));
+
+    // The other guardian sees the contact but cannot remove it, even by a
+    // forged form.
+    let (father_code, birth) = family(&app, &seeded, "le père").await;
+    let father = TestApp::client_for(&app);
+    sign_in_as(&app, &father, &father_code, &birth).await;
+    let father_html = father
+        .get(app.url(&format!("{base}/accueil")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let father_token = crate::harness::extract_csrf(&father_html).unwrap();
+    let response = father
+        .post(app.url(&remove))
+        .form(&[("csrf_token", father_token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM emergency_contacts").await,
+        1
+    );
+
+    let response = app.post_form(&page, &remove, &[]).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM emergency_contacts").await,
+        0
+    );
+    app.finish().await;
+}
+
+on_both_databases!(a_half_typed_emergency_contact_is_kept_and_guardians_remove_only_their_own);
 
 /// A HEIC photo made with libheif's `heif-enc` (120×80, blue top third).
 const HEIC: &[u8] = include_bytes!("../fixtures/photo.heic");

@@ -551,7 +551,7 @@ pub async fn update_responsables(
 
 // ---------------------------------------------------------------- contacts d'urgence
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
 pub struct EmergencyForm {
     #[serde(default)]
     pub name: String,
@@ -560,9 +560,21 @@ pub struct EmergencyForm {
     #[serde(default)]
     pub phone: String,
     /// "ajouter" to add and stay, anything else to go on.
-    #[serde(default)]
+    #[serde(default, skip_serializing)]
     pub action: String,
 }
+
+/// An emergency contact in the list; `removable` when this guardian added it.
+pub struct ContactLine {
+    pub id: i64,
+    pub name: String,
+    pub relationship: String,
+    pub phone: String,
+    pub removable: bool,
+}
+
+/// The step name under which a half-typed contact is kept.
+const CONTACT_DRAFT: &str = "contacts-urgence";
 
 #[derive(Template)]
 #[template(path = "family/contacts_urgence.html")]
@@ -570,7 +582,7 @@ pub struct EmergencyPage {
     pub chrome: Chrome,
     pub stepper: Stepper,
     pub action: String,
-    pub contacts: Vec<(String, String, String)>,
+    pub contacts: Vec<ContactLine>,
     pub form: EmergencyForm,
     pub errors: Errors,
 }
@@ -583,12 +595,24 @@ impl EmergencyPage {
 
 async fn emergency_contacts(
     state: &AppState,
-    dossier_id: i64,
-) -> Result<Vec<(String, String, String)>, AppError> {
-    Ok(sqlx::query_as("SELECT name, relationship, phone FROM emergency_contacts WHERE dossier_id = $1 ORDER BY id")
-        .bind(dossier_id)
-        .fetch_all(state.db.pool())
-        .await?)
+    dossier: &FamilyDossier,
+) -> Result<Vec<ContactLine>, AppError> {
+    let rows: Vec<(i64, String, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT id, name, relationship, phone, added_by FROM emergency_contacts WHERE dossier_id = $1 ORDER BY id",
+    )
+    .bind(dossier.dossier.dossier_id)
+    .fetch_all(state.db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, relationship, phone, added_by)| ContactLine {
+            id,
+            name,
+            relationship,
+            phone,
+            removable: added_by == Some(dossier.guardian_id),
+        })
+        .collect())
 }
 
 pub async fn show_contacts_urgence(
@@ -599,16 +623,49 @@ pub async fn show_contacts_urgence(
     if let Some(redirect) = dossier.redirect_for(Step::ContactsUrgence) {
         return Ok(redirect.into_response());
     }
-    let contacts = emergency_contacts(&state, dossier.dossier.dossier_id).await?;
+    let contacts = emergency_contacts(&state, &dossier).await?;
+    // A contact half typed before leaving comes back (autosave).
+    let form = family::load_draft(
+        state.db.pool(),
+        dossier.dossier.dossier_id,
+        dossier.guardian_id,
+        CONTACT_DRAFT,
+    )
+    .await?
+    .and_then(|data| serde_json::from_str(&data).ok())
+    .unwrap_or_default();
     render(&EmergencyPage {
         chrome,
         stepper: Stepper::new(&dossier, Step::ContactsUrgence),
         action: dossier.url(Step::ContactsUrgence),
         contacts,
-        form: EmergencyForm::default(),
+        form,
         errors: Errors::new(),
     })
     .map(IntoResponse::into_response)
+}
+
+/// `POST …/contacts-urgence/{contact_id}/retirer`: removes a contact this
+/// guardian added (the other guardian's contacts are theirs to remove).
+pub async fn remove_contact(
+    State(state): State<AppState>,
+    dossier: FamilyDossier,
+    axum::extract::Path((_dossier_id, contact_id)): axum::extract::Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    dossier.ensure_editable()?;
+    let removed = sqlx::query(
+        "DELETE FROM emergency_contacts WHERE id = $1 AND dossier_id = $2 AND added_by = $3",
+    )
+    .bind(contact_id)
+    .bind(dossier.dossier.dossier_id)
+    .bind(dossier.guardian_id)
+    .execute(state.db.pool())
+    .await?
+    .rows_affected();
+    if removed == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(axum::response::Redirect::to(&dossier.url(Step::ContactsUrgence)).into_response())
 }
 
 pub async fn update_contacts_urgence(
@@ -618,6 +675,25 @@ pub async fn update_contacts_urgence(
     Form(form): Form<EmergencyForm>,
 ) -> Result<Response, AppError> {
     dossier.ensure_editable()?;
+    if dossier.autosave {
+        // Kept as typed (bounded), checked when the step is sent.
+        let bounded = |v: &str| v.chars().take(MAX_TEXT * 2).collect::<String>();
+        let draft = EmergencyForm {
+            name: bounded(&form.name),
+            relationship: bounded(&form.relationship),
+            phone: bounded(&form.phone),
+            action: String::new(),
+        };
+        family::save_draft(
+            state.db.pool(),
+            dossier.dossier.dossier_id,
+            dossier.guardian_id,
+            CONTACT_DRAFT,
+            &serde_json::to_string(&draft).map_err(anyhow::Error::from)?,
+        )
+        .await?;
+        return Ok(axum::http::StatusCode::NO_CONTENT.into_response());
+    }
     let form = EmergencyForm {
         name: clean(&form.name),
         relationship: clean(&form.relationship),
@@ -635,7 +711,7 @@ pub async fn update_contacts_urgence(
             check_phone(&mut errors, "phone", &form.phone);
         }
         if !errors.is_empty() {
-            let contacts = emergency_contacts(&state, dossier.dossier.dossier_id).await?;
+            let contacts = emergency_contacts(&state, &dossier).await?;
             let page = EmergencyPage {
                 chrome,
                 stepper: Stepper::new(&dossier, Step::ContactsUrgence),
@@ -659,6 +735,15 @@ pub async fn update_contacts_urgence(
         .bind(now_ms())
         .execute(state.db.pool())
         .await?;
+    }
+    family::clear_draft(
+        state.db.pool(),
+        dossier.dossier.dossier_id,
+        dossier.guardian_id,
+        CONTACT_DRAFT,
+    )
+    .await?;
+    if adding {
         if form.action == "ajouter" {
             return Ok(
                 axum::response::Redirect::to(&dossier.url(Step::ContactsUrgence)).into_response(),
