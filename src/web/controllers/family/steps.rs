@@ -743,12 +743,10 @@ pub async fn update_contacts_urgence(
         CONTACT_DRAFT,
     )
     .await?;
-    if adding {
-        if form.action == "ajouter" {
-            return Ok(
-                axum::response::Redirect::to(&dossier.url(Step::ContactsUrgence)).into_response(),
-            );
-        }
+    if adding && form.action == "ajouter" {
+        return Ok(
+            axum::response::Redirect::to(&dossier.url(Step::ContactsUrgence)).into_response(),
+        );
     }
     dossier.complete(&state, Step::ContactsUrgence).await
 }
