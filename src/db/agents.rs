@@ -79,22 +79,6 @@ pub async fn upsert(
     .await
 }
 
-/// Records a failed sign-in; locks the account until `lock_until` when given.
-pub async fn record_failed_sign_in(
-    db: impl Executor<'_, Database = Any>,
-    id: i64,
-    lock_until: Option<i64>,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "UPDATE agents SET failed_sign_ins = failed_sign_ins + 1, locked_until = $2 WHERE id = $1",
-    )
-    .bind(id)
-    .bind(lock_until)
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
 pub async fn record_sign_in(db: impl Executor<'_, Database = Any>, id: i64) -> sqlx::Result<()> {
     sqlx::query("UPDATE agents SET failed_sign_ins = 0, locked_until = NULL, last_sign_in_at = $2 WHERE id = $1")
         .bind(id)

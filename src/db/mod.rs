@@ -14,6 +14,7 @@ pub mod agents;
 pub mod audit;
 pub mod dossiers;
 pub mod family;
+pub mod lockout;
 pub mod migrate;
 pub mod schools;
 pub mod sessions;

@@ -310,6 +310,28 @@ fn append_cookie(headers: &mut axum::http::HeaderMap, cookie: Cookie<'static>) {
     }
 }
 
+/// The per-address rate limit of the sign-in forms (`kind`: "agent" or
+/// "family"); a refusal is audited.
+pub async fn sign_in_allowed(
+    state: &AppState,
+    ctx: &RequestContext,
+    kind: &str,
+) -> Result<bool, AppError> {
+    if state.sign_in_limiter.check(ctx.client_ip) {
+        return Ok(true);
+    }
+    crate::db::audit::record(
+        state.db.pool(),
+        None,
+        crate::db::audit::Actor::Anonymous,
+        "sign_in_rate_limited",
+        kind,
+        &ctx.ip_string(),
+    )
+    .await?;
+    Ok(false)
+}
+
 /// Starts a session for `owner`: stores it and returns the response that sets
 /// the cookies (a fresh visitor token too) and redirects to `to`.
 pub async fn sign_in_response(

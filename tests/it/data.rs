@@ -123,7 +123,60 @@ async fn the_demo_seed_is_idempotent_and_its_family_codes_work(app: TestApp) {
     app.finish().await;
 }
 
+async fn sign_in_failures_lock_agents_and_guardians_then_start_again(app: TestApp) {
+    use dossiersco::db::lockout::{self, Account, Policy};
+    app.seed_demo().await;
+    let policy = Policy {
+        after: 3,
+        for_ms: 60_000,
+    };
+    for (account, table) in [(Account::Agent, "agents"), (Account::Guardian, "guardians")] {
+        let id: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT MIN(id) FROM {table}")))
+                .fetch_one(app.db().pool())
+                .await
+                .unwrap();
+        let state = || async {
+            sqlx::query_as::<_, (i64, Option<i64>)>(sqlx::AssertSqlSafe(format!(
+                "SELECT failed_sign_ins, locked_until FROM {table} WHERE id = {id}"
+            )))
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap()
+        };
+        for expected in 1..=2 {
+            lockout::record_failure(app.db().pool(), account, id, policy)
+                .await
+                .unwrap();
+            assert_eq!(state().await, (expected, None), "{table}");
+        }
+        let before = now_ms();
+        lockout::record_failure(app.db().pool(), account, id, policy)
+            .await
+            .unwrap();
+        let (count, until) = state().await;
+        assert_eq!(count, 3);
+        let until = until.expect("locked at the third failure");
+        assert!(until >= before + 60_000 && lockout::is_locked(Some(until)));
+
+        // The lock expires: the next mistake starts a new count, no lock.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE {table} SET locked_until = {} WHERE id = {id}",
+            now_ms() - 1
+        )))
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+        lockout::record_failure(app.db().pool(), account, id, policy)
+            .await
+            .unwrap();
+        assert_eq!(state().await, (1, None), "{table}: a fresh start");
+    }
+    app.finish().await;
+}
+
 on_both_databases!(
+    sign_in_failures_lock_agents_and_guardians_then_start_again,
     migrations_run_once_and_again_do_nothing,
     booleans_nulls_and_big_integers_round_trip,
     the_database_refuses_invalid_rows,

@@ -10,15 +10,17 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::db::sessions::Owner;
-use crate::db::{agents, audit, now_ms, schools};
+use crate::db::{agents, audit, lockout, schools};
 use crate::web::auth::verify_password;
 use crate::web::error::AppError;
 use crate::web::session::{self, Flash, FlashKind, RequestContext};
 use crate::web::templates::{Chrome, render};
 
 /// Failed attempts after which an account is locked, and for how long.
-pub const LOCK_AFTER_FAILURES: i64 = 10;
-pub const LOCK_FOR_MS: i64 = 15 * 60 * 1000;
+pub const LOCKOUT: lockout::Policy = lockout::Policy {
+    after: 10,
+    for_ms: 15 * 60 * 1000,
+};
 
 #[derive(Template)]
 #[template(path = "agent/sign_in.html")]
@@ -69,16 +71,7 @@ pub async fn create(
         };
         Ok((status, render(&page)?).into_response())
     };
-    if !state.sign_in_limiter.check(ctx.client_ip) {
-        audit::record(
-            state.db.pool(),
-            None,
-            audit::Actor::Anonymous,
-            "sign_in_rate_limited",
-            "agent",
-            &ctx.ip_string(),
-        )
-        .await?;
+    if !session::sign_in_allowed(&state, &ctx, "agent").await? {
         return refuse(
             StatusCode::TOO_MANY_REQUESTS,
             "Trop de tentatives de connexion depuis votre adresse : patientez une minute avant de réessayer.",
@@ -86,7 +79,7 @@ pub async fn create(
     }
     let agent = agents::find_by_email(state.db.pool(), &form.email).await?;
     if let Some(agent) = &agent
-        && agent.locked_until.is_some_and(|until| until > now_ms())
+        && lockout::is_locked(agent.locked_until)
     {
         return refuse(
             StatusCode::FORBIDDEN,
@@ -100,9 +93,8 @@ pub async fn create(
         .map_err(|e| AppError::Internal(e.into()))?;
     let Some(agent) = agent.clone().filter(|_| valid) else {
         if let Some(agent) = &agent {
-            let lock =
-                (agent.failed_sign_ins + 1 >= LOCK_AFTER_FAILURES).then(|| now_ms() + LOCK_FOR_MS);
-            agents::record_failed_sign_in(state.db.pool(), agent.id, lock).await?;
+            lockout::record_failure(state.db.pool(), lockout::Account::Agent, agent.id, LOCKOUT)
+                .await?;
         }
         let actor = agent
             .as_ref()

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::db::sessions::Owner;
-use crate::db::{audit, family, now_ms};
+use crate::db::{audit, family, lockout, now_ms};
 use crate::domain::access_code;
 use crate::domain::dossier_state::{Actor, DossierState, Event};
 use crate::domain::journey;
@@ -19,8 +19,10 @@ use crate::web::session::{self, Flash, FlashKind, RequestContext};
 use crate::web::templates::{Chrome, render};
 
 /// Failed attempts on one code before it is locked, and for how long.
-pub const LOCK_AFTER_FAILURES: i64 = 5;
-pub const LOCK_FOR_MS: i64 = 15 * 60 * 1000;
+pub const LOCKOUT: lockout::Policy = lockout::Policy {
+    after: 5,
+    for_ms: 15 * 60 * 1000,
+};
 
 #[derive(Template)]
 #[template(path = "family/sign_in.html")]
@@ -73,16 +75,7 @@ pub async fn create(
         };
         Ok((status, render(&page)?).into_response())
     };
-    if !state.sign_in_limiter.check(ctx.client_ip) {
-        audit::record(
-            state.db.pool(),
-            None,
-            audit::Actor::Anonymous,
-            "sign_in_rate_limited",
-            "family",
-            &ctx.ip_string(),
-        )
-        .await?;
+    if !session::sign_in_allowed(&state, &ctx, "family").await? {
         return refuse(
             StatusCode::TOO_MANY_REQUESTS,
             "Trop de tentatives depuis votre adresse : patientez une minute avant de réessayer.",
@@ -105,7 +98,7 @@ pub async fn create(
             "Code personnel ou date de naissance incorrects. Vérifiez le code reçu de l'établissement.",
         );
     };
-    if guardian.locked_until.is_some_and(|until| until > now_ms()) {
+    if lockout::is_locked(guardian.locked_until) {
         return refuse(
             StatusCode::FORBIDDEN,
             "Trop d'essais avec ce code : il est bloqué pendant 15 minutes. Réessayez plus tard ou demandez un nouveau code au secrétariat.",
@@ -118,9 +111,13 @@ pub async fn create(
             .iter()
             .any(|c| Some(&c.birth_date) == birth.as_ref())
     {
-        let lock =
-            (guardian.failed_sign_ins + 1 >= LOCK_AFTER_FAILURES).then(|| now_ms() + LOCK_FOR_MS);
-        family::record_failed_sign_in(state.db.pool(), guardian.id, lock).await?;
+        lockout::record_failure(
+            state.db.pool(),
+            lockout::Account::Guardian,
+            guardian.id,
+            LOCKOUT,
+        )
+        .await?;
         audit::record(
             state.db.pool(),
             Some(guardian.school_id),
