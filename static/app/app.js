@@ -125,7 +125,7 @@ async function sendInBackground(form, input) {
   const send = form.querySelector("button[type=submit]");
   if (send) send.disabled = true;
   try {
-    const response = await fetch(form.action, {
+    const response = await fetch(form.getAttribute("action"), {
       method: "POST",
       body: new FormData(form),
       credentials: "same-origin",
@@ -156,7 +156,9 @@ function enableAutosave() {
   let timer = null;
   const save = async () => {
     try {
-      const response = await fetch(form.action, {
+      // getAttribute: `form.action` would be the field named "action" if
+      // the form has one (the emergency contacts' buttons do).
+      const response = await fetch(form.getAttribute("action"), {
         method: "POST",
         headers: { "X-Autosave": "1", "Content-Type": "application/x-www-form-urlencoded" },
         body: new URLSearchParams(new FormData(form)),

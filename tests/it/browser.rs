@@ -982,6 +982,39 @@ async fn with_javascript_answers_are_saved_as_they_are_typed() {
         Some("06 98 76 54 32"),
         "still there after leaving the page"
     );
+
+    // The emergency contact being typed is kept too, without being added.
+    user.button("Valider et continuer").await;
+    assert!(user.path().await.ends_with("/contacts-urgence"));
+    user.replace_text("name", "Josette Martin").await;
+    browser
+        .client
+        .find(Locator::Id("phone"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let mut drafted = false;
+    for _ in 0..60 {
+        if app.count("SELECT COUNT(*) FROM step_drafts").await == 1 {
+            drafted = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(drafted, "the contact being typed is kept");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM emergency_contacts").await,
+        0
+    );
+    browser.client.refresh().await.unwrap();
+    let value: Value = browser
+        .client
+        .execute("return document.getElementById('name').value", vec![])
+        .await
+        .unwrap();
+    assert_eq!(value.as_str(), Some("Josette Martin"));
     browser.close().await;
     app.finish().await;
 }
