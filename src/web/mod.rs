@@ -142,6 +142,10 @@ pub fn router(state: AppState) -> Router {
             get(school::dossiers::show_upload),
         )
         .route(
+            "/etablissements/{uai}/dossiers/{dossier_id}/pieces/{upload_id}/decision",
+            post(school::pieces::update),
+        )
+        .route(
             "/etablissements/{uai}/dossiers/{dossier_id}/etat",
             post(school::transitions::create),
         )

@@ -1341,6 +1341,7 @@ on_both_databases!(
 
 async fn a_piece_refused_by_the_school_shows_its_reason_and_is_replaced_alone(app: TestApp) {
     let seeded = app.seed_demo().await;
+    let (code, birth) = family(&app, &seeded, "la mère").await;
     let base = mother_dossier(&app, &seeded).await;
     walk_without_change(&app, &base).await;
     let insurance = expected_document(&app, 0).await;
@@ -1352,10 +1353,92 @@ async fn a_piece_refused_by_the_school_shows_its_reason_and_is_replaced_alone(ap
         vec![("caf.pdf", PDF.to_vec())],
     )
     .await;
-    sqlx::query("UPDATE uploads SET status = 'refused', refusal_reason = 'Document illisible' WHERE original_name = 'flou.pdf'")
-        .execute(app.db().pool())
-        .await
-        .unwrap();
+    app.post_form(
+        &format!("{base}/validation"),
+        &format!("{base}/validation"),
+        &[("attestation", "oui")],
+    )
+    .await;
+    app.post_form(&format!("{base}/confirmation"), "/famille/deconnexion", &[])
+        .await;
+
+    // The secretary looks at the pieces: refusing needs a reason.
+    app.sign_in_agent(
+        "secretariat@demo.dossiersco.fr",
+        dossiersco::demo::DEMO_PASSWORD,
+    )
+    .await;
+    let dossier_id = base.rsplit('/').next().unwrap();
+    let page = format!("/etablissements/{}/dossiers/{dossier_id}", seeded.uai);
+    let id_of = |name: &'static str| {
+        let pool = app.db().pool().clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT id FROM uploads WHERE original_name = $1")
+                .bind(name)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let (blurred, caf) = (id_of("flou.pdf").await, id_of("caf.pdf").await);
+    let decide = |id: i64| format!("{page}/pieces/{id}/decision");
+    let html = app.get_html(&page).await.1;
+    assert!(html.contains(&format!("action=\"{}\"", decide(blurred))));
+    let no_reason = app
+        .post_form(
+            &page,
+            &decide(blurred),
+            &[("decision", "refuser"), ("reason", "  ")],
+        )
+        .await;
+    assert_eq!(no_reason.status(), 303);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM uploads WHERE status = 'submitted'")
+            .await,
+        2,
+        "nothing decided without a reason"
+    );
+    app.post_form(
+        &page,
+        &decide(blurred),
+        &[("decision", "refuser"), ("reason", "Document illisible")],
+    )
+    .await;
+    app.post_form(&page, &decide(caf), &[("decision", "accepter")])
+        .await;
+    let unknown = app
+        .post_form(&page, &decide(caf + 1000), &[("decision", "accepter")])
+        .await;
+    assert_eq!(unknown.status(), 404, "only this dossier's pieces");
+    let html = app.get_html(&page).await.1;
+    assert!(html.contains("(refusée)") && html.contains("Motif du refus : Document illisible"));
+    assert!(html.contains("caf.pdf</a> (acceptée)"), "{html}");
+    app.post_form(
+        &page,
+        &format!("{page}/etat"),
+        &[
+            ("event", "renvoyer"),
+            ("reason", "Une pièce est à remplacer."),
+        ],
+    )
+    .await;
+    app.post_form(&page, "/agent/deconnexion", &[]).await;
+    app.run_jobs().await;
+    let body: String = sqlx::query_scalar(
+        "SELECT body_text FROM outbox_emails WHERE subject = 'Dossier de réinscription à compléter'",
+    )
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    assert!(
+        body.contains(
+            "Pièces à remplacer :\n- Attestation d'assurance scolaire : Document illisible"
+        ),
+        "{body}"
+    );
+
+    // The family reads the reason and replaces that piece alone.
+    assert_eq!(sign_in(&app, &code, &birth).await.status(), 303);
     let html = app.get_html(&format!("{base}/pieces")).await.1;
     assert!(
         html.contains("flou.pdf : refusée — motif : Document illisible"),
@@ -1376,7 +1459,7 @@ async fn a_piece_refused_by_the_school_shows_its_reason_and_is_replaced_alone(ap
         statuses,
         vec![
             ("flou.pdf".to_owned(), "refused".to_owned()),
-            ("caf.pdf".to_owned(), "submitted".to_owned()),
+            ("caf.pdf".to_owned(), "accepted".to_owned()),
             ("net.pdf".to_owned(), "submitted".to_owned())
         ],
         "only the refused piece was replaced"

@@ -97,12 +97,21 @@ pub struct UploadView {
     pub label: String,
     pub name: String,
     pub status: String,
+    pub refusal_reason: String,
     pub content_type: String,
 }
 
 impl UploadView {
     pub fn previewable(&self) -> bool {
         previewable(&self.content_type)
+    }
+
+    pub fn status_label(&self) -> &'static str {
+        match self.status.as_str() {
+            "accepted" => "acceptée",
+            "refused" => "refusée",
+            _ => "à vérifier",
+        }
     }
 
     /// A HEIC photo the server could not convert (built without the `heic`
@@ -201,7 +210,7 @@ async fn dossier_page<P>(
         });
     }
     let uploads = sqlx::query_as(
-        "SELECT u.id, e.label, u.original_name AS name, u.status, u.content_type FROM uploads u JOIN expected_documents e ON e.id = u.expected_document_id
+        "SELECT u.id, e.label, u.original_name AS name, u.status, u.refusal_reason, u.content_type FROM uploads u JOIN expected_documents e ON e.id = u.expected_document_id
          WHERE u.dossier_id = $1 ORDER BY u.id",
     )
     .bind(dossier_id)

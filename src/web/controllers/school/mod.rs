@@ -5,5 +5,6 @@ pub mod dashboard;
 pub mod dossiers;
 pub mod imports;
 pub mod jobs;
+pub mod pieces;
 pub mod test_email;
 pub mod transitions;

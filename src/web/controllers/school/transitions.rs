@@ -90,6 +90,22 @@ pub async fn create(
     )
     .await?;
     if event == Event::Return {
+        let refused: Vec<(String, String)> = sqlx::query_as(
+            "SELECT e.label, u.refusal_reason FROM uploads u JOIN expected_documents e ON e.id = u.expected_document_id
+             WHERE u.dossier_id = $1 AND u.status = 'refused' ORDER BY e.position, u.id",
+        )
+        .bind(dossier_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let pieces: String = if refused.is_empty() {
+            String::new()
+        } else {
+            let lines: Vec<String> = refused
+                .iter()
+                .map(|(label, why)| format!("- {label} : {why}"))
+                .collect();
+            format!("Pièces à remplacer :\n{}\n\n", lines.join("\n"))
+        };
         let emails: Vec<(i64, String)> = sqlx::query_as(
             "SELECT g.id, g.email FROM guardians g JOIN guardianships l ON l.guardian_id = g.id WHERE l.pupil_id = $1",
         )
@@ -107,7 +123,7 @@ pub async fn create(
                     to: email,
                     subject: "Dossier de réinscription à compléter".into(),
                     body_text: format!(
-                        "Bonjour,\n\n{} vous renvoie le dossier de réinscription de votre enfant pour le motif suivant :\n\n{reason}\n\n\
+                        "Bonjour,\n\n{} vous renvoie le dossier de réinscription de votre enfant pour le motif suivant :\n\n{reason}\n\n{pieces}\
                          Connectez-vous avec votre code personnel pour le corriger, puis envoyez-le à nouveau.\n\nDossierSCO\n",
                         agent.school_name
                     ),
