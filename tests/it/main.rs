@@ -8,6 +8,7 @@ mod browser;
 mod data;
 mod documents;
 mod family;
+mod forms;
 mod import;
 mod jobs;
 mod mail;
