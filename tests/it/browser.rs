@@ -17,8 +17,22 @@ use crate::harness::{TestApp, require};
 pub struct Browser {
     pub client: Client,
     axe: String,
-    _driver: tokio::process::Child,
+    driver: tokio::process::Child,
     _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    /// ChromeDriver runs in its own process group with the Chromium it
+    /// starts: killing the group leaves no orphaned browser behind when a
+    /// test fails before `close()`.
+    fn drop(&mut self) {
+        if let Some(pid) = self.driver.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
 }
 
 impl Browser {
@@ -38,6 +52,7 @@ impl Browser {
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            .process_group(0)
             .kill_on_drop(true)
             .spawn()
             .expect("chromedriver starts");
@@ -76,7 +91,7 @@ impl Browser {
         Some(Self {
             client,
             axe,
-            _driver: driver,
+            driver,
             _profile: profile,
         })
     }
@@ -129,7 +144,7 @@ impl Browser {
     }
 
     pub async fn close(self) {
-        let _ = self.client.close().await;
+        let _ = self.client.clone().close().await;
     }
 }
 
