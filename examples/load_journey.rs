@@ -5,11 +5,12 @@
 //! guardian of a single child a new personal code, then runs `--concurrency`
 //! virtual families in parallel until `--journeys` journeys are done. A
 //! journey is what a family with nothing to change does: open the sign-in
-//! page, sign in (code + birth date), for each of the 8 steps load the page
-//! and send it back as prefilled, load the validation summary, sign out —
-//! 20 requests, every one checked (status and redirect). Each family has its
-//! own address (`X-Forwarded-For`, the app set `behind_proxy`), as on the
-//! Internet, so the per-address sign-in limit applies to each one.
+//! page, sign in (code + birth date; a family comes back several times, and
+//! lands on its furthest step), for each of the 8 steps load the page and
+//! send it back as prefilled, load the validation summary, sign out —
+//! 20 requests, every one checked (status and redirect). Each journey comes
+//! from its own address (`X-Forwarded-For`, the app set `behind_proxy`), as
+//! on the Internet, so the per-address sign-in limit applies to each one.
 //!
 //! ```text
 //! cargo run --release --example load_journey -- --journeys 2000 --concurrency 32
@@ -102,7 +103,6 @@ impl Timings {
 struct Family {
     code: String,
     birth: String,
-    ip: String,
 }
 
 fn csrf(html: &str) -> String {
@@ -112,7 +112,7 @@ fn csrf(html: &str) -> String {
 }
 
 /// One journey; returns the timings of its requests.
-async fn journey(base: &str, family: &Family) -> anyhow::Result<Vec<(Kind, Duration)>> {
+async fn journey(base: &str, family: &Family, ip: &str) -> anyhow::Result<Vec<(Kind, Duration)>> {
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(Policy::none())
@@ -121,7 +121,7 @@ async fn journey(base: &str, family: &Family) -> anyhow::Result<Vec<(Kind, Durat
     let get = |path: String| {
         let request = client
             .get(format!("{base}{path}"))
-            .header("x-forwarded-for", &family.ip);
+            .header("x-forwarded-for", ip);
         async move {
             let started = Instant::now();
             let response = request.send().await?;
@@ -137,7 +137,7 @@ async fn journey(base: &str, family: &Family) -> anyhow::Result<Vec<(Kind, Durat
     let post = |path: String, form: Vec<(String, String)>| {
         let request = client
             .post(format!("{base}{path}"))
-            .header("x-forwarded-for", &family.ip)
+            .header("x-forwarded-for", ip)
             .form(&form);
         async move {
             let started = Instant::now();
@@ -176,9 +176,13 @@ async fn journey(base: &str, family: &Family) -> anyhow::Result<Vec<(Kind, Durat
     )
     .await?;
     timings.push((Kind::SignIn, d));
+    // The first time at `…/accueil`, later at the furthest step reached:
+    // the family goes through the steps from the start either way.
     let dossier = to
-        .strip_suffix("/accueil")
+        .rsplit_once('/')
+        .filter(|(base, _)| base.starts_with("/famille/dossiers/"))
         .ok_or_else(|| anyhow::anyhow!("signed in to {to}"))?
+        .0
         .to_owned();
     let mut last = String::new();
     for (step, answers) in STEPS {
@@ -259,14 +263,10 @@ async fn main() -> anyhow::Result<()> {
     .fetch_all(state.db.pool())
     .await?;
     let mut families = Vec::new();
-    for (i, (id, birth)) in guardians.into_iter().enumerate() {
+    for (id, birth) in guardians {
         let code = access_code::generate();
         family::set_access_code(state.db.pool(), id, &access_code::hash(&code)).await?;
-        families.push(Family {
-            code,
-            birth,
-            ip: format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255),
-        });
+        families.push(Family { code, birth });
     }
     let families = Arc::new(families);
 
@@ -306,7 +306,10 @@ async fn main() -> anyhow::Result<()> {
                     break;
                 }
                 let family = &families[n % families.len()];
-                match journey(&base, family).await {
+                // Each journey from its own address (a family comes back
+                // from home, work, a phone network).
+                let ip = format!("10.{}.{}.{}", (n >> 16) & 255, (n >> 8) & 255, n & 255);
+                match journey(&base, family, &ip).await {
                     Ok(done) => {
                         let mut t = timings.lock().await;
                         for (kind, d) in done {
