@@ -16,6 +16,7 @@ pub mod dossiers;
 pub mod family;
 pub mod lockout;
 pub mod migrate;
+pub mod nodelay;
 pub mod schools;
 pub mod sessions;
 
@@ -73,6 +74,12 @@ impl Db {
             url = prepare_sqlite_url(&url)?;
         }
         let options = AnyConnectOptions::from_str(&url)?;
+        // The database's TCP port, for the sqlx 0.9.0 workaround in `nodelay`.
+        let postgres_port = (backend == Backend::Postgres)
+            .then(|| url::Url::parse(&url).ok())
+            .flatten()
+            .filter(|u| u.host_str().is_some_and(|h| !h.is_empty()))
+            .map(|u| u.port().unwrap_or(5432));
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections.max(1))
             .acquire_timeout(Duration::from_secs(10))
@@ -84,6 +91,9 @@ impl Db {
                              PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
                         )
                         .await?;
+                    }
+                    if let Some(port) = postgres_port {
+                        nodelay::set_on_sockets_to(port);
                     }
                     Ok(())
                 })
