@@ -71,6 +71,36 @@ fn peak_rss_mib() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
+/// CPU seconds (user + system) of the processes whose command line contains
+/// `needle` (`/proc/<pid>/stat`, clock ticks of 1/100 s): this process with
+/// `self`, or the PostgreSQL backends of the bench database (same machine).
+/// The wall time of a shared machine is noisy; CPU time tells where work goes.
+fn cpu_secs(needle: Option<&str>) -> f64 {
+    let ticks = |pid: &str| -> f64 {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| {
+                let fields: Vec<&str> = s.rsplit_once(')')?.1.split_whitespace().collect();
+                Some(fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?)
+            })
+            .unwrap_or(0.0)
+    };
+    let Some(needle) = needle else {
+        return ticks("self") / 100.0;
+    };
+    let mut total = 0.0;
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let pid = entry.file_name().to_string_lossy().into_owned();
+        if pid.bytes().all(|b| b.is_ascii_digit())
+            && std::fs::read(entry.path().join("cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(needle))
+        {
+            total += ticks(&pid);
+        }
+    }
+    total / 100.0
+}
+
 async fn fresh_db(postgres: bool, dir: &Path) -> (Db, Option<(String, String)>) {
     if postgres {
         let admin_url = std::env::var("DOSSIERSCO_TEST_DATABASE_URL")
@@ -162,6 +192,8 @@ async fn main() {
                 uai: uai.clone(),
             });
         }
+        let server = pg.as_ref().map(|(_, name)| name.clone());
+        let cpu_before = (cpu_secs(None), cpu_secs(server.as_deref()));
         let t = Instant::now();
         let mut pupils = 0;
         let (mut planning, mut applying) = (0.0, 0.0);
@@ -209,16 +241,26 @@ async fn main() {
             pupils += new;
         }
         let elapsed = t.elapsed().as_secs_f64();
+        let cpu = (
+            cpu_secs(None) - cpu_before.0,
+            cpu_secs(server.as_deref()) - cpu_before.1,
+        );
         let in_db: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pupils")
             .fetch_one(db.pool())
             .await
             .unwrap();
         assert_eq!(in_db, pupils);
         println!(
-            "run {run}: {} pupils imported on {} in {elapsed:.3} s (read + preview {planning:.3} s, write {applying:.3} s; {:.0} pupils/s), peak RSS so far {:.0} MiB",
+            "run {run}: {} pupils imported on {} in {elapsed:.3} s (read + preview {planning:.3} s, write {applying:.3} s; {:.0} pupils/s), CPU: importer {:.2} s{}, peak RSS so far {:.0} MiB",
             pupils,
             db.backend().name(),
             pupils as f64 / elapsed,
+            cpu.0,
+            if server.is_some() {
+                format!(", PostgreSQL backends {:.2} s", cpu.1)
+            } else {
+                String::new()
+            },
             peak_rss_mib()
         );
         times.push(elapsed);

@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::db::Db;
 use crate::documents::DocumentStore;
-use crate::jobs::{self, JobSignal};
+use crate::jobs::{self, JobSignal, LiveProgress};
 use crate::mail::Mailer;
 use crate::settings::Settings;
 use crate::web::keys::Keys;
@@ -29,6 +29,7 @@ pub struct Inner {
     pub keys: Keys,
     pub sign_in_limiter: RateLimiter,
     pub job_signal: JobSignal,
+    pub live_progress: LiveProgress,
 }
 
 impl std::ops::Deref for AppState {
@@ -58,6 +59,7 @@ impl AppState {
             keys,
             sign_in_limiter,
             job_signal: JobSignal::default(),
+            live_progress: LiveProgress::default(),
         })))
     }
 }

@@ -51,6 +51,18 @@ impl Backend {
             Self::Postgres => "postgres",
         }
     }
+
+    /// The one dialect difference of bulk writes: a `FROM` source that turns
+    /// `param`, a JSON array given as text, into rows `r` whose JSON element
+    /// is `r.value`. Both engines then read a field the same way
+    /// (`r.value->>0` for the first element of an array, as text or NULL), so
+    /// the rest of the statement is shared.
+    pub fn json_rows(self, param: &str) -> String {
+        match self {
+            Self::Sqlite => format!("jsonb_each({param}) AS r"),
+            Self::Postgres => format!("jsonb_array_elements(CAST({param} AS jsonb)) AS r(value)"),
+        }
+    }
 }
 
 /// A transaction on either engine.

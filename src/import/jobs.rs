@@ -13,7 +13,7 @@ use tokio::io::AsyncWriteExt;
 use super::records::{self, ImportRow};
 use super::{InputFile, School};
 use crate::app::AppState;
-use crate::jobs::{Job, JobContext, queue};
+use crate::jobs::{Job, JobContext, permanent, queue};
 
 /// Computes the preview of an uploaded import.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -27,6 +27,29 @@ pub struct ImportPreviewJob {
 pub struct ImportApplyJob {
     pub import_id: i64,
     pub school_id: i64,
+}
+
+/// Deletes the uploaded files that are no longer needed (see
+/// [`records::with_files_to_delete`]), for every school; scheduled every hour
+/// by the workers.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PurgeImportFilesJob {}
+
+/// Most imports handled by one run of [`PurgeImportFilesJob`].
+const PURGE_BATCH: i64 = 500;
+
+/// Deletes an import's files from the documents store, then forgets their keys.
+async fn delete_files(state: &AppState, row: &ImportRow) -> anyhow::Result<()> {
+    let files = row.files();
+    for file in files.iter().filter(|f| !f.key.is_empty()) {
+        state.documents.delete(&file.key).await.with_context(|| {
+            format!(
+                "cannot delete the uploaded file {} of import {}",
+                file.key, row.id
+            )
+        })?;
+    }
+    records::mark_files_deleted(state.db.pool(), row.id, &files).await
 }
 
 /// The uploaded files, copied from the documents store to a private folder
@@ -123,18 +146,21 @@ impl Job for ImportApplyJob {
         // The database may have changed since the preview: compute again.
         let plan = super::plan(&state.db, &school, &copies.files).await?;
         if !plan.is_applicable() {
-            let message = plan
+            let problem = plan
                 .preview
                 .problems
                 .iter()
                 .find(|p| p.fatal)
                 .map(|p| p.to_string())
                 .unwrap_or_default();
+            let message = format!("L'import ne peut plus être appliqué : {problem}");
             records::mark_failed(state.db.pool(), row.id, &message).await?;
-            anyhow::bail!("import {} cannot be applied: {message}", row.id);
+            return Err(permanent(message));
         }
-        // Progress is written by a side task: on SQLite its writes wait for the
-        // import's transaction, so only the latest value is kept meanwhile.
+        // Progress goes to memory at once (the job page of this instance reads
+        // it) and to the table through a side task, on its own connection: on
+        // SQLite those writes wait for the import's transaction, so only the
+        // latest value is kept meanwhile.
         let (sender, mut receiver) = tokio::sync::watch::channel((0_i64, 0_i64));
         let pool = state.db.pool().clone();
         let job_id = ctx.job_id;
@@ -144,17 +170,70 @@ impl Job for ImportApplyJob {
                 let _ = queue::set_progress(&pool, job_id, done, total).await;
             }
         });
+        let live = state.live_progress.clone();
         let report = move |done: i64, total: i64| {
+            live.set(job_id, done, total);
             let _ = sender.send((done, total));
         };
         let result = super::apply(&state.db, &plan, Some(row.id), &report).await;
         drop(report);
         let _ = reporter.await;
         if let Err(err) = result {
-            let message = format!("{err:#}");
-            records::mark_failed(state.db.pool(), row.id, &message).await?;
+            if let Some(rule) = refused_by_the_database(&err) {
+                let message = format!(
+                    "L'import a été annulé, rien n'a été écrit : les fichiers contredisent une règle de la base de données ({rule})."
+                );
+                records::mark_failed(state.db.pool(), row.id, &message).await?;
+                return Err(permanent(message));
+            }
+            records::mark_failed(state.db.pool(), row.id, &format!("{err:#}")).await?;
             return Err(err);
+        }
+        // Applied: the files are no longer needed. A failure here leaves them
+        // to the purge job rather than failing an import that is done.
+        if let Err(err) = delete_files(state, &row).await {
+            tracing::warn!(
+                import.id = row.id,
+                error = format!("{err:#}"),
+                "uploaded files not deleted after the import"
+            );
         }
         Ok(())
     }
+}
+
+impl Job for PurgeImportFilesJob {
+    const KIND: &'static str = "purge_import_files";
+
+    async fn run(self, ctx: &JobContext) -> anyhow::Result<()> {
+        let state = &ctx.state;
+        let stale_before = crate::db::now_ms() - records::FILES_KEPT_MS;
+        let rows =
+            records::with_files_to_delete(state.db.pool(), stale_before, PURGE_BATCH).await?;
+        for row in &rows {
+            delete_files(state, row).await?;
+        }
+        if !rows.is_empty() {
+            tracing::info!(imports = rows.len(), "uploaded import files deleted");
+        }
+        Ok(())
+    }
+}
+
+/// The database's message when it refused the data itself (a unique, foreign
+/// key, not-null or check constraint): the same files would be refused again,
+/// so retrying is useless. Other errors (connection, timeout) may pass later.
+fn refused_by_the_database(err: &anyhow::Error) -> Option<String> {
+    use sqlx::error::ErrorKind;
+    err.chain()
+        .find_map(|e| match e.downcast_ref::<sqlx::Error>()? {
+            sqlx::Error::Database(db) => match db.kind() {
+                ErrorKind::UniqueViolation
+                | ErrorKind::ForeignKeyViolation
+                | ErrorKind::NotNullViolation
+                | ErrorKind::CheckViolation => Some(db.message().to_owned()),
+                _ => None,
+            },
+            _ => None,
+        })
 }

@@ -300,8 +300,21 @@ async fn plan_parsed(db: &Db, school: &School, mut parsed: Parsed) -> anyhow::Re
             known_pupils.extend(ine.clone().map(PupilKey::Ine));
         }
         if let Some(pupils) = &parsed.pupils {
-            let (actions, missing, problems) = classify_pupils(pupils, &existing);
+            let skipped: HashSet<&PupilKey> = parsed.skipped_pupils.iter().collect();
+            let (actions, mut missing, problems) = classify_pupils(pupils, &existing, &skipped);
             parsed.problems.extend(problems);
+            if parsed.unidentified_skipped_pupils > 0 && !missing.is_empty() {
+                // Any of them may be one of the records left out.
+                parsed.problems.push(Problem::warning(
+                    "",
+                    format!(
+                        "les élèves absents de l'export ({}) ne sont pas signalés cette fois : {} enregistrement(s) d'élève ignoré(s) sans ELEVE_ID ni INE lisible pourraient être l'un d'eux ; corrigez l'export puis importez-le de nouveau",
+                        missing.len(),
+                        parsed.unidentified_skipped_pupils
+                    ),
+                ));
+                missing.clear();
+            }
             for (p, a) in pupils.iter().zip(&actions) {
                 if a.is_some() {
                     known_pupils.extend(p.eleve_id.clone().map(PupilKey::EleveId));
@@ -429,10 +442,13 @@ fn preview_of(parsed: &mut Parsed, counts: Counts) -> Preview {
 }
 
 /// Decides, for each pupil of the files, whether it is new, to update or
-/// unchanged, and which pupils of the database the files no longer have.
+/// unchanged, and which pupils of the database the files no longer have
+/// (`skipped`: pupils the files hold but that were left out for a problem,
+/// so not missing).
 fn classify_pupils(
     pupils: &[PupilIn],
     existing: &[ExistingPupil],
+    skipped: &HashSet<&PupilKey>,
 ) -> (Vec<Option<Action>>, Vec<i64>, Vec<Problem>) {
     let mut by_eleve_id: HashMap<&str, usize> = HashMap::new();
     let mut by_ine: HashMap<&str, usize> = HashMap::new();
@@ -483,10 +499,18 @@ fn classify_pupils(
         };
         actions.push(Some(action));
     }
+    let in_the_files_but_skipped = |row: &ExistingPupil| {
+        let eleve_id = row.1.clone().map(PupilKey::EleveId);
+        let ine = row.2.clone().map(PupilKey::Ine);
+        [eleve_id, ine]
+            .iter()
+            .flatten()
+            .any(|key| skipped.contains(key))
+    };
     let missing = existing
         .iter()
         .enumerate()
-        .filter(|(i, row)| !claimed.contains(i) && !row.4.0)
+        .filter(|(i, row)| !claimed.contains(i) && !row.4.0 && !in_the_files_but_skipped(row))
         .map(|(_, row)| row.0)
         .collect();
     (actions, missing, problems)

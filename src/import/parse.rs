@@ -16,7 +16,7 @@ use dossiersco_siecle::responsables::{
 };
 use dossiersco_siecle::structures::{StructuresReader, StructuresRecord};
 use dossiersco_siecle::tableur::{AdresseTableur, read_spreadsheet_from};
-use dossiersco_siecle::{Adresse, FileKind, Limits, SiecleError, Warning, detect};
+use dossiersco_siecle::{Adresse, FileKind, Limits, SiecleError, Warning, WarningEffect, detect};
 
 use super::model::{
     AddressIn, GuardianIn, LinkIn, MefIn, NomenclatureIn, PupilIn, PupilKey, StructureIn, SubjectIn,
@@ -45,9 +45,28 @@ pub struct Parsed {
     pub guardians: Option<(Vec<GuardianIn>, Vec<LinkIn>)>,
     /// (code, label) of the MEFs a spreadsheet names (it has no nomenclature).
     pub spreadsheet_mefs: Vec<(String, String)>,
+    /// Pupils the files hold but that were left out for a problem (already in
+    /// `problems`): present in the export, so never flagged as missing.
+    pub skipped_pupils: Vec<PupilKey>,
+    /// Pupil records left out without a readable ELEVE_ID or INE: any pupil
+    /// of the database may be one of them.
+    pub unidentified_skipped_pupils: u64,
 }
 
 impl Parsed {
+    /// Records that a pupil of the files was left out.
+    fn skip_pupil(&mut self, eleve_id: Option<String>, ine: Option<String>) {
+        let keys: Vec<PupilKey> = eleve_id
+            .map(PupilKey::EleveId)
+            .into_iter()
+            .chain(ine.map(PupilKey::Ine))
+            .collect();
+        if keys.is_empty() {
+            self.unidentified_skipped_pupils += 1;
+        }
+        self.skipped_pupils.extend(keys);
+    }
+
     pub fn fatal(&self) -> bool {
         self.problems.iter().any(|p| p.fatal)
     }
@@ -376,30 +395,46 @@ fn read_eleves(
     }
     let dropped = reader.dropped_warnings();
     parsed.warnings(&file.name, reader.take_warnings(), dropped);
+    for skipped in reader.skipped_eleves() {
+        parsed.skip_pupil(
+            skipped.eleve_id.map(|id| id.to_string()),
+            skipped.id_national.as_ref().map(|i| i.as_str().to_string()),
+        );
+    }
     let count = eleves.len() as u64;
     let mut pupils = Vec::with_capacity(eleves.len());
     for e in eleves {
         let record = format!("élève ELEVE_ID {}", e.eleve_id);
+        let left_out = |parsed: &mut Parsed, field: &str, message: &str| {
+            parsed.problems.push(Problem::record(
+                &file.name,
+                field,
+                record.clone(),
+                message.into(),
+            ));
+            parsed.skip_pupil(
+                Some(e.eleve_id.to_string()),
+                e.id_national.as_ref().map(|i| i.as_str().to_string()),
+            );
+        };
         let Some(sex) = (match &e.code_sexe {
             Some(Sexe::Masculin) => Some("M"),
             Some(Sexe::Feminin) => Some("F"),
             _ => None,
         }) else {
-            parsed.problems.push(Problem::record(
-                &file.name,
+            left_out(
+                parsed,
                 "CODE_SEXE",
-                record,
-                "sexe absent ou inconnu (élève non importé)".into(),
-            ));
+                "sexe absent ou inconnu (élève non importé)",
+            );
             continue;
         };
         let Some(birth_date) = date(e.date_naiss) else {
-            parsed.problems.push(Problem::record(
-                &file.name,
+            left_out(
+                parsed,
                 "DATE_NAISS",
-                record,
-                "date de naissance absente ou invalide (élève non importé)".into(),
-            ));
+                "date de naissance absente ou invalide (élève non importé)",
+            );
             continue;
         };
         let mut own_structures = structures.remove(&e.eleve_id).unwrap_or_default();
@@ -624,6 +659,14 @@ fn read_tableur(file: &InputFile, parsed: &mut Parsed) -> Option<u64> {
         Err(err) => return stop(parsed, file, &err),
     };
     parsed.warnings(&file.name, tableur.warnings.clone(), 0);
+    // The reader leaves out rows without a name; it does not keep their INE.
+    for _ in tableur
+        .warnings
+        .iter()
+        .filter(|w| w.effect == WarningEffect::RecordSkipped)
+    {
+        parsed.skip_pupil(None, None);
+    }
     let count = tableur.eleves.len() as u64;
     let mut pupils = Vec::new();
     let mut guardians: Vec<GuardianIn> = Vec::new();
@@ -645,6 +688,7 @@ fn read_tableur(file: &InputFile, parsed: &mut Parsed) -> Option<u64> {
                 "Id National",
                 "INE absent : l'élève ne peut pas être reconnu d'un import à l'autre (élève non importé)".into(),
             ));
+            parsed.skip_pupil(None, None);
             continue;
         };
         let sex = match &e.sexe {
@@ -655,6 +699,7 @@ fn read_tableur(file: &InputFile, parsed: &mut Parsed) -> Option<u64> {
                     "Sexe",
                     "sexe absent ou inconnu (élève non importé)".into(),
                 ));
+                parsed.skip_pupil(None, Some(ine));
                 continue;
             }
         };
@@ -663,6 +708,7 @@ fn read_tableur(file: &InputFile, parsed: &mut Parsed) -> Option<u64> {
                 "Date Naissance",
                 "date de naissance absente ou invalide (élève non importé)".into(),
             ));
+            parsed.skip_pupil(None, Some(ine));
             continue;
         };
         if let (Some(code), Some(label)) = (&e.code_mef, &e.lib_mef)

@@ -12,10 +12,15 @@ use crate::db::{Flag, Tx, now_ms};
 pub struct StoredFile {
     /// The name the agent's computer gave it (shown, never used as a path).
     pub name: String,
-    /// Its key in the documents store.
+    /// Its key in the documents store; empty once the file is deleted.
     pub key: String,
     pub size: u64,
 }
+
+/// Uploaded files are kept this long after an import's last change when it
+/// is not applied (previewed but never confirmed, refused, failed); an
+/// applied import's files go at once.
+pub const FILES_KEPT_MS: i64 = 24 * 3600 * 1000;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ImportRow {
@@ -143,6 +148,57 @@ pub async fn mark_failed(
         .bind(now_ms())
         .execute(db)
         .await?;
+    Ok(())
+}
+
+/// Imports whose uploaded files are still stored and may go: applied ones,
+/// and the others (never an import being applied) unchanged since
+/// `stale_before`. Keys are `imports/…` (see the upload handler), which the
+/// stored JSON shows as `"key":"imports/`.
+pub async fn with_files_to_delete(
+    db: impl Executor<'_, Database = Any>,
+    stale_before: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<ImportRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM imports i LEFT JOIN agents a ON a.id = i.created_by
+         WHERE i.files LIKE '%\"key\":\"imports/%'
+           AND (i.status = 'done' OR (i.status <> 'applying' AND i.updated_at < $1))
+         ORDER BY i.id LIMIT $2"
+    )))
+    .bind(stale_before)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// Records that the import's files were deleted from the documents store
+/// (names and sizes stay for the history). An import that was never
+/// confirmed can no longer be: it fails, saying why.
+pub async fn mark_files_deleted(
+    db: impl Executor<'_, Database = Any>,
+    id: i64,
+    files: &[StoredFile],
+) -> anyhow::Result<()> {
+    let files: Vec<StoredFile> = files
+        .iter()
+        .map(|f| StoredFile {
+            key: String::new(),
+            ..f.clone()
+        })
+        .collect();
+    sqlx::query(
+        "UPDATE imports SET files = $2, updated_at = $3,
+             error = CASE WHEN status IN ('previewing', 'previewed') THEN $4 ELSE error END,
+             status = CASE WHEN status IN ('previewing', 'previewed') THEN 'failed' ELSE status END
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(serde_json::to_string(&files)?)
+    .bind(now_ms())
+    .bind("Import non confirmé pendant plus d'un jour : les fichiers envoyés ont été supprimés. Envoyez-les de nouveau pour importer.")
+    .execute(db)
+    .await?;
     Ok(())
 }
 

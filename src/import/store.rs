@@ -2,8 +2,8 @@
 //! statements per thousand rows, on both engines).
 
 use std::collections::{HashMap, HashSet};
-use std::fmt::Write as _;
 
+use serde::ser::Error as _;
 use sqlx::AssertSqlSafe;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
@@ -12,11 +12,10 @@ use super::model::{LinkIn, PupilKey};
 use super::{Action, Counts, Plan};
 use crate::db::{Backend, Db, Flag, Tx, now_ms};
 
-/// Bound parameters per statement. The cost of a statement grows faster than
-/// its parameters through sqlx's `Any` layer (measured: 6,000 parameters per
-/// statement made a 1,000-pupil import 3.5× slower on PostgreSQL than 1,000);
-/// around 1,000 is the sweet spot on both engines (see docs/BENCHMARKS.md).
-const MAX_PARAMS: usize = 1_000;
+/// Rows per statement. A batch travels as one JSON parameter, so its size is
+/// bounded by memory and round trips, not by placeholders (see
+/// docs/BENCHMARKS.md for how it was chosen).
+const BATCH_ROWS: usize = 1_000;
 
 /// A value of a row to insert.
 #[derive(Debug, Clone)]
@@ -41,47 +40,74 @@ fn bind(
     }
 }
 
-/// Runs `head VALUES (…), (…) tail` over `rows`, in chunks. On SQLite the
-/// placeholders are plain `?`: SQLite looks numbered `$N` parameters up by
-/// name, linearly, which makes a statement of thousands of them quadratic.
+impl Val {
+    /// The SQL that reads column `n` of a JSON row `r.value` as this type.
+    fn column(&self, n: usize) -> String {
+        match self {
+            Val::T(_) | Val::OT(_) => format!("r.value->>{n}"),
+            Val::I(_) | Val::OI(_) => format!("CAST(r.value->>{n} AS BIGINT)"),
+            Val::B(_) => format!("CAST(r.value->>{n} AS BOOLEAN)"),
+        }
+    }
+
+    fn to_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        match self {
+            Val::T(s) | Val::OT(Some(s)) => serde_json::to_writer(out, s),
+            Val::I(i) | Val::OI(Some(i)) => serde_json::to_writer(out, i),
+            Val::OT(None) | Val::OI(None) => serde_json::to_writer(out, &()),
+            Val::B(b) => serde_json::to_writer(out, b),
+        }
+    }
+}
+
+/// One batch as a JSON array of row arrays.
+fn json_batch(rows: &[Vec<Val>]) -> serde_json::Result<String> {
+    let mut out = Vec::with_capacity(rows.len() * rows.first().map_or(0, Vec::len) * 12);
+    out.push(b'[');
+    for (i, row) in rows.iter().enumerate() {
+        out.extend_from_slice(if i == 0 { b"[" } else { b",[" });
+        for (c, v) in row.iter().enumerate() {
+            if c > 0 {
+                out.push(b',');
+            }
+            v.to_json(&mut out)?;
+        }
+        out.push(b']');
+    }
+    out.push(b']');
+    // serde_json writes UTF-8 only.
+    String::from_utf8(out).map_err(serde_json::Error::custom)
+}
+
+/// Runs `head SELECT … tail` over `rows`, in batches: each batch is sent as
+/// ONE JSON text parameter (an array of row arrays) that the statement
+/// unpacks ([`Backend::json_rows`]), so each statement is written once for
+/// both engines. Binding thousands of `$N` parameters through sqlx's `Any`
+/// layer cost more than writing and reading the JSON (see
+/// docs/BENCHMARKS.md), and SQLite no longer looks numbered parameters up.
 async fn insert_rows(
     tx: &mut Tx,
-    sqlite: bool,
+    backend: Backend,
     head: &str,
     tail: &str,
     rows: Vec<Vec<Val>>,
 ) -> sqlx::Result<()> {
-    let Some(cols) = rows.first().map(Vec::len) else {
+    let Some(first) = rows.first() else {
         return Ok(());
     };
-    let per = (MAX_PARAMS / cols).max(1);
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<Vec<Val>> = rows.by_ref().take(per).collect();
-        let mut sql = String::with_capacity(head.len() + tail.len() + chunk.len() * cols * 6);
-        sql.push_str(head);
-        sql.push_str(" VALUES ");
-        let mut n = 0;
-        for r in 0..chunk.len() {
-            sql.push_str(if r == 0 { "(" } else { ",(" });
-            for c in 0..cols {
-                n += 1;
-                let sep = if c == 0 { "" } else { "," };
-                if sqlite {
-                    let _ = write!(sql, "{sep}?");
-                } else {
-                    let _ = write!(sql, "{sep}${n}");
-                }
-            }
-            sql.push(')');
-        }
-        sql.push(' ');
-        sql.push_str(tail);
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for v in chunk.into_iter().flatten() {
-            q = bind(q, v);
-        }
-        q.execute(&mut **tx).await?;
+    let columns: Vec<String> = first.iter().enumerate().map(|(n, v)| v.column(n)).collect();
+    // `WHERE true`: SQLite needs it to tell an upsert's ON from a join's.
+    let sql = format!(
+        "{head} SELECT {} FROM {} WHERE true {tail}",
+        columns.join(", "),
+        backend.json_rows("$1")
+    );
+    for batch in rows.chunks(BATCH_ROWS) {
+        let json = json_batch(batch).map_err(|e| sqlx::Error::Encode(e.into()))?;
+        sqlx::query(AssertSqlSafe(sql.clone()))
+            .bind(json)
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }
@@ -127,7 +153,7 @@ pub async fn apply(
     let school_id = plan.school_id;
     let parsed = &plan.parsed;
     let now = now_ms();
-    let sqlite = db.backend() == Backend::Sqlite;
+    let backend = db.backend();
     let pupils = parsed.pupils.as_deref().unwrap_or_default();
     let (guardians, links): (&[_], &[LinkIn]) = match &parsed.guardians {
         Some((g, l)) => (g.as_slice(), l.as_slice()),
@@ -166,7 +192,7 @@ pub async fn apply(
             .collect();
         insert_rows(
             &mut tx,
-            sqlite,
+            backend,
             "INSERT INTO mefs (school_id, code, label, edition_label, attached_mef_code, formation, mandatory_options_count, from_siecle)",
             "ON CONFLICT (school_id, code) DO UPDATE SET label = excluded.label, edition_label = excluded.edition_label,
              attached_mef_code = excluded.attached_mef_code, formation = excluded.formation,
@@ -190,7 +216,7 @@ pub async fn apply(
             .collect();
         insert_rows(
             &mut tx,
-            sqlite,
+            backend,
             "INSERT INTO subjects (school_id, code, management_code, short_label, long_label, edition_label, national_code)",
             "ON CONFLICT (school_id, code) DO UPDATE SET management_code = excluded.management_code,
              short_label = excluded.short_label, long_label = excluded.long_label,
@@ -217,7 +243,7 @@ pub async fn apply(
             .collect();
         insert_rows(
             &mut tx,
-            sqlite,
+            backend,
             "INSERT INTO programmes (school_id, mef_code, subject_code, modality_code, weekly_hours)",
             "",
             rows,
@@ -240,7 +266,7 @@ pub async fn apply(
             .collect();
         insert_rows(
             &mut tx,
-            sqlite,
+            backend,
             "INSERT INTO mandatory_options (school_id, mef_code, subject_code, option_rank)",
             "",
             rows,
@@ -260,7 +286,7 @@ pub async fn apply(
         .collect();
     insert_rows(
         &mut tx,
-        sqlite,
+        backend,
         "INSERT INTO mefs (school_id, code, label, from_siecle)",
         "ON CONFLICT (school_id, code) DO NOTHING",
         rows,
@@ -283,7 +309,7 @@ pub async fn apply(
             .collect();
         insert_rows(
             &mut tx,
-            sqlite,
+            backend,
             "INSERT INTO structures (school_id, code, kind, label, mef_codes)",
             "ON CONFLICT (school_id, code) DO UPDATE SET kind = excluded.kind, label = excluded.label, mef_codes = excluded.mef_codes",
             rows,
@@ -306,7 +332,7 @@ pub async fn apply(
         .collect();
     insert_rows(
         &mut tx,
-        sqlite,
+        backend,
         "INSERT INTO structures (school_id, code, kind)",
         "ON CONFLICT (school_id, code) DO NOTHING",
         rows,
@@ -318,7 +344,7 @@ pub async fn apply(
 
     // 3. Pupils.
     if parsed.pupils.is_some() {
-        write_pupils(&mut tx, sqlite, plan, import_id, now).await?;
+        write_pupils(&mut tx, backend, plan, import_id, now).await?;
         done += pupils.len() as i64;
         progress(done, total);
         step("pupils");
@@ -340,11 +366,11 @@ pub async fn apply(
 
     // 4. Guardians and their links.
     if parsed.guardians.is_some() {
-        write_guardians(&mut tx, sqlite, plan, import_id, now).await?;
+        write_guardians(&mut tx, backend, plan, import_id, now).await?;
         done += guardians.len() as i64;
         progress(done, total);
         step("guardians");
-        write_links(&mut tx, sqlite, plan).await?;
+        write_links(&mut tx, backend, plan).await?;
         step("links");
     }
 
@@ -401,7 +427,7 @@ const PUPIL_UPDATES: &str = "ine = COALESCE(excluded.ine, pupils.ine), elenoet =
 
 async fn write_pupils(
     tx: &mut Tx,
-    sqlite: bool,
+    backend: Backend,
     plan: &Plan,
     import_id: Option<i64>,
     now: i64,
@@ -481,7 +507,7 @@ async fn write_pupils(
     let head = format!("INSERT INTO pupils ({PUPIL_COLUMNS})");
     insert_rows(
         tx,
-        sqlite,
+        backend,
         &head,
         &format!("ON CONFLICT (school_id, siecle_eleve_id) DO UPDATE SET {PUPIL_UPDATES}"),
         by_eleve_id,
@@ -489,7 +515,7 @@ async fn write_pupils(
     .await?;
     insert_rows(
         tx,
-        sqlite,
+        backend,
         &head,
         &format!(
             "ON CONFLICT (school_id, ine) DO UPDATE SET {PUPIL_UPDATES}, siecle_eleve_id = COALESCE(excluded.siecle_eleve_id, pupils.siecle_eleve_id)"
@@ -529,7 +555,7 @@ async fn write_pupils(
     }
     insert_rows(
         tx,
-        sqlite,
+        backend,
         "INSERT INTO pupil_structures (pupil_id, code, kind)",
         "",
         structure_rows,
@@ -537,7 +563,7 @@ async fn write_pupils(
     .await?;
     insert_rows(
         tx,
-        sqlite,
+        backend,
         "INSERT INTO pupil_siecle_options (pupil_id, subject_code, modality_code, option_number)",
         "",
         option_rows,
@@ -576,7 +602,7 @@ async fn pupil_ids(tx: &mut Tx, school_id: i64) -> sqlx::Result<HashMap<PupilKey
 
 async fn write_guardians(
     tx: &mut Tx,
-    sqlite: bool,
+    backend: Backend,
     plan: &Plan,
     import_id: Option<i64>,
     now: i64,
@@ -619,7 +645,7 @@ async fn write_guardians(
         .collect();
     insert_rows(
         tx,
-        sqlite,
+        backend,
         "INSERT INTO guardians (school_id, siecle_personne_id, civility, civility_code, last_name, first_name,
              email, phone_mobile, phone_home, phone_work, profession_code, accepts_sms, siecle_address_id,
              address_lines, postcode, city, commune_insee, country_code, missing_from_siecle, siecle_hash,
@@ -649,7 +675,7 @@ async fn write_guardians(
 
 type LinkRow = (i64, i64, i64, String, i64, Flag, Flag, Flag, Flag, Flag);
 
-async fn write_links(tx: &mut Tx, sqlite: bool, plan: &Plan) -> anyhow::Result<()> {
+async fn write_links(tx: &mut Tx, backend: Backend, plan: &Plan) -> anyhow::Result<()> {
     let Some((_, links)) = &plan.parsed.guardians else {
         return Ok(());
     };
@@ -730,7 +756,7 @@ async fn write_links(tx: &mut Tx, sqlite: bool, plan: &Plan) -> anyhow::Result<(
     }
     insert_rows(
         tx,
-        sqlite,
+        backend,
         "INSERT INTO guardianships (pupil_id, guardian_id, rank, relationship_code, legal_responsibility,
              pays_fees, receives_aid, lives_with_pupil, contact_first, from_siecle)",
         "ON CONFLICT (pupil_id, guardian_id) DO UPDATE SET rank = excluded.rank,

@@ -114,14 +114,15 @@ pub fn backoff_ms(attempts: i64) -> i64 {
 }
 
 /// Records a failure: the job is retried later, or marked `failed` once it
-/// has used all its attempts.
+/// has used all its attempts — at once when the failure is `permanent`.
 pub async fn fail(
     db: impl Executor<'_, Database = Any>,
     job: &JobRow,
     error: &str,
+    permanent: bool,
 ) -> sqlx::Result<()> {
     let now = now_ms();
-    let exhausted = job.attempts >= job.max_attempts;
+    let exhausted = permanent || job.attempts >= job.max_attempts;
     sqlx::query(
         "UPDATE jobs SET status = $2, last_error = $3, run_at = $4, locked_by = NULL, locked_until = NULL,
              finished_at = $5

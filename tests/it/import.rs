@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use dossiersco::import::records::StoredFile;
 use dossiersco::import::{self, InputFile, Preview, School};
 use dossiersco_siecle::synth::{
     self, FICHIER_ELEVES, FICHIER_NOMENCLATURE, FICHIER_RESPONSABLES, FICHIER_STRUCTURES,
@@ -284,6 +285,20 @@ async fn a_reimport_updates_without_duplicates_and_keeps_what_families_did(app: 
     app.finish().await;
 }
 
+/// The ELEVE_IDs of the school's pupils flagged missing from SIECLE, sorted.
+async fn flagged_missing(app: &TestApp, school: &School) -> Vec<String> {
+    let mut ids: Vec<String> = sqlx::query_scalar(
+        "SELECT siecle_eleve_id FROM pupils WHERE school_id = $1 AND missing_from_siecle = $2",
+    )
+    .bind(school.id)
+    .bind(true)
+    .fetch_all(app.db().pool())
+    .await
+    .unwrap();
+    ids.sort();
+    ids
+}
+
 async fn a_pupil_missing_from_the_new_export_is_flagged_not_deleted(app: TestApp) {
     let mut generated = synth::generate_school(0, 40, 3);
     let school = add_school(&app, generated.uai.as_str()).await;
@@ -295,15 +310,10 @@ async fn a_pupil_missing_from_the_new_export_is_flagged_not_deleted(app: TestApp
         pupils(&app, &school).await as usize,
         generated.eleves.len() + 1
     );
-    let flagged: Vec<String> = sqlx::query_scalar(
-        "SELECT siecle_eleve_id FROM pupils WHERE school_id = $1 AND missing_from_siecle = $2",
-    )
-    .bind(school.id)
-    .bind(true)
-    .fetch_all(app.db().pool())
-    .await
-    .unwrap();
-    assert_eq!(flagged, vec![gone.eleve_id.to_string()]);
+    assert_eq!(
+        flagged_missing(&app, &school).await,
+        vec![gone.eleve_id.to_string()]
+    );
     // Back in a later export: no longer flagged.
     generated.eleves.push(gone);
     let back = run_import(&app, &school, &write_exports(&generated).files).await;
@@ -319,6 +329,66 @@ async fn a_pupil_missing_from_the_new_export_is_flagged_not_deleted(app: TestApp
         )
         .await,
         0
+    );
+    app.finish().await;
+}
+
+/// A pupil whose record is left out for a problem is still in the export: the
+/// preview lists the problem, but the pupil is neither counted nor flagged as
+/// missing; a pupil who really left still is.
+async fn a_pupil_whose_record_is_left_out_is_not_flagged_missing(app: TestApp) {
+    let mut generated = synth::generate_school(0, 30, 3);
+    let school = add_school(&app, generated.uai.as_str()).await;
+    run_import(&app, &school, &write_exports(&generated).files).await;
+
+    // The reader skips a pupil without a name; the import leaves out one
+    // without a birth date; one pupil really left.
+    generated.eleves[4].nom_de_famille = String::new();
+    generated.eleves[7].date_naiss = None;
+    let gone = generated.eleves.remove(10);
+    let preview = run_import(&app, &school, &write_exports(&generated).files).await;
+    assert_eq!(preview.counts.pupils_missing, 1, "{}", preview.to_text());
+    assert_eq!(
+        flagged_missing(&app, &school).await,
+        vec![gone.eleve_id.to_string()]
+    );
+    for (eleve, field) in [(4, "NOM_DE_FAMILLE"), (7, "DATE_NAISS")] {
+        let record = format!("élève ELEVE_ID {}", generated.eleves[eleve].eleve_id);
+        assert!(
+            preview.problems.iter().any(|p| !p.fatal
+                && p.field.as_deref() == Some(field)
+                && p.record.as_deref() == Some(record.as_str())),
+            "{field}: {}",
+            preview.to_text()
+        );
+    }
+
+    // A record left out with no readable ELEVE_ID nor INE could be anyone:
+    // nobody is flagged this time, and the preview says why.
+    let unreadable = generated.eleves[12].eleve_id;
+    generated.eleves[12].id_national = None;
+    let exports = write_exports(&generated);
+    let eleves = exports.dir.path().join(FICHIER_ELEVES);
+    let bytes = std::fs::read(&eleves).unwrap();
+    let from = format!("ELEVE_ID=\"{unreadable}\"");
+    std::fs::write(
+        &eleves,
+        replace_all(&bytes, from.as_bytes(), b"ELEVE_ID=\"illisible\""),
+    )
+    .unwrap();
+    let preview = run_import(&app, &school, &exports.files).await;
+    assert_eq!(preview.counts.pupils_missing, 0, "{}", preview.to_text());
+    assert!(
+        preview
+            .problems
+            .iter()
+            .any(|p| p.message.contains("ne sont pas signalés cette fois")),
+        "{}",
+        preview.to_text()
+    );
+    assert_eq!(
+        flagged_missing(&app, &school).await,
+        vec![gone.eleve_id.to_string()]
     );
     app.finish().await;
 }
@@ -348,6 +418,81 @@ async fn siblings_share_their_guardians(app: TestApp) {
         app.count("SELECT COUNT(*) FROM (SELECT school_id, siecle_personne_id FROM guardians GROUP BY school_id, siecle_personne_id HAVING COUNT(*) > 1) AS d")
             .await,
         0
+    );
+    app.finish().await;
+}
+
+/// Rows travel to the database as JSON (`store::insert_rows`): text with
+/// quotes, backslashes and non-ASCII letters, missing values, booleans both
+/// ways and numbers arrive exactly as read.
+async fn imported_values_arrive_exactly_as_read(app: TestApp) {
+    let mut generated = synth::generate_school(0, 30, 17);
+    let nasty = r#"O'BRIEN "dit" \ <&> Œ€ é"#;
+    generated.eleves[0].nom_de_famille = nasty.into();
+    generated.eleves[1].id_national = None;
+    generated.personnes[0].prenom = nasty.into();
+    generated.personnes[0].accepte_sms = Some(true);
+    generated.personnes[1].accepte_sms = Some(false);
+    let school = add_school(&app, generated.uai.as_str()).await;
+    run_import(&app, &school, &write_exports(&generated).files).await;
+
+    let pupil = |eleve_id: u64| {
+        sqlx::query_as::<_, (String, Option<String>, Option<i64>, String)>(
+            "SELECT last_name, ine, mef_id, siecle_mef_code FROM pupils WHERE school_id = $1 AND siecle_eleve_id = $2",
+        )
+        .bind(school.id)
+        .bind(eleve_id.to_string())
+        .fetch_one(app.db().pool())
+    };
+    let (last_name, ine, mef_id, mef_code) = pupil(generated.eleves[0].eleve_id).await.unwrap();
+    assert_eq!(last_name, nasty);
+    assert_eq!(
+        ine.as_deref(),
+        generated.eleves[0].id_national.as_ref().map(|i| i.as_str())
+    );
+    assert!(ine.is_some());
+    let mef: (i64, String) = sqlx::query_as("SELECT id, code FROM mefs WHERE id = $1")
+        .bind(mef_id.expect("a MEF id"))
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(mef.1, mef_code, "the MEF id points at the pupil's MEF");
+    let (_, ine, _, _) = pupil(generated.eleves[1].eleve_id).await.unwrap();
+    assert_eq!(
+        ine, None,
+        "a pupil without INE has NULL, not the text 'null'"
+    );
+
+    let guardian = |personne_id: u64| {
+        sqlx::query_as::<_, (String, dossiersco::db::Flag, dossiersco::db::Flag)>(
+            "SELECT first_name, accepts_sms, missing_from_siecle FROM guardians WHERE school_id = $1 AND siecle_personne_id = $2",
+        )
+        .bind(school.id)
+        .bind(personne_id.to_string())
+        .fetch_one(app.db().pool())
+    };
+    let (first_name, sms, missing) = guardian(generated.personnes[0].personne_id).await.unwrap();
+    assert_eq!(
+        (first_name.as_str(), sms.0, missing.0),
+        (nasty, true, false)
+    );
+    let (_, sms, _) = guardian(generated.personnes[1].personne_id).await.unwrap();
+    assert!(!sms.0);
+
+    let paying = generated
+        .responsables
+        .iter()
+        .filter(|r| r.paie_frais_scolaires == Some(true))
+        .count();
+    assert!(paying > 0 && paying < generated.responsables.len());
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM guardianships g JOIN pupils p ON p.id = g.pupil_id WHERE p.school_id = $1 AND g.pays_fees = TRUE",
+            &school
+        )
+        .await as usize,
+        paying
     );
     app.finish().await;
 }
@@ -1000,6 +1145,238 @@ async fn a_too_large_upload_gets_413_and_nothing_is_stored(app: TestApp) {
     app.finish().await;
 }
 
+/// Seeds the demo collège and signs its secretariat in.
+async fn demo_with_secretariat(app: &TestApp) -> dossiersco::demo::Seeded {
+    let demo = app.seed_demo().await;
+    app.sign_in_agent(
+        "secretariat@demo.dossiersco.fr",
+        dossiersco::demo::DEMO_PASSWORD,
+    )
+    .await;
+    demo
+}
+
+/// Uploads `files`, runs the preview job; returns the import's page.
+async fn upload_and_preview(app: &TestApp, uai: &str, files: &[(&str, Vec<u8>)]) -> String {
+    let response = upload(app, uai, files).await;
+    assert_eq!(response.status().as_u16(), 303);
+    let import_page = location(&response);
+    assert_eq!(app.run_jobs().await, 1, "the preview job");
+    import_page
+}
+
+/// Confirms a previewed import; returns the page of its job.
+async fn confirm(app: &TestApp, import_page: &str) -> String {
+    let response = app
+        .post_form(import_page, &format!("{import_page}/confirmation"), &[])
+        .await;
+    assert_eq!(response.status().as_u16(), 303);
+    location(&response)
+}
+
+fn id_in(page: &str) -> i64 {
+    page.rsplit('/').next().unwrap().parse().unwrap()
+}
+
+/// An import that can no longer be applied — its file changed since the
+/// preview, or the database refuses its rows — fails at its first attempt
+/// (retrying would fail the same way) and the job page says why, in French.
+async fn an_import_that_cannot_be_applied_fails_once_and_says_why(app: TestApp) {
+    let demo = demo_with_secretariat(&app).await;
+    let pool = app.db().pool();
+    let siecle_pupils = "SELECT COUNT(*) FROM pupils WHERE siecle_hash <> ''";
+
+    // 1. After the preview, the stored pupils file becomes another school's.
+    let import_page = upload_and_preview(&app, &demo.uai, &exports_for(&demo.uai, 20)).await;
+    let school_id: i64 = sqlx::query_scalar("SELECT school_id FROM imports WHERE id = $1")
+        .bind(id_in(&import_page))
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let row = dossiersco::import::records::find(pool, school_id, id_in(&import_page))
+        .await
+        .unwrap()
+        .unwrap();
+    let stored = row
+        .files()
+        .into_iter()
+        .find(|f| f.name == FICHIER_ELEVES)
+        .unwrap();
+    let other = write_exports(&synth::generate_school(3, 10, 1));
+    let bytes = std::fs::read(other.dir.path().join(FICHIER_ELEVES)).unwrap();
+    app.state
+        .documents
+        .put_bytes(&stored.key, bytes.into())
+        .await
+        .unwrap();
+    let job_page = confirm(&app, &import_page).await;
+    assert_eq!(app.run_jobs().await, 1);
+    let job = dossiersco::jobs::queue::find(pool, id_in(&job_page))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((job.status.as_str(), job.attempts), ("failed", 1));
+    assert_eq!(app.run_jobs().await, 0, "not retried");
+    let (_, html) = app.get_html(&job_page).await;
+    assert!(
+        html.contains("Échec définitif")
+            && html.contains("ne peut plus être appliqué")
+            && html.contains(FICHIER_ELEVES)
+            && html.contains("fr-alert--error"),
+        "{html}"
+    );
+    let (_, html) = app.get_html(&import_page).await;
+    assert!(html.contains("ne peut plus être appliqué"), "{html}");
+    assert_eq!(app.count(siecle_pupils).await, 0);
+
+    // 2. The database refuses the rows (siblings share guardians).
+    sqlx::query(
+        "CREATE UNIQUE INDEX one_siecle_link_per_guardian ON guardianships (guardian_id) WHERE from_siecle = TRUE",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    let import_page = upload_and_preview(&app, &demo.uai, &exports_for(&demo.uai, 60)).await;
+    let job_page = confirm(&app, &import_page).await;
+    assert_eq!(app.run_jobs().await, 1);
+    let job = dossiersco::jobs::queue::find(pool, id_in(&job_page))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((job.status.as_str(), job.attempts), ("failed", 1));
+    assert!(
+        job.last_error.contains("rien n'a été écrit"),
+        "{}",
+        job.last_error
+    );
+    assert_eq!(app.run_jobs().await, 0, "not retried");
+    let (_, html) = app.get_html(&job_page).await;
+    assert!(html.contains("Échec définitif"), "{html}");
+    assert_eq!(app.count(siecle_pupils).await, 0, "nothing landed");
+    app.finish().await;
+}
+
+/// The files of an import, as its row records them.
+async fn stored_files(app: &TestApp, import_page: &str) -> Vec<StoredFile> {
+    let school_id: i64 = sqlx::query_scalar("SELECT school_id FROM imports WHERE id = $1")
+        .bind(id_in(import_page))
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    dossiersco::import::records::find(app.db().pool(), school_id, id_in(import_page))
+        .await
+        .unwrap()
+        .unwrap()
+        .files()
+}
+
+async fn in_store(app: &TestApp, files: &[StoredFile]) -> Vec<bool> {
+    let mut out = Vec::new();
+    for f in files {
+        out.push(app.state.documents.exists(&f.key).await.unwrap());
+    }
+    out
+}
+
+/// Uploaded files leave the documents store once the import is applied, or a
+/// day after its last change when nobody applies it (the hourly purge job);
+/// the history keeps their names.
+async fn uploaded_files_are_deleted_once_applied_or_abandoned(app: TestApp) {
+    let demo = demo_with_secretariat(&app).await;
+
+    // Applied: deleted by the import job itself.
+    let applied = upload_and_preview(&app, &demo.uai, &exports_for(&demo.uai, 10)).await;
+    let files = stored_files(&app, &applied).await;
+    assert_eq!(in_store(&app, &files).await, vec![true; 4]);
+    confirm(&app, &applied).await;
+    assert_eq!(app.run_jobs().await, 1);
+    assert_eq!(in_store(&app, &files).await, vec![false; 4]);
+    assert!(
+        stored_files(&app, &applied)
+            .await
+            .iter()
+            .all(|f| f.key.is_empty())
+    );
+    let (_, html) = app.get_html(&applied).await;
+    assert!(
+        html.contains("Importé") && html.contains(FICHIER_ELEVES),
+        "{html}"
+    );
+
+    // Never confirmed, refused, and a recent one.
+    let abandoned = upload_and_preview(&app, &demo.uai, &exports_for(&demo.uai, 10)).await;
+    let other = write_exports(&synth::generate_school(3, 10, 1));
+    let bytes = std::fs::read(other.dir.path().join(FICHIER_ELEVES)).unwrap();
+    let refused = upload_and_preview(&app, &demo.uai, &[(FICHIER_ELEVES, bytes)]).await;
+    let recent = upload_and_preview(&app, &demo.uai, &exports_for(&demo.uai, 10)).await;
+    let (abandoned_files, refused_files, recent_files) = (
+        stored_files(&app, &abandoned).await,
+        stored_files(&app, &refused).await,
+        stored_files(&app, &recent).await,
+    );
+    for page in [&abandoned, &refused] {
+        sqlx::query("UPDATE imports SET updated_at = updated_at - $2 WHERE id = $1")
+            .bind(id_in(page))
+            .bind(2 * 24 * 3600 * 1000_i64)
+            .execute(app.db().pool())
+            .await
+            .unwrap();
+    }
+    dossiersco::jobs::enqueue_periodic(&app.state)
+        .await
+        .unwrap();
+    dossiersco::jobs::enqueue_periodic(&app.state)
+        .await
+        .unwrap();
+    assert_eq!(app.run_jobs().await, 1, "one purge job per hour");
+    assert_eq!(in_store(&app, &abandoned_files).await, vec![false; 4]);
+    assert_eq!(in_store(&app, &refused_files).await, vec![false]);
+    assert_eq!(in_store(&app, &recent_files).await, vec![true; 4]);
+
+    // The abandoned import can no longer be confirmed, and says why.
+    let (_, html) = app.get_html(&abandoned).await;
+    assert!(html.contains("Envoyez-les de nouveau"), "{html}");
+    confirm(&app, &abandoned).await;
+    assert_eq!(app.run_jobs().await, 0, "no import job for deleted files");
+    let (_, html) = app.get_html(&recent).await;
+    assert!(html.contains("Confirmer l"), "{html}");
+    app.finish().await;
+}
+
+/// The job page shows an import's progress while its one transaction is still
+/// open (on SQLite from the worker's memory: the table cannot be written
+/// before the commit).
+async fn the_job_page_shows_progress_during_the_import(app: TestApp) {
+    let demo = demo_with_secretariat(&app).await;
+    let import_page = upload_and_preview(&app, &demo.uai, &exports_for(&demo.uai, 1500)).await;
+    let job_page = confirm(&app, &import_page).await;
+    let state = app.state.clone();
+    let worker =
+        tokio::spawn(async move { dossiersco::jobs::run_until_idle(&state, "test").await });
+    let mut seen = Vec::new();
+    while !worker.is_finished() {
+        let (_, html) = app.get_html(&job_page).await;
+        if html.contains("En cours")
+            && let Some(rest) = html.split("Avancement : ").nth(1)
+            && let Some(percent) = rest.split(' ').next().and_then(|p| p.parse::<i64>().ok())
+        {
+            seen.push(percent);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    assert_eq!(worker.await.unwrap().unwrap(), 1);
+    assert!(
+        seen.iter().any(|p| *p > 0 && *p < 100),
+        "an intermediate value while running: {seen:?}"
+    );
+    let (_, html) = app.get_html(&job_page).await;
+    assert!(
+        html.contains("Terminée") && html.contains("100 %"),
+        "{html}"
+    );
+    app.finish().await;
+}
+
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     if let Ok(entries) = std::fs::read_dir(dir) {
@@ -1019,7 +1396,9 @@ on_both_databases!(
     generated_schools_import_with_the_right_counts,
     a_reimport_updates_without_duplicates_and_keeps_what_families_did,
     a_pupil_missing_from_the_new_export_is_flagged_not_deleted,
+    a_pupil_whose_record_is_left_out_is_not_flagged_missing,
     siblings_share_their_guardians,
+    imported_values_arrive_exactly_as_read,
     an_import_is_all_or_nothing,
     bad_files_are_refused_with_a_clear_message_and_nothing_is_written,
     an_unknown_mef_is_a_problem_in_the_preview,
@@ -1027,6 +1406,9 @@ on_both_databases!(
     an_agent_uploads_previews_confirms_and_follows_the_import,
     a_refused_import_shows_its_problems_and_cannot_be_confirmed,
     a_too_large_upload_gets_413_and_nothing_is_stored,
+    an_import_that_cannot_be_applied_fails_once_and_says_why,
+    uploaded_files_are_deleted_once_applied_or_abandoned,
+    the_job_page_shows_progress_during_the_import,
 );
 
 /// The import pages in a real browser, without JavaScript help: upload through

@@ -182,6 +182,17 @@ pub struct BourseEleve {
     pub code_bourse: String,
 }
 
+/// A pupil record (ELEVE) left out for a problem (see the reader's warnings),
+/// with what could be read of its identifiers: the pupil is in the export, so
+/// an importer must not take them for a pupil who left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedEleve {
+    /// ELEVE_ID, when it is a valid number.
+    pub eleve_id: Option<u64>,
+    /// ID_NATIONAL, when it is a valid INE.
+    pub id_national: Option<Ine>,
+}
+
 /// One record of a BEE_ELEVES export.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ElevesRecord {
@@ -220,6 +231,7 @@ bee_reader! {
         known_mefs: Option<HashSet<String>> = None,
         seen_ine: HashSet<Ine> = HashSet::new(),
         seen_ids: HashSet<u64> = HashSet::new(),
+        skipped: Vec<SkippedEleve> = Vec::new(),
     }
 }
 
@@ -229,6 +241,11 @@ impl<R: BufRead> ElevesReader<R> {
     pub fn with_known_mefs<I: IntoIterator<Item = String>>(mut self, codes: I) -> Self {
         self.known_mefs = Some(codes.into_iter().collect());
         self
+    }
+
+    /// The pupil records left out so far, with their identifiers.
+    pub fn skipped_eleves(&self) -> &[SkippedEleve] {
+        &self.skipped
     }
 
     fn parse_record(&mut self, block: &str, node: &Node) -> Option<ElevesRecord> {
@@ -391,6 +408,12 @@ impl<R: BufRead> ElevesReader<R> {
                 scolarite_an_dernier,
             })
         })();
+        if result.is_none() {
+            self.skipped.push(SkippedEleve {
+                eleve_id: f.text("ELEVE_ID").and_then(|id| id.parse().ok()),
+                id_national: f.text("ID_NATIONAL").and_then(|ine| Ine::parse(&ine)),
+            });
+        }
         if let Some(eleve) = &result {
             if let Some(ine) = &eleve.id_national
                 && !self.seen_ine.insert(ine.clone())

@@ -158,6 +158,23 @@ fn the_streaming_reader_exposes_the_uaj_before_reading_records() {
 }
 
 #[test]
+fn the_reader_tells_which_pupil_records_it_skipped() {
+    let bytes = fixture_bytes("eleves_avec_adresses.xml");
+    let mut reader = ElevesReader::new(&bytes[..]).unwrap();
+    let kept = (&mut reader)
+        .filter(|r| matches!(r, Ok(ElevesRecord::Eleve(_))))
+        .count();
+    assert_eq!(kept, 4);
+    let skipped = reader.skipped_eleves();
+    assert_eq!(skipped.len(), 1, "the pupil without a name");
+    assert_eq!(skipped[0].eleve_id, Some(4100004));
+    assert_eq!(
+        skipped[0].id_national.as_ref().map(|i| i.as_str()),
+        Some("345678901EF")
+    );
+}
+
+#[test]
 fn utf8_with_bom_gives_the_same_records_as_iso_8859_15() {
     let iso = parse_eleves(&fixture_bytes("eleves_avec_adresses.xml")[..]).unwrap();
     let utf8 = parse_eleves(&fixture_bytes("eleves_utf8_bom.xml")[..]).unwrap();

@@ -45,10 +45,16 @@ pub async fn show(
         "done" => ("Terminée", true),
         _ => ("Échec définitif", true),
     };
-    let percent = match (job.status.as_str(), job.progress_total) {
+    // A job this instance runs may be ahead of the table (see LiveProgress).
+    let (done, total) = state
+        .live_progress
+        .get(job_id)
+        .filter(|_| job.status == "running")
+        .unwrap_or((job.progress_done, job.progress_total));
+    let percent = match (job.status.as_str(), total) {
         ("done", _) => 100,
         (_, 0) => 0,
-        (_, total) => (job.progress_done * 100 / total).clamp(0, 100),
+        (_, total) => (done * 100 / total).clamp(0, 100),
     };
     let back = match job.kind.as_str() {
         "import_preview" | "import_apply" => sqlx::query_scalar::<_, i64>(
