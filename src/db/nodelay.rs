@@ -4,8 +4,8 @@
 //! issue transact-rs/sqlx#4335, fixed by #4336, merged but not released on
 //! 2026-11-22). Over TLS, sqlx writes a request as several records, and the
 //! last one waits for the server's delayed ACK: about 40 ms per round trip.
-//! It made the PostgreSQL import twice as slow and adds the same to web
-//! requests (see docs/BENCHMARKS.md).
+//! It made the PostgreSQL import about twice as slow; the web journeys of the
+//! load scenario did not hit it (see docs/BENCHMARKS.md).
 //!
 //! sqlx gives no access to its socket, so once a connection is open
 //! (`after_connect`) we set the option on this process's TCP sockets whose
