@@ -790,9 +790,14 @@ async fn an_unknown_mef_is_a_problem_in_the_preview(app: TestApp) {
     app.finish().await;
 }
 
-/// The shared SIECLE samples, read in place; skipped visibly when absent.
+/// The shared SIECLE samples, read in place (`DOSSIERSCO_SIECLE_SAMPLES`, as
+/// `.ci/run` exports it, else `../shared/siecle/samples` next to the
+/// checkout); skipped visibly when absent.
 fn samples_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/siecle/samples");
+    let dir = match std::env::var_os("DOSSIERSCO_SIECLE_SAMPLES") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/siecle/samples"),
+    };
     if dir.join("nomenclature_simple.xml").exists() {
         return Some(dir);
     }
