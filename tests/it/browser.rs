@@ -849,14 +849,9 @@ async fn a_heic_photo_from_a_phone_is_shown_to_the_school_as_a_jpeg() {
             .fetch_one(app.db().pool())
             .await
             .unwrap();
-    if !dossiersco::documents::heic::AVAILABLE {
+    let heic = dossiersco::documents::heic::AVAILABLE;
+    if !crate::harness::require_feature(heic, "HEIC photos shown to agents", "heic") {
         assert_eq!(content_type, "image/heic");
-        if std::env::var("DOSSIERSCO_REQUIRE_ALL").as_deref() == Ok("1") {
-            panic!(
-                "HEIC conversion is required (DOSSIERSCO_REQUIRE_ALL=1) but this build has no `heic` feature"
-            );
-        }
-        eprintln!("SKIPPED: HEIC shown to agents (build with --features heic)");
         browser.close().await;
         app.finish().await;
         return;

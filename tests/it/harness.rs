@@ -32,6 +32,24 @@ pub fn require(var: &str, what: &str) -> Option<String> {
     }
 }
 
+/// Whether a part built only with a cargo feature is in this build; if not,
+/// prints a visible skip line, and fails under `DOSSIERSCO_REQUIRE_ALL=1`.
+pub fn require_feature(built: bool, what: &str, feature: &str) -> bool {
+    if built {
+        return true;
+    }
+    if std::env::var("DOSSIERSCO_REQUIRE_ALL").as_deref() == Ok("1") {
+        panic!(
+            "{what} is required (DOSSIERSCO_REQUIRE_ALL=1) but this build has no `{feature}` feature"
+        );
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipped: {what} (build with --features {feature})"
+    );
+    false
+}
+
 pub const SECRET: &str = "test-secret-key-of-at-least-32-characters";
 
 /// A running application for one test.
