@@ -7,9 +7,9 @@
 //! (CI enables it; `apt install libheif-dev`). Without the feature,
 //! [`AVAILABLE`] is false and HEIC files are kept as they were sent.
 //!
-//! The binding is a dozen functions of libheif's stable C API (present since
-//! libheif 1.4, Debian 12 ships 1.15), written by hand rather than generated,
-//! so the feature needs neither bindgen nor a newer libheif.
+//! The binding is a dozen functions of libheif's C API, checked against the
+//! headers of Debian 12's libheif 1.15 and written by hand rather than
+//! generated, so the feature needs neither bindgen nor a newer libheif.
 
 /// Why a HEIC file could not be turned into a JPEG.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +31,7 @@ pub const MAX_PIXELS: u64 = 64_000_000;
 pub const AVAILABLE: bool = cfg!(feature = "heic");
 
 /// JPEG quality of converted photos: documents stay readable, files small.
+#[cfg(feature = "heic")]
 const QUALITY: u8 = 88;
 
 /// Conversions running at once: each holds a decoded photo (up to
@@ -69,7 +70,6 @@ pub fn to_jpeg(heic: &[u8]) -> Result<Vec<u8>, ConvertError> {
 
 #[cfg(not(feature = "heic"))]
 pub fn to_jpeg(_heic: &[u8]) -> Result<Vec<u8>, ConvertError> {
-    let _ = QUALITY;
     Err(ConvertError::Unavailable)
 }
 

@@ -32,6 +32,27 @@ pub struct CurrentAgent<P> {
     _permission: PhantomData<P>,
 }
 
+impl<P> CurrentAgent<P> {
+    /// Records `action` on `subject` in the audit trail, as this agent, from
+    /// this request's address.
+    pub async fn audit(
+        &self,
+        db: impl sqlx::Executor<'_, Database = sqlx::Any>,
+        action: &str,
+        subject: &str,
+    ) -> sqlx::Result<()> {
+        audit::record(
+            db,
+            Some(self.school_id),
+            audit::Actor::Agent(self.agent_id),
+            action,
+            subject,
+            &self.ctx.ip_string(),
+        )
+        .await
+    }
+}
+
 impl<P: Permission> FromRequestParts<AppState> for CurrentAgent<P> {
     type Rejection = AppError;
 

@@ -98,6 +98,22 @@ pub struct Flash {
     pub message: String,
 }
 
+impl Flash {
+    pub fn success(message: impl Into<String>) -> Self {
+        Self {
+            kind: FlashKind::Success,
+            message: message.into(),
+        }
+    }
+
+    pub fn error(message: impl Into<String>) -> Self {
+        Self {
+            kind: FlashKind::Error,
+            message: message.into(),
+        }
+    }
+}
+
 /// What the middleware learnt about the request; read by extractors.
 #[derive(Clone, Debug)]
 pub struct RequestContext {

@@ -316,6 +316,22 @@ impl<'a> Counted<'a> {
         self.typed += text.chars().count();
     }
 
+    /// From the welcome step to the pieces, changing nothing (the exit
+    /// authorisations, which have no default, answered "oui").
+    async fn walk_to_pieces(&mut self) {
+        self.button("Commencer").await;
+        for _ in ["eleve", "responsables"] {
+            self.button("Valider et continuer").await;
+        }
+        self.button("Continuer").await; // contacts d'urgence
+        self.button("Valider et continuer").await; // scolarité
+        self.label("photo-oui").await;
+        self.label("sorties-oui").await;
+        self.button("Valider et continuer").await; // vie scolaire
+        self.button("Valider et continuer").await; // santé
+        assert!(self.path().await.ends_with("/pieces"));
+    }
+
     /// Runs axe-core on the page reached, once per distinct path.
     async fn check_page(&mut self) {
         let path = self
@@ -445,6 +461,36 @@ async fn demo_family(app: &TestApp, who: &str) -> (String, String) {
     (code.clone(), birth)
 }
 
+/// Signs a demo agent in through the sign-in form and waits for the next page.
+pub async fn agent_sign_in(browser: &Browser, app: &TestApp, email: &str) {
+    browser
+        .client
+        .goto(&app.url("/agent/connexion"))
+        .await
+        .unwrap();
+    for (id, text) in [("email", email), ("password", DEMO_PASSWORD)] {
+        browser
+            .client
+            .find(Locator::Id(id))
+            .await
+            .unwrap()
+            .send_keys(text)
+            .await
+            .unwrap();
+    }
+    click_and_wait(browser, Locator::Css("main form button[type=submit]")).await;
+}
+
+/// A phone-size browser in which the separated family's mother is signed in,
+/// on a fresh demo (SQLite); `None` after a visible skip.
+async fn phone_with_mother_signed_in() -> Option<(Browser, TestApp)> {
+    let browser = Browser::start(360, 740).await?;
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let (code, birth) = demo_family(&app, "la mère").await;
+    family_sign_in(&browser, &app, &code, &birth).await;
+    Some((browser, app))
+}
+
 /// Signs in through the form (not counted: the code is typed from the letter).
 async fn family_sign_in(browser: &Browser, app: &TestApp, code: &str, birth: &str) {
     browser
@@ -485,12 +531,9 @@ async fn family_sign_in(browser: &Browser, app: &TestApp, code: &str, birth: &st
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_a_phone_a_family_with_no_change_re_enrols_in_at_most_12_clicks_without_typing() {
-    let Some(browser) = Browser::start(360, 740).await else {
+    let Some((browser, app)) = phone_with_mother_signed_in().await else {
         return;
     };
-    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
-    let (code, birth) = demo_family(&app, "la mère").await;
-    family_sign_in(&browser, &app, &code, &birth).await;
     let mut user = Counted::new(&browser);
     assert!(user.path().await.ends_with("/accueil"));
     user.check_page().await;
@@ -539,12 +582,9 @@ async fn on_a_phone_a_family_with_no_change_re_enrols_in_at_most_12_clicks_witho
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_a_phone_a_family_changes_its_address_and_uploads_two_documents() {
-    let Some(browser) = Browser::start(360, 740).await else {
+    let Some((browser, app)) = phone_with_mother_signed_in().await else {
         return;
     };
-    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
-    let (code, birth) = demo_family(&app, "la mère").await;
-    family_sign_in(&browser, &app, &code, &birth).await;
     let mut user = Counted::new(&browser);
     user.button("Commencer").await;
     user.button("Valider et continuer").await;
@@ -725,23 +765,11 @@ async fn two_separated_guardians_fill_the_same_dossier_in_their_own_browsers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_javascript_a_too_large_file_is_refused_before_it_is_sent() {
-    let Some(browser) = Browser::start(360, 740).await else {
+    let Some((browser, app)) = phone_with_mother_signed_in().await else {
         return;
     };
-    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
-    let (code, birth) = demo_family(&app, "la mère").await;
-    family_sign_in(&browser, &app, &code, &birth).await;
     let mut user = Counted::new(&browser);
-    user.button("Commencer").await;
-    for _ in 0..2 {
-        user.button("Valider et continuer").await;
-    }
-    user.button("Continuer").await;
-    user.button("Valider et continuer").await;
-    user.label("photo-oui").await;
-    user.label("sorties-oui").await;
-    user.button("Valider et continuer").await;
-    user.button("Valider et continuer").await;
+    user.walk_to_pieces().await;
     let dir = tempfile::tempdir().unwrap();
     let big = dir.path().join("scan-enorme.pdf");
     std::fs::write(&big, vec![b'%'; 21 * 1024 * 1024]).unwrap();
@@ -823,16 +851,7 @@ async fn a_heic_photo_from_a_phone_is_shown_to_the_school_as_a_jpeg() {
         .unwrap();
     family_sign_in(&browser, &app, &code, &birth).await;
     let mut user = Counted::new(&browser);
-    user.button("Commencer").await;
-    for _ in 0..2 {
-        user.button("Valider et continuer").await;
-    }
-    user.button("Continuer").await;
-    user.button("Valider et continuer").await;
-    user.label("photo-oui").await;
-    user.label("sorties-oui").await;
-    user.button("Valider et continuer").await;
-    user.button("Valider et continuer").await;
+    user.walk_to_pieces().await;
     let fixture =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/photo.heic");
     let dir = tempfile::tempdir().unwrap();
@@ -861,28 +880,7 @@ async fn a_heic_photo_from_a_phone_is_shown_to_the_school_as_a_jpeg() {
 
     // The secretary opens the dossier: the photo is in the page, decoded by
     // the browser, the right way up (blue top, red bottom).
-    browser
-        .client
-        .goto(&app.url("/agent/connexion"))
-        .await
-        .unwrap();
-    browser
-        .client
-        .find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys("secretariat@demo.dossiersco.fr")
-        .await
-        .unwrap();
-    browser
-        .client
-        .find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(DEMO_PASSWORD)
-        .await
-        .unwrap();
-    click_and_wait(&browser, Locator::Css("main form button[type=submit]")).await;
+    agent_sign_in(&browser, &app, "secretariat@demo.dossiersco.fr").await;
     let dossier_id: i64 = sqlx::query_scalar("SELECT dossier_id FROM uploads")
         .fetch_one(app.db().pool())
         .await
@@ -937,12 +935,9 @@ async fn a_heic_photo_from_a_phone_is_shown_to_the_school_as_a_jpeg() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_javascript_answers_are_saved_as_they_are_typed() {
-    let Some(browser) = Browser::start(360, 740).await else {
+    let Some((browser, app)) = phone_with_mother_signed_in().await else {
         return;
     };
-    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
-    let (code, birth) = demo_family(&app, "la mère").await;
-    family_sign_in(&browser, &app, &code, &birth).await;
     let mut user = Counted::new(&browser);
     user.button("Commencer").await;
     user.button("Valider et continuer").await;
@@ -1031,12 +1026,9 @@ async fn with_javascript_answers_are_saved_as_they_are_typed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_a_phone_a_signed_in_family_signs_out_from_the_header_menu() {
-    let Some(browser) = Browser::start(360, 740).await else {
+    let Some((browser, app)) = phone_with_mother_signed_in().await else {
         return;
     };
-    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
-    let (code, birth) = demo_family(&app, "la mère").await;
-    family_sign_in(&browser, &app, &code, &birth).await;
     browser
         .client
         .find(Locator::Id("button-menu"))

@@ -120,6 +120,19 @@ async fn walk_without_change(app: &TestApp, base: &str) {
     }
 }
 
+/// Sends the dossier from the validation step (attestation ticked).
+async fn send_dossier(app: &TestApp, base: &str) {
+    let page = format!("{base}/validation");
+    let sent = app.post_form(&page, &page, &[("attestation", "oui")]).await;
+    assert_eq!(location(&sent), format!("{base}/confirmation"));
+}
+
+/// Signs the family out from its confirmation page.
+async fn sign_out_family(app: &TestApp, base: &str) {
+    app.post_form(&format!("{base}/confirmation"), "/famille/deconnexion", &[])
+        .await;
+}
+
 /// Submits the last form of `page` as `client`'s browser would, with `changes`
 /// replacing (or adding) fields.
 async fn submit(
@@ -423,12 +436,7 @@ async fn a_sent_dossier_can_no_longer_be_changed_by_url_or_forged_form(app: Test
     let seeded = app.seed_demo().await;
     let base = mother_dossier(&app, &seeded).await;
     walk_without_change(&app, &base).await;
-    app.post_form(
-        &format!("{base}/validation"),
-        &format!("{base}/validation"),
-        &[("attestation", "oui")],
-    )
-    .await;
+    send_dossier(&app, &base).await;
     app.run_jobs().await;
     assert_eq!(
         location(&app.get(&format!("{base}/eleve")).await),
@@ -1116,15 +1124,9 @@ async fn the_school_sees_the_sent_dossier_with_exactly_the_changed_fields_and_me
         vec![("assurance.pdf", PDF.to_vec())],
     )
     .await;
-    app.post_form(
-        &format!("{base}/validation"),
-        &format!("{base}/validation"),
-        &[("attestation", "oui")],
-    )
-    .await;
+    send_dossier(&app, &base).await;
     app.run_jobs().await;
-    app.post_form(&format!("{base}/confirmation"), "/famille/deconnexion", &[])
-        .await;
+    sign_out_family(&app, &base).await;
 
     let dossier_id = base.rsplit('/').next().unwrap();
     let school = format!("/etablissements/{}", seeded.uai);
@@ -1292,14 +1294,8 @@ async fn a_piece_refused_by_the_school_shows_its_reason_and_is_replaced_alone(ap
         vec![("caf.pdf", PDF.to_vec())],
     )
     .await;
-    app.post_form(
-        &format!("{base}/validation"),
-        &format!("{base}/validation"),
-        &[("attestation", "oui")],
-    )
-    .await;
-    app.post_form(&format!("{base}/confirmation"), "/famille/deconnexion", &[])
-        .await;
+    send_dossier(&app, &base).await;
+    sign_out_family(&app, &base).await;
 
     // The secretary looks at the pieces: refusing needs a reason.
     app.sign_in_agent(
@@ -1441,14 +1437,8 @@ async fn the_school_returns_a_dossier_the_family_corrects_it_and_the_school_vali
     let (code, birth) = family(&app, &seeded, "la mère").await;
     let base = mother_dossier(&app, &seeded).await;
     walk_without_change(&app, &base).await;
-    app.post_form(
-        &format!("{base}/validation"),
-        &format!("{base}/validation"),
-        &[("attestation", "oui")],
-    )
-    .await;
-    app.post_form(&format!("{base}/confirmation"), "/famille/deconnexion", &[])
-        .await;
+    send_dossier(&app, &base).await;
+    sign_out_family(&app, &base).await;
 
     let dossier_id = base.rsplit('/').next().unwrap();
     let page = format!("/etablissements/{}/dossiers/{dossier_id}", seeded.uai);
@@ -1520,19 +1510,13 @@ async fn the_school_returns_a_dossier_the_family_corrects_it_and_the_school_vali
             .status(),
         303
     );
-    app.post_form(
-        &format!("{base}/validation"),
-        &format!("{base}/validation"),
-        &[("attestation", "oui")],
-    )
-    .await;
+    send_dossier(&app, &base).await;
     assert_eq!(
         app.count("SELECT COUNT(*) FROM dossiers WHERE state = 'submitted'")
             .await,
         1
     );
-    app.post_form(&format!("{base}/confirmation"), "/famille/deconnexion", &[])
-        .await;
+    sign_out_family(&app, &base).await;
 
     app.sign_in_agent(
         "secretariat@demo.dossiersco.fr",

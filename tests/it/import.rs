@@ -1437,35 +1437,7 @@ async fn the_import_pages_work_in_a_real_browser_and_are_accessible() {
         paths.push(path.display().to_string());
     }
 
-    browser
-        .client
-        .goto(&app.url("/agent/connexion"))
-        .await
-        .unwrap();
-    browser
-        .client
-        .find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys("secretariat@demo.dossiersco.fr")
-        .await
-        .unwrap();
-    browser
-        .client
-        .find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(dossiersco::demo::DEMO_PASSWORD)
-        .await
-        .unwrap();
-    browser
-        .client
-        .find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    crate::browser::agent_sign_in(&browser, &app, "secretariat@demo.dossiersco.fr").await;
     wait_for_text(&browser, "Importer des fichiers SIECLE").await;
     browser
         .client

@@ -13,7 +13,7 @@ use crate::db::sessions::Owner;
 use crate::db::{agents, audit, lockout, schools};
 use crate::web::auth::verify_password;
 use crate::web::error::AppError;
-use crate::web::session::{self, Flash, FlashKind, RequestContext};
+use crate::web::session::{self, Flash, RequestContext};
 use crate::web::templates::{Chrome, render};
 
 /// Failed attempts after which an account is locked, and for how long.
@@ -154,16 +154,7 @@ pub async fn delete(
         )
         .await?;
     }
-    session::sign_out_response(
-        &state,
-        &ctx,
-        "/",
-        Flash {
-            kind: FlashKind::Success,
-            message: "Vous êtes déconnecté·e.".into(),
-        },
-    )
-    .await
+    session::sign_out_response(&state, &ctx, "/", Flash::success("Vous êtes déconnecté·e.")).await
 }
 
 /// Only local paths are followed after sign-in (no open redirect).

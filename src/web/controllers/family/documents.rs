@@ -10,7 +10,7 @@ use futures::{StreamExt, TryStreamExt};
 
 use super::{FamilyDossier, Stepper};
 use crate::app::AppState;
-use crate::db::{Flag, audit, now_ms};
+use crate::db::{Flag, now_ms};
 use crate::documents::{DocumentError, heic};
 use crate::domain::journey::Step;
 use crate::domain::upload::{self, DocumentKind, Refusal, Scanner};
@@ -242,15 +242,9 @@ pub async fn create_upload(
         };
         if let Err(refused) = scanner.finish() {
             state.documents.delete(&key).await?;
-            audit::record(
-                state.db.pool(),
-                Some(dossier.dossier.school_id),
-                audit::Actor::Guardian(dossier.guardian_id),
-                "upload_refused",
-                &format!("{refused:?}"),
-                &dossier.ctx.ip_string(),
-            )
-            .await?;
+            dossier
+                .audit(state.db.pool(), "upload_refused", &format!("{refused:?}"))
+                .await?;
             refusal = Some(format!("« {original_name} » : {refused}"));
             continue;
         }
@@ -269,15 +263,9 @@ pub async fn create_upload(
                 }
                 Err(err) => {
                     state.documents.delete(&key).await?;
-                    audit::record(
-                        state.db.pool(),
-                        Some(dossier.dossier.school_id),
-                        audit::Actor::Guardian(dossier.guardian_id),
-                        "upload_refused",
-                        &format!("heic: {err}"),
-                        &dossier.ctx.ip_string(),
-                    )
-                    .await?;
+                    dossier
+                        .audit(state.db.pool(), "upload_refused", &format!("heic: {err}"))
+                        .await?;
                     refusal = Some(format!("« {original_name} » : {}", Refusal::Corrupt));
                     continue;
                 }

@@ -103,6 +103,25 @@ impl FromRequestParts<AppState> for FamilyDossier {
 }
 
 impl FamilyDossier {
+    /// Records `action` on `subject` in the audit trail, as this guardian,
+    /// from this request's address.
+    pub async fn audit(
+        &self,
+        db: impl sqlx::Executor<'_, Database = sqlx::Any>,
+        action: &str,
+        subject: &str,
+    ) -> sqlx::Result<()> {
+        audit::record(
+            db,
+            Some(self.dossier.school_id),
+            audit::Actor::Guardian(self.guardian_id),
+            action,
+            subject,
+            &self.ctx.ip_string(),
+        )
+        .await
+    }
+
     /// The furthest step this guardian reached in this dossier.
     pub fn furthest(&self) -> Step {
         self.dossier

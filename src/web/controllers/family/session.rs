@@ -15,7 +15,7 @@ use crate::domain::access_code;
 use crate::domain::dossier_state::{Actor, DossierState, Event};
 use crate::domain::journey;
 use crate::web::error::AppError;
-use crate::web::session::{self, Flash, FlashKind, RequestContext};
+use crate::web::session::{self, Flash, RequestContext};
 use crate::web::templates::{Chrome, render};
 
 /// Failed attempts on one code before it is locked, and for how long.
@@ -200,10 +200,7 @@ pub async fn delete(
         &state,
         &ctx,
         "/",
-        Flash {
-            kind: FlashKind::Success,
-            message: "Vous êtes déconnecté·e. Vos réponses sont enregistrées.".into(),
-        },
+        Flash::success("Vous êtes déconnecté·e. Vos réponses sont enregistrées."),
     )
     .await
 }

@@ -19,7 +19,7 @@ use crate::jobs;
 use crate::mail::{Email, SendEmailJob};
 use crate::pdf::{self, Line};
 use crate::web::error::AppError;
-use crate::web::session::{Flash, FlashKind, redirect_with_flash};
+use crate::web::session::{Flash, redirect_with_flash};
 use crate::web::templates::{Chrome, render};
 
 /// One line of the summary: what, what SIECLE said, what it is now.
@@ -467,10 +467,7 @@ pub async fn create_satisfaction(
         return Ok(redirect_with_flash(
             &state,
             &confirmation,
-            Flash {
-                kind: FlashKind::Error,
-                message: "Choisissez une note de 1 à 5.".into(),
-            },
+            Flash::error("Choisissez une note de 1 à 5."),
         ));
     };
     let comment: String = form.comment.trim().chars().take(2000).collect();
@@ -488,10 +485,7 @@ pub async fn create_satisfaction(
     Ok(redirect_with_flash(
         &state,
         &confirmation,
-        Flash {
-            kind: FlashKind::Success,
-            message: "Merci pour votre avis !".into(),
-        },
+        Flash::success("Merci pour votre avis !"),
     ))
 }
 

@@ -12,7 +12,7 @@ use futures::TryStreamExt;
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::db::{audit, dossiers, family};
+use crate::db::{dossiers, family};
 use crate::domain::access_code;
 use crate::domain::dossier_state::DossierState;
 use crate::domain::role::{AnyStaff, ManageSchool, ReadMedical, allows};
@@ -328,15 +328,13 @@ pub async fn show_upload(
     } else {
         "attachment"
     };
-    audit::record(
-        state.db.pool(),
-        Some(agent.school_id),
-        audit::Actor::Agent(agent.agent_id),
-        "upload_downloaded",
-        &format!("upload:{upload_id}"),
-        &agent.ctx.ip_string(),
-    )
-    .await?;
+    agent
+        .audit(
+            state.db.pool(),
+            "upload_downloaded",
+            &format!("upload:{upload_id}"),
+        )
+        .await?;
     Ok((
         [
             (header::CONTENT_TYPE, content_type),
@@ -373,15 +371,13 @@ pub async fn create_code(
     let code = access_code::generate();
     let mut tx = state.db.begin().await?;
     family::set_access_code(&mut *tx, guardian_id, &access_code::hash(&code)).await?;
-    audit::record(
-        &mut *tx,
-        Some(manager.school_id),
-        audit::Actor::Agent(manager.agent_id),
-        "access_code_reissued",
-        &format!("guardian:{guardian_id}"),
-        &manager.ctx.ip_string(),
-    )
-    .await?;
+    manager
+        .audit(
+            &mut *tx,
+            "access_code_reissued",
+            &format!("guardian:{guardian_id}"),
+        )
+        .await?;
     tx.commit().await?;
     let name = family::guardian(state.db.pool(), guardian_id)
         .await?

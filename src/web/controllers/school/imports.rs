@@ -12,7 +12,6 @@ use axum::response::{Html, Response};
 use futures::TryStreamExt;
 
 use crate::app::AppState;
-use crate::db::audit;
 use crate::domain::role::ManageSchool;
 use crate::import::jobs::{ImportApplyJob, ImportPreviewJob};
 use crate::import::records::{self, ImportRow, StoredFile};
@@ -20,7 +19,7 @@ use crate::import::{Counts, Preview, Problem};
 use crate::jobs;
 use crate::web::auth::CurrentAgent;
 use crate::web::error::AppError;
-use crate::web::session::{Flash, FlashKind, redirect_with_flash};
+use crate::web::session::{Flash, redirect_with_flash};
 use crate::web::templates::{Chrome, render};
 
 /// Most files in one import (the five kinds, with room for a mistake).
@@ -140,10 +139,7 @@ pub async fn create(
         return Ok(redirect_with_flash(
             &state,
             &format!("/etablissements/{}/imports", agent.school_uai),
-            Flash {
-                kind: FlashKind::Error,
-                message: "Choisissez au moins un fichier exporté de SIECLE.".into(),
-            },
+            Flash::error("Choisissez au moins un fichier exporté de SIECLE."),
         ));
     }
     let mut tx = state.db.begin().await?;
@@ -161,27 +157,18 @@ pub async fn create(
     )
     .await?;
     records::set_preview_job(&mut *tx, import_id, job_id).await?;
-    audit::record(
-        &mut *tx,
-        Some(agent.school_id),
-        audit::Actor::Agent(agent.agent_id),
-        "import_uploaded",
-        &format!("import:{import_id}"),
-        &agent.ctx.ip_string(),
-    )
-    .await?;
+    agent
+        .audit(&mut *tx, "import_uploaded", &format!("import:{import_id}"))
+        .await?;
     tx.commit().await?;
     state.job_signal.notify();
     Ok(redirect_with_flash(
         &state,
         &format!("/etablissements/{}/imports/{import_id}", agent.school_uai),
-        Flash {
-            kind: FlashKind::Success,
-            message: format!(
-                "{} fichier(s) reçu(s) : l'analyse est en cours, rien n'est encore importé.",
-                stored.len()
-            ),
-        },
+        Flash::success(format!(
+            "{} fichier(s) reçu(s) : l'analyse est en cours, rien n'est encore importé.",
+            stored.len()
+        )),
     ))
 }
 
@@ -295,32 +282,20 @@ pub async fn confirm(
         return Ok(redirect_with_flash(
             &state,
             &format!("/etablissements/{}/imports/{}", agent.school_uai, row.id),
-            Flash {
-                kind: FlashKind::Error,
-                message: "Cet import ne peut pas (ou plus) être confirmé.".into(),
-            },
+            Flash::error("Cet import ne peut pas (ou plus) être confirmé."),
         ));
     }
-    audit::record(
-        &mut *tx,
-        Some(agent.school_id),
-        audit::Actor::Agent(agent.agent_id),
-        "import_confirmed",
-        &format!("import:{}", row.id),
-        &agent.ctx.ip_string(),
-    )
-    .await?;
+    agent
+        .audit(&mut *tx, "import_confirmed", &format!("import:{}", row.id))
+        .await?;
     tx.commit().await?;
     state.job_signal.notify();
     Ok(redirect_with_flash(
         &state,
         &format!("/etablissements/{}/taches/{job_id}", agent.school_uai),
-        Flash {
-            kind: FlashKind::Success,
-            message:
-                "L'import a commencé : vous pouvez suivre son avancement ici ou quitter cette page."
-                    .into(),
-        },
+        Flash::success(
+            "L'import a commencé : vous pouvez suivre son avancement ici ou quitter cette page.",
+        ),
     ))
 }
 

@@ -9,11 +9,11 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::db::{audit, dossiers};
+use crate::db::dossiers;
 use crate::domain::role::ManageSchool;
 use crate::web::auth::CurrentAgent;
 use crate::web::error::AppError;
-use crate::web::session::{Flash, FlashKind, redirect_with_flash};
+use crate::web::session::{Flash, redirect_with_flash};
 
 /// The longest refusal reason kept.
 const MAX_REASON: usize = 300;
@@ -53,10 +53,9 @@ pub async fn update(
             return Ok(redirect_with_flash(
                 &state,
                 &page,
-                Flash {
-                    kind: FlashKind::Error,
-                    message: "Indiquez le motif du refus : la famille le lira pour envoyer la bonne pièce.".into(),
-                },
+                Flash::error(
+                    "Indiquez le motif du refus : la famille le lira pour envoyer la bonne pièce.",
+                ),
             ));
         }
         "refuser" => ("refused", reason),
@@ -75,27 +74,18 @@ pub async fn update(
     if updated.rows_affected() != 1 {
         return Err(AppError::NotFound);
     }
-    audit::record(
-        &mut *tx,
-        Some(agent.school_id),
-        audit::Actor::Agent(agent.agent_id),
-        "upload_decision",
-        &format!("upload:{upload_id}:{status}"),
-        &agent.ctx.ip_string(),
-    )
-    .await?;
+    agent
+        .audit(
+            &mut *tx,
+            "upload_decision",
+            &format!("upload:{upload_id}:{status}"),
+        )
+        .await?;
     tx.commit().await?;
     let message = if status == "accepted" {
-        "Pièce acceptée.".to_owned()
+        "Pièce acceptée."
     } else {
-        "Pièce refusée. Renvoyez le dossier à la famille pour qu'elle la remplace.".to_owned()
+        "Pièce refusée. Renvoyez le dossier à la famille pour qu'elle la remplace."
     };
-    Ok(redirect_with_flash(
-        &state,
-        &page,
-        Flash {
-            kind: FlashKind::Success,
-            message,
-        },
-    ))
+    Ok(redirect_with_flash(&state, &page, Flash::success(message)))
 }

@@ -5,13 +5,13 @@ use axum::extract::State;
 use axum::response::Response;
 
 use crate::app::AppState;
-use crate::db::{agents, audit};
+use crate::db::agents;
 use crate::domain::role::ManageSchool;
 use crate::jobs;
 use crate::mail::{Email, SendEmailJob};
 use crate::web::auth::CurrentAgent;
 use crate::web::error::AppError;
-use crate::web::session::{Flash, FlashKind, redirect_with_flash};
+use crate::web::session::{Flash, redirect_with_flash};
 
 pub async fn create(
     State(state): State<AppState>,
@@ -36,23 +36,14 @@ pub async fn create(
         Some(agent.school_id),
     )
     .await?;
-    audit::record(
-        &mut *tx,
-        Some(agent.school_id),
-        audit::Actor::Agent(agent.agent_id),
-        "test_email_requested",
-        &format!("job:{job_id}"),
-        &agent.ctx.ip_string(),
-    )
-    .await?;
+    agent
+        .audit(&mut *tx, "test_email_requested", &format!("job:{job_id}"))
+        .await?;
     tx.commit().await?;
     state.job_signal.notify();
     Ok(redirect_with_flash(
         &state,
         &format!("/etablissements/{}/taches/{job_id}", agent.school_uai),
-        Flash {
-            kind: FlashKind::Success,
-            message: "Le courriel de test part dans la file d'envoi.".into(),
-        },
+        Flash::success("Le courriel de test part dans la file d'envoi."),
     ))
 }

@@ -8,14 +8,14 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::db::{audit, dossiers, family, now_ms};
+use crate::db::{dossiers, family, now_ms};
 use crate::domain::dossier_state::{Actor, DossierState, Event};
 use crate::domain::role::ManageSchool;
 use crate::jobs;
 use crate::mail::{Email, SendEmailJob};
 use crate::web::auth::CurrentAgent;
 use crate::web::error::AppError;
-use crate::web::session::{Flash, FlashKind, redirect_with_flash};
+use crate::web::session::{Flash, redirect_with_flash};
 
 #[derive(Deserialize)]
 pub struct TransitionForm {
@@ -50,20 +50,14 @@ pub async fn create(
         return Ok(redirect_with_flash(
             &state,
             &page,
-            Flash {
-                kind: FlashKind::Error,
-                message: "Indiquez à la famille ce qu'il faut corriger.".into(),
-            },
+            Flash::error("Indiquez à la famille ce qu'il faut corriger."),
         ));
     }
     let Ok(to) = from.apply(event, Actor::Agent) else {
         return Ok(redirect_with_flash(
             &state,
             &page,
-            Flash {
-                kind: FlashKind::Error,
-                message: format!("Impossible depuis l'état « {} ».", from.label()),
-            },
+            Flash::error(format!("Impossible depuis l'état « {} ».", from.label())),
         ));
     };
     let mut tx = state.db.begin().await?;
@@ -132,23 +126,18 @@ pub async fn create(
             jobs::enqueue(&mut *tx, &job, None, Some(agent.school_id)).await?;
         }
     }
-    audit::record(
-        &mut *tx,
-        Some(agent.school_id),
-        audit::Actor::Agent(agent.agent_id),
-        "dossier_transition",
-        &format!("dossier:{dossier_id}:{}", to.code()),
-        &agent.ctx.ip_string(),
-    )
-    .await?;
+    agent
+        .audit(
+            &mut *tx,
+            "dossier_transition",
+            &format!("dossier:{dossier_id}:{}", to.code()),
+        )
+        .await?;
     tx.commit().await?;
     state.job_signal.notify();
     Ok(redirect_with_flash(
         &state,
         &page,
-        Flash {
-            kind: FlashKind::Success,
-            message: format!("Dossier {}.", to.label()),
-        },
+        Flash::success(format!("Dossier {}.", to.label())),
     ))
 }
