@@ -15,7 +15,9 @@ use crate::jobs::{self, JobSignal, LiveProgress};
 use crate::mail::Mailer;
 use crate::settings::Settings;
 use crate::web::keys::Keys;
-use crate::web::rate_limit::RateLimiter;
+use crate::auth::passwords::PasswordChecker;
+use crate::auth::throttle::SignInThrottle;
+use crate::db::audit::AnonymousTrail;
 
 /// Everything a request handler or a job needs; cheap to clone.
 #[derive(Clone)]
@@ -27,7 +29,12 @@ pub struct Inner {
     pub documents: DocumentStore,
     pub mailer: Mailer,
     pub keys: Keys,
-    pub sign_in_limiter: RateLimiter,
+    /// Checks passwords on a few threads with bounded memory.
+    pub passwords: PasswordChecker,
+    /// Sign-in failure limits (database-backed, locked keys in memory).
+    pub sign_in_throttle: SignInThrottle,
+    /// Anonymous refusals, recorded without letting a flood fill the table.
+    pub anonymous_audit: AnonymousTrail,
     pub job_signal: JobSignal,
     pub live_progress: LiveProgress,
 }
@@ -50,14 +57,15 @@ impl AppState {
             DocumentStore::from_settings(&settings).context("cannot open the documents store")?;
         let mailer = Mailer::from_settings(&settings, &db).context("invalid mail settings")?;
         let keys = Keys::from_settings(&settings)?;
-        let sign_in_limiter = RateLimiter::per_minute(settings.sign_in_attempts_per_minute);
         Ok(AppState(Arc::new(Inner {
             settings,
             db,
             documents,
             mailer,
             keys,
-            sign_in_limiter,
+            passwords: PasswordChecker::for_this_machine(),
+            sign_in_throttle: SignInThrottle::default(),
+            anonymous_audit: AnonymousTrail::default(),
             job_signal: JobSignal::default(),
             live_progress: LiveProgress::default(),
         })))

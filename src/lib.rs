@@ -5,6 +5,7 @@
 //! all go through [`app::App`]. See `docs/ARCHITECTURE.md` for the map.
 
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod db;
 pub mod demo;

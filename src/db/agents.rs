@@ -12,12 +12,11 @@ pub struct Agent {
     pub display_name: String,
     pub role: String,
     pub password_hash: Option<String>,
-    pub failed_sign_ins: i64,
-    pub locked_until: Option<i64>,
 }
 
-const COLUMNS: &str =
-    "id, school_id, email, display_name, role, password_hash, failed_sign_ins, locked_until";
+/// (`failed_sign_ins` and `locked_until` are no longer used for agents: their
+/// failures are counted per address in `sign_in_failures`.)
+const COLUMNS: &str = "id, school_id, email, display_name, role, password_hash";
 
 pub async fn find_by_email(
     db: impl Executor<'_, Database = Any>,
@@ -80,10 +79,31 @@ pub async fn upsert(
 }
 
 pub async fn record_sign_in(db: impl Executor<'_, Database = Any>, id: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE agents SET failed_sign_ins = 0, locked_until = NULL, last_sign_in_at = $2 WHERE id = $1")
+    sqlx::query("UPDATE agents SET last_sign_in_at = $2 WHERE id = $1")
         .bind(id)
         .bind(now_ms())
         .execute(db)
         .await?;
     Ok(())
+}
+
+/// Claims the right to tell the agent of failed sign-ins: true (and noted)
+/// unless they were told less than `every_ms` ago, so that an attack from
+/// many addresses sends at most one message per period.
+pub async fn claim_failure_notice(
+    db: impl Executor<'_, Database = Any>,
+    id: i64,
+    now: i64,
+    every_ms: i64,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE agents SET failure_notice_at = $2
+         WHERE id = $1 AND (failure_notice_at IS NULL OR failure_notice_at <= $3)",
+    )
+    .bind(id)
+    .bind(now)
+    .bind(now - every_ms)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

@@ -55,7 +55,7 @@ pub async fn guardian(
 }
 
 pub async fn record_sign_in(db: impl Executor<'_, Database = Any>, id: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE guardians SET failed_sign_ins = 0, locked_until = NULL WHERE id = $1")
+    sqlx::query("UPDATE guardians SET failed_sign_ins = 0, locked_until = NULL, sign_in_lockouts = 0 WHERE id = $1")
         .bind(id)
         .execute(db)
         .await?;
@@ -69,7 +69,8 @@ pub async fn set_access_code(
     hash: &str,
 ) -> sqlx::Result<()> {
     sqlx::query(
-        "UPDATE guardians SET access_code_hash = $2, access_code_issued_at = $3, failed_sign_ins = 0, locked_until = NULL
+        "UPDATE guardians SET access_code_hash = $2, access_code_issued_at = $3, failed_sign_ins = 0, locked_until = NULL,
+             sign_in_lockouts = 0
          WHERE id = $1",
     )
     .bind(id)
@@ -428,4 +429,46 @@ pub async fn clear_draft(
         .execute(db)
         .await?;
     Ok(())
+}
+
+/// A personal code that keeps failing: the school may call the family or
+/// issue a new code.
+#[derive(Debug, Clone, FromRow)]
+pub struct FailingCode {
+    pub guardian_id: i64,
+    pub first_name: String,
+    pub last_name: String,
+    /// One dossier of the guardian's children (where a new code is issued).
+    pub dossier_id: i64,
+    pub failed_sign_ins: i64,
+    pub sign_in_lockouts: i64,
+    pub locked_until: Option<i64>,
+    pub last_failed_sign_in_at: i64,
+}
+
+/// The school's guardians whose code has been locked since its last
+/// successful use, or failed at least `min_failures` times in a row; most
+/// recent failure first.
+pub async fn failing_codes(
+    db: impl Executor<'_, Database = Any>,
+    school_id: i64,
+    min_failures: i64,
+) -> sqlx::Result<Vec<FailingCode>> {
+    sqlx::query_as(
+        "SELECT g.id AS guardian_id, g.first_name, g.last_name,
+                (SELECT MAX(d.id) FROM guardianships gs JOIN dossiers d ON d.pupil_id = gs.pupil_id
+                  WHERE gs.guardian_id = g.id) AS dossier_id,
+                g.failed_sign_ins, g.sign_in_lockouts, g.locked_until, g.last_failed_sign_in_at
+         FROM guardians g
+         WHERE g.school_id = $1 AND g.last_failed_sign_in_at IS NOT NULL
+           AND (g.sign_in_lockouts > 0 OR g.failed_sign_ins >= $2)
+           AND EXISTS (SELECT 1 FROM guardianships gs JOIN dossiers d ON d.pupil_id = gs.pupil_id
+                        WHERE gs.guardian_id = g.id)
+         ORDER BY g.last_failed_sign_in_at DESC
+         LIMIT 50",
+    )
+    .bind(school_id)
+    .bind(min_failures)
+    .fetch_all(db)
+    .await
 }

@@ -38,6 +38,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "uploads_and_drafts",
         include_str!("migrations/0004_uploads_and_drafts.sql"),
     ),
+    (
+        5,
+        "sign_in_limits",
+        include_str!("migrations/0005_sign_in_limits.sql"),
+    ),
 ];
 
 /// Turns a migration into the dialect of `backend`.

@@ -19,6 +19,7 @@ pub mod migrate;
 pub mod nodelay;
 pub mod schools;
 pub mod sessions;
+pub mod sign_in_failures;
 
 use std::str::FromStr;
 use std::time::Duration;

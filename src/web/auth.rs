@@ -7,7 +7,6 @@
 
 use std::marker::PhantomData;
 
-use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 
@@ -129,44 +128,5 @@ impl<P: Permission> FromRequestParts<AppState> for CurrentAgent<P> {
     }
 }
 
-/// Hashes a password with argon2id (the crate's default parameters).
-pub fn hash_password(password: &str) -> anyhow::Result<String> {
-    Argon2::default()
-        .hash_password(password.as_bytes())
-        .map(|hash| hash.to_string())
-        .map_err(|e| anyhow::anyhow!("cannot hash password: {e}"))
-}
-
-/// Checks a password against a stored hash. Without a stored hash it still
-/// spends the same time, so that response times do not tell which e-mail
-/// addresses exist.
-pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
-    static DUMMY: std::sync::LazyLock<String> =
-        std::sync::LazyLock::new(|| hash_password("not a real password").expect("hashing works"));
-    let (hash, real) = match stored {
-        Some(hash) => (hash, true),
-        None => (DUMMY.as_str(), false),
-    };
-    Argon2::default()
-        .verify_password(password.as_bytes(), hash)
-        .is_ok()
-        && real
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_password_verifies_against_its_own_hash_only() {
-        let hash = hash_password("correct horse battery staple").unwrap();
-        assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password("correct horse battery staple", Some(&hash)));
-        assert!(!verify_password(
-            "Correct horse battery staple",
-            Some(&hash)
-        ));
-        assert!(!verify_password("correct horse battery staple", None));
-        assert!(!verify_password("x", Some("not a hash")));
-    }
-}
+/// Kept here for callers of the web layer; lives in [`crate::auth::passwords`].
+pub use crate::auth::passwords::hash_password;

@@ -8,7 +8,6 @@ pub mod controllers;
 pub mod csrf;
 pub mod error;
 pub mod keys;
-pub mod rate_limit;
 pub mod security;
 pub mod session;
 pub mod templates;

@@ -28,6 +28,7 @@ use super::csrf;
 use super::error::AppError;
 use super::keys::{hash_token, random_token};
 use crate::app::AppState;
+use crate::auth::throttle;
 use crate::db::sessions::{self, Owner, SessionView};
 use crate::db::{audit, now_ms};
 
@@ -304,15 +305,19 @@ async fn refused(
         _ => audit::Actor::Anonymous,
     };
     let school = session.and_then(|s| s.school_id);
-    let _ = audit::record(
-        state.db.pool(),
-        school,
-        actor,
-        "csrf_refused",
-        &format!("{refusal:?}"),
-        &ip.to_string(),
-    )
-    .await;
+    let subject = format!("{refusal:?}");
+    let _ = match actor {
+        audit::Actor::Anonymous => {
+            state
+                .anonymous_audit
+                .record(state.db.pool(), school, "csrf_refused", &subject, &ip.to_string())
+                .await
+        }
+        _ => {
+            audit::record(state.db.pool(), school, actor, "csrf_refused", &subject, &ip.to_string())
+                .await
+        }
+    };
     tracing::warn!(reason = ?refusal, "unsafe request refused");
     match refusal {
         csrf::CsrfRefusal::FormTooLarge => AppError::PayloadTooLarge.into_response(),
@@ -326,26 +331,58 @@ fn append_cookie(headers: &mut axum::http::HeaderMap, cookie: Cookie<'static>) {
     }
 }
 
-/// The per-address rate limit of the sign-in forms (`kind`: "agent" or
-/// "family"); a refusal is audited.
+/// The per-address failure limit of the sign-in forms: the setting's number
+/// of failures in a minute, then the address waits for the minute to end.
+fn address_limit(state: &AppState) -> throttle::Limit {
+    throttle::Limit {
+        failures: i64::from(state.settings.sign_in_failures_per_minute.max(1)),
+        window_ms: 60_000,
+        lock_ms: 60_000,
+    }
+}
+
+/// Whether the address of this request may try to sign in (`scope`: "agent"
+/// or "family"): false while too many failures from it are recent. Answered
+/// from memory once this instance knows the lock.
 pub async fn sign_in_allowed(
     state: &AppState,
     ctx: &RequestContext,
-    kind: &str,
+    scope: &str,
 ) -> Result<bool, AppError> {
-    if state.sign_in_limiter.check(ctx.client_ip) {
-        return Ok(true);
+    let key = throttle::address_key(scope, ctx.client_ip);
+    Ok(state
+        .sign_in_throttle
+        .locked_until(state.db.pool(), &key)
+        .await?
+        .is_none())
+}
+
+/// Counts a failed sign-in from this request's address; the lock it may set
+/// is audited once.
+pub async fn count_sign_in_failure(
+    state: &AppState,
+    ctx: &RequestContext,
+    scope: &str,
+) -> Result<(), AppError> {
+    let key = throttle::address_key(scope, ctx.client_ip);
+    let failure = state
+        .sign_in_throttle
+        .record_failure(state.db.pool(), &key, address_limit(state))
+        .await?;
+    if let throttle::Failure::Locked(_) = failure {
+        tracing::warn!(scope, "sign-in failures: address locked for a minute");
+        state
+            .anonymous_audit
+            .record(
+                state.db.pool(),
+                None,
+                "sign_in_address_locked",
+                scope,
+                &ctx.ip_string(),
+            )
+            .await?;
     }
-    crate::db::audit::record(
-        state.db.pool(),
-        None,
-        crate::db::audit::Actor::Anonymous,
-        "sign_in_rate_limited",
-        kind,
-        &ctx.ip_string(),
-    )
-    .await?;
-    Ok(false)
+    Ok(())
 }
 
 /// Starts a session for `owner`: stores it and returns the response that sets

@@ -123,60 +123,108 @@ async fn the_demo_seed_is_idempotent_and_its_family_codes_work(app: TestApp) {
     app.finish().await;
 }
 
-async fn sign_in_failures_lock_agents_and_guardians_then_start_again(app: TestApp) {
-    use dossiersco::db::lockout::{self, Account, Policy};
+async fn a_family_code_is_locked_for_longer_each_time_then_starts_again(app: TestApp) {
+    use dossiersco::db::lockout::{self, Policy};
     app.seed_demo().await;
     let policy = Policy {
         after: 3,
         for_ms: 60_000,
     };
-    for (account, table) in [(Account::Agent, "agents"), (Account::Guardian, "guardians")] {
-        let id: i64 =
-            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT MIN(id) FROM {table}")))
-                .fetch_one(app.db().pool())
-                .await
-                .unwrap();
-        let state = || async {
-            sqlx::query_as::<_, (i64, Option<i64>)>(sqlx::AssertSqlSafe(format!(
-                "SELECT failed_sign_ins, locked_until FROM {table} WHERE id = {id}"
-            )))
-            .fetch_one(app.db().pool())
-            .await
-            .unwrap()
-        };
-        for expected in 1..=2 {
-            lockout::record_failure(app.db().pool(), account, id, policy)
-                .await
-                .unwrap();
-            assert_eq!(state().await, (expected, None), "{table}");
-        }
-        let before = now_ms();
-        lockout::record_failure(app.db().pool(), account, id, policy)
-            .await
-            .unwrap();
-        let (count, until) = state().await;
-        assert_eq!(count, 3);
-        let until = until.expect("locked at the third failure");
-        assert!(until >= before + 60_000 && lockout::is_locked(Some(until)));
-
-        // The lock expires: the next mistake starts a new count, no lock.
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE {table} SET locked_until = {} WHERE id = {id}",
-            now_ms() - 1
-        )))
-        .execute(app.db().pool())
+    let id: i64 = sqlx::query_scalar("SELECT MIN(id) FROM guardians")
+        .fetch_one(app.db().pool())
         .await
         .unwrap();
-        lockout::record_failure(app.db().pool(), account, id, policy)
+    let state = || async {
+        sqlx::query_as::<_, (i64, Option<i64>, i64)>(
+            "SELECT failed_sign_ins, locked_until, sign_in_lockouts FROM guardians WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap()
+    };
+    let expire = || async {
+        sqlx::query("UPDATE guardians SET locked_until = $2 WHERE id = $1")
+            .bind(id)
+            .bind(now_ms() - 1)
+            .execute(app.db().pool())
             .await
             .unwrap();
-        assert_eq!(state().await, (1, None), "{table}: a fresh start");
+    };
+    for (round, minutes) in [(1, 1), (2, 2), (3, 4)] {
+        for expected in 1..=2 {
+            let locked = lockout::record_guardian_failure(app.db().pool(), id, policy)
+                .await
+                .unwrap();
+            assert_eq!(locked, None);
+            assert_eq!(state().await.0, expected, "round {round}");
+        }
+        let before = now_ms();
+        let until = lockout::record_guardian_failure(app.db().pool(), id, policy)
+            .await
+            .unwrap()
+            .expect("locked at the third failure");
+        let after = now_ms();
+        assert!(
+            until >= before + minutes * 60_000 && until <= after + minutes * 60_000,
+            "round {round}: locked for {minutes} min"
+        );
+        assert_eq!(state().await, (3, Some(until), round));
+        // A failure during the lock (it cannot happen through the form) does
+        // not lock again.
+        expire().await;
     }
+    // The lock expired: the next mistake starts a new count, no lock.
+    assert_eq!(
+        lockout::record_guardian_failure(app.db().pool(), id, policy)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(state().await.0, 1, "a fresh count");
+    // A successful sign-in starts the progression again.
+    dossiersco::db::family::record_sign_in(app.db().pool(), id)
+        .await
+        .unwrap();
+    assert_eq!(state().await, (0, None, 0));
+    app.finish().await;
+}
+
+async fn sign_in_failures_are_counted_once_each_even_at_the_same_time(app: TestApp) {
+    use dossiersco::db::sign_in_failures;
+    let pool = app.db().pool().clone();
+    let now = now_ms();
+    let counts = futures::future::join_all((0..20).map(|_| {
+        let pool = pool.clone();
+        async move {
+            sign_in_failures::count(&pool, "agent:test", now, 60_000)
+                .await
+                .unwrap()
+        }
+    }))
+    .await;
+    let mut counts = counts;
+    counts.sort();
+    assert_eq!(counts, (1..=20).collect::<Vec<i64>>());
+    // A new window starts from one.
+    assert_eq!(
+        sign_in_failures::count(&pool, "agent:test", now + 60_001, 60_000)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(sign_in_failures::lock(&pool, "agent:test", now + 120_000, now + 60_001).await.unwrap());
+    assert!(!sign_in_failures::lock(&pool, "agent:test", now + 120_000, now + 60_001).await.unwrap(), "reported once");
+    assert_eq!(
+        sign_in_failures::locked_until(&pool, "agent:test", now + 60_002).await.unwrap(),
+        Some(now + 120_000)
+    );
     app.finish().await;
 }
 
 on_both_databases!(
-    sign_in_failures_lock_agents_and_guardians_then_start_again,
+    a_family_code_is_locked_for_longer_each_time_then_starts_again,
+    sign_in_failures_are_counted_once_each_even_at_the_same_time,
     migrations_run_once_and_again_do_nothing,
     booleans_nulls_and_big_integers_round_trip,
     the_database_refuses_invalid_rows,

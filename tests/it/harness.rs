@@ -311,3 +311,41 @@ macro_rules! on_both_databases {
         }
     )*};
 }
+
+/// Settings of an application behind the deployment's reverse proxy: the
+/// client address is the last `X-Forwarded-For` entry, so a test can speak
+/// from several addresses.
+pub fn behind_proxy(settings: &mut Settings) {
+    settings.behind_proxy = true;
+}
+
+/// Like [`on_both_databases!`], with the settings adjusted by `$adjust`
+/// (a path to a `fn(&mut Settings)`).
+#[macro_export]
+macro_rules! on_both_databases_with {
+    ($adjust:path; $($test:ident),* $(,)?) => {$(
+        mod $test {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::harness::TestApp::spawn_with(
+                    dossiersco::db::Backend::Sqlite,
+                    $adjust,
+                )
+                .await
+                .unwrap();
+                super::$test(app).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $crate::harness::TestApp::spawn_with(
+                    dossiersco::db::Backend::Postgres,
+                    $adjust,
+                )
+                .await
+                {
+                    super::$test(app).await
+                }
+            }
+        }
+    )*};
+}

@@ -10,17 +10,29 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::db::sessions::Owner;
-use crate::db::{agents, audit, lockout, schools};
-use crate::web::auth::verify_password;
+use crate::auth::throttle::{self, Failure};
+use crate::db::{agents, audit, now_ms, schools};
+use crate::jobs;
+use crate::mail::{Email, SendEmailJob};
 use crate::web::error::AppError;
 use crate::web::session::{self, Flash, RequestContext};
 use crate::web::templates::{Chrome, render};
 
-/// Failed attempts after which an account is locked, and for how long.
-pub const LOCKOUT: lockout::Policy = lockout::Policy {
-    after: 10,
-    for_ms: 15 * 60 * 1000,
+/// The scope of agents' sign-in failures (see `auth::throttle`).
+const SCOPE: &str = "agent";
+
+/// Failures on one account from one address after which that address may
+/// not try that account for 15 minutes. Other addresses are not affected, so
+/// a stranger cannot lock the real user out.
+pub const ACCOUNT_LIMIT: throttle::Limit = throttle::Limit {
+    failures: 10,
+    window_ms: 15 * 60 * 1000,
+    lock_ms: 15 * 60 * 1000,
 };
+
+const ADDRESS_LOCKED: &str = "Trop de tentatives de connexion depuis votre adresse : patientez une minute avant de réessayer.";
+const ACCOUNT_LOCKED: &str = "Trop d'échecs de connexion pour cette adresse électronique depuis votre poste : réessayez dans 15 minutes ou adressez-vous à la direction de votre établissement.";
+const BUSY: &str = "Le service reçoit beaucoup de demandes de connexion en ce moment : réessayez dans quelques secondes.";
 
 #[derive(Template)]
 #[template(path = "agent/sign_in.html")]
@@ -65,55 +77,38 @@ pub async fn create(
     let refuse = |status: StatusCode, error: &'static str| -> Result<Response, AppError> {
         let page = SignInPage {
             chrome: chrome.clone(),
-            email: form.email.clone(),
+            email: form.email.chars().take(200).collect(),
             next: next.clone(),
             error: Some(error),
         };
         Ok((status, render(&page)?).into_response())
     };
-    if !session::sign_in_allowed(&state, &ctx, "agent").await? {
-        return refuse(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Trop de tentatives de connexion depuis votre adresse : patientez une minute avant de réessayer.",
-        );
+    if !session::sign_in_allowed(&state, &ctx, SCOPE).await? {
+        return refuse(StatusCode::TOO_MANY_REQUESTS, ADDRESS_LOCKED);
+    }
+    // One account from one address: known or not, the same key and the same
+    // answer, so that a lock tells nothing about which e-mails exist, and a
+    // stranger elsewhere cannot lock the real user out.
+    let account_key = throttle::account_key(SCOPE, &form.email, ctx.client_ip);
+    let throttle = &state.sign_in_throttle;
+    if throttle
+        .locked_until(state.db.pool(), &account_key)
+        .await?
+        .is_some()
+    {
+        return refuse(StatusCode::TOO_MANY_REQUESTS, ACCOUNT_LOCKED);
     }
     let agent = agents::find_by_email(state.db.pool(), &form.email).await?;
-    if let Some(agent) = &agent
-        && lockout::is_locked(agent.locked_until)
-    {
-        return refuse(
-            StatusCode::FORBIDDEN,
-            "Ce compte est verrouillé pendant 15 minutes après trop d'échecs de connexion. Réessayez plus tard ou adressez-vous à la direction.",
-        );
-    }
-    let stored = agent.as_ref().and_then(|a| a.password_hash.clone());
-    let password = form.password.clone();
-    let valid = tokio::task::spawn_blocking(move || verify_password(&password, stored.as_deref()))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    let Some(agent) = agent.clone().filter(|_| valid) else {
-        if let Some(agent) = &agent {
-            lockout::record_failure(state.db.pool(), lockout::Account::Agent, agent.id, LOCKOUT)
-                .await?;
-        }
-        let actor = agent
-            .as_ref()
-            .map_or(audit::Actor::Anonymous, |a| audit::Actor::Agent(a.id));
-        let school = agent.as_ref().map(|a| a.school_id);
-        audit::record(
-            state.db.pool(),
-            school,
-            actor,
-            "sign_in_failed",
-            "agent",
-            &ctx.ip_string(),
-        )
-        .await?;
-        return refuse(
-            StatusCode::UNAUTHORIZED,
-            "Adresse électronique ou mot de passe incorrect.",
-        );
+    let stored = agent.as_ref().and_then(|a| a.password_hash.as_deref());
+    let Ok(valid) = state.passwords.verify(&form.password, stored).await else {
+        tracing::warn!("sign-in refused: every password check is busy");
+        return refuse(StatusCode::TOO_MANY_REQUESTS, BUSY);
     };
+    let agent = match agent {
+        Some(agent) if valid => agent,
+        other => return failed(&state, &ctx, &account_key, other.as_ref(), refuse).await,
+    };
+    throttle.forget(state.db.pool(), &account_key).await?;
     agents::record_sign_in(state.db.pool(), agent.id).await?;
     audit::record(
         state.db.pool(),
@@ -134,6 +129,103 @@ pub async fn create(
     };
     tracing::info!(agent.id = agent.id, school.uai = %school.uai, "agent signed in");
     session::sign_in_response(&state, Owner::Agent(agent.id), ctx.client_ip, &to).await
+}
+
+/// A wrong e-mail or password: counted for the address and for the account
+/// from this address; the holder of a real account is told by e-mail when
+/// their account gets locked from somewhere.
+async fn failed(
+    state: &AppState,
+    ctx: &RequestContext,
+    account_key: &str,
+    agent: Option<&agents::Agent>,
+    refuse: impl Fn(StatusCode, &'static str) -> Result<Response, AppError>,
+) -> Result<Response, AppError> {
+    session::count_sign_in_failure(state, ctx, SCOPE).await?;
+    let failure = state
+        .sign_in_throttle
+        .record_failure(state.db.pool(), account_key, ACCOUNT_LIMIT)
+        .await?;
+    match agent {
+        Some(agent) => {
+            audit::record(
+                state.db.pool(),
+                Some(agent.school_id),
+                audit::Actor::Agent(agent.id),
+                "sign_in_failed",
+                "agent",
+                &ctx.ip_string(),
+            )
+            .await?;
+            if let Failure::Locked(until) = failure {
+                tell_the_holder(state, ctx, agent, until).await?;
+            }
+        }
+        None => {
+            // Nobody to attribute it to: kept as a count, and the lock once.
+            if let Failure::Locked(_) = failure {
+                state
+                    .anonymous_audit
+                    .record(
+                        state.db.pool(),
+                        None,
+                        "sign_in_account_locked",
+                        "agent",
+                        &ctx.ip_string(),
+                    )
+                    .await?;
+            }
+        }
+    }
+    if let Failure::Locked(_) = failure {
+        return refuse(StatusCode::TOO_MANY_REQUESTS, ACCOUNT_LOCKED);
+    }
+    refuse(
+        StatusCode::UNAUTHORIZED,
+        "Adresse électronique ou mot de passe incorrect.",
+    )
+}
+
+/// E-mails the account holder that sign-ins to their account failed too
+/// often from an address (at most once an hour), and audits the lock.
+async fn tell_the_holder(
+    state: &AppState,
+    ctx: &RequestContext,
+    agent: &agents::Agent,
+    until: i64,
+) -> Result<(), AppError> {
+    let mut tx = state.db.begin().await?;
+    audit::record(
+        &mut *tx,
+        Some(agent.school_id),
+        audit::Actor::Agent(agent.id),
+        "sign_in_account_locked",
+        "agent",
+        &ctx.ip_string(),
+    )
+    .await?;
+    if agents::claim_failure_notice(&mut *tx, agent.id, now_ms(), 3600 * 1000).await? {
+        let job = SendEmailJob {
+            email: Email {
+                to: agent.email.clone(),
+                subject: "Connexions refusées à votre compte DossierSCO".into(),
+                body_text: format!(
+                    "Bonjour,\n\nPlusieurs tentatives de connexion à votre compte DossierSCO ont échoué depuis \
+                     l'adresse {ip}. Les connexions à votre compte depuis cette adresse sont suspendues \
+                     pendant {minutes} minutes ; depuis votre poste habituel, vous pouvez continuer à vous connecter.\n\n\
+                     Si ce n'était pas vous, prévenez la direction de votre établissement. Votre mot de passe \
+                     n'a pas été trouvé : il n'est pas nécessaire de le changer, sauf s'il est court ou utilisé ailleurs.\n\n\
+                     DossierSCO\n",
+                    ip = ctx.ip_string(),
+                    minutes = (until - now_ms()).max(60_000) / 60_000,
+                ),
+            },
+        };
+        jobs::enqueue(&mut *tx, &job, None, Some(agent.school_id)).await?;
+    }
+    tx.commit().await?;
+    state.job_signal.notify();
+    Ok(())
 }
 
 pub async fn delete(
@@ -157,10 +249,21 @@ pub async fn delete(
     session::sign_out_response(&state, &ctx, "/", Flash::success("Vous êtes déconnecté·e.")).await
 }
 
-/// Only local paths are followed after sign-in (no open redirect).
+/// Where to go after sign-in: only a page of the school back-office, written
+/// with the characters of a plain URL path and query (no open redirect: no
+/// scheme, no `//`, no backslash, no tab, space or control character that a
+/// browser would drop or a header would refuse); anything else goes to the
+/// dashboard.
 fn safe_next(next: Option<&str>) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-._~/?=&%+".contains(c);
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+        Some(path)
+            if path.starts_with("/etablissements/")
+                && path.len() <= 512
+                && path.chars().all(plain)
+                && !path.contains("//")
+                && !path.contains("/.") =>
+        {
             path.to_owned()
         }
         _ => "/".to_owned(),
@@ -172,14 +275,27 @@ mod tests {
     use super::safe_next;
 
     #[test]
-    fn only_local_paths_are_followed_after_sign_in() {
+    fn only_back_office_paths_are_followed_after_sign_in() {
         assert_eq!(
-            safe_next(Some("/etablissements/0750680G")),
-            "/etablissements/0750680G"
+            safe_next(Some("/etablissements/0750680G/dossiers?etat=submitted&page=2")),
+            "/etablissements/0750680G/dossiers?etat=submitted&page=2"
         );
-        assert_eq!(safe_next(Some("//evil.example/")), "/");
-        assert_eq!(safe_next(Some("https://evil.example/")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        for hostile in [
+            "//evil.example/",
+            "https://evil.example/",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/etablissements/\t/evil.example",
+            "/etablissements//evil.example",
+            "/etablissements/x\r\nSet-Cookie: a=b",
+            "/etablissements/x\u{7f}",
+            "/etablissements/../famille",
+            "/etablissements/é",
+            "/famille",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(hostile)), "/", "{hostile:?}");
+        }
         assert_eq!(safe_next(None), "/");
     }
 }

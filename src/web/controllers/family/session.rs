@@ -18,11 +18,18 @@ use crate::web::error::AppError;
 use crate::web::session::{self, Flash, RequestContext};
 use crate::web::templates::{Chrome, render};
 
-/// Failed attempts on one code before it is locked, and for how long.
+/// Failed attempts on one code before it is locked, and for how long the
+/// first time (longer each time after: see `db::lockout`).
 pub const LOCKOUT: lockout::Policy = lockout::Policy {
     after: 5,
     for_ms: 15 * 60 * 1000,
 };
+
+/// The scope of families' sign-in failures per address (see `auth::throttle`).
+const SCOPE: &str = "family";
+
+const WRONG: &str =
+    "Code personnel ou date de naissance incorrects. Vérifiez le code reçu de l'établissement.";
 
 #[derive(Template)]
 #[template(path = "family/sign_in.html")]
@@ -30,7 +37,7 @@ pub struct SignInPage {
     pub chrome: Chrome,
     pub code: String,
     pub birth_date: String,
-    pub error: Option<&'static str>,
+    pub error: Option<String>,
 }
 
 pub async fn new(chrome: Chrome) -> Result<Response, AppError> {
@@ -66,16 +73,16 @@ pub async fn create(
     chrome: Chrome,
     Form(form): Form<SignInForm>,
 ) -> Result<Response, AppError> {
-    let refuse = |status: StatusCode, error: &'static str| -> Result<Response, AppError> {
+    let refuse = |status: StatusCode, error: &str| -> Result<Response, AppError> {
         let page = SignInPage {
             chrome: chrome.clone(),
             code: form.code.chars().take(40).collect(),
             birth_date: form.birth_date.chars().take(20).collect(),
-            error: Some(error),
+            error: Some(error.to_owned()),
         };
         Ok((status, render(&page)?).into_response())
     };
-    if !session::sign_in_allowed(&state, &ctx, "family").await? {
+    if !session::sign_in_allowed(&state, &ctx, SCOPE).await? {
         return refuse(
             StatusCode::TOO_MANY_REQUESTS,
             "Trop de tentatives depuis votre adresse : patientez une minute avant de réessayer.",
@@ -84,25 +91,13 @@ pub async fn create(
     let guardian =
         family::guardian_by_code_hash(state.db.pool(), &access_code::hash(&form.code)).await?;
     let Some(guardian) = guardian else {
-        audit::record(
-            state.db.pool(),
-            None,
-            audit::Actor::Anonymous,
-            "sign_in_failed",
-            "family",
-            &ctx.ip_string(),
-        )
-        .await?;
-        return refuse(
-            StatusCode::UNAUTHORIZED,
-            "Code personnel ou date de naissance incorrects. Vérifiez le code reçu de l'établissement.",
-        );
+        // An unknown code is nobody's: counted for the address, not audited
+        // one by one (a flood would fill the trail).
+        session::count_sign_in_failure(&state, &ctx, SCOPE).await?;
+        return refuse(StatusCode::UNAUTHORIZED, WRONG);
     };
-    if lockout::is_locked(guardian.locked_until) {
-        return refuse(
-            StatusCode::FORBIDDEN,
-            "Trop d'essais avec ce code : il est bloqué pendant 15 minutes. Réessayez plus tard ou demandez un nouveau code au secrétariat.",
-        );
+    if let Some(until) = guardian.locked_until.filter(|&until| until > now_ms()) {
+        return refuse(StatusCode::FORBIDDEN, &locked_message(until - now_ms()));
     }
     let children = family::dossiers_of_guardian(state.db.pool(), guardian.id).await?;
     let birth = parse_birth_date(&form.birth_date);
@@ -111,26 +106,24 @@ pub async fn create(
             .iter()
             .any(|c| Some(&c.birth_date) == birth.as_ref())
     {
-        lockout::record_failure(
-            state.db.pool(),
-            lockout::Account::Guardian,
-            guardian.id,
-            LOCKOUT,
-        )
-        .await?;
+        session::count_sign_in_failure(&state, &ctx, SCOPE).await?;
+        let locked =
+            lockout::record_guardian_failure(state.db.pool(), guardian.id, LOCKOUT).await?;
+        let action = if locked.is_some() {
+            "sign_in_code_locked"
+        } else {
+            "sign_in_failed"
+        };
         audit::record(
             state.db.pool(),
             Some(guardian.school_id),
             audit::Actor::Guardian(guardian.id),
-            "sign_in_failed",
+            action,
             "family",
             &ctx.ip_string(),
         )
         .await?;
-        return refuse(
-            StatusCode::UNAUTHORIZED,
-            "Code personnel ou date de naissance incorrects. Vérifiez le code reçu de l'établissement.",
-        );
+        return refuse(StatusCode::UNAUTHORIZED, WRONG);
     }
 
     let mut tx = state.db.begin().await?;
@@ -190,6 +183,21 @@ pub async fn create(
     };
     tracing::info!(guardian.id = guardian.id, "guardian signed in");
     session::sign_in_response(&state, Owner::Guardian(guardian.id), ctx.client_ip, &to).await
+}
+
+/// What a family reads while its code is locked: for how long still, and
+/// whom to ask.
+fn locked_message(remaining_ms: i64) -> String {
+    let minutes = (remaining_ms.max(0) + 59_999) / 60_000;
+    let wait = if minutes >= 120 {
+        format!("{} heures", (minutes + 59) / 60)
+    } else {
+        format!("{minutes} minutes")
+    };
+    format!(
+        "Trop d'essais avec ce code : il est bloqué pendant {wait}, plus longtemps après chaque nouvelle série d'erreurs. \
+         Vérifiez la date de naissance de votre enfant, ou demandez un nouveau code au secrétariat."
+    )
 }
 
 pub async fn delete(

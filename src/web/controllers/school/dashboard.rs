@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::response::Html;
 
 use crate::app::AppState;
-use crate::db::{agents, dossiers};
+use crate::db::{agents, dossiers, family, lockout};
 use crate::domain::Role;
 use crate::domain::role::{AnyStaff, ManageSchool, allows};
 use crate::web::auth::CurrentAgent;
@@ -29,7 +29,20 @@ pub struct DashboardPage {
     /// (name, e-mail, role label)
     pub agents: Vec<(String, String, &'static str)>,
     pub can_manage: bool,
+    /// Personal codes that keep failing (shown to those who issue codes).
+    pub failing_codes: Vec<FailingCodeRow>,
 }
+
+pub struct FailingCodeRow {
+    pub name: String,
+    pub dossier_id: i64,
+    pub failures: i64,
+    pub lockouts: i64,
+    pub locked_now: bool,
+}
+
+/// Failures in a row from which a code is listed even before its first lock.
+const FAILING_FROM: i64 = 3;
 
 const STATES: [(&str, &str); 6] = [
     ("not_started", "non commencés"),
@@ -64,6 +77,22 @@ pub async fn show(
             (a.display_name, a.email, role)
         })
         .collect();
+    let can_manage = allows::<ManageSchool>(agent.role);
+    let failing_codes = if can_manage {
+        family::failing_codes(state.db.pool(), agent.school_id, FAILING_FROM)
+            .await?
+            .into_iter()
+            .map(|c| FailingCodeRow {
+                name: format!("{} {}", c.first_name, c.last_name),
+                dossier_id: c.dossier_id,
+                failures: c.failed_sign_ins,
+                lockouts: c.sign_in_lockouts,
+                locked_now: lockout::is_locked(c.locked_until),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     render(&DashboardPage {
         chrome,
         uai: agent.school_uai.clone(),
@@ -72,6 +101,7 @@ pub async fn show(
         role_label: agent.role.label(),
         tiles,
         agents,
-        can_manage: allows::<ManageSchool>(agent.role),
+        can_manage,
+        failing_codes,
     })
 }
