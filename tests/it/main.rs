@@ -11,5 +11,6 @@ mod family;
 mod forms;
 mod import;
 mod jobs;
+mod sign_in_load;
 mod mail;
 mod web_shell;
