@@ -8,7 +8,7 @@ use crate::harness::TestApp;
 use crate::on_both_databases;
 
 /// The demo guardian whose description contains `who`: (code, first child's birth date).
-async fn family(app: &TestApp, seeded: &Seeded, who: &str) -> (String, String) {
+pub(crate) async fn family(app: &TestApp, seeded: &Seeded, who: &str) -> (String, String) {
     let (_, code, _) = seeded
         .families
         .iter()
@@ -29,7 +29,7 @@ async fn family(app: &TestApp, seeded: &Seeded, who: &str) -> (String, String) {
     (code.clone(), birth)
 }
 
-async fn sign_in(app: &TestApp, code: &str, birth: &str) -> reqwest::Response {
+pub(crate) async fn sign_in(app: &TestApp, code: &str, birth: &str) -> reqwest::Response {
     app.post_form(
         "/famille/connexion",
         "/famille/connexion",

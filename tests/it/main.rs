@@ -8,6 +8,7 @@ mod browser;
 mod data;
 mod documents;
 mod family;
+mod family_sign_in;
 mod forms;
 mod import;
 mod jobs;
