@@ -9,15 +9,15 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::auth::passwords::PasswordChecker;
+use crate::auth::throttle::SignInThrottle;
 use crate::db::Db;
+use crate::db::audit::AnonymousTrail;
 use crate::documents::DocumentStore;
 use crate::jobs::{self, JobSignal, LiveProgress};
 use crate::mail::Mailer;
 use crate::settings::Settings;
 use crate::web::keys::Keys;
-use crate::auth::passwords::PasswordChecker;
-use crate::auth::throttle::SignInThrottle;
-use crate::db::audit::AnonymousTrail;
 
 /// Everything a request handler or a job needs; cheap to clone.
 #[derive(Clone)]

@@ -5,9 +5,9 @@
 use std::fmt::Write;
 
 use crate::app::AppState;
+use crate::auth::passwords::hash_password;
 use crate::db::{Tx, agents, now_ms, schools};
 use crate::domain::{Role, Uai, access_code};
-use crate::auth::passwords::hash_password;
 
 /// The password of every demo agent (printed by the demo; demo data only).
 pub const DEMO_PASSWORD: &str = "demo-dossiersco";

@@ -200,6 +200,10 @@ mod tests {
             })
             .count();
         assert_eq!(written, ANONYMOUS_ROWS_PER_MINUTE as usize);
-        assert!(trail.admit("csrf_refused", "10.9.9.9", t0 + 60_000).is_some());
+        assert!(
+            trail
+                .admit("csrf_refused", "10.9.9.9", t0 + 60_000)
+                .is_some()
+        );
     }
 }

@@ -310,12 +310,25 @@ async fn refused(
         audit::Actor::Anonymous => {
             state
                 .anonymous_audit
-                .record(state.db.pool(), school, "csrf_refused", &subject, &ip.to_string())
+                .record(
+                    state.db.pool(),
+                    school,
+                    "csrf_refused",
+                    &subject,
+                    &ip.to_string(),
+                )
                 .await
         }
         _ => {
-            audit::record(state.db.pool(), school, actor, "csrf_refused", &subject, &ip.to_string())
-                .await
+            audit::record(
+                state.db.pool(),
+                school,
+                actor,
+                "csrf_refused",
+                &subject,
+                &ip.to_string(),
+            )
+            .await
         }
     };
     tracing::warn!(reason = ?refusal, "unsafe request refused");

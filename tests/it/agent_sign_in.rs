@@ -114,15 +114,17 @@ async fn alert(response: reqwest::Response) -> (u16, String) {
     let start = html.find("id=\"sign-in-error\"").expect("an error message");
     let text = &html[start..];
     let p = text.find("<p>").unwrap() + 3;
-    (status, text[p..p + text[p..].find("</p>").unwrap()].to_owned())
+    (
+        status,
+        text[p..p + text[p..].find("</p>").unwrap()].to_owned(),
+    )
 }
 
-async fn ten_failures_lock_an_account_from_that_address_only_and_the_holder_is_told(
-    app: TestApp,
-) {
+async fn ten_failures_lock_an_account_from_that_address_only_and_the_holder_is_told(app: TestApp) {
     let demo = app.seed_demo().await;
     for _ in 0..9 {
-        let (status, _) = alert(sign_in_from(&app, "198.51.100.7", SECRETARIAT, "wrong").await).await;
+        let (status, _) =
+            alert(sign_in_from(&app, "198.51.100.7", SECRETARIAT, "wrong").await).await;
         assert_eq!(status, 401);
     }
     let (status, locked) =
@@ -199,10 +201,7 @@ async fn failure_limits_hold_across_instances_and_refusals_write_nothing(app: Te
     app.seed_demo().await;
     // A second instance on the same database.
     let dir = tempfile::tempdir().unwrap();
-    let mut settings = crate::harness::test_settings(
-        dir.path(),
-        app.state.settings.database_url(),
-    );
+    let mut settings = crate::harness::test_settings(dir.path(), app.state.settings.database_url());
     settings.behind_proxy = true;
     let second = dossiersco::app::App::build(settings).await.unwrap();
     let second_addr = second.local_addr();
@@ -283,7 +282,10 @@ async fn refused_anonymous_requests_do_not_flood_the_audit_trail(app: TestApp) {
         assert_eq!(response.status(), 401);
     }
     let written = app.count("SELECT COUNT(*) FROM audit_events").await - before;
-    assert!(written <= 2, "{written} rows for 400 refused anonymous requests");
+    assert!(
+        written <= 2,
+        "{written} rows for 400 refused anonymous requests"
+    );
     // The row that is kept says how many were left out.
     let (subject,): (String,) = sqlx::query_as(
         "SELECT subject FROM audit_events WHERE action = 'csrf_refused' ORDER BY id DESC",

@@ -213,10 +213,21 @@ async fn sign_in_failures_are_counted_once_each_even_at_the_same_time(app: TestA
             .unwrap(),
         1
     );
-    assert!(sign_in_failures::lock(&pool, "agent:test", now + 120_000, now + 60_001).await.unwrap());
-    assert!(!sign_in_failures::lock(&pool, "agent:test", now + 120_000, now + 60_001).await.unwrap(), "reported once");
+    assert!(
+        sign_in_failures::lock(&pool, "agent:test", now + 120_000, now + 60_001)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !sign_in_failures::lock(&pool, "agent:test", now + 120_000, now + 60_001)
+            .await
+            .unwrap(),
+        "reported once"
+    );
     assert_eq!(
-        sign_in_failures::locked_until(&pool, "agent:test", now + 60_002).await.unwrap(),
+        sign_in_failures::locked_until(&pool, "agent:test", now + 60_002)
+            .await
+            .unwrap(),
         Some(now + 120_000)
     );
     app.finish().await;

@@ -38,7 +38,10 @@ async fn a_code_that_keeps_failing_is_locked_longer_each_time_and_shown_to_the_s
             assert_eq!(sign_in(&app, &code, "2001-01-01").await.status(), 401);
         }
         let html = locked_message().await;
-        assert!(html.contains(&format!("bloqué pendant {expected}")), "{expected}");
+        assert!(
+            html.contains(&format!("bloqué pendant {expected}")),
+            "{expected}"
+        );
         expire_lock().await;
     }
     for _ in 0..5 {

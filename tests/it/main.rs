@@ -12,6 +12,6 @@ mod family_sign_in;
 mod forms;
 mod import;
 mod jobs;
-mod sign_in_load;
 mod mail;
+mod sign_in_load;
 mod web_shell;

@@ -131,7 +131,10 @@ async fn memory_stays_bounded_under_hundreds_of_simultaneous_wrong_sign_ins() {
         statuses.keys().all(|s| *s == 401 || *s == 429),
         "{statuses:?}"
     );
-    assert!(statuses.get(&401).copied().unwrap_or(0) >= 2, "{statuses:?}");
+    assert!(
+        statuses.get(&401).copied().unwrap_or(0) >= 2,
+        "{statuses:?}"
+    );
     assert!(
         peak < 150 * 1024,
         "peak RSS {} MB under 256 simultaneous sign-ins (goal: < 150 MB)",

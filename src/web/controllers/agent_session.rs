@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::db::sessions::Owner;
 use crate::auth::throttle::{self, Failure};
+use crate::db::sessions::Owner;
 use crate::db::{agents, audit, now_ms, schools};
 use crate::jobs;
 use crate::mail::{Email, SendEmailJob};
@@ -277,7 +277,9 @@ mod tests {
     #[test]
     fn only_back_office_paths_are_followed_after_sign_in() {
         assert_eq!(
-            safe_next(Some("/etablissements/0750680G/dossiers?etat=submitted&page=2")),
+            safe_next(Some(
+                "/etablissements/0750680G/dossiers?etat=submitted&page=2"
+            )),
             "/etablissements/0750680G/dossiers?etat=submitted&page=2"
         );
         for hostile in [
