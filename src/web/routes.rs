@@ -167,9 +167,9 @@ pub fn routes() -> Vec<Route> {
 /// An axum router of `routes`; the methods of one path are merged (a method
 /// declared twice on a path panics here, when the application is built).
 pub fn into_router(routes: Vec<Route>) -> Router<AppState> {
-    routes
-        .into_iter()
-        .fold(Router::new(), |router, route| router.route(route.path, route.handler))
+    routes.into_iter().fold(Router::new(), |router, route| {
+        router.route(route.path, route.handler)
+    })
 }
 
 #[cfg(test)]

@@ -359,11 +359,7 @@ async fn world(app: &TestApp) -> World {
             &[],
         )
         .await;
-    let job_id = location(&queued)
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned();
+    let job_id = location(&queued).rsplit('/').next().unwrap().to_owned();
     app.run_jobs().await;
     let email_id: i64 = sqlx::query_scalar("SELECT id FROM outbox_emails ORDER BY id LIMIT 1")
         .fetch_one(pool)
@@ -380,7 +376,10 @@ async fn world(app: &TestApp) -> World {
 
     let static_base = dossiersco::web::assets::base();
     let values = HashMap::from([
-        ("version", static_base.rsplit('/').next().unwrap().to_owned()),
+        (
+            "version",
+            static_base.rsplit('/').next().unwrap().to_owned(),
+        ),
         ("path", "app/app.css".to_owned()),
         ("uai", seeded.uai.clone()),
         ("dossier_id", dossier_id.to_string()),
@@ -418,11 +417,10 @@ impl Case<'_> {
 
 /// Compares an answer with what was expected; `Err` says what came instead.
 fn check(expected: Expected, status: u16, location: &str, body: &str) -> Result<(), String> {
-    let signs_in = location.starts_with("/agent/connexion") || location.starts_with("/famille/connexion");
+    let signs_in =
+        location.starts_with("/agent/connexion") || location.starts_with("/famille/connexion");
     let ok = match expected {
-        Expected::Allowed => {
-            !matches!(status, 403 | 404 | 405) && status < 500 && !signs_in
-        }
+        Expected::Allowed => !(403..=405).contains(&status) && status < 500 && !signs_in,
         Expected::AgentSignIn => status == 303 && location.starts_with("/agent/connexion?suite="),
         Expected::FamilySignIn => status == 303 && location == "/famille/connexion",
         Expected::Forbidden => status == 403 && body.contains("Accès refusé"),
@@ -440,17 +438,18 @@ fn check(expected: Expected, status: u16, location: &str, body: &str) -> Result<
 /// Requests every route of the table as every actor and fails once with the
 /// list of every answer that differs from the table.
 ///
-/// Unsafe requests carry a valid CSRF token, so that what is tested is the
-/// access check and not the CSRF one, and nothing else: the access
-/// extractors read the URL and the session before any body is read, so an
-/// allowed POST gets past them and its handler then rejects the empty form
-/// (400, 422), finds A's dossier already sent (409), or does something the
-/// next cases do not depend on. An empty form also passes the form parsers of
-/// the back-office's id routes (their fields default), so that an agent of B
-/// with A's ids reaches the lookup in B's school (404) rather than a 422.
-/// Refusals run first, so that a route whose check is missing may change A's
-/// data only after everything else was checked; then reading; then the
-/// family's forms; then the agents' (a reissued code does not matter then).
+/// Unsafe requests carry a valid CSRF token (so that the access check is what
+/// is tested, not the CSRF one) and no other field. The access extractors
+/// read the URL and the session before any body is read, so an allowed POST
+/// gets past them and its handler then rejects the empty form (400, 422),
+/// finds A's dossier already sent (409), or does something harmless (queues a
+/// test e-mail, reissues a code). The empty form also gets through the form
+/// parsers of the back-office's id routes (their fields default), so that an
+/// agent of B with A's ids reaches the lookup in B's school (404); a future
+/// form with required fields answers 422 there and needs a body here.
+/// Order: refusals first (when every check holds they change nothing), then
+/// reading, then the family's forms, then the agents' (a code reissued to A's
+/// guardian no longer matters then).
 async fn every_route_refuses_whoever_the_table_does_not_allow_and_serves_whoever_it_does(
     app: TestApp,
 ) {
@@ -459,6 +458,13 @@ async fn every_route_refuses_whoever_the_table_does_not_allow_and_serves_whoever
     let mut mismatches = Vec::new();
     let mut cases = Vec::new();
     for route in &table {
+        if let Err(missing) = fill(route.path, &values) {
+            mismatches.push(format!(
+                "{} {}: no value for {missing:?}: give one in route_access::world",
+                route.method, route.path
+            ));
+            continue;
+        }
         for (actor, browser) in &browsers {
             if let Some(expected) = expected(route, *actor) {
                 cases.push(Case {
@@ -477,16 +483,7 @@ async fn every_route_refuses_whoever_the_table_does_not_allow_and_serves_whoever
         if matches!(case.actor, Actor::AgentOfBWithAIds(_)) {
             values.insert("uai", B_UAI.to_owned());
         }
-        let url = match fill(case.route.path, &values) {
-            Ok(url) => url,
-            Err(missing) => {
-                mismatches.push(format!(
-                    "{} {}: no value for {missing:?}: give one in route_access::world",
-                    case.route.method, case.route.path
-                ));
-                continue;
-            }
-        };
+        let url = fill(case.route.path, &values).expect("checked above");
         let request = case
             .browser
             .client
@@ -565,12 +562,22 @@ mod every_route_refuses_whoever_the_table_does_not_allow_and_serves_whoever_it_d
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite() {
-        on(Backend::Sqlite, true, super::every_route_refuses_whoever_the_table_does_not_allow_and_serves_whoever_it_does).await
+        on(
+            Backend::Sqlite,
+            true,
+            super::every_route_refuses_whoever_the_table_does_not_allow_and_serves_whoever_it_does,
+        )
+        .await
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn postgres() {
-        on(Backend::Postgres, true, super::every_route_refuses_whoever_the_table_does_not_allow_and_serves_whoever_it_does).await
+        on(
+            Backend::Postgres,
+            true,
+            super::every_route_refuses_whoever_the_table_does_not_allow_and_serves_whoever_it_does,
+        )
+        .await
     }
 }
 
@@ -579,11 +586,21 @@ mod the_demo_outbox_routes_are_not_found_when_the_outbox_is_off {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn sqlite() {
-        on(Backend::Sqlite, false, super::the_demo_outbox_routes_are_not_found_when_the_outbox_is_off).await
+        on(
+            Backend::Sqlite,
+            false,
+            super::the_demo_outbox_routes_are_not_found_when_the_outbox_is_off,
+        )
+        .await
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn postgres() {
-        on(Backend::Postgres, false, super::the_demo_outbox_routes_are_not_found_when_the_outbox_is_off).await
+        on(
+            Backend::Postgres,
+            false,
+            super::the_demo_outbox_routes_are_not_found_when_the_outbox_is_off,
+        )
+        .await
     }
 }
