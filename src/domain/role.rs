@@ -72,7 +72,8 @@ impl FromStr for Role {
 pub struct UnknownRole(String);
 
 /// A permission is a named set of roles; extractors check them so that a
-/// handler states what it needs in its signature (see `web::auth`).
+/// handler states what it needs in its signature (see `web::auth`), and the
+/// route table names the same type for the route (`web::routes::agent::<P>()`).
 pub trait Permission: Send + Sync + 'static {
     const ROLES: &'static [Role];
 }

@@ -13,5 +13,6 @@ mod forms;
 mod import;
 mod jobs;
 mod mail;
+mod route_access;
 mod sign_in_load;
 mod web_shell;

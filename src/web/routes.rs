@@ -1,0 +1,229 @@
+//! The route table: every URL of the application, its handler and who may use
+//! it, declared once in [`routes`]. [`super::router`] builds the axum router
+//! from it, and the integration test `tests/it/route_access.rs` requests every
+//! route of it as every kind of visitor (anonymous, each role of the school,
+//! each role of another school, the family, another family), on both
+//! databases. A route added here whose handler does not check what the table
+//! says fails that test.
+//!
+//! Adding a URL is one line here. An agent route names the permission its
+//! handler's `CurrentAgent<P>` takes (`agent::<ManageSchool>()`), so the roles
+//! come from the same [`Permission`] type; a new path parameter also needs a
+//! value in the test's map (the test fails until it has one).
+
+use axum::Router;
+use axum::handler::Handler;
+use axum::http::Method;
+use axum::routing::{self, MethodRouter};
+
+use super::assets;
+use super::controllers::{agent_session, family, health, home, outbox, pages, school};
+use crate::app::AppState;
+use crate::domain::Role;
+use crate::domain::role::{AnyStaff, ManageSchool, Permission};
+
+/// Who may use a route, as its handler's extractor checks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not: home, legal pages, sign-in and sign-out,
+    /// static files, the health check.
+    Public,
+    /// The demo outbox: anyone, but only when `outbox_web` is on (404
+    /// otherwise). Never on in production.
+    DemoOutbox,
+    /// A signed-in guardian (`CurrentGuardian`): the list of their children.
+    Guardian,
+    /// A signed-in guardian, for a `{dossier_id}` of one of their own children
+    /// (`FamilyDossier`); any other dossier is "not found".
+    GuardianOfDossier,
+    /// A signed-in agent of the `{uai}` school with one of these roles
+    /// (`CurrentAgent<P>`); ids in the URL are looked up in that school only.
+    Agent(&'static [Role]),
+}
+
+/// The access of a back-office route whose handler takes `CurrentAgent<P>`.
+pub const fn agent<P: Permission>() -> Access {
+    Access::Agent(P::ROLES)
+}
+
+/// One method on one path.
+pub struct Route {
+    pub method: Method,
+    /// The axum path, with `{param}` placeholders.
+    pub path: &'static str,
+    pub access: Access,
+    /// Served outside the session layer: no cookie, no database read.
+    pub sessionless: bool,
+    pub handler: MethodRouter<AppState>,
+}
+
+impl Route {
+    fn get<H, T>(path: &'static str, access: Access, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        Self::new(Method::GET, path, access, routing::get(handler))
+    }
+
+    fn post<H, T>(path: &'static str, access: Access, handler: H) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        Self::new(Method::POST, path, access, routing::post(handler))
+    }
+
+    fn new(
+        method: Method,
+        path: &'static str,
+        access: Access,
+        handler: MethodRouter<AppState>,
+    ) -> Self {
+        Self {
+            method,
+            path,
+            access,
+            sessionless: false,
+            handler,
+        }
+    }
+
+    fn without_session(self) -> Self {
+        Self {
+            sessionless: true,
+            ..self
+        }
+    }
+}
+
+/// Every URL of the application, in one place.
+#[rustfmt::skip] // one line per route, so that the table reads as one
+pub fn routes() -> Vec<Route> {
+    use Access::{DemoOutbox, Guardian, GuardianOfDossier as Own, Public};
+    let staff = agent::<AnyStaff>();
+    let manager = agent::<ManageSchool>();
+    vec![
+        // Outside the session layer
+        Route::get("/healthz", Public, health::show).without_session(),
+        Route::get("/static/{version}/{*path}", Public, assets::serve).without_session(),
+        // Public pages
+        Route::get("/", Public, home::show),
+        Route::get("/accessibilite", Public, pages::accessibility),
+        Route::get("/donnees-personnelles", Public, pages::personal_data),
+        // Agents' sign-in
+        Route::get("/agent/connexion", Public, agent_session::new),
+        Route::post("/agent/connexion", Public, agent_session::create),
+        Route::post("/agent/deconnexion", Public, agent_session::delete),
+        // Families
+        Route::get("/famille/connexion", Public, family::session::new),
+        Route::post("/famille/connexion", Public, family::session::create),
+        Route::post("/famille/deconnexion", Public, family::session::delete),
+        Route::get("/famille", Guardian, family::dossiers::list),
+        Route::get("/famille/dossiers/{dossier_id}/accueil", Own, family::steps::show_accueil),
+        Route::post("/famille/dossiers/{dossier_id}/accueil", Own, family::steps::update_accueil),
+        Route::get("/famille/dossiers/{dossier_id}/eleve", Own, family::steps::show_eleve),
+        Route::post("/famille/dossiers/{dossier_id}/eleve", Own, family::steps::update_eleve),
+        Route::get("/famille/dossiers/{dossier_id}/responsables", Own, family::steps::show_responsables),
+        Route::post("/famille/dossiers/{dossier_id}/responsables", Own, family::steps::update_responsables),
+        Route::get("/famille/dossiers/{dossier_id}/contacts-urgence", Own, family::steps::show_contacts_urgence),
+        Route::post("/famille/dossiers/{dossier_id}/contacts-urgence", Own, family::steps::update_contacts_urgence),
+        Route::post("/famille/dossiers/{dossier_id}/contacts-urgence/{contact_id}/retirer", Own, family::steps::remove_contact),
+        Route::get("/famille/dossiers/{dossier_id}/scolarite", Own, family::schooling::show_scolarite),
+        Route::post("/famille/dossiers/{dossier_id}/scolarite", Own, family::schooling::update_scolarite),
+        Route::get("/famille/dossiers/{dossier_id}/vie-scolaire", Own, family::schooling::show_vie_scolaire),
+        Route::post("/famille/dossiers/{dossier_id}/vie-scolaire", Own, family::schooling::update_vie_scolaire),
+        Route::get("/famille/dossiers/{dossier_id}/sante", Own, family::steps::show_sante),
+        Route::post("/famille/dossiers/{dossier_id}/sante", Own, family::steps::update_sante),
+        Route::get("/famille/dossiers/{dossier_id}/fiche-sante.pdf", Own, family::steps::show_health_form),
+        Route::get("/famille/dossiers/{dossier_id}/pieces", Own, family::documents::show_pieces),
+        Route::post("/famille/dossiers/{dossier_id}/pieces", Own, family::documents::update_pieces),
+        Route::post("/famille/dossiers/{dossier_id}/pieces/{document_id}", Own, family::documents::create_upload),
+        Route::get("/famille/dossiers/{dossier_id}/validation", Own, family::validation::show_validation),
+        Route::post("/famille/dossiers/{dossier_id}/validation", Own, family::validation::update_validation),
+        Route::get("/famille/dossiers/{dossier_id}/confirmation", Own, family::validation::show_confirmation),
+        Route::post("/famille/dossiers/{dossier_id}/satisfaction", Own, family::validation::create_satisfaction),
+        Route::get("/famille/dossiers/{dossier_id}/recu.pdf", Own, family::validation::show_receipt),
+        // School back-office: every route has {uai}, checked by CurrentAgent.
+        Route::get("/etablissements/{uai}", staff, school::dashboard::show),
+        Route::post("/etablissements/{uai}/courriels-de-test", manager, school::test_email::create),
+        Route::get("/etablissements/{uai}/imports", manager, school::imports::list),
+        Route::post("/etablissements/{uai}/imports", manager, school::imports::create),
+        Route::get("/etablissements/{uai}/imports/{import_id}", manager, school::imports::show),
+        Route::post("/etablissements/{uai}/imports/{import_id}/confirmation", manager, school::imports::confirm),
+        Route::get("/etablissements/{uai}/taches/{job_id}", staff, school::jobs::show),
+        Route::get("/etablissements/{uai}/dossiers", staff, school::dossiers::list),
+        Route::get("/etablissements/{uai}/dossiers/{dossier_id}", staff, school::dossiers::show),
+        Route::get("/etablissements/{uai}/dossiers/{dossier_id}/pieces/{upload_id}", staff, school::dossiers::show_upload),
+        Route::post("/etablissements/{uai}/dossiers/{dossier_id}/pieces/{upload_id}/decision", manager, school::pieces::update),
+        Route::post("/etablissements/{uai}/dossiers/{dossier_id}/etat", manager, school::transitions::create),
+        Route::post("/etablissements/{uai}/dossiers/{dossier_id}/responsables/{guardian_id}/code", manager, school::dossiers::create_code),
+        // Demo outbox (404 unless outbox_web)
+        Route::get("/outbox", DemoOutbox, outbox::list),
+        Route::get("/outbox/{email_id}", DemoOutbox, outbox::show),
+    ]
+}
+
+/// An axum router of `routes`; the methods of one path are merged (a method
+/// declared twice on a path panics here, when the application is built).
+pub fn into_router(routes: Vec<Route>) -> Router<AppState> {
+    routes.into_iter().fold(Router::new(), |router, route| {
+        router.route(route.path, route.handler)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn every_route_of_the_table_has_its_own_method_and_path() {
+        let mut seen = HashSet::new();
+        for route in routes() {
+            assert!(
+                seen.insert((route.method.clone(), route.path)),
+                "{} {} is declared twice",
+                route.method,
+                route.path
+            );
+        }
+    }
+
+    #[test]
+    fn the_router_is_built_from_the_whole_table() {
+        // Overlapping routes panic while the router is built.
+        let _ = into_router(routes());
+    }
+
+    #[test]
+    fn school_routes_are_for_agents_and_dossier_routes_for_their_family() {
+        for route in routes() {
+            let school = route.path.starts_with("/etablissements/{uai}");
+            let dossier = route.path.starts_with("/famille/dossiers/{dossier_id}/");
+            match route.access {
+                Access::Agent(roles) => {
+                    assert!(school, "{}: an agent route is under its school", route.path);
+                    assert!(!roles.is_empty(), "{}", route.path);
+                }
+                Access::GuardianOfDossier => assert!(dossier, "{}", route.path),
+                Access::Public | Access::DemoOutbox | Access::Guardian => assert!(
+                    !school && !dossier && !route.path.contains("{uai}"),
+                    "{} names a school or a dossier but is not checked",
+                    route.path
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn only_static_files_and_the_health_check_skip_the_session_layer() {
+        let sessionless: Vec<&str> = routes()
+            .into_iter()
+            .filter(|r| r.sessionless)
+            .map(|r| r.path)
+            .collect();
+        assert_eq!(sessionless, ["/healthz", "/static/{version}/{*path}"]);
+    }
+}
