@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -14,8 +15,9 @@ use crate::auth::throttle::SignInThrottle;
 use crate::db::Db;
 use crate::db::audit::AnonymousTrail;
 use crate::documents::DocumentStore;
-use crate::jobs::{self, JobSignal, LiveProgress};
-use crate::mail::Mailer;
+use crate::import::jobs::{ImportApplyJob, ImportEnv, ImportPreviewJob, PurgeImportFilesJob};
+use crate::jobs::{self, JobSignal, LiveProgress, Registry};
+use crate::mail::{Mailer, SendEmailJob};
 use crate::settings::Settings;
 use crate::web::keys::Keys;
 
@@ -72,6 +74,30 @@ impl AppState {
     }
 }
 
+/// Every kind of background job, with the part of the state it works with,
+/// and the jobs enqueued every hour. The worker and the tests use this list.
+pub fn job_registry(state: &AppState) -> Registry<AppState> {
+    Registry::new(state.db.clone(), state.live_progress.clone())
+        .register::<SendEmailJob>(|state: &AppState| state.mailer.clone())
+        .register::<ImportPreviewJob>(import_env)
+        .register::<ImportApplyJob>(import_env)
+        .register::<PurgeImportFilesJob>(import_env)
+        .hourly(&PurgeImportFilesJob {})
+}
+
+fn import_env(state: &AppState) -> ImportEnv {
+    ImportEnv {
+        db: state.db.clone(),
+        documents: state.documents.clone(),
+    }
+}
+
+/// Runs every ready job in this task until none is left; returns how many
+/// ran (tests and the demo drain the queue with it).
+pub async fn run_jobs_until_idle(state: &AppState, worker: &str) -> anyhow::Result<usize> {
+    job_registry(state).run_until_idle(state, worker).await
+}
+
 /// A server bound to its address, not yet serving.
 pub struct App {
     pub state: AppState,
@@ -99,8 +125,11 @@ impl App {
     /// then finishes the requests in flight and stops.
     pub async fn run(self, shutdown: CancellationToken) -> anyhow::Result<()> {
         let workers = jobs::spawn_workers(
+            Arc::new(job_registry(&self.state)),
             self.state.clone(),
             self.state.settings.worker_concurrency,
+            Duration::from_millis(self.state.settings.job_poll_interval_ms.max(10)),
+            self.state.job_signal.clone(),
             shutdown.clone(),
         );
         let router = crate::web::router(self.state.clone());

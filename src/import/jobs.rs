@@ -12,8 +12,16 @@ use tokio::io::AsyncWriteExt;
 
 use super::records::{self, ImportRow};
 use super::{InputFile, School};
-use crate::app::AppState;
+use crate::db::Db;
+use crate::documents::DocumentStore;
 use crate::jobs::{Job, JobContext, permanent, queue};
+
+/// What the import jobs need: the database and the store of uploaded files.
+#[derive(Clone)]
+pub struct ImportEnv {
+    pub db: Db,
+    pub documents: DocumentStore,
+}
 
 /// Computes the preview of an uploaded import.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -39,7 +47,7 @@ pub struct PurgeImportFilesJob {}
 const PURGE_BATCH: i64 = 500;
 
 /// Deletes an import's files from the documents store, then forgets their keys.
-async fn delete_files(state: &AppState, row: &ImportRow) -> anyhow::Result<()> {
+async fn delete_files(state: &ImportEnv, row: &ImportRow) -> anyhow::Result<()> {
     let files = row.files();
     for file in files.iter().filter(|f| !f.key.is_empty()) {
         state.documents.delete(&file.key).await.with_context(|| {
@@ -65,7 +73,7 @@ impl Drop for LocalCopies {
     }
 }
 
-async fn fetch_files(state: &AppState, row: &ImportRow) -> anyhow::Result<LocalCopies> {
+async fn fetch_files(state: &ImportEnv, row: &ImportRow) -> anyhow::Result<LocalCopies> {
     let dir = std::env::temp_dir().join(format!(
         "dossiersco-import-{}-{}",
         row.id,
@@ -89,7 +97,7 @@ async fn fetch_files(state: &AppState, row: &ImportRow) -> anyhow::Result<LocalC
     Ok(copies)
 }
 
-async fn copy_to(state: &AppState, key: &str, path: &Path) -> anyhow::Result<()> {
+async fn copy_to(state: &ImportEnv, key: &str, path: &Path) -> anyhow::Result<()> {
     let (_, mut stream) = state.documents.get_stream(key).await?;
     let mut out = tokio::fs::File::create(path).await?;
     while let Some(chunk) = stream.next().await {
@@ -99,7 +107,7 @@ async fn copy_to(state: &AppState, key: &str, path: &Path) -> anyhow::Result<()>
     Ok(())
 }
 
-async fn school_of(state: &AppState, school_id: i64) -> anyhow::Result<School> {
+async fn school_of(state: &ImportEnv, school_id: i64) -> anyhow::Result<School> {
     let uai: String = sqlx::query_scalar("SELECT uai FROM schools WHERE id = $1")
         .bind(school_id)
         .fetch_one(state.db.pool())
@@ -109,9 +117,10 @@ async fn school_of(state: &AppState, school_id: i64) -> anyhow::Result<School> {
 
 impl Job for ImportPreviewJob {
     const KIND: &'static str = "import_preview";
+    type Context = ImportEnv;
 
-    async fn run(self, ctx: &JobContext) -> anyhow::Result<()> {
-        let state = &ctx.state;
+    async fn run(self, ctx: &JobContext<ImportEnv>) -> anyhow::Result<()> {
+        let state = &ctx.env;
         let Some(row) = records::find(state.db.pool(), self.school_id, self.import_id).await?
         else {
             return Ok(());
@@ -131,9 +140,10 @@ impl Job for ImportPreviewJob {
 
 impl Job for ImportApplyJob {
     const KIND: &'static str = "import_apply";
+    type Context = ImportEnv;
 
-    async fn run(self, ctx: &JobContext) -> anyhow::Result<()> {
-        let state = &ctx.state;
+    async fn run(self, ctx: &JobContext<ImportEnv>) -> anyhow::Result<()> {
+        let state = &ctx.env;
         let Some(row) = records::find(state.db.pool(), self.school_id, self.import_id).await?
         else {
             return Ok(());
@@ -170,7 +180,7 @@ impl Job for ImportApplyJob {
                 let _ = queue::set_progress(&pool, job_id, done, total).await;
             }
         });
-        let live = state.live_progress.clone();
+        let live = ctx.live_progress().clone();
         let report = move |done: i64, total: i64| {
             live.set(job_id, done, total);
             let _ = sender.send((done, total));
@@ -204,9 +214,10 @@ impl Job for ImportApplyJob {
 
 impl Job for PurgeImportFilesJob {
     const KIND: &'static str = "purge_import_files";
+    type Context = ImportEnv;
 
-    async fn run(self, ctx: &JobContext) -> anyhow::Result<()> {
-        let state = &ctx.state;
+    async fn run(self, ctx: &JobContext<ImportEnv>) -> anyhow::Result<()> {
+        let state = &ctx.env;
         let stale_before = crate::db::now_ms() - records::FILES_KEPT_MS;
         let rows =
             records::with_files_to_delete(state.db.pool(), stale_before, PURGE_BATCH).await?;

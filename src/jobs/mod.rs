@@ -1,7 +1,12 @@
-//! Background jobs: a small queue in the database (see [`queue`]) and a worker
-//! that runs them. Jobs are at-least-once: each kind must be idempotent.
+//! Background jobs: a small queue in the database (see [`queue`]) and the
+//! workers that run them. Jobs are at-least-once: each kind must be idempotent.
 //!
-//! To add a job: a struct implementing [`Job`], and a line in [`run_one`].
+//! This module knows no job kind and no application state. A job kind is a
+//! struct implementing [`Job`], next to the code it works for (e-mail, import…),
+//! naming the [`Job::Context`] it needs (the mailer, the documents store…);
+//! the application lists its kinds once, in a [`Registry`] (`app::job_registry`),
+//! with how to get each context from its state. To add a job: the struct, its
+//! `impl Job`, and one `register` line there.
 //!
 //! A failure is retried with backoff, unless the job says retrying cannot help
 //! ([`permanent`]): then the job fails at once, with its message for the school.
@@ -12,38 +17,150 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use futures::future::BoxFuture;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::{Any, Executor};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::AppState;
-use crate::import::jobs::{ImportApplyJob, ImportPreviewJob, PurgeImportFilesJob};
-use crate::mail::SendEmailJob;
+use crate::db::Db;
 
 pub use queue::JobRow;
 
 /// A kind of background work. The payload is the struct itself, as JSON.
-pub trait Job: Serialize + DeserializeOwned + Send {
+pub trait Job: Serialize + DeserializeOwned + Send + 'static {
     /// The name stored in `jobs.kind`. Never rename one that has shipped.
     const KIND: &'static str;
 
+    /// What the job needs to run (given by the [`Registry`] that lists it).
+    type Context: Send + Sync + 'static;
+
     /// Does the work. Called again after a failure, so it must be idempotent.
-    fn run(self, ctx: &JobContext) -> impl Future<Output = anyhow::Result<()>> + Send;
+    fn run(
+        self,
+        ctx: &JobContext<Self::Context>,
+    ) -> impl Future<Output = anyhow::Result<()>> + Send;
 }
 
-/// What a running job can use.
-pub struct JobContext {
-    pub state: AppState,
+/// What a running job can use: its context, and progress reporting.
+pub struct JobContext<C> {
+    pub env: C,
     pub job_id: i64,
+    db: Db,
+    live_progress: LiveProgress,
 }
 
-impl JobContext {
+impl<C> JobContext<C> {
     /// Reports progress, shown by the pages that follow this job.
     pub async fn progress(&self, done: i64, total: i64) -> anyhow::Result<()> {
-        self.state.live_progress.set(self.job_id, done, total);
-        queue::set_progress(self.state.db.pool(), self.job_id, done, total).await?;
+        self.live_progress.set(self.job_id, done, total);
+        queue::set_progress(self.db.pool(), self.job_id, done, total).await?;
+        Ok(())
+    }
+
+    /// The in-memory progress of this process's jobs, for a job that reports
+    /// from inside a long transaction (see [`LiveProgress`]).
+    pub fn live_progress(&self) -> &LiveProgress {
+        &self.live_progress
+    }
+}
+
+type RunFn<S> =
+    Box<dyn Fn(&S, String, i64) -> BoxFuture<'static, anyhow::Result<()>> + Send + Sync>;
+
+/// The job kinds an application runs, each with how to get its context from
+/// the application's state `S`, and the jobs enqueued every hour.
+pub struct Registry<S> {
+    db: Db,
+    live_progress: LiveProgress,
+    kinds: HashMap<&'static str, RunFn<S>>,
+    hourly: Vec<(&'static str, String)>,
+}
+
+impl<S: Send + Sync + 'static> Registry<S> {
+    pub fn new(db: Db, live_progress: LiveProgress) -> Self {
+        Self {
+            db,
+            live_progress,
+            kinds: HashMap::new(),
+            hourly: Vec::new(),
+        }
+    }
+
+    /// Lists the kind `J`, run with the context `context(state)`.
+    pub fn register<J: Job>(mut self, context: fn(&S) -> J::Context) -> Self {
+        let db = self.db.clone();
+        let live_progress = self.live_progress.clone();
+        let run: RunFn<S> = Box::new(move |state, payload, job_id| {
+            let ctx = JobContext {
+                env: context(state),
+                job_id,
+                db: db.clone(),
+                live_progress: live_progress.clone(),
+            };
+            Box::pin(async move {
+                let job: J = serde_json::from_str(&payload)?;
+                job.run(&ctx).await
+            })
+        });
+        assert!(
+            self.kinds.insert(J::KIND, run).is_none(),
+            "job kind {} registered twice",
+            J::KIND
+        );
+        self
+    }
+
+    /// Enqueues `job` once an hour, for all instances together (the hour is
+    /// in its dedup key). Its kind must be registered.
+    pub fn hourly<J: Job>(mut self, job: &J) -> Self {
+        let payload = serde_json::to_string(job).expect("a job serialises");
+        self.hourly.push((J::KIND, payload));
+        self
+    }
+
+    /// Enqueues the hourly jobs of the current hour.
+    pub async fn enqueue_periodic(&self) -> anyhow::Result<()> {
+        let hour = crate::db::now_ms() / 3_600_000;
+        for (kind, payload) in &self.hourly {
+            let key = format!("{kind}:{hour}");
+            queue::enqueue(self.db.pool(), kind, payload, Some(&key), None).await?;
+        }
+        Ok(())
+    }
+
+    /// Claims and runs jobs until none is ready; returns how many ran. Tests
+    /// and the `demo` command use it to drain the queue deterministically.
+    pub async fn run_until_idle(&self, state: &S, worker: &str) -> anyhow::Result<usize> {
+        let mut count = 0;
+        while let Some(row) = queue::claim(&self.db, worker).await? {
+            self.run_one(state, row).await?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    /// Runs one claimed job to its end and records the outcome.
+    async fn run_one(&self, state: &S, row: JobRow) -> anyhow::Result<()> {
+        let outcome = match self.kinds.get(row.kind.as_str()) {
+            Some(run) => run(state, row.payload.clone(), row.id).await,
+            None => Err(anyhow::anyhow!("unknown job kind {:?}", row.kind)),
+        };
+        self.live_progress.clear(row.id);
+        match outcome {
+            Ok(()) => {
+                queue::complete(self.db.pool(), row.id).await?;
+                tracing::info!(job.id = row.id, job.kind = %row.kind, "job done");
+            }
+            Err(err) => {
+                let permanent = err.chain().find_map(|e| e.downcast_ref::<Permanent>());
+                let message = permanent.map_or_else(|| format!("{err:#}"), |p| p.0.clone());
+                tracing::warn!(job.id = row.id, job.kind = %row.kind, job.attempts = row.attempts,
+                    job.permanent = permanent.is_some(), error = %message, "job failed");
+                queue::fail(self.db.pool(), &row, &message, permanent.is_some()).await?;
+            }
+        }
         Ok(())
     }
 }
@@ -100,64 +217,8 @@ pub async fn enqueue<J: Job>(
     Ok(queue::enqueue(db, J::KIND, &payload, dedup_key, school_id).await?)
 }
 
-/// Runs one claimed job to its end and records the outcome.
-async fn run_one(state: &AppState, row: JobRow) -> anyhow::Result<()> {
-    let ctx = JobContext {
-        state: state.clone(),
-        job_id: row.id,
-    };
-    let outcome = match row.kind.as_str() {
-        SendEmailJob::KIND => run_payload::<SendEmailJob>(&row.payload, &ctx).await,
-        ImportPreviewJob::KIND => run_payload::<ImportPreviewJob>(&row.payload, &ctx).await,
-        ImportApplyJob::KIND => run_payload::<ImportApplyJob>(&row.payload, &ctx).await,
-        PurgeImportFilesJob::KIND => run_payload::<PurgeImportFilesJob>(&row.payload, &ctx).await,
-        other => Err(anyhow::anyhow!("unknown job kind {other:?}")),
-    };
-    state.live_progress.clear(row.id);
-    match outcome {
-        Ok(()) => {
-            queue::complete(state.db.pool(), row.id).await?;
-            tracing::info!(job.id = row.id, job.kind = %row.kind, "job done");
-        }
-        Err(err) => {
-            let permanent = err.chain().find_map(|e| e.downcast_ref::<Permanent>());
-            let message = permanent.map_or_else(|| format!("{err:#}"), |p| p.0.clone());
-            tracing::warn!(job.id = row.id, job.kind = %row.kind, job.attempts = row.attempts,
-                job.permanent = permanent.is_some(), error = %message, "job failed");
-            queue::fail(state.db.pool(), &row, &message, permanent.is_some()).await?;
-        }
-    }
-    Ok(())
-}
-
-async fn run_payload<J: Job>(payload: &str, ctx: &JobContext) -> anyhow::Result<()> {
-    let job: J = serde_json::from_str(payload)?;
-    job.run(ctx).await
-}
-
-/// Enqueues the periodic jobs of the current hour (the purge of uploaded
-/// import files). Every worker calls it now and then; the hour in the dedup
-/// key makes it one job per hour for all instances together.
-pub async fn enqueue_periodic(state: &AppState) -> anyhow::Result<()> {
-    let hour = crate::db::now_ms() / 3_600_000;
-    let key = format!("{}:{hour}", PurgeImportFilesJob::KIND);
-    enqueue(state.db.pool(), &PurgeImportFilesJob {}, Some(&key), None).await?;
-    Ok(())
-}
-
-/// How often a worker calls [`enqueue_periodic`].
+/// How often a worker enqueues the periodic jobs.
 const PERIODIC_CHECK: Duration = Duration::from_secs(600);
-
-/// Claims and runs jobs until none is ready; returns how many ran. Tests and
-/// the `demo` command use it to drain the queue deterministically.
-pub async fn run_until_idle(state: &AppState, worker: &str) -> anyhow::Result<usize> {
-    let mut count = 0;
-    while let Some(row) = queue::claim(&state.db, worker).await? {
-        run_one(state, row).await?;
-        count += 1;
-    }
-    Ok(count)
-}
 
 /// Wakes idle workers when a job is enqueued by this process.
 #[derive(Clone, Default)]
@@ -169,26 +230,31 @@ impl JobSignal {
     }
 }
 
-/// Starts `concurrency` worker tasks that stop when `shutdown` is cancelled.
-pub fn spawn_workers(
-    state: AppState,
+/// Starts `concurrency` worker tasks that stop when `shutdown` is cancelled,
+/// polling every `poll` and woken by `signal`.
+pub fn spawn_workers<S: Clone + Send + Sync + 'static>(
+    registry: Arc<Registry<S>>,
+    state: S,
     concurrency: usize,
+    poll: Duration,
+    signal: JobSignal,
     shutdown: CancellationToken,
 ) -> Vec<tokio::task::JoinHandle<()>> {
-    let poll = Duration::from_millis(state.settings.job_poll_interval_ms.max(10));
     (0..concurrency)
         .map(|n| {
+            let registry = Arc::clone(&registry);
             let state = state.clone();
+            let signal = signal.clone();
             let shutdown = shutdown.clone();
             let name = format!("{}-{}", std::process::id(), n);
             tokio::spawn(async move {
                 let mut next_periodic = tokio::time::Instant::now();
                 loop {
-                    if let Err(err) = queue::requeue_expired(state.db.pool()).await {
+                    if let Err(err) = queue::requeue_expired(registry.db.pool()).await {
                         tracing::error!(error = %err, "could not requeue expired jobs");
                     }
                     if tokio::time::Instant::now() >= next_periodic {
-                        if let Err(err) = enqueue_periodic(&state).await {
+                        if let Err(err) = registry.enqueue_periodic().await {
                             tracing::error!(
                                 error = format!("{err:#}"),
                                 "could not enqueue periodic jobs"
@@ -196,13 +262,12 @@ pub fn spawn_workers(
                         }
                         next_periodic = tokio::time::Instant::now() + PERIODIC_CHECK;
                     }
-                    match run_until_idle(&state, &name).await {
-                        Ok(_) => {}
-                        Err(err) => tracing::error!(error = format!("{err:#}"), "worker error"),
+                    if let Err(err) = registry.run_until_idle(&state, &name).await {
+                        tracing::error!(error = format!("{err:#}"), "worker error");
                     }
                     tokio::select! {
                         _ = shutdown.cancelled() => break,
-                        _ = state.job_signal.0.notified() => {}
+                        _ = signal.0.notified() => {}
                         _ = tokio::time::sleep(poll) => {}
                     }
                 }

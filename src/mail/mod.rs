@@ -99,9 +99,10 @@ pub struct SendEmailJob {
 
 impl Job for SendEmailJob {
     const KIND: &'static str = "send_email";
+    type Context = Mailer;
 
-    async fn run(self, ctx: &JobContext) -> anyhow::Result<()> {
-        ctx.state.mailer.send(&self.email, Some(ctx.job_id)).await
+    async fn run(self, ctx: &JobContext<Mailer>) -> anyhow::Result<()> {
+        ctx.env.send(&self.email, Some(ctx.job_id)).await
     }
 }
 

@@ -225,7 +225,7 @@ impl TestApp {
 
     /// Runs every ready job.
     pub async fn run_jobs(&self) -> usize {
-        dossiersco::jobs::run_until_idle(&self.state, "test")
+        dossiersco::app::run_jobs_until_idle(&self.state, "test")
             .await
             .unwrap()
     }

@@ -1327,10 +1327,12 @@ async fn uploaded_files_are_deleted_once_applied_or_abandoned(app: TestApp) {
             .await
             .unwrap();
     }
-    dossiersco::jobs::enqueue_periodic(&app.state)
+    dossiersco::app::job_registry(&app.state)
+        .enqueue_periodic()
         .await
         .unwrap();
-    dossiersco::jobs::enqueue_periodic(&app.state)
+    dossiersco::app::job_registry(&app.state)
+        .enqueue_periodic()
         .await
         .unwrap();
     assert_eq!(app.run_jobs().await, 1, "one purge job per hour");
@@ -1357,7 +1359,7 @@ async fn the_job_page_shows_progress_during_the_import(app: TestApp) {
     let job_page = confirm(&app, &import_page).await;
     let state = app.state.clone();
     let worker =
-        tokio::spawn(async move { dossiersco::jobs::run_until_idle(&state, "test").await });
+        tokio::spawn(async move { dossiersco::app::run_jobs_until_idle(&state, "test").await });
     let mut seen = Vec::new();
     while !worker.is_finished() {
         let (_, html) = app.get_html(&job_page).await;

@@ -45,7 +45,7 @@ async fn concurrent_workers_run_every_job_exactly_once(app: TestApp) {
         .map(|w| {
             let state = app.state.clone();
             tokio::spawn(async move {
-                jobs::run_until_idle(&state, &format!("worker-{w}"))
+                dossiersco::app::run_jobs_until_idle(&state, &format!("worker-{w}"))
                     .await
                     .unwrap()
             })
