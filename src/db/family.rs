@@ -3,9 +3,9 @@
 
 use std::collections::HashMap;
 
-use sqlx::{Any, Executor, FromRow};
+use sqlx::{Acquire, Any, Executor, FromRow};
 
-use super::now_ms;
+use super::{now_ms, sessions};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct Guardian {
@@ -62,12 +62,16 @@ pub async fn record_sign_in(db: impl Executor<'_, Database = Any>, id: i64) -> s
     Ok(())
 }
 
-/// Sets a new access code (the school re-issues it).
-pub async fn set_access_code(
-    db: impl Executor<'_, Database = Any>,
+/// Sets a new access code (the school re-issues it) and ends every session
+/// of the guardian, atomically: whoever signed in with the old code (perhaps
+/// the very reason for a new one) is out with it. Inside a transaction, this
+/// runs as a savepoint of it.
+pub async fn set_access_code<'c>(
+    db: impl Acquire<'c, Database = Any>,
     id: i64,
     hash: &str,
 ) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
     sqlx::query(
         "UPDATE guardians SET access_code_hash = $2, access_code_issued_at = $3, failed_sign_ins = 0, locked_until = NULL
          WHERE id = $1",
@@ -75,9 +79,10 @@ pub async fn set_access_code(
     .bind(id)
     .bind(hash)
     .bind(now_ms())
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    sessions::delete_all_of(&mut *tx, sessions::Owner::Guardian(id)).await?;
+    tx.commit().await
 }
 
 /// A dossier as a guardian sees it in the list of their children.

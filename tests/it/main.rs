@@ -12,4 +12,5 @@ mod forms;
 mod import;
 mod jobs;
 mod mail;
+mod privacy;
 mod web_shell;
