@@ -1,11 +1,13 @@
 //! Queries of the family journey: guardians, their children's dossiers,
-//! changes against SIECLE, answers, progress.
+//! changes against SIECLE, answers, progress — and what one guardian may see
+//! of the other's (`co_guardians_seen_by`).
 
 use std::collections::HashMap;
 
 use sqlx::{Acquire, Any, Executor, FromRow};
 
 use super::{now_ms, sessions};
+use crate::domain::household::{self, SiecleAddress};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct Guardian {
@@ -23,12 +25,29 @@ pub struct Guardian {
     pub postcode: String,
     pub city: String,
     pub country_code: String,
+    /// SIECLE's ADRESSE_ID, as imported.
+    pub siecle_address_id: Option<String>,
     pub failed_sign_ins: i64,
     pub locked_until: Option<i64>,
 }
 
+impl Guardian {
+    /// The address as SIECLE gave it (the row's columns are written by the
+    /// import only; what the guardian declares lives in `guardian_changes`).
+    pub fn siecle_address(&self) -> SiecleAddress {
+        SiecleAddress {
+            id: self.siecle_address_id.clone(),
+            lines: self.address_lines.clone(),
+            postcode: self.postcode.clone(),
+            city: self.city.clone(),
+            country_code: self.country_code.clone(),
+        }
+    }
+}
+
 const GUARDIAN_COLUMNS: &str = "id, school_id, civility, last_name, first_name, email, phone_mobile, phone_home, \
-     phone_work, profession_code, address_lines, postcode, city, country_code, failed_sign_ins, locked_until";
+     phone_work, profession_code, address_lines, postcode, city, country_code, siecle_address_id, failed_sign_ins, \
+     locked_until";
 
 pub async fn guardian_by_code_hash(
     db: impl Executor<'_, Database = Any>,
@@ -329,8 +348,9 @@ pub async fn advance(
     Ok(())
 }
 
-/// The other guardians of a pupil (rank, guardian).
-pub async fn co_guardians(
+/// The other guardians of a pupil (rank, guardian), with everything: only
+/// for [`co_guardians_seen_by`].
+async fn co_guardians(
     db: impl Executor<'_, Database = Any>,
     pupil_id: i64,
     guardian_id: i64,
@@ -348,6 +368,56 @@ pub async fn co_guardians(
     .bind(guardian_id)
     .fetch_all(db)
     .await
+}
+
+/// The fields of a guardian's address: a change to one of them is a
+/// declared move.
+const ADDRESS_FIELDS: [&str; 3] = ["address_lines", "postcode", "city"];
+
+fn declares_a_move(changes: &Changes) -> bool {
+    ADDRESS_FIELDS.iter().any(|f| changes.contains_key(*f))
+}
+
+/// Another guardian of a child as one guardian may see them.
+#[derive(Debug, Clone)]
+pub struct CoGuardian {
+    pub civility: String,
+    pub first_name: String,
+    pub last_name: String,
+    /// Their record and their declared changes, only when the two share
+    /// contact details ([`household::contacts_shared`]).
+    pub shared: Option<(Guardian, Changes)>,
+}
+
+/// The other guardians of `pupil_id` as `guardian_id` may see them: names
+/// always, contact details only when SIECLE says they live together and
+/// neither declared another address. Nothing typed in a form takes part.
+pub async fn co_guardians_seen_by(
+    pool: &sqlx::AnyPool,
+    pupil_id: i64,
+    guardian_id: i64,
+) -> sqlx::Result<Vec<CoGuardian>> {
+    let Some(me) = guardian(pool, guardian_id).await? else {
+        return Ok(Vec::new());
+    };
+    let i_moved = declares_a_move(&guardian_changes(pool, guardian_id).await?);
+    let mut seen = Vec::new();
+    for other in co_guardians(pool, pupil_id, guardian_id).await? {
+        let changes = guardian_changes(pool, other.id).await?;
+        let shared = household::contacts_shared(
+            &me.siecle_address(),
+            &other.siecle_address(),
+            i_moved,
+            declares_a_move(&changes),
+        );
+        seen.push(CoGuardian {
+            civility: other.civility.clone(),
+            first_name: other.first_name.clone(),
+            last_name: other.last_name.clone(),
+            shared: shared.then_some((other, changes)),
+        });
+    }
+    Ok(seen)
 }
 
 /// Records a change of state of a dossier (who, when, from where).

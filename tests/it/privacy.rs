@@ -3,7 +3,8 @@
 //! never learns the other's details by guessing them, from their own summary
 //! or receipt, or through a session the school thought it had ended.
 
-use crate::family::{family, location, mother_dossier, sign_in_as};
+use crate::family::{family, location, mother_dossier, sign_in_as, submit, walk_without_change_as};
+use crate::forms::prefilled;
 use crate::harness::{TestApp, extract_csrf};
 use crate::on_both_databases;
 
@@ -17,6 +18,150 @@ async fn text(app: &TestApp, client: &reqwest::Client, page: &str) -> String {
         .await
         .unwrap()
 }
+
+/// A guardian's details as SIECLE gave them: (address, postcode, city, e-mail, mobile).
+async fn siecle_details(app: &TestApp, last: &str, first: &str) -> [String; 5] {
+    let (address, postcode, city, email, mobile): (String, String, String, String, String) =
+        sqlx::query_as(
+            "SELECT address_lines, postcode, city, email, phone_mobile FROM guardians
+             WHERE last_name = $1 AND first_name = $2",
+        )
+        .bind(last)
+        .bind(first)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    [address, postcode, city, email, mobile]
+}
+
+/// Posts the first steps (accueil, élève) as they are, so that
+/// `responsables` opens.
+async fn reach_responsables(app: &TestApp, client: &reqwest::Client, base: &str) {
+    for step in ["accueil", "eleve"] {
+        let page = format!("{base}/{step}");
+        let form = prefilled(&text(app, client, &page).await);
+        let response = client
+            .post(app.url(&page))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303, "{step}");
+    }
+}
+
+// ---------------------------------------------------------------- contact details
+
+async fn typing_the_other_parents_address_never_reveals_their_details(app: TestApp) {
+    let seeded = app.seed_demo().await;
+    let base = mother_dossier(&app, &seeded).await;
+    walk_without_change_as(&app, &app.client, &base).await;
+    let [address, postcode, city, his_email, his_mobile] =
+        siecle_details(&app, "DUBOIS", "Marc").await;
+    let [.., her_email, her_mobile] = siecle_details(&app, "NGUYEN", "Thi Lan").await;
+    let page = format!("{base}/responsables");
+    let his_address = [
+        ("address_lines", address.clone()),
+        ("postcode", postcode.clone()),
+        ("city", city.clone()),
+    ];
+
+    // His exact address with a field that fails validation: nothing is
+    // saved, and the page that comes back shows nothing of his.
+    let mut fields = his_address.to_vec();
+    fields.push(("email", "pas-une-adresse".to_owned()));
+    let refused = submit(&app, &app.client, &page, &fields).await;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("Adresse électronique invalide"), "{html}");
+    assert!(
+        html.contains("Marc DUBOIS") && !html.contains(&his_email) && !html.contains(&his_mobile),
+        "a failed save shows neither his e-mail nor his mobile: {html}"
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM guardian_changes").await, 0);
+
+    // Saved for real: declaring his address does not unlock his details
+    // either, for her or for him.
+    let saved = submit(&app, &app.client, &page, &his_address).await;
+    assert_eq!(saved.status(), 303);
+    let html = app.get_html(&page).await.1;
+    assert!(html.contains(&address), "her new address is hers to see");
+    assert!(
+        !html.contains(&his_email) && !html.contains(&his_mobile),
+        "a saved address shows neither his e-mail nor his mobile: {html}"
+    );
+    let (father_code, birth) = family(&app, &seeded, "le père").await;
+    let father = TestApp::client_for(&app);
+    sign_in_as(&app, &father, &father_code, &birth).await;
+    reach_responsables(&app, &father, &base).await;
+    let html = text(&app, &father, &page).await;
+    assert!(
+        html.contains("Thi Lan NGUYEN")
+            && !html.contains(&her_email)
+            && !html.contains(&her_mobile),
+        "nor hers to him: {html}"
+    );
+    app.finish().await;
+}
+
+async fn guardians_living_together_in_siecle_see_each_others_details_until_one_declares_a_move(
+    app: TestApp,
+) {
+    let seeded = app.seed_demo().await;
+    let [.., her_email, her_mobile] = siecle_details(&app, "MARTIN", "Sandrine").await;
+    let [.., his_email, his_mobile] = siecle_details(&app, "MARTIN", "Olivier").await;
+    let mother = TestApp::client_for(&app);
+    let (code, birth) = family(&app, &seeded, "deux enfants (mère)").await;
+    assert_eq!(
+        location(&sign_in_as(&app, &mother, &code, &birth).await),
+        "/famille"
+    );
+    let list = text(&app, &mother, "/famille").await;
+    let first = list.split("href=\"/famille/dossiers/").nth(1).unwrap();
+    let base = format!("/famille/dossiers/{}", &first[..first.find('/').unwrap()]);
+    let page = format!("{base}/responsables");
+    reach_responsables(&app, &mother, &base).await;
+    let html = text(&app, &mother, &page).await;
+    assert!(
+        html.contains(&his_email) && html.contains(&his_mobile),
+        "she sees his details: {html}"
+    );
+
+    let father = TestApp::client_for(&app);
+    let (code, birth) = family(&app, &seeded, "deux enfants (père)").await;
+    sign_in_as(&app, &father, &code, &birth).await;
+    reach_responsables(&app, &father, &base).await;
+    let html = text(&app, &father, &page).await;
+    assert!(
+        html.contains(&her_email) && html.contains(&her_mobile),
+        "he sees hers: {html}"
+    );
+
+    // He declares another address: he may have left; neither his new
+    // address nor his details reach her any more.
+    let moved = submit(
+        &app,
+        &father,
+        &page,
+        &[("address_lines", "3 place du Marché".to_owned())],
+    )
+    .await;
+    assert_eq!(moved.status(), 303);
+    let html = text(&app, &mother, &page).await;
+    assert!(
+        html.contains("Olivier MARTIN")
+            && !html.contains("3 place du Marché")
+            && !html.contains(&his_email)
+            && !html.contains(&his_mobile),
+        "{html}"
+    );
+    app.finish().await;
+}
+
+on_both_databases!(
+    typing_the_other_parents_address_never_reveals_their_details,
+    guardians_living_together_in_siecle_see_each_others_details_until_one_declares_a_move,
+);
 
 // ---------------------------------------------------------------- sessions
 
