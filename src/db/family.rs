@@ -1,6 +1,8 @@
 //! Queries of the family journey: guardians, their children's dossiers,
 //! changes against SIECLE, answers, progress — and what one guardian may see
-//! of the other's (`co_guardians_seen_by`).
+//! of the other's (`co_guardians_seen_by`, `emergency_contacts_seen_by`,
+//! `uploads_seen_by`): the only doors through which a guardian's pages, receipt
+//! and e-mails read the other guardian's data.
 
 use std::collections::HashMap;
 
@@ -418,6 +420,78 @@ pub async fn co_guardians_seen_by(
         });
     }
     Ok(seen)
+}
+
+/// An emergency contact of a dossier.
+#[derive(Debug, Clone, FromRow)]
+pub struct EmergencyContact {
+    pub id: i64,
+    pub name: String,
+    pub relationship: String,
+    pub phone: String,
+}
+
+/// The emergency contacts of a dossier that `guardian_id` may see: the ones
+/// they added. Another guardian's contacts are theirs (a separated parent's
+/// relatives and their numbers); the school sees them all. No contact comes
+/// from SIECLE today: one that did would be common to both guardians.
+pub async fn emergency_contacts_seen_by(
+    db: impl Executor<'_, Database = Any>,
+    dossier_id: i64,
+    guardian_id: i64,
+) -> sqlx::Result<Vec<EmergencyContact>> {
+    sqlx::query_as(
+        "SELECT id, name, relationship, phone FROM emergency_contacts
+         WHERE dossier_id = $1 AND added_by = $2 ORDER BY id",
+    )
+    .bind(dossier_id)
+    .bind(guardian_id)
+    .fetch_all(db)
+    .await
+}
+
+/// A file sent for an expected document, as one guardian may see it.
+#[derive(Debug, Clone, FromRow)]
+pub struct UploadSeen {
+    pub expected_document_id: i64,
+    /// The expected document's label.
+    pub label: String,
+    /// The file's name as sent: `None` when another guardian sent it (the
+    /// piece counts for the child, its name stays theirs).
+    pub original_name: Option<String>,
+    pub status: String,
+    /// The school's reason for refusing it, for its sender only.
+    pub refusal_reason: String,
+}
+
+impl UploadSeen {
+    /// Sent by the guardian who sees it.
+    pub fn is_mine(&self) -> bool {
+        self.original_name.is_some()
+    }
+}
+
+/// The files of a dossier as `guardian_id` may see them: all of them (a
+/// piece is common to the child), but another guardian's without its name or
+/// refusal reason. The masking happens in the query, so those never reach
+/// a page, a receipt or an e-mail.
+pub async fn uploads_seen_by(
+    db: impl Executor<'_, Database = Any>,
+    dossier_id: i64,
+    guardian_id: i64,
+) -> sqlx::Result<Vec<UploadSeen>> {
+    sqlx::query_as(
+        "SELECT u.expected_document_id, e.label,
+                CASE WHEN u.guardian_id = $2 THEN u.original_name END AS original_name,
+                u.status,
+                CASE WHEN u.guardian_id = $2 THEN u.refusal_reason ELSE '' END AS refusal_reason
+         FROM uploads u JOIN expected_documents e ON e.id = u.expected_document_id
+         WHERE u.dossier_id = $1 ORDER BY u.id",
+    )
+    .bind(dossier_id)
+    .bind(guardian_id)
+    .fetch_all(db)
+    .await
 }
 
 /// Records a change of state of a dossier (who, when, from where).

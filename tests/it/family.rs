@@ -958,8 +958,8 @@ async fn a_half_typed_emergency_contact_is_kept_and_guardians_remove_only_their_
     let remove = format!("{page}/{contact}/retirer");
     assert!(html.contains(&format!("action=\"{remove}\"")));
 
-    // The other guardian sees the contact but cannot remove it, even by a
-    // forged form.
+    // The other guardian cannot remove it, even by a forged form (nor see
+    // it: see privacy.rs).
     let (father_code, birth) = family(&app, &seeded, "le père").await;
     let father = TestApp::client_for(&app);
     sign_in_as(&app, &father, &father_code, &birth).await;

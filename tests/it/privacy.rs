@@ -3,7 +3,10 @@
 //! never learns the other's details by guessing them, from their own summary
 //! or receipt, or through a session the school thought it had ended.
 
-use crate::family::{family, location, mother_dossier, sign_in_as, submit, walk_without_change_as};
+use crate::family::{
+    PDF, expected_document, family, location, mother_dossier, send_dossier, sign_in_as, submit,
+    walk_without_change_as,
+};
 use crate::forms::prefilled;
 use crate::harness::{TestApp, extract_csrf};
 use crate::on_both_databases;
@@ -162,6 +165,133 @@ on_both_databases!(
     typing_the_other_parents_address_never_reveals_their_details,
     guardians_living_together_in_siecle_see_each_others_details_until_one_declares_a_move,
 );
+
+// ---------------------------------------------------------------- summary and receipt
+
+const HIS_CONTACT: &str = "Zorglub";
+const HIS_CONTACT_PHONE: &str = "0798765432";
+const HIS_FILE: &str = "releve-secret-du-pere.pdf";
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+async fn a_guardian_sees_only_their_own_emergency_contacts_and_file_names(app: TestApp) {
+    let seeded = app.seed_demo().await;
+    let base = mother_dossier(&app, &seeded).await;
+
+    // The father adds a contact of his and sends a piece.
+    let (father_code, birth) = family(&app, &seeded, "le père").await;
+    let father = TestApp::client_for(&app);
+    sign_in_as(&app, &father, &father_code, &birth).await;
+    walk_without_change_as(&app, &father, &base).await;
+    let added = submit(
+        &app,
+        &father,
+        &format!("{base}/contacts-urgence"),
+        &[
+            ("name", format!("{HIS_CONTACT} Tonton")),
+            ("relationship", "oncle".to_owned()),
+            ("phone", HIS_CONTACT_PHONE.to_owned()),
+            ("action", "ajouter".to_owned()),
+        ],
+    )
+    .await;
+    assert_eq!(added.status(), 303);
+    let insurance = expected_document(&app, 0).await;
+    let token = extract_csrf(&text(&app, &father, &format!("{base}/pieces")).await).unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", token)
+        .part(
+            "files",
+            reqwest::multipart::Part::bytes(PDF.to_vec()).file_name(HIS_FILE),
+        );
+    let sent = father
+        .post(app.url(&format!("{base}/pieces/{insurance}")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 303);
+    let html = text(&app, &father, &format!("{base}/contacts-urgence")).await;
+    assert!(html.contains(HIS_CONTACT), "{html}");
+    let html = text(&app, &father, &format!("{base}/pieces")).await;
+    assert!(html.contains(HIS_FILE), "{html}");
+    let html = text(&app, &father, &format!("{base}/validation")).await;
+    assert!(
+        html.contains(HIS_CONTACT) && html.contains(HIS_FILE),
+        "{html}"
+    );
+
+    // The mother: his piece counts for the child, but neither his contact
+    // nor his file's name reaches her pages, her receipt or her e-mail.
+    walk_without_change_as(&app, &app.client, &base).await;
+    for step in ["contacts-urgence", "pieces", "validation"] {
+        let html = app.get_html(&format!("{base}/{step}")).await.1;
+        assert!(
+            !html.contains(HIS_CONTACT)
+                && !html.contains(HIS_CONTACT_PHONE)
+                && !html.contains(HIS_FILE),
+            "{step} shows the father's data to the mother: {html}"
+        );
+    }
+    let html = app.get_html(&format!("{base}/pieces")).await.1;
+    assert!(
+        html.contains("Fichier fourni par l"),
+        "his piece counts: {html}"
+    );
+    send_dossier(&app, &base).await;
+    let html = app.get_html(&format!("{base}/confirmation")).await.1;
+    assert!(
+        !html.contains(HIS_CONTACT) && !html.contains(HIS_FILE),
+        "{html}"
+    );
+    let receipt = app
+        .get(&format!("{base}/recu.pdf"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert!(receipt.starts_with(b"%PDF-"));
+    assert!(
+        !contains(&receipt, HIS_CONTACT)
+            && !contains(&receipt, HIS_CONTACT_PHONE)
+            && !contains(&receipt, HIS_FILE),
+        "the mother's receipt lists the father's data"
+    );
+    assert!(contains(&receipt, "autre responsable"));
+    assert_eq!(app.run_jobs().await, 1, "the receipt e-mail");
+    let (to, body): (String, String) =
+        sqlx::query_as("SELECT recipient, body_text FROM outbox_emails")
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap();
+    assert_eq!(to, siecle_details(&app, "NGUYEN", "Thi Lan").await[3]);
+    assert!(
+        !body.contains(HIS_CONTACT) && !body.contains(HIS_FILE),
+        "{body}"
+    );
+
+    // His own receipt lists what is his.
+    let receipt = father
+        .get(app.url(&format!("{base}/recu.pdf")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(
+        contains(&receipt, HIS_CONTACT)
+            && contains(&receipt, HIS_CONTACT_PHONE)
+            && contains(&receipt, HIS_FILE)
+    );
+    app.finish().await;
+}
+
+on_both_databases!(a_guardian_sees_only_their_own_emergency_contacts_and_file_names);
 
 // ---------------------------------------------------------------- sessions
 

@@ -557,15 +557,6 @@ pub struct EmergencyForm {
     pub action: String,
 }
 
-/// An emergency contact in the list; `removable` when this guardian added it.
-pub struct ContactLine {
-    pub id: i64,
-    pub name: String,
-    pub relationship: String,
-    pub phone: String,
-    pub removable: bool,
-}
-
 /// The step name under which a half-typed contact is kept.
 const CONTACT_DRAFT: &str = "contacts-urgence";
 
@@ -575,7 +566,8 @@ pub struct EmergencyPage {
     pub chrome: Chrome,
     pub stepper: Stepper,
     pub action: String,
-    pub contacts: Vec<ContactLine>,
+    /// The contacts this guardian added (each removable).
+    pub contacts: Vec<family::EmergencyContact>,
     pub form: EmergencyForm,
     pub errors: Errors,
 }
@@ -586,26 +578,17 @@ impl EmergencyPage {
     }
 }
 
+/// The contacts this guardian added: the other guardian's are theirs.
 async fn emergency_contacts(
     state: &AppState,
     dossier: &FamilyDossier,
-) -> Result<Vec<ContactLine>, AppError> {
-    let rows: Vec<(i64, String, String, String, Option<i64>)> = sqlx::query_as(
-        "SELECT id, name, relationship, phone, added_by FROM emergency_contacts WHERE dossier_id = $1 ORDER BY id",
+) -> Result<Vec<family::EmergencyContact>, AppError> {
+    Ok(family::emergency_contacts_seen_by(
+        state.db.pool(),
+        dossier.dossier.dossier_id,
+        dossier.guardian_id,
     )
-    .bind(dossier.dossier.dossier_id)
-    .fetch_all(state.db.pool())
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, name, relationship, phone, added_by)| ContactLine {
-            id,
-            name,
-            relationship,
-            phone,
-            removable: added_by == Some(dossier.guardian_id),
-        })
-        .collect())
+    .await?)
 }
 
 pub async fn show_contacts_urgence(
