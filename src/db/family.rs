@@ -1,11 +1,15 @@
 //! Queries of the family journey: guardians, their children's dossiers,
-//! changes against SIECLE, answers, progress.
+//! changes against SIECLE, answers, progress — and what one guardian may see
+//! of the other's (`co_guardians_seen_by`, `emergency_contacts_seen_by`,
+//! `uploads_seen_by`): the only doors through which a guardian's pages, receipt
+//! and e-mails read the other guardian's data.
 
 use std::collections::HashMap;
 
-use sqlx::{Any, Executor, FromRow};
+use sqlx::{Acquire, Any, Executor, FromRow};
 
-use super::now_ms;
+use super::{now_ms, sessions};
+use crate::domain::household::{self, SiecleAddress};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct Guardian {
@@ -23,12 +27,29 @@ pub struct Guardian {
     pub postcode: String,
     pub city: String,
     pub country_code: String,
+    /// SIECLE's ADRESSE_ID, as imported.
+    pub siecle_address_id: Option<String>,
     pub failed_sign_ins: i64,
     pub locked_until: Option<i64>,
 }
 
+impl Guardian {
+    /// The address as SIECLE gave it (the row's columns are written by the
+    /// import only; what the guardian declares lives in `guardian_changes`).
+    pub fn siecle_address(&self) -> SiecleAddress {
+        SiecleAddress {
+            id: self.siecle_address_id.clone(),
+            lines: self.address_lines.clone(),
+            postcode: self.postcode.clone(),
+            city: self.city.clone(),
+            country_code: self.country_code.clone(),
+        }
+    }
+}
+
 const GUARDIAN_COLUMNS: &str = "id, school_id, civility, last_name, first_name, email, phone_mobile, phone_home, \
-     phone_work, profession_code, address_lines, postcode, city, country_code, failed_sign_ins, locked_until";
+     phone_work, profession_code, address_lines, postcode, city, country_code, siecle_address_id, failed_sign_ins, \
+     locked_until";
 
 pub async fn guardian_by_code_hash(
     db: impl Executor<'_, Database = Any>,
@@ -62,12 +83,16 @@ pub async fn record_sign_in(db: impl Executor<'_, Database = Any>, id: i64) -> s
     Ok(())
 }
 
-/// Sets a new access code (the school re-issues it).
-pub async fn set_access_code(
-    db: impl Executor<'_, Database = Any>,
+/// Sets a new access code (the school re-issues it) and ends every session
+/// of the guardian, atomically: whoever signed in with the old code (perhaps
+/// the very reason for a new one) is out with it. Inside a transaction, this
+/// runs as a savepoint of it.
+pub async fn set_access_code<'c>(
+    db: impl Acquire<'c, Database = Any>,
     id: i64,
     hash: &str,
 ) -> sqlx::Result<()> {
+    let mut tx = db.begin().await?;
     sqlx::query(
         "UPDATE guardians SET access_code_hash = $2, access_code_issued_at = $3, failed_sign_ins = 0, locked_until = NULL,
              sign_in_lockouts = 0
@@ -76,9 +101,10 @@ pub async fn set_access_code(
     .bind(id)
     .bind(hash)
     .bind(now_ms())
-    .execute(db)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    sessions::delete_all_of(&mut *tx, sessions::Owner::Guardian(id)).await?;
+    tx.commit().await
 }
 
 /// A dossier as a guardian sees it in the list of their children.
@@ -325,8 +351,9 @@ pub async fn advance(
     Ok(())
 }
 
-/// The other guardians of a pupil (rank, guardian).
-pub async fn co_guardians(
+/// The other guardians of a pupil (rank, guardian), with everything: only
+/// for [`co_guardians_seen_by`].
+async fn co_guardians(
     db: impl Executor<'_, Database = Any>,
     pupil_id: i64,
     guardian_id: i64,
@@ -341,6 +368,128 @@ pub async fn co_guardians(
             .join(", ")
     )))
     .bind(pupil_id)
+    .bind(guardian_id)
+    .fetch_all(db)
+    .await
+}
+
+/// The fields of a guardian's address: a change to one of them is a
+/// declared move.
+const ADDRESS_FIELDS: [&str; 3] = ["address_lines", "postcode", "city"];
+
+fn declares_a_move(changes: &Changes) -> bool {
+    ADDRESS_FIELDS.iter().any(|f| changes.contains_key(*f))
+}
+
+/// Another guardian of a child as one guardian may see them.
+#[derive(Debug, Clone)]
+pub struct CoGuardian {
+    pub civility: String,
+    pub first_name: String,
+    pub last_name: String,
+    /// Their record and their declared changes, only when the two share
+    /// contact details ([`household::contacts_shared`]).
+    pub shared: Option<(Guardian, Changes)>,
+}
+
+/// The other guardians of `pupil_id` as `guardian_id` may see them: names
+/// always, contact details only when SIECLE says they live together and
+/// neither declared another address. Nothing typed in a form takes part.
+pub async fn co_guardians_seen_by(
+    pool: &sqlx::AnyPool,
+    pupil_id: i64,
+    guardian_id: i64,
+) -> sqlx::Result<Vec<CoGuardian>> {
+    let Some(me) = guardian(pool, guardian_id).await? else {
+        return Ok(Vec::new());
+    };
+    let i_moved = declares_a_move(&guardian_changes(pool, guardian_id).await?);
+    let mut seen = Vec::new();
+    for other in co_guardians(pool, pupil_id, guardian_id).await? {
+        let changes = guardian_changes(pool, other.id).await?;
+        let shared = household::contacts_shared(
+            &me.siecle_address(),
+            &other.siecle_address(),
+            i_moved,
+            declares_a_move(&changes),
+        );
+        seen.push(CoGuardian {
+            civility: other.civility.clone(),
+            first_name: other.first_name.clone(),
+            last_name: other.last_name.clone(),
+            shared: shared.then_some((other, changes)),
+        });
+    }
+    Ok(seen)
+}
+
+/// An emergency contact of a dossier.
+#[derive(Debug, Clone, FromRow)]
+pub struct EmergencyContact {
+    pub id: i64,
+    pub name: String,
+    pub relationship: String,
+    pub phone: String,
+}
+
+/// The emergency contacts of a dossier that `guardian_id` may see: the ones
+/// they added. Another guardian's contacts are theirs (a separated parent's
+/// relatives and their numbers); the school sees them all. No contact comes
+/// from SIECLE today: one that did would be common to both guardians.
+pub async fn emergency_contacts_seen_by(
+    db: impl Executor<'_, Database = Any>,
+    dossier_id: i64,
+    guardian_id: i64,
+) -> sqlx::Result<Vec<EmergencyContact>> {
+    sqlx::query_as(
+        "SELECT id, name, relationship, phone FROM emergency_contacts
+         WHERE dossier_id = $1 AND added_by = $2 ORDER BY id",
+    )
+    .bind(dossier_id)
+    .bind(guardian_id)
+    .fetch_all(db)
+    .await
+}
+
+/// A file sent for an expected document, as one guardian may see it.
+#[derive(Debug, Clone, FromRow)]
+pub struct UploadSeen {
+    pub expected_document_id: i64,
+    /// The expected document's label.
+    pub label: String,
+    /// The file's name as sent: `None` when another guardian sent it (the
+    /// piece counts for the child, its name stays theirs).
+    pub original_name: Option<String>,
+    pub status: String,
+    /// The school's reason for refusing it, for its sender only.
+    pub refusal_reason: String,
+}
+
+impl UploadSeen {
+    /// Sent by the guardian who sees it.
+    pub fn is_mine(&self) -> bool {
+        self.original_name.is_some()
+    }
+}
+
+/// The files of a dossier as `guardian_id` may see them: all of them (a
+/// piece is common to the child), but another guardian's without its name or
+/// refusal reason. The masking happens in the query, so those never reach
+/// a page, a receipt or an e-mail.
+pub async fn uploads_seen_by(
+    db: impl Executor<'_, Database = Any>,
+    dossier_id: i64,
+    guardian_id: i64,
+) -> sqlx::Result<Vec<UploadSeen>> {
+    sqlx::query_as(
+        "SELECT u.expected_document_id, e.label,
+                CASE WHEN u.guardian_id = $2 THEN u.original_name END AS original_name,
+                u.status,
+                CASE WHEN u.guardian_id = $2 THEN u.refusal_reason ELSE '' END AS refusal_reason
+         FROM uploads u JOIN expected_documents e ON e.id = u.expected_document_id
+         WHERE u.dossier_id = $1 ORDER BY u.id",
+    )
+    .bind(dossier_id)
     .bind(guardian_id)
     .fetch_all(db)
     .await

@@ -95,6 +95,22 @@ pub async fn delete(db: impl Executor<'_, Database = Any>, token_hash: &str) -> 
     Ok(())
 }
 
+/// Ends every session of `owner`, wherever they were opened (their access
+/// code was re-issued: whoever signed in with the old one is out); returns
+/// how many.
+pub async fn delete_all_of(
+    db: impl Executor<'_, Database = Any>,
+    owner: Owner,
+) -> sqlx::Result<u64> {
+    let done = match owner {
+        Owner::Agent(id) => sqlx::query("DELETE FROM sessions WHERE agent_id = $1").bind(id),
+        Owner::Guardian(id) => sqlx::query("DELETE FROM sessions WHERE guardian_id = $1").bind(id),
+    }
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 /// Removes expired sessions; returns how many.
 pub async fn purge_expired(db: impl Executor<'_, Database = Any>) -> sqlx::Result<u64> {
     let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")

@@ -13,6 +13,7 @@ mod forms;
 mod import;
 mod jobs;
 mod mail;
+mod privacy;
 mod route_access;
 mod sign_in_load;
 mod web_shell;

@@ -10,17 +10,23 @@ use futures::{StreamExt, TryStreamExt};
 
 use super::{FamilyDossier, Stepper};
 use crate::app::AppState;
-use crate::db::{Flag, now_ms};
+use crate::db::{Flag, family, now_ms};
 use crate::documents::{DocumentError, heic};
 use crate::domain::journey::Step;
 use crate::domain::upload::{self, DocumentKind, Refusal, Scanner};
 use crate::web::error::AppError;
 use crate::web::templates::{Chrome, render};
 
+/// How a file another guardian sent is named to this one (its name is theirs).
+pub const OTHERS_PIECE: &str = "Fichier fourni par l'autre responsable";
+
 pub struct UploadLine {
+    /// The file's name, or [`OTHERS_PIECE`].
     pub name: String,
     pub status_label: &'static str,
     pub refused: bool,
+    /// Sent by this guardian (a refused file of theirs is theirs to replace).
+    pub mine: bool,
     pub reason: String,
 }
 
@@ -52,11 +58,11 @@ async fn pieces(state: &AppState, dossier: &FamilyDossier) -> Result<Vec<PieceLi
     .bind(dossier.dossier.school_id)
     .fetch_all(state.db.pool())
     .await?;
-    let uploads: Vec<(i64, String, String, String)> = sqlx::query_as(
-        "SELECT expected_document_id, original_name, status, refusal_reason FROM uploads WHERE dossier_id = $1 ORDER BY id",
+    let uploads = family::uploads_seen_by(
+        state.db.pool(),
+        dossier.dossier.dossier_id,
+        dossier.guardian_id,
     )
-    .bind(dossier.dossier.dossier_id)
-    .fetch_all(state.db.pool())
     .await?;
     Ok(expected
         .into_iter()
@@ -67,16 +73,20 @@ async fn pieces(state: &AppState, dossier: &FamilyDossier) -> Result<Vec<PieceLi
             mandatory: mandatory.0,
             uploads: uploads
                 .iter()
-                .filter(|u| u.0 == id)
-                .map(|(_, name, status, reason)| UploadLine {
-                    name: name.clone(),
-                    status_label: match status.as_str() {
+                .filter(|u| u.expected_document_id == id)
+                .map(|u| UploadLine {
+                    name: u
+                        .original_name
+                        .clone()
+                        .unwrap_or_else(|| OTHERS_PIECE.into()),
+                    status_label: match u.status.as_str() {
                         "accepted" => "acceptée",
                         "refused" => "refusée",
                         _ => "envoyée",
                     },
-                    refused: status == "refused",
-                    reason: reason.clone(),
+                    refused: u.status == "refused",
+                    mine: u.is_mine(),
+                    reason: u.refusal_reason.clone(),
                 })
                 .collect(),
             error: None,

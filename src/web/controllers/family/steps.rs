@@ -417,18 +417,13 @@ impl ContactForm {
         }
         errors
     }
-
-    /// Same address as another guardian (then their details are shared).
-    pub fn same_address(&self, other: &ContactForm) -> bool {
-        clean(&self.address_lines).eq_ignore_ascii_case(&clean(&other.address_lines))
-            && self.postcode == other.postcode
-    }
 }
 
 /// Another guardian of the child, as this guardian may see them.
 pub struct CoGuardianView {
     pub name: String,
-    /// Contact details, only when both live at the same address.
+    /// Contact details, only when the school knows both live together
+    /// ([`family::co_guardians_seen_by`]).
     pub contact: Option<ContactForm>,
 }
 
@@ -454,29 +449,27 @@ impl ResponsablesPage {
 async fn co_guardian_views(
     state: &AppState,
     dossier: &FamilyDossier,
-    mine: &ContactForm,
 ) -> Result<Vec<CoGuardianView>, AppError> {
-    let mut views = Vec::new();
-    for other in family::co_guardians(
+    let seen = family::co_guardians_seen_by(
         state.db.pool(),
         dossier.dossier.pupil_id,
         dossier.guardian_id,
     )
-    .await?
-    {
-        let changes = family::guardian_changes(state.db.pool(), other.id).await?;
-        let contact = ContactForm::effective(&other, &changes);
-        views.push(CoGuardianView {
+    .await?;
+    Ok(seen
+        .into_iter()
+        .map(|other| CoGuardianView {
             name: format!(
                 "{} {} {}",
                 other.civility, other.first_name, other.last_name
             )
             .trim()
             .to_owned(),
-            contact: mine.same_address(&contact).then_some(contact),
-        });
-    }
-    Ok(views)
+            contact: other
+                .shared
+                .map(|(guardian, changes)| ContactForm::effective(&guardian, &changes)),
+        })
+        .collect())
 }
 
 fn professions() -> Vec<(&'static str, &'static str)> {
@@ -500,7 +493,7 @@ pub async fn show_responsables(
         .ok_or(AppError::NotFound)?;
     let changes = family::guardian_changes(state.db.pool(), me.id).await?;
     let form = ContactForm::effective(&me, &changes);
-    let others = co_guardian_views(&state, &dossier, &form).await?;
+    let others = co_guardian_views(&state, &dossier).await?;
     render(&ResponsablesPage {
         chrome,
         stepper: Stepper::new(&dossier, Step::Responsables),
@@ -527,7 +520,7 @@ pub async fn update_responsables(
     let form = form.cleaned();
     let errors = form.validate();
     if !errors.is_empty() {
-        let others = co_guardian_views(&state, &dossier, &form).await?;
+        let others = co_guardian_views(&state, &dossier).await?;
         let page = ResponsablesPage {
             chrome,
             stepper: Stepper::new(&dossier, Step::Responsables),
@@ -564,15 +557,6 @@ pub struct EmergencyForm {
     pub action: String,
 }
 
-/// An emergency contact in the list; `removable` when this guardian added it.
-pub struct ContactLine {
-    pub id: i64,
-    pub name: String,
-    pub relationship: String,
-    pub phone: String,
-    pub removable: bool,
-}
-
 /// The step name under which a half-typed contact is kept.
 const CONTACT_DRAFT: &str = "contacts-urgence";
 
@@ -582,7 +566,8 @@ pub struct EmergencyPage {
     pub chrome: Chrome,
     pub stepper: Stepper,
     pub action: String,
-    pub contacts: Vec<ContactLine>,
+    /// The contacts this guardian added (each removable).
+    pub contacts: Vec<family::EmergencyContact>,
     pub form: EmergencyForm,
     pub errors: Errors,
 }
@@ -593,26 +578,17 @@ impl EmergencyPage {
     }
 }
 
+/// The contacts this guardian added: the other guardian's are theirs.
 async fn emergency_contacts(
     state: &AppState,
     dossier: &FamilyDossier,
-) -> Result<Vec<ContactLine>, AppError> {
-    let rows: Vec<(i64, String, String, String, Option<i64>)> = sqlx::query_as(
-        "SELECT id, name, relationship, phone, added_by FROM emergency_contacts WHERE dossier_id = $1 ORDER BY id",
+) -> Result<Vec<family::EmergencyContact>, AppError> {
+    Ok(family::emergency_contacts_seen_by(
+        state.db.pool(),
+        dossier.dossier.dossier_id,
+        dossier.guardian_id,
     )
-    .bind(dossier.dossier.dossier_id)
-    .fetch_all(state.db.pool())
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, name, relationship, phone, added_by)| ContactLine {
-            id,
-            name,
-            relationship,
-            phone,
-            removable: added_by == Some(dossier.guardian_id),
-        })
-        .collect())
+    .await?)
 }
 
 pub async fn show_contacts_urgence(

@@ -9,6 +9,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::documents::OTHERS_PIECE;
 use super::steps::{ContactForm, french_date};
 use super::{FamilyDossier, Stepper};
 use crate::app::AppState;
@@ -188,35 +189,26 @@ pub async fn summary(state: &AppState, dossier: &FamilyDossier) -> Result<Summar
     changes += lines.iter().filter(|l| l.changed).count();
     sections.push(("Scolarité et vie scolaire", lines));
 
-    let contacts: Vec<(String, String)> = sqlx::query_as(
-        "SELECT name, phone FROM emergency_contacts WHERE dossier_id = $1 ORDER BY id",
-    )
-    .bind(id)
-    .fetch_all(pool)
-    .await?;
-    let uploads: Vec<(String, String)> = sqlx::query_as(
-        "SELECT e.label, u.original_name FROM uploads u JOIN expected_documents e ON e.id = u.expected_document_id
-         WHERE u.dossier_id = $1 ORDER BY u.id",
-    )
-    .bind(id)
-    .fetch_all(pool)
-    .await?;
+    // Only what this guardian may see: their own contacts, every piece but
+    // another guardian's without its name.
+    let contacts = family::emergency_contacts_seen_by(pool, id, dossier.guardian_id).await?;
+    let uploads = family::uploads_seen_by(pool, id, dossier.guardian_id).await?;
     let mut lines: Vec<SummaryLine> = contacts
         .into_iter()
-        .map(|(name, phone)| SummaryLine {
+        .map(|c| SummaryLine {
             label: "Contact d'urgence".into(),
             before: String::new(),
-            after: format!("{name}, {phone}"),
+            after: format!("{}, {}", c.name, c.phone),
             changed: true,
         })
         .collect();
-    lines.extend(uploads.into_iter().map(|(label, name)| SummaryLine {
-        label,
+    lines.extend(uploads.into_iter().map(|u| SummaryLine {
+        changed: u.is_mine(),
+        after: u.original_name.unwrap_or_else(|| OTHERS_PIECE.into()),
+        label: u.label,
         before: String::new(),
-        after: name,
-        changed: true,
     }));
-    changes += lines.len();
+    changes += lines.iter().filter(|l| l.changed).count();
     sections.push(("Contacts et pièces ajoutés", lines));
 
     let conflicts = !family::conflicting_questions(pool, id).await?.is_empty();

@@ -370,6 +370,7 @@ pub async fn create_code(
     linked.ok_or(AppError::NotFound)?;
     let code = access_code::generate();
     let mut tx = state.db.begin().await?;
+    // Also ends the sessions opened with the old code, in this transaction.
     family::set_access_code(&mut *tx, guardian_id, &access_code::hash(&code)).await?;
     manager
         .audit(
