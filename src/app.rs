@@ -10,6 +10,7 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::auth::keys::Keys;
 use crate::auth::passwords::PasswordChecker;
 use crate::auth::throttle::SignInThrottle;
 use crate::db::Db;
@@ -19,7 +20,6 @@ use crate::import::jobs::{ImportApplyJob, ImportEnv, ImportPreviewJob, PurgeImpo
 use crate::jobs::{self, JobSignal, LiveProgress, Registry};
 use crate::mail::{Mailer, SendEmailJob};
 use crate::settings::Settings;
-use crate::web::keys::Keys;
 
 /// Everything a request handler or a job needs; cheap to clone.
 #[derive(Clone)]

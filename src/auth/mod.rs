@@ -1,7 +1,9 @@
 //! Who may sign in, and at what cost to the server: password hashing and the
-//! bounded pool that checks passwords ([`passwords`]), and the failure limits
-//! shared by every instance ([`throttle`]). Used by the sign-in handlers of
-//! agents and families; free of web types.
+//! bounded pool that checks passwords ([`passwords`]), the failure limits
+//! shared by every instance ([`throttle`]), and the keys that sign cookies and
+//! make session tokens ([`keys`]). Used by the web layer, the CLI and the demo;
+//! free of web types (the web layer depends on it, never the reverse).
 
+pub mod keys;
 pub mod passwords;
 pub mod throttle;

@@ -7,7 +7,6 @@ pub mod auth;
 pub mod controllers;
 pub mod csrf;
 pub mod error;
-pub mod keys;
 pub mod routes;
 pub mod security;
 pub mod session;

@@ -26,8 +26,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::csrf;
 use super::error::AppError;
-use super::keys::{hash_token, random_token};
 use crate::app::AppState;
+use crate::auth::keys::{hash_token, random_token};
 use crate::auth::throttle;
 use crate::db::sessions::{self, Owner, SessionView};
 use crate::db::{audit, now_ms};
