@@ -12,4 +12,5 @@ mod forms;
 mod import;
 mod jobs;
 mod mail;
+mod uploads;
 mod web_shell;
