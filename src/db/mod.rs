@@ -158,7 +158,8 @@ fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
     {
         crate::private_fs::create_dir(parent)?;
     }
-    if path != ":memory:" && !path.is_empty() && !query.contains("mode=memory") {
+    let creates = !query.contains("mode=") || query.contains("mode=rwc");
+    if path != ":memory:" && !path.is_empty() && creates {
         let file = std::path::Path::new(path);
         crate::private_fs::ensure_file(file)?;
         for suffix in ["-wal", "-shm"] {
