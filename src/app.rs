@@ -51,6 +51,10 @@ impl std::ops::Deref for AppState {
 impl AppState {
     /// Connects to everything the settings name and applies migrations.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        // Created where needed (database, documents, key) owner-only; an
+        // existing data folder left readable by others is tightened.
+        crate::private_fs::tighten(&settings.data_dir, 0o700)
+            .context("cannot restrict the data folder to its owner")?;
         let db = Db::connect(&settings.database_url(), settings.database_max_connections)
             .await
             .context("cannot open the database")?;

@@ -73,6 +73,14 @@ enum Command {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(
+        cli.command,
+        Command::Demo { .. } | Command::Serve | Command::Migrate | Command::Import { .. }
+    ) {
+        // Whatever these commands create (database, its -wal and -shm,
+        // documents, temporary files) is for the service's user only.
+        crate::private_fs::owner_only_umask();
+    }
     install_tls_provider();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -15,6 +15,7 @@ pub mod import;
 pub mod jobs;
 pub mod mail;
 pub mod pdf;
+pub mod private_fs;
 pub mod secret;
 pub mod settings;
 pub mod telemetry;

@@ -37,7 +37,7 @@ impl Keys {
         {
             return Ok(Self::new(existing.trim().as_bytes()));
         }
-        std::fs::create_dir_all(&settings.data_dir)?;
+        crate::private_fs::create_dir(&settings.data_dir)?;
         let key = random_token();
         write_private(&path, &key)?;
         tracing::warn!(path = %path.display(), "no secret_key set: generated one (set DOSSIERSCO_SECRET_KEY on multi-instance deployments)");

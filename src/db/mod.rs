@@ -144,7 +144,9 @@ impl Db {
     }
 }
 
-/// Adds `mode=rwc` and creates the parent folder of a SQLite file.
+/// Adds `mode=rwc`, creates the parent folder of a SQLite file (`0700`) and
+/// the file itself owner-only (`0600`; SQLite gives its `-wal` and `-shm`
+/// files the database file's mode), tightening a file found wider.
 fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
     let rest = url
         .trim_start_matches("sqlite://")
@@ -155,7 +157,17 @@ fn prepare_sqlite_url(url: &str) -> anyhow::Result<String> {
         && let Some(parent) = std::path::Path::new(path).parent()
         && !parent.as_os_str().is_empty()
     {
-        std::fs::create_dir_all(parent)?;
+        crate::private_fs::create_dir(parent)?;
+    }
+    let creates = !query.contains("mode=") || query.contains("mode=rwc");
+    if path != ":memory:" && !path.is_empty() && creates {
+        let file = std::path::Path::new(path);
+        crate::private_fs::ensure_file(file)?;
+        for suffix in ["-wal", "-shm"] {
+            let mut side = file.as_os_str().to_owned();
+            side.push(suffix);
+            crate::private_fs::tighten(std::path::Path::new(&side), 0o600)?;
+        }
     }
     let query = if query.contains("mode=") {
         query.to_owned()

@@ -24,8 +24,8 @@ pub enum ConvertError {
     Encode(String),
 }
 
-/// The largest picture converted: 64 megapixels, well above a phone's 48.
-pub const MAX_PIXELS: u64 = 64_000_000;
+/// The largest picture converted (the same limit as for uploaded images).
+pub use crate::domain::limits::MAX_PIXELS;
 
 /// Whether this build converts HEIC on the server.
 pub const AVAILABLE: bool = cfg!(feature = "heic");

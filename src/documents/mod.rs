@@ -4,10 +4,15 @@
 //! Both implementations come from the `object_store` crate, whose
 //! `ObjectStore` trait is the one abstraction; this module adds the streaming
 //! helpers the application needs. Contents are streamed in both directions and
-//! never held whole in memory.
+//! never held whole in memory (an uploaded PDF is read back, bounded, to be
+//! parsed: see [`pdf_scan`]). On local disk, the folder is `0700` and every
+//! stored file `0600`.
 
 pub mod heic;
+pub mod pdf_scan;
+pub mod quota;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -32,6 +37,8 @@ pub enum DocumentError {
     Store(#[from] object_store::Error),
     #[error("upload stream error: {0}")]
     Stream(#[source] std::io::Error),
+    #[error("cannot restrict a stored document to its owner: {0}")]
+    Permissions(#[source] std::io::Error),
 }
 
 /// A handle on the documents store; cheap to clone.
@@ -39,14 +46,18 @@ pub enum DocumentError {
 pub struct DocumentStore {
     inner: Arc<dyn ObjectStore>,
     backend: DocumentsBackend,
+    /// The folder of the local backend, whose files are made owner-only.
+    local_root: Option<PathBuf>,
 }
 
 impl DocumentStore {
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
+        let mut local_root = None;
         let inner: Arc<dyn ObjectStore> = match settings.documents_backend {
             DocumentsBackend::Local => {
                 let dir = settings.documents_dir();
-                std::fs::create_dir_all(&dir)?;
+                crate::private_fs::ensure_dir(&dir)?;
+                local_root = Some(dir.canonicalize()?);
                 Arc::new(LocalFileSystem::new_with_prefix(&dir)?)
             }
             DocumentsBackend::S3 => {
@@ -71,6 +82,7 @@ impl DocumentStore {
         Ok(Self {
             inner,
             backend: settings.documents_backend,
+            local_root,
         })
     }
 
@@ -117,13 +129,41 @@ impl DocumentStore {
             writer.put(chunk);
         }
         writer.finish().await?;
+        self.restrict(key)?;
         Ok(size)
     }
 
     /// Stores a small in-memory value (generated files).
     pub async fn put_bytes(&self, key: &str, bytes: Bytes) -> Result<(), DocumentError> {
         self.inner.put(&Self::path(key)?, bytes.into()).await?;
+        self.restrict(key)
+    }
+
+    /// `object_store` creates local files with the umask's mode; the folder
+    /// is already owner-only, the file is made so too.
+    fn restrict(&self, key: &str) -> Result<(), DocumentError> {
+        if let Some(root) = &self.local_root {
+            crate::private_fs::restrict_file(&root.join(key))
+                .map_err(DocumentError::Permissions)?;
+        }
         Ok(())
+    }
+
+    /// Reads the whole document at `key`, refusing it above `limit` bytes.
+    pub async fn get_bytes(&self, key: &str, limit: u64) -> Result<Vec<u8>, DocumentError> {
+        let (size, stream) = self.get_stream(key).await?;
+        if size > limit {
+            return Err(DocumentError::TooLarge { limit });
+        }
+        let mut bytes = Vec::with_capacity(size as usize);
+        let mut stream = std::pin::pin!(stream);
+        while let Some(chunk) = stream.try_next().await? {
+            if (bytes.len() + chunk.len()) as u64 > limit {
+                return Err(DocumentError::TooLarge { limit });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
     }
 
     /// Streams the document at `key`.

@@ -4,6 +4,7 @@ pub mod access_code;
 pub mod dossier_state;
 pub mod household;
 pub mod journey;
+pub mod limits;
 pub mod role;
 pub mod schooling;
 pub mod uai;

@@ -602,9 +602,11 @@ async fn on_a_phone_a_family_changes_its_address_and_uploads_two_documents() {
 
     let dir = tempfile::tempdir().unwrap();
     let first = dir.path().join("attestation.pdf");
-    std::fs::write(&first, b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n").unwrap();
+    // Uploaded PDFs are parsed: these load (a catalog and a trailer).
+    let pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+    std::fs::write(&first, pdf).unwrap();
     let second = dir.path().join("quotient.pdf");
-    std::fs::write(&second, b"%PDF-1.4\n2 0 obj << >> endobj\n%%EOF\n").unwrap();
+    std::fs::write(&second, pdf).unwrap();
     let before = browser.client.current_url().await.unwrap();
     let outcome = choose_file(&browser, 0, &first).await;
     assert_eq!(outcome, "« attestation.pdf » : envoyé.");

@@ -16,4 +16,5 @@ mod mail;
 mod privacy;
 mod route_access;
 mod sign_in_load;
+mod uploads;
 mod web_shell;

@@ -1,5 +1,6 @@
 //! `…/pieces`: one upload per expected document (several files per piece),
-//! checked from their content, streamed to the documents store.
+//! checked from their content, streamed to the documents store, within the
+//! dossier's quotas (`domain::limits`).
 
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
@@ -10,9 +11,11 @@ use futures::{StreamExt, TryStreamExt};
 
 use super::{FamilyDossier, Stepper};
 use crate::app::AppState;
-use crate::db::{Flag, family, now_ms};
-use crate::documents::{DocumentError, heic};
+use crate::db::{Flag, family};
+use crate::documents::quota::{self, NewUpload};
+use crate::documents::{DocumentError, heic, pdf_scan};
 use crate::domain::journey::Step;
+use crate::domain::limits::{MAX_FILES_PER_REQUEST, Quota};
 use crate::domain::upload::{self, DocumentKind, Refusal, Scanner};
 use crate::web::error::AppError;
 use crate::web::templates::{Chrome, render};
@@ -49,6 +52,12 @@ pub struct PiecesPage {
     pub max_bytes: u64,
     pub max_label: String,
     pub error: Option<&'static str>,
+}
+
+impl PiecesPage {
+    pub fn max_files(&self) -> i64 {
+        crate::domain::limits::MAX_FILES_PER_PIECE
+    }
 }
 
 async fn pieces(state: &AppState, dossier: &FamilyDossier) -> Result<Vec<PieceLine>, AppError> {
@@ -176,7 +185,9 @@ pub async fn create_upload(
             .await?;
     expected.ok_or(AppError::NotFound)?;
     let limit = state.settings.upload_max_bytes;
+    let dossier_id = dossier.dossier.dossier_id;
     let mut stored = 0;
+    let mut received = 0;
     let mut refusal: Option<String> = None;
     while let Some(field) = multipart
         .next_field()
@@ -185,6 +196,13 @@ pub async fn create_upload(
     {
         if field.name() != Some("files") {
             continue;
+        }
+        if received == MAX_FILES_PER_REQUEST {
+            refusal = Some(Quota::TooManyInRequest.to_string());
+            // Read what is left (within the body limit) so that the browser
+            // gets this page.
+            while let Ok(Some(_)) = multipart.next_field().await {}
+            break;
         }
         let original_name: String = field
             .file_name()
@@ -205,6 +223,17 @@ pub async fn create_upload(
         }
         if head.is_empty() && original_name == "document" {
             continue; // no file chosen
+        }
+        received += 1;
+        // A full piece or dossier is refused before the file is stored (the
+        // insert below checks again, for requests running at once).
+        if let Err(full) = quota::usage(state.db.pool(), dossier_id, document_id)
+            .await?
+            .admits(0)
+        {
+            refusal = Some(format!("« {original_name} » : {full}"));
+            while let Ok(Some(_)) = stream.try_next().await {}
+            continue;
         }
         let kind = match upload::sniff(&head) {
             Ok(kind) => kind,
@@ -250,7 +279,11 @@ pub async fn create_upload(
             Err(DocumentError::Stream(_)) => return Err(AppError::PayloadTooLarge),
             Err(other) => return Err(other.into()),
         };
-        if let Err(refused) = scanner.finish() {
+        let mut verdict = scanner.finish();
+        if verdict.is_ok() && kind == DocumentKind::Pdf {
+            verdict = pdf_scan::check(state.documents.get_bytes(&key, limit)).await?;
+        }
+        if let Err(refused) = verdict {
             state.documents.delete(&key).await?;
             dossier
                 .audit(state.db.pool(), "upload_refused", &format!("{refused:?}"))
@@ -276,28 +309,39 @@ pub async fn create_upload(
                     dossier
                         .audit(state.db.pool(), "upload_refused", &format!("heic: {err}"))
                         .await?;
-                    refusal = Some(format!("« {original_name} » : {}", Refusal::Corrupt));
+                    let refused = match err {
+                        heic::ConvertError::TooLarge { .. } => Refusal::TooManyPixels,
+                        _ => Refusal::Corrupt,
+                    };
+                    refusal = Some(format!("« {original_name} » : {refused}"));
                     continue;
                 }
             }
         } else {
             (key, kind.mime(), size, None)
         };
-        sqlx::query(
-            "INSERT INTO uploads (dossier_id, expected_document_id, guardian_id, storage_key, original_name, content_type, size_bytes, created_at, source_key)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        let recorded = quota::insert_upload(
+            &state.db,
+            &NewUpload {
+                dossier_id,
+                piece_id: document_id,
+                guardian_id: dossier.guardian_id,
+                storage_key: &shown_key,
+                original_name: &original_name,
+                content_type: shown_type,
+                size_bytes: shown_size as i64,
+                source_key: source_key.as_deref(),
+            },
         )
-        .bind(dossier.dossier.dossier_id)
-        .bind(document_id)
-        .bind(dossier.guardian_id)
-        .bind(&shown_key)
-        .bind(&original_name)
-        .bind(shown_type)
-        .bind(shown_size as i64)
-        .bind(now_ms())
-        .bind(source_key)
-        .execute(state.db.pool())
         .await?;
+        if let Err(full) = recorded {
+            state.documents.delete(&shown_key).await?;
+            if let Some(source) = &source_key {
+                state.documents.delete(source).await?;
+            }
+            refusal = Some(format!("« {original_name} » : {full}"));
+            continue;
+        }
         stored += 1;
     }
     if let Some(message) = refusal {

@@ -17,6 +17,7 @@ use super::{FamilyDossier, Stepper};
 use crate::app::AppState;
 use crate::db::{family, now_ms};
 use crate::domain::journey::Step;
+use crate::domain::limits;
 use crate::web::error::AppError;
 use crate::web::templates::{Chrome, render};
 
@@ -576,6 +577,10 @@ impl EmergencyPage {
     pub fn error(&self, field: &str) -> Option<&&'static str> {
         self.errors.get(field)
     }
+
+    pub fn max_contacts(&self) -> i64 {
+        limits::MAX_EMERGENCY_CONTACTS
+    }
 }
 
 /// The contacts this guardian added: the other guardian's are theirs.
@@ -644,6 +649,11 @@ pub async fn remove_contact(
     Ok(axum::response::Redirect::to(&dossier.url(Step::ContactsUrgence)).into_response())
 }
 
+/// The message next to the name when the dossier has its
+/// [`limits::MAX_EMERGENCY_CONTACTS`] contacts.
+static TOO_MANY_CONTACTS: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| limits::Quota::TooManyContacts.to_string());
+
 pub async fn update_contacts_urgence(
     State(state): State<AppState>,
     dossier: FamilyDossier,
@@ -686,7 +696,22 @@ pub async fn update_contacts_urgence(
         } else {
             check_phone(&mut errors, "phone", &form.phone);
         }
+        // Counted and inserted in one transaction, the dossier locked, so
+        // that two guardians adding at once cannot pass the limit.
+        let mut tx = state.db.begin().await?;
+        if errors.is_empty() {
+            crate::documents::quota::lock_dossier(&mut tx, dossier.dossier.dossier_id).await?;
+            let existing: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM emergency_contacts WHERE dossier_id = $1")
+                    .bind(dossier.dossier.dossier_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if limits::admits_contact(existing).is_err() {
+                errors.insert("name", TOO_MANY_CONTACTS.as_str());
+            }
+        }
         if !errors.is_empty() {
+            tx.rollback().await?;
             let contacts = emergency_contacts(&state, &dossier).await?;
             let page = EmergencyPage {
                 chrome,
@@ -709,8 +734,9 @@ pub async fn update_contacts_urgence(
         .bind(&form.relationship)
         .bind(&form.phone)
         .bind(now_ms())
-        .execute(state.db.pool())
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
     }
     family::clear_draft(
         state.db.pool(),
