@@ -10,6 +10,7 @@ pub mod error;
 pub mod keys;
 pub mod rate_limit;
 pub mod security;
+pub mod server;
 pub mod session;
 pub mod templates;
 

@@ -1,10 +1,12 @@
 //! The integration tests: one binary, a real application per test.
 
 mod harness;
+mod process;
 
 mod access;
 mod agent_sign_in;
 mod browser;
+mod connections;
 mod data;
 mod documents;
 mod family;
