@@ -9,6 +9,7 @@ mod browser;
 mod connections;
 mod data;
 mod documents;
+mod durability;
 mod family;
 mod forms;
 mod import;
