@@ -27,7 +27,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -108,20 +108,17 @@ async fn serve_connection(
     header_timeout: Duration,
     shutdown: CancellationToken,
 ) {
-    let awaiting_head = Arc::new(AtomicBool::new(true));
-    let io = TokioIo::new(HeaderDeadlineIo::new(
-        stream,
-        header_timeout,
-        awaiting_head.clone(),
-    ));
+    let heads = Arc::new(HeadProgress::default());
+    let io = TokioIo::new(HeaderDeadlineIo::new(stream, header_timeout, heads.clone()));
     let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
-        awaiting_head.store(false, Ordering::Relaxed);
+        heads.received.fetch_add(1, Ordering::Relaxed);
+        heads.awaiting.store(false, Ordering::Relaxed);
         request.extensions_mut().insert(ConnectInfo(remote));
         let mut router = router.clone();
-        let awaiting_head = awaiting_head.clone();
+        let heads = heads.clone();
         async move {
             let response = router.call(request.map(Body::new)).await;
-            awaiting_head.store(true, Ordering::Relaxed);
+            heads.awaiting.store(true, Ordering::Relaxed);
             response
         }
     });
@@ -157,10 +154,28 @@ async fn wait_after_accept_error(err: io::Error, shutdown: &CancellationToken) {
     }
 }
 
+/// Where a connection stands, shared by its socket and its service.
+struct HeadProgress {
+    /// No request is being handled: bytes read now belong to a request head.
+    awaiting: AtomicBool,
+    /// Request heads received so far: a deadline armed for an earlier head
+    /// is void.
+    received: AtomicU64,
+}
+
+impl Default for HeadProgress {
+    fn default() -> Self {
+        Self {
+            awaiting: AtomicBool::new(true),
+            received: AtomicU64::new(0),
+        }
+    }
+}
+
 /// A socket that fails its reads once a request head has been arriving for
 /// longer than `header_timeout`: the clock starts at the first byte read
 /// while the connection waits for a request, and stops when the request
-/// reaches the router (`awaiting_head` turns false).
+/// reaches the router.
 ///
 /// hyper's own `header_read_timeout` cannot do this: it starts before any
 /// byte, so it would also close idle keep-alive connections after the same
@@ -168,16 +183,17 @@ async fn wait_after_accept_error(err: io::Error, shutdown: &CancellationToken) {
 struct HeaderDeadlineIo {
     inner: TcpStream,
     header_timeout: Duration,
-    awaiting_head: Arc<AtomicBool>,
-    deadline: Option<Pin<Box<Sleep>>>,
+    heads: Arc<HeadProgress>,
+    /// The deadline of the head being received, and which head it is.
+    deadline: Option<(u64, Pin<Box<Sleep>>)>,
 }
 
 impl HeaderDeadlineIo {
-    fn new(inner: TcpStream, header_timeout: Duration, awaiting_head: Arc<AtomicBool>) -> Self {
+    fn new(inner: TcpStream, header_timeout: Duration, heads: Arc<HeadProgress>) -> Self {
         Self {
             inner,
             header_timeout,
-            awaiting_head,
+            heads,
             deadline: None,
         }
     }
@@ -192,18 +208,25 @@ impl AsyncRead for HeaderDeadlineIo {
         let this = self.get_mut();
         let before = buf.filled().len();
         let read = Pin::new(&mut this.inner).poll_read(cx, buf);
-        if !this.awaiting_head.load(Ordering::Relaxed) {
+        let received = this.heads.received.load(Ordering::Relaxed);
+        if !this.heads.awaiting.load(Ordering::Relaxed) {
             this.deadline = None;
             return read;
         }
+        if this
+            .deadline
+            .as_ref()
+            .is_some_and(|(head, _)| *head != received)
+        {
+            this.deadline = None;
+        }
         let got_bytes = matches!(read, Poll::Ready(Ok(()))) && buf.filled().len() > before;
         if got_bytes && this.deadline.is_none() {
-            this.deadline = Some(Box::pin(tokio::time::sleep_until(
-                Instant::now() + this.header_timeout,
-            )));
+            let sleep = tokio::time::sleep_until(Instant::now() + this.header_timeout);
+            this.deadline = Some((received, Box::pin(sleep)));
         }
         // Polled on every read, so that the task wakes up at the deadline.
-        if let Some(deadline) = &mut this.deadline
+        if let Some((_, deadline)) = &mut this.deadline
             && deadline.as_mut().poll(cx).is_ready()
         {
             return Poll::Ready(Err(io::Error::new(

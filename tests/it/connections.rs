@@ -168,3 +168,88 @@ async fn sigterm_closes_idle_connections_and_stops_the_server_at_once() {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
     assert!(closed_by_server(&mut kept, deadline).await);
 }
+
+/// Sends `request` on `stream` and reads one response head; returns its status line.
+async fn status_line(stream: &mut TcpStream, request: &[u8]) -> String {
+    stream.write_all(request).await.unwrap();
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buf))
+            .await
+            .expect("a response within 10 s")
+            .unwrap();
+        assert!(
+            n > 0,
+            "the server closed the connection instead of answering"
+        );
+        head.extend_from_slice(&buf[..n]);
+    }
+    let head = String::from_utf8_lossy(&head);
+    head.lines().next().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kept_alive_connection_serves_a_request_sent_after_the_header_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::serve(
+        dir.path(),
+        &sqlite_in(dir.path()),
+        &[
+            ("http_header_timeout_secs", "1"),
+            ("http_idle_timeout_secs", "30"),
+        ],
+    )
+    .await;
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let request = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    for _ in 0..2 {
+        assert_eq!(status_line(&mut stream, request).await, "HTTP/1.1 200 OK");
+        // Idle for longer than the header timeout: only the idle one applies.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+    }
+    assert!(server.terminate().await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_sent_slowly_is_not_cut_by_the_header_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::serve(
+        dir.path(),
+        &sqlite_in(dir.path()),
+        &[
+            ("http_header_timeout_secs", "1"),
+            ("http_idle_timeout_secs", "1"),
+        ],
+    )
+    .await;
+    // A browser's visitor cookie and the form's CSRF token.
+    let page = reqwest::get(server.url("/agent/connexion")).await.unwrap();
+    let cookies: Vec<String> = page
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .collect();
+    let token = crate::harness::extract_csrf(&page.text().await.unwrap()).unwrap();
+    let body = format!("csrf_token={token}&email=nobody%40example.fr&password=wrong-password");
+    let (first, rest) = body.as_bytes().split_at(body.len() / 2);
+
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let head = format!(
+        "POST /agent/connexion HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+        cookies.join("; "),
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(first).await.unwrap();
+    // The body takes 2.5 s: longer than both timeouts.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let status = status_line(&mut stream, rest).await;
+    assert_eq!(
+        status, "HTTP/1.1 401 Unauthorized",
+        "the whole body was read and the form handled"
+    );
+    assert!(server.terminate().await);
+}
