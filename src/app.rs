@@ -137,13 +137,13 @@ impl App {
             shutdown.clone(),
         );
         let router = crate::web::router(self.state.clone());
-        let server_shutdown = shutdown.clone();
-        axum::serve(
+        crate::web::server::serve(
             self.listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
+            router,
+            self.state.settings.connection_limits(),
+            shutdown.clone(),
         )
-        .with_graceful_shutdown(async move { server_shutdown.cancelled().await })
-        .await?;
+        .await;
         shutdown.cancel();
         for worker in workers {
             let _ = worker.await;

@@ -81,6 +81,9 @@ pub struct Settings {
     pub upload_max_bytes: u64,
     pub sign_in_failures_per_minute: u32,
     pub behind_proxy: bool,
+    pub http_header_timeout_secs: u64,
+    pub http_idle_timeout_secs: u64,
+    pub http_max_connections: u32,
     pub worker_concurrency: usize,
     pub job_poll_interval_ms: u64,
     pub log: String,
@@ -115,6 +118,9 @@ impl Default for Settings {
             upload_max_bytes: 20 * 1024 * 1024,
             sign_in_failures_per_minute: 20,
             behind_proxy: false,
+            http_header_timeout_secs: 10,
+            http_idle_timeout_secs: 60,
+            http_max_connections: 1000,
             worker_concurrency: 2,
             job_poll_interval_ms: 1000,
             log: "info".into(),
@@ -259,6 +265,21 @@ pub const SETTINGS: &[SettingDoc] = &[
         meaning: "Take the client address from the last `X-Forwarded-For` entry (set it only behind your own reverse proxy).",
     },
     SettingDoc {
+        key: "http_header_timeout_secs",
+        default: "10",
+        meaning: "Seconds a client has to send a request's headers, from their first byte; then the connection is closed. Does not limit the body (uploads).",
+    },
+    SettingDoc {
+        key: "http_idle_timeout_secs",
+        default: "60",
+        meaning: "Seconds a connection may wait for a request (a new one, or one kept alive after a response) before it is closed.",
+    },
+    SettingDoc {
+        key: "http_max_connections",
+        default: "1000",
+        meaning: "Connections served at once by each instance; further ones wait in the system's listen queue until one closes.",
+    },
+    SettingDoc {
         key: "worker_concurrency",
         default: "2",
         meaning: "Background jobs run at the same time by each instance (0: no worker in this process).",
@@ -327,6 +348,12 @@ impl Settings {
                 "documents_backend = s3 needs s3_bucket"
             );
         }
+        anyhow::ensure!(
+            self.http_header_timeout_secs > 0
+                && self.http_idle_timeout_secs > 0
+                && self.http_max_connections > 0,
+            "http_header_timeout_secs, http_idle_timeout_secs and http_max_connections must be at least 1"
+        );
         url::Url::parse(&self.base_url)
             .map_err(|e| anyhow::anyhow!("base_url is not a URL: {e}"))?;
         Ok(())
@@ -345,6 +372,15 @@ impl Settings {
         self.documents_dir
             .clone()
             .unwrap_or_else(|| self.data_dir.join("documents"))
+    }
+
+    /// The limits of the HTTP server on its clients' connections.
+    pub fn connection_limits(&self) -> crate::web::server::ConnectionLimits {
+        crate::web::server::ConnectionLimits {
+            header_timeout: std::time::Duration::from_secs(self.http_header_timeout_secs),
+            idle_timeout: std::time::Duration::from_secs(self.http_idle_timeout_secs),
+            max_connections: self.http_max_connections,
+        }
     }
 
     /// Whether cookies must carry the `Secure` flag.

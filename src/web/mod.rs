@@ -9,6 +9,7 @@ pub mod csrf;
 pub mod error;
 pub mod routes;
 pub mod security;
+pub mod server;
 pub mod session;
 pub mod templates;
 

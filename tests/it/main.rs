@@ -1,12 +1,15 @@
 //! The integration tests: one binary, a real application per test.
 
 mod harness;
+mod process;
 
 mod access;
 mod agent_sign_in;
 mod browser;
+mod connections;
 mod data;
 mod documents;
+mod durability;
 mod family;
 mod family_sign_in;
 mod forms;
