@@ -165,7 +165,7 @@ async fn acknowledged_saves_survive_a_kill_9_under_load(backend: Backend) {
         }
     };
     let families = seed(dir.path(), &database_url).await;
-    let settings = [("sign_in_attempts_per_minute", "1000")];
+    let settings = [("sign_in_failures_per_minute", "1000")];
     let server = ServerProcess::serve(dir.path(), &database_url, &settings).await;
     let stop = tokio_util::sync::CancellationToken::new();
     let mut clients = Vec::new();
