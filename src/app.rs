@@ -140,7 +140,7 @@ impl App {
         crate::web::server::serve(
             self.listener,
             router,
-            self.state.settings.connection_limits(),
+            crate::web::server::ConnectionLimits::from_settings(&self.state.settings),
             shutdown.clone(),
         )
         .await;

@@ -84,6 +84,8 @@ pub struct Settings {
     pub http_header_timeout_secs: u64,
     pub http_idle_timeout_secs: u64,
     pub http_max_connections: u32,
+    pub http_request_timeout_secs: u64,
+    pub http_body_idle_timeout_secs: u64,
     pub worker_concurrency: usize,
     pub job_poll_interval_ms: u64,
     pub log: String,
@@ -121,6 +123,8 @@ impl Default for Settings {
             http_header_timeout_secs: 10,
             http_idle_timeout_secs: 60,
             http_max_connections: 1000,
+            http_request_timeout_secs: 60,
+            http_body_idle_timeout_secs: 30,
             worker_concurrency: 2,
             job_poll_interval_ms: 1000,
             log: "info".into(),
@@ -280,6 +284,16 @@ pub const SETTINGS: &[SettingDoc] = &[
         meaning: "Connections served at once by each instance; further ones wait in the system's listen queue until one closes.",
     },
     SettingDoc {
+        key: "http_request_timeout_secs",
+        default: "60",
+        meaning: "Seconds to receive and answer a request, uploads of files excepted (they may take 30 minutes, as long as their bytes keep coming).",
+    },
+    SettingDoc {
+        key: "http_body_idle_timeout_secs",
+        default: "30",
+        meaning: "Seconds a request body (an upload on a slow phone network) may go without sending a byte before the request is given up.",
+    },
+    SettingDoc {
         key: "worker_concurrency",
         default: "2",
         meaning: "Background jobs run at the same time by each instance (0: no worker in this process).",
@@ -351,8 +365,10 @@ impl Settings {
         anyhow::ensure!(
             self.http_header_timeout_secs > 0
                 && self.http_idle_timeout_secs > 0
-                && self.http_max_connections > 0,
-            "http_header_timeout_secs, http_idle_timeout_secs and http_max_connections must be at least 1"
+                && self.http_max_connections > 0
+                && self.http_request_timeout_secs > 0
+                && self.http_body_idle_timeout_secs > 0,
+            "the http_* timeouts and http_max_connections must be at least 1"
         );
         url::Url::parse(&self.base_url)
             .map_err(|e| anyhow::anyhow!("base_url is not a URL: {e}"))?;
@@ -372,15 +388,6 @@ impl Settings {
         self.documents_dir
             .clone()
             .unwrap_or_else(|| self.data_dir.join("documents"))
-    }
-
-    /// The limits of the HTTP server on its clients' connections.
-    pub fn connection_limits(&self) -> crate::web::server::ConnectionLimits {
-        crate::web::server::ConnectionLimits {
-            header_timeout: std::time::Duration::from_secs(self.http_header_timeout_secs),
-            idle_timeout: std::time::Duration::from_secs(self.http_idle_timeout_secs),
-            max_connections: self.http_max_connections,
-        }
     }
 
     /// Whether cookies must carry the `Secure` flag.

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 pub mod controllers;
 pub mod csrf;
+pub mod deadline;
 pub mod error;
 pub mod routes;
 pub mod security;
@@ -13,15 +14,12 @@ pub mod server;
 pub mod session;
 pub mod templates;
 
-use std::time::Duration;
-
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::app::AppState;
@@ -41,7 +39,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max((state.settings.upload_max_bytes + 1024 * 1024) as usize))
         .layer(from_fn_with_state(state.clone(), security::headers))
         .layer(CompressionLayer::new())
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
+        .layer(from_fn_with_state(state.clone(), deadline::deadline))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(|_| {
             error::render_error(

@@ -51,6 +51,16 @@ pub struct ConnectionLimits {
     pub max_connections: u32,
 }
 
+impl ConnectionLimits {
+    pub fn from_settings(settings: &crate::settings::Settings) -> Self {
+        Self {
+            header_timeout: Duration::from_secs(settings.http_header_timeout_secs),
+            idle_timeout: Duration::from_secs(settings.http_idle_timeout_secs),
+            max_connections: settings.http_max_connections,
+        }
+    }
+}
+
 /// Serves `router` on `listener` until `shutdown` is cancelled and every
 /// connection has finished.
 pub async fn serve(

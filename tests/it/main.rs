@@ -19,5 +19,6 @@ mod mail;
 mod privacy;
 mod route_access;
 mod sign_in_load;
+mod slow_requests;
 mod uploads;
 mod web_shell;

@@ -13,7 +13,7 @@ use crate::on_both_databases;
 
 /// Signs in the separated family's mother and walks every step unchanged;
 /// returns the URL of her child's dossier (without step).
-async fn mother_at_pieces(app: &TestApp, seeded: &Seeded) -> String {
+pub(crate) async fn mother_at_pieces(app: &TestApp, seeded: &Seeded) -> String {
     let (_, code, _) = seeded
         .families
         .iter()
@@ -105,7 +105,7 @@ async fn send_upload(
     )
 }
 
-async fn piece(app: &TestApp, position: i64) -> i64 {
+pub(crate) async fn piece(app: &TestApp, position: i64) -> i64 {
     sqlx::query_scalar("SELECT id FROM expected_documents WHERE position = $1")
         .bind(position)
         .fetch_one(app.db().pool())
@@ -382,7 +382,7 @@ fn png_announcing(width: u32, height: u32) -> Vec<u8> {
 }
 
 /// The header of a 12-megapixel phone photo (JFIF, EXIF, frame, scan).
-fn phone_jpeg() -> Vec<u8> {
+pub(crate) fn phone_jpeg() -> Vec<u8> {
     let mut out = vec![0xFF, 0xD8];
     out.extend_from_slice(&[
         0xFF, 0xE0, 0, 16, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0,
