@@ -23,9 +23,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use dossiersco::app::App;
 use dossiersco::db::family;
 use dossiersco::domain::access_code;
+use dossiersco::process::App;
 use dossiersco::secret::Secret;
 use dossiersco::settings::Settings;
 use reqwest::redirect::Policy;

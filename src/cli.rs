@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tokio_util::sync::CancellationToken;
 
-use crate::app::{App, shutdown_signal};
 use crate::db::Db;
+use crate::process::{App, shutdown_signal};
 use crate::settings::Settings;
 use crate::{demo, import, telemetry};
 

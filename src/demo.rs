@@ -222,7 +222,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Seeded> {
 
 async fn seed_school(tx: &mut Tx, school_id: i64) -> anyhow::Result<()> {
     let now = now_ms();
-    let year = school_year_starting();
+    let year = crate::campaign::school_year_starting();
     let campaign_id: i64 = sqlx::query_scalar(
         "INSERT INTO campaigns (school_id, school_year, opens_on, closes_on, welcome_text, created_at)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -486,17 +486,6 @@ fn rng_first(rng: &mut Rng, sex: &str) -> &'static str {
         rng.pick(GIRLS)
     } else {
         rng.pick(BOYS)
-    }
-}
-
-/// The calendar year in which the next school year starts.
-pub fn school_year_starting() -> i64 {
-    use chrono::Datelike;
-    let today = chrono::Utc::now().date_naive();
-    if today.month() >= 9 {
-        today.year() as i64 + 1
-    } else {
-        today.year() as i64
     }
 }
 

@@ -2,10 +2,11 @@
 //!
 //! The crate is a library that builds the whole application from [`settings::Settings`];
 //! the binary (`src/main.rs`), the CLI commands, the background worker and the tests
-//! all go through [`app::App`]. See `docs/ARCHITECTURE.md` for the map.
+//! all go through [`process::App`]. See `docs/ARCHITECTURE.md` for the map.
 
 pub mod app;
 pub mod auth;
+pub mod campaign;
 pub mod cli;
 pub mod db;
 pub mod demo;
@@ -16,6 +17,7 @@ pub mod jobs;
 pub mod mail;
 pub mod pdf;
 pub mod private_fs;
+pub mod process;
 pub mod secret;
 pub mod settings;
 pub mod telemetry;

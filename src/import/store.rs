@@ -399,7 +399,7 @@ async fn current_campaign(tx: &mut Tx, school_id: i64, now: i64) -> sqlx::Result
         "INSERT INTO campaigns (school_id, school_year, created_at) VALUES ($1, $2, $3) RETURNING id",
     )
     .bind(school_id)
-    .bind(crate::demo::school_year_starting())
+    .bind(crate::campaign::school_year_starting())
     .bind(now)
     .fetch_one(&mut **tx)
     .await

@@ -203,7 +203,7 @@ async fn failure_limits_hold_across_instances_and_refusals_write_nothing(app: Te
     let dir = tempfile::tempdir().unwrap();
     let mut settings = crate::harness::test_settings(dir.path(), app.state.settings.database_url());
     settings.behind_proxy = true;
-    let second = dossiersco::app::App::build(settings).await.unwrap();
+    let second = dossiersco::process::App::build(settings).await.unwrap();
     let second_addr = second.local_addr();
     let shutdown = tokio_util::sync::CancellationToken::new();
     let running = tokio::spawn(second.run(shutdown.clone()));

@@ -8,8 +8,9 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::OnceLock;
 
-use dossiersco::app::{App, AppState};
+use dossiersco::app::AppState;
 use dossiersco::db::{Backend, Db};
+use dossiersco::process::App;
 use dossiersco::secret::Secret;
 use dossiersco::settings::Settings;
 use reqwest::redirect::Policy;

@@ -196,7 +196,7 @@ async fn generated_schools_import_with_the_right_counts(app: TestApp) {
                 .fetch_one(app.db().pool())
                 .await
                 .unwrap();
-        assert_eq!(campaign_year, dossiersco::demo::school_year_starting());
+        assert_eq!(campaign_year, dossiersco::campaign::school_year_starting());
     }
     app.finish().await;
 }

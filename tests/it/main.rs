@@ -15,6 +15,7 @@ mod family_sign_in;
 mod forms;
 mod import;
 mod jobs;
+mod layers;
 mod mail;
 mod privacy;
 mod route_access;

@@ -110,7 +110,7 @@ async fn the_server_stops_gracefully_when_asked() {
         dir.path(),
         format!("sqlite://{}", dir.path().join("t.db").display()),
     );
-    let app = dossiersco::app::App::build(settings).await.unwrap();
+    let app = dossiersco::process::App::build(settings).await.unwrap();
     let token = tokio_util::sync::CancellationToken::new();
     let running = tokio::spawn(app.run(token.clone()));
     token.cancel();
