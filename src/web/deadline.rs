@@ -14,7 +14,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use tower_http::timeout::TimeoutBody;
 
-use super::error;
+use super::error_page;
 use crate::app::AppState;
 
 /// The longest an upload may take in all: 20 MB at about 90 kbit/s.
@@ -42,7 +42,7 @@ pub async fn deadline(State(state): State<AppState>, request: Request, next: Nex
         Ok(response) => response,
         Err(_) => {
             tracing::warn!(upload, "request given up after its deadline");
-            error::render_error(
+            error_page::render_error(
                 StatusCode::REQUEST_TIMEOUT,
                 "Délai dépassé",
                 "La demande a pris trop de temps et n'a pas été traitée.",

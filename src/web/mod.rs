@@ -8,6 +8,7 @@ pub mod controllers;
 pub mod csrf;
 pub mod deadline;
 pub mod error;
+pub mod error_page;
 pub mod routes;
 pub mod security;
 pub mod server;
@@ -32,7 +33,7 @@ pub fn router(state: AppState) -> Router {
         .into_iter()
         .partition(|route| route.sessionless);
     let pages = routes::into_router(pages)
-        .fallback(error::not_found)
+        .fallback(error_page::not_found)
         .layer(from_fn_with_state(state.clone(), session::session_layer));
     routes::into_router(sessionless)
         .merge(pages)
@@ -42,7 +43,7 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), deadline::deadline))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(|_| {
-            error::render_error(
+            error_page::render_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "Erreur inattendue",
                 "Désolé, le service rencontre un problème. Nous y travaillons pour le résoudre le plus rapidement possible.",
