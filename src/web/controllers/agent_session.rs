@@ -217,7 +217,7 @@ async fn tell_the_holder(
                      n'a pas été trouvé : il n'est pas nécessaire de le changer, sauf s'il est court ou utilisé ailleurs.\n\n\
                      DossierSCO\n",
                     ip = ctx.ip_string(),
-                    minutes = (until - now_ms()).max(60_000) / 60_000,
+                    minutes = ((until - now_ms()).max(60_000) + 59_999) / 60_000,
                 ),
             },
         };

@@ -1,0 +1,120 @@
+//! What people read in their mailbox, as snapshots (`tests/it/snapshots/`):
+//! a change of wording shows in review, and CI fails on an unreviewed one
+//! (`INSTA_UPDATE=no`). To accept a change: `INSTA_UPDATE=always cargo test
+//! --test it messages`, then read the diff before committing.
+
+use dossiersco::demo::DEMO_PASSWORD;
+
+use crate::family::{mother_dossier, send_dossier, walk_without_change_as};
+use crate::harness::TestApp;
+use crate::on_both_databases;
+
+/// The e-mails in the outbox, oldest first: (recipient, subject, text).
+async fn outbox(app: &TestApp) -> Vec<(String, String, String)> {
+    sqlx::query_as("SELECT recipient, subject, body_text FROM outbox_emails ORDER BY id")
+        .fetch_all(app.db().pool())
+        .await
+        .unwrap()
+}
+
+/// One e-mail as a person reads it; dates and ports vary from run to run.
+fn readable((to, subject, text): &(String, String, String)) -> String {
+    format!("À : {to}\nObjet : {subject}\n\n{text}")
+}
+
+macro_rules! assert_message {
+    ($name:expr, $message:expr) => {
+        insta::with_settings!({
+            filters => vec![
+                (r"\d{2}/\d{2}/\d{4}", "[date]"),
+                (r"\d{2}:\d{2}", "[heure]"),
+                (r"127\.0\.0\.1:\d+", "127.0.0.1:[port]"),
+            ],
+            prepend_module_to_snapshot => false,
+        }, {
+            insta::assert_snapshot!($name, readable($message));
+        })
+    };
+}
+
+async fn the_family_s_receipt_and_the_school_s_send_back_read_as_written(app: TestApp) {
+    let seeded = app.seed_demo().await;
+    let base = mother_dossier(&app, &seeded).await;
+    walk_without_change_as(&app, &app.client, &base).await;
+    send_dossier(&app, &base).await;
+    assert_eq!(app.run_jobs().await, 1);
+    let receipt = outbox(&app).await.pop().unwrap();
+    assert_message!("receipt_email", &receipt);
+
+    // The secretariat sends it back with a reason.
+    let dossier_id = base.rsplit('/').next().unwrap();
+    let staff = crate::harness::TestApp::client_for(&app);
+    let page = format!("/etablissements/{}/dossiers/{dossier_id}", seeded.uai);
+    let token = {
+        let html = staff
+            .get(app.url("/agent/connexion"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        crate::harness::extract_csrf(&html).unwrap()
+    };
+    staff
+        .post(app.url("/agent/connexion"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("email", "secretariat@demo.dossiersco.fr"),
+            ("password", DEMO_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let html = staff
+        .get(app.url(&page))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = crate::harness::extract_csrf(&html).unwrap();
+    let returned = staff
+        .post(app.url(&format!("{page}/etat")))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("event", "renvoyer"),
+            ("reason", "L'attestation d'assurance est illisible."),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(returned.status(), 303);
+    app.run_jobs().await;
+    let sent_back = outbox(&app).await;
+    let to_mother = sent_back
+        .iter()
+        .skip(1)
+        .find(|(to, _, _)| *to == receipt.0)
+        .expect("the mother is told");
+    assert_message!("send_back_email", to_mother);
+    app.finish().await;
+}
+
+async fn the_notice_of_a_locked_account_reads_as_written(app: TestApp) {
+    app.seed_demo().await;
+    for _ in 0..10 {
+        app.sign_in_agent("direction@demo.dossiersco.fr", "wrong")
+            .await;
+    }
+    assert_eq!(app.run_jobs().await, 1);
+    let notice = outbox(&app).await.pop().unwrap();
+    assert_message!("account_locked_email", &notice);
+    app.finish().await;
+}
+
+on_both_databases!(
+    the_family_s_receipt_and_the_school_s_send_back_read_as_written,
+    the_notice_of_a_locked_account_reads_as_written,
+);
