@@ -1,0 +1,417 @@
+//! In a real browser: headless Chromium driven through ChromeDriver
+//! (`DOSSIERSCO_TEST_CHROMEDRIVER`, `DOSSIERSCO_TEST_CHROMIUM`), with axe-core
+//! (`DOSSIERSCO_TEST_AXE_JS`) run on every page visited. Here the driver and
+//! the helpers the browser tests share; the tests by subject below.
+
+mod agent;
+mod family;
+mod phone;
+
+use std::net::TcpListener;
+use std::process::Stdio;
+use std::time::Duration;
+
+use dossiersco::db::Backend;
+use dossiersco::demo::DEMO_PASSWORD;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+
+use crate::harness::{TestApp, require};
+
+/// A ChromeDriver process and a browser session; both end on drop.
+pub struct Browser {
+    pub client: Client,
+    axe: String,
+    driver: tokio::process::Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// Starts a browser, or returns `None` after a visible skip.
+    pub async fn start(width: u32, height: u32) -> Option<Self> {
+        let driver = require("DOSSIERSCO_TEST_CHROMEDRIVER", "browser tests")?;
+        let chromium = require("DOSSIERSCO_TEST_CHROMIUM", "browser tests")?;
+        let axe_path = require("DOSSIERSCO_TEST_AXE_JS", "browser tests (axe-core)")?;
+        let axe = std::fs::read_to_string(&axe_path).expect("axe-core script readable");
+        dossiersco::cli::install_tls_provider();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = tokio::process::Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("chromedriver starts");
+        let profile = tempfile::tempdir().unwrap();
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": chromium,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--no-first-run", "--disable-dev-shm-usage",
+                    format!("--user-data-dir={}", profile.path().display()),
+                    format!("--window-size={width},{height}"),
+                ]
+            }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let mut client = None;
+        for _ in 0..100 {
+            match ClientBuilder::rustls()
+                .unwrap()
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(c) => {
+                    client = Some(c);
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        let client = client.expect("a ChromeDriver session");
+        Some(Self {
+            client,
+            axe,
+            driver,
+            _profile: profile,
+        })
+    }
+
+    /// Runs axe-core on the current page; returns the violations, described.
+    pub async fn axe_violations(&self) -> Vec<String> {
+        self.client
+            .execute(&self.axe, vec![])
+            .await
+            .expect("axe-core injected");
+        let result = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document).then(r => done(r.violations.map(v =>
+                     v.id + ' (' + v.impact + '): ' + v.nodes.map(n => n.target.join(' ')).join(', '))))
+                   .catch(e => done(['axe error: ' + e]));",
+                vec![],
+            )
+            .await
+            .expect("axe-core ran");
+        match result {
+            Value::Array(items) => items
+                .into_iter()
+                .map(|v| v.as_str().unwrap_or_default().to_owned())
+                .collect(),
+            other => vec![format!("unexpected axe result {other}")],
+        }
+    }
+
+    pub async fn assert_accessible(&self, page: &str) {
+        let violations = self.axe_violations().await;
+        assert!(
+            violations.is_empty(),
+            "axe-core found problems on {page}:\n{}",
+            violations.join("\n")
+        );
+    }
+
+    /// The visible text of the page (read by script: no element handle to go stale).
+    pub async fn text(&self) -> String {
+        for _ in 0..50 {
+            let script = "return document.body ? document.body.innerText : null;";
+            if let Ok(Value::String(text)) = self.client.execute(script, vec![]).await {
+                return text;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("no page text");
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.clone().close().await;
+    }
+}
+
+impl Drop for Browser {
+    /// ChromeDriver runs in its own process group with the Chromium it
+    /// starts: killing the group leaves no orphaned browser behind when a
+    /// test fails before `close()`.
+    fn drop(&mut self) {
+        if let Some(pid) = self.driver.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
+
+/// A browser session that counts what the user does.
+struct Counted<'a> {
+    browser: &'a Browser,
+    clicks: usize,
+    typed: usize,
+    pages: Vec<String>,
+}
+
+impl<'a> Counted<'a> {
+    fn new(browser: &'a Browser) -> Self {
+        Self {
+            browser,
+            clicks: 0,
+            typed: 0,
+            pages: Vec::new(),
+        }
+    }
+
+    async fn click(&mut self, locator: Locator<'_>) {
+        self.browser
+            .client
+            .find(locator)
+            .await
+            .unwrap_or_else(|e| panic!("{locator:?}: {e}"))
+            .click()
+            .await
+            .unwrap();
+        self.clicks += 1;
+    }
+
+    async fn button(&mut self, text: &str) {
+        let xpath = format!("//button[normalize-space()=\"{text}\"]");
+        mark_page(self.browser).await;
+        self.click(Locator::XPath(&xpath)).await;
+        wait_for_new_page(self.browser).await;
+        self.check_page().await;
+    }
+
+    async fn label(&mut self, for_id: &str) {
+        self.click(Locator::Css(&format!("label[for='{for_id}']")))
+            .await;
+    }
+
+    async fn replace_text(&mut self, id: &str, text: &str) {
+        let field = self.browser.client.find(Locator::Id(id)).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+        self.typed += text.chars().count();
+    }
+
+    /// From the welcome step to the pieces, changing nothing (the exit
+    /// authorisations, which have no default, answered "oui").
+    async fn walk_to_pieces(&mut self) {
+        self.button("Commencer").await;
+        for _ in ["eleve", "responsables"] {
+            self.button("Valider et continuer").await;
+        }
+        self.button("Continuer").await; // contacts d'urgence
+        self.button("Valider et continuer").await; // scolarité
+        self.label("photo-oui").await;
+        self.label("sorties-oui").await;
+        self.button("Valider et continuer").await; // vie scolaire
+        self.button("Valider et continuer").await; // santé
+        assert!(self.path().await.ends_with("/pieces"));
+    }
+
+    /// Runs axe-core on the page reached, once per distinct path.
+    async fn check_page(&mut self) {
+        let path = self
+            .browser
+            .client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .to_owned();
+        if !self.pages.contains(&path) {
+            self.browser.assert_accessible(&path).await;
+            let overflow: Value = self
+                .browser
+                .client
+                .execute(
+                    "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            assert!(
+                overflow.as_i64().unwrap_or(1) <= 0,
+                "{path} scrolls sideways ({overflow}px)"
+            );
+            self.pages.push(path);
+        }
+    }
+
+    async fn path(&self) -> String {
+        self.browser
+            .client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .to_owned()
+    }
+}
+
+/// Marks the current document, so that [`wait_for_new_page`] can tell when
+/// the next one has loaded.
+async fn mark_page(browser: &Browser) {
+    browser
+        .client
+        .execute("window.__oldPage = true;", vec![])
+        .await
+        .unwrap();
+}
+
+/// Waits until the marked document is replaced by a fully loaded one.
+async fn wait_for_new_page(browser: &Browser) {
+    for _ in 0..100 {
+        let state: Value = browser
+            .client
+            .execute(
+                "return (window.__oldPage ? 'old' : document.readyState);",
+                vec![],
+            )
+            .await
+            .unwrap_or(Value::Null);
+        if state.as_str() == Some("complete") {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the next page did not load");
+}
+
+/// Clicks what `locator` finds and waits for the page it leads to.
+async fn click_and_wait(browser: &Browser, locator: Locator<'_>) {
+    mark_page(browser).await;
+    browser
+        .client
+        .find(locator)
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_new_page(browser).await;
+}
+
+/// Chooses `file` in the `n`-th file input of the pieces page: the page
+/// sends it in the background and updates the piece in place. Waits for the
+/// announced outcome and returns it.
+async fn choose_file(browser: &Browser, n: usize, file: &std::path::Path) -> String {
+    let inputs = browser
+        .client
+        .find_all(Locator::Css("input[type=file]"))
+        .await
+        .unwrap();
+    inputs[n]
+        .send_keys(&file.display().to_string())
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        let status: Value = browser
+            .client
+            .execute(
+                "return document.getElementById('pieces-status').textContent",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let status = status.as_str().unwrap_or_default().to_owned();
+        if !status.is_empty() && !status.contains("en cours") {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no outcome announced for {}", file.display());
+}
+
+/// The demo family whose description contains `who`: (code, birth date of the eldest child).
+async fn demo_family(app: &TestApp, who: &str) -> (String, String) {
+    let seeded = app.seed_demo().await;
+    let (_, code, _) = seeded.families.iter().find(|f| f.0.contains(who)).unwrap();
+    let birth: String = sqlx::query_scalar(
+        "SELECT p.birth_date FROM pupils p JOIN guardianships l ON l.pupil_id = p.id JOIN guardians g ON g.id = l.guardian_id
+         WHERE g.access_code_hash = $1 ORDER BY p.birth_date LIMIT 1",
+    )
+    .bind(dossiersco::domain::access_code::hash(code))
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    (code.clone(), birth)
+}
+
+/// Signs a demo agent in through the sign-in form and waits for the next page.
+pub async fn agent_sign_in(browser: &Browser, app: &TestApp, email: &str) {
+    browser
+        .client
+        .goto(&app.url("/agent/connexion"))
+        .await
+        .unwrap();
+    for (id, text) in [("email", email), ("password", DEMO_PASSWORD)] {
+        browser
+            .client
+            .find(Locator::Id(id))
+            .await
+            .unwrap()
+            .send_keys(text)
+            .await
+            .unwrap();
+    }
+    click_and_wait(browser, Locator::Css("main form button[type=submit]")).await;
+}
+
+/// A phone-size browser in which the separated family's mother is signed in,
+/// on a fresh demo (SQLite); `None` after a visible skip.
+async fn phone_with_mother_signed_in() -> Option<(Browser, TestApp)> {
+    let browser = Browser::start(360, 740).await?;
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let (code, birth) = demo_family(&app, "la mère").await;
+    family_sign_in(&browser, &app, &code, &birth).await;
+    Some((browser, app))
+}
+
+/// Signs in through the form (not counted: the code is typed from the letter).
+async fn family_sign_in(browser: &Browser, app: &TestApp, code: &str, birth: &str) {
+    browser
+        .client
+        .goto(&app.url("/famille/connexion"))
+        .await
+        .unwrap();
+    browser.assert_accessible("/famille/connexion").await;
+    browser
+        .client
+        .find(Locator::Id("code"))
+        .await
+        .unwrap()
+        .send_keys(code)
+        .await
+        .unwrap();
+    browser
+        .client
+        .execute(
+            "document.getElementById('birth_date').value = arguments[0];",
+            vec![json!(birth)],
+        )
+        .await
+        .unwrap();
+    mark_page(browser).await;
+    browser
+        .client
+        .find(Locator::XPath(
+            "//button[normalize-space()='Accéder au dossier']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_new_page(browser).await;
+}

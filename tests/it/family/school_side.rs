@@ -1,0 +1,452 @@
+//! The school's side of a family's dossier: what the school sees, codes
+//! reissued, pieces refused, dossiers returned and validated.
+
+use super::{
+    PDF, expected_document, family, location, mother_dossier, send_dossier, sign_in,
+    sign_out_family, upload, walk_without_change,
+};
+use crate::forms::prefilled;
+use crate::harness::TestApp;
+use crate::on_both_databases;
+
+async fn the_school_sees_the_sent_dossier_with_exactly_the_changed_fields_and_medical_notes_stay_with_the_nurse(
+    app: TestApp,
+) {
+    let seeded = app.seed_demo().await;
+    let base = mother_dossier(&app, &seeded).await;
+    walk_without_change(&app, &base).await;
+    let page = format!("{base}/responsables");
+    let mut form = prefilled(&app.get_html(&page).await.1);
+    for (k, v) in form.iter_mut() {
+        if k == "phone_mobile" {
+            *v = "07 11 22 33 44".into();
+        }
+    }
+    app.client
+        .post(app.url(&page))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let sante = format!("{base}/sante");
+    app.post_form(
+        &sante,
+        &sante,
+        &[
+            ("mode", "online"),
+            ("note", "Allergie aux arachides, PAI en cours"),
+        ],
+    )
+    .await;
+    upload(
+        &app,
+        &base,
+        expected_document(&app, 0).await,
+        vec![("assurance.pdf", PDF.to_vec())],
+    )
+    .await;
+    send_dossier(&app, &base).await;
+    app.run_jobs().await;
+    sign_out_family(&app, &base).await;
+
+    let dossier_id = base.rsplit('/').next().unwrap();
+    let school = format!("/etablissements/{}", seeded.uai);
+    app.sign_in_agent(
+        "secretariat@demo.dossiersco.fr",
+        dossiersco::demo::DEMO_PASSWORD,
+    )
+    .await;
+    let list = app
+        .get_html(&format!("{school}/dossiers?etat=submitted"))
+        .await
+        .1;
+    assert!(
+        list.contains("DUBOIS Inès") && list.contains("1 dossier(s)"),
+        "{list}"
+    );
+    let html = app
+        .get_html(&format!("{school}/dossiers/{dossier_id}"))
+        .await
+        .1;
+    assert!(
+        html.contains("envoyé à l&#39;établissement") || html.contains("envoyé à l'établissement"),
+        "submitted"
+    );
+    assert!(html.contains("phone_mobile") && html.contains("07 11 22 33 44"));
+    assert_eq!(
+        html.matches("<strong>").count() - html.matches("<strong>Information").count(),
+        1,
+        "exactly one changed field"
+    );
+    assert!(
+        !html.contains("arachides"),
+        "the secretariat does not read medical notes"
+    );
+    let download = html
+        .split("/pieces/")
+        .nth(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].to_owned())
+        .unwrap();
+    let file = app
+        .get(&format!("{school}/dossiers/{dossier_id}/pieces/{download}"))
+        .await;
+    assert_eq!(file.status(), 200);
+    assert!(
+        file.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert_eq!(file.bytes().await.unwrap().as_ref(), PDF);
+
+    app.post_form(&school, "/agent/deconnexion", &[]).await;
+    app.sign_in_agent(
+        "infirmerie@demo.dossiersco.fr",
+        dossiersco::demo::DEMO_PASSWORD,
+    )
+    .await;
+    assert!(
+        app.get_html(&format!("{school}/dossiers/{dossier_id}"))
+            .await
+            .1
+            .contains("arachides"),
+        "the nurse does"
+    );
+    app.finish().await;
+}
+
+async fn the_school_reissues_a_code_and_cannot_see_another_schools_dossier(app: TestApp) {
+    let seeded = app.seed_demo().await;
+    let (old_code, birth) = family(&app, &seeded, "la mère").await;
+    let (dossier_id, guardian_id): (i64, i64) = sqlx::query_as(
+        "SELECT d.id, g.id FROM dossiers d JOIN guardianships l ON l.pupil_id = d.pupil_id JOIN guardians g ON g.id = l.guardian_id
+         WHERE g.last_name = 'NGUYEN' AND g.first_name = 'Thi Lan'",
+    )
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    let school = format!("/etablissements/{}", seeded.uai);
+    let page = format!("{school}/dossiers/{dossier_id}");
+    let action = format!("{page}/responsables/{guardian_id}/code");
+
+    app.sign_in_agent(
+        "infirmerie@demo.dossiersco.fr",
+        dossiersco::demo::DEMO_PASSWORD,
+    )
+    .await;
+    assert_eq!(
+        app.post_form(&page, &action, &[]).await.status(),
+        403,
+        "the nurse does not issue codes"
+    );
+    app.post_form(&page, "/agent/deconnexion", &[]).await;
+
+    app.sign_in_agent(
+        "secretariat@demo.dossiersco.fr",
+        dossiersco::demo::DEMO_PASSWORD,
+    )
+    .await;
+    let html = app
+        .post_form(&page, &action, &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    let start = html.find("Code personnel : <strong>").unwrap() + "Code personnel : <strong>".len();
+    let new_code = html[start..start + 14].to_owned();
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'access_code_reissued'")
+            .await,
+        1
+    );
+
+    // Another school's agent cannot reach this dossier through their own school.
+    let other = dossiersco::db::schools::upsert(
+        app.db().pool(),
+        "0750680G",
+        "Collège Voisin",
+        "Paris",
+        "Paris",
+    )
+    .await
+    .unwrap();
+    dossiersco::db::agents::upsert(
+        app.db().pool(),
+        other,
+        "sec@voisin.fr",
+        "Voisin",
+        "secretariat",
+        &dossiersco::web::auth::hash_password("voisin-pass").unwrap(),
+    )
+    .await
+    .unwrap();
+    app.post_form(&page, "/agent/deconnexion", &[]).await;
+    app.sign_in_agent("sec@voisin.fr", "voisin-pass").await;
+    assert_eq!(
+        app.get(&format!("/etablissements/0750680G/dossiers/{dossier_id}"))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(app.get(&page).await.status(), 403);
+    app.post_form("/", "/agent/deconnexion", &[]).await;
+
+    assert_eq!(sign_in(&app, &old_code, &birth).await.status(), 401);
+    assert_eq!(sign_in(&app, &new_code, &birth).await.status(), 303);
+    app.finish().await;
+}
+
+async fn a_piece_refused_by_the_school_shows_its_reason_and_is_replaced_alone(app: TestApp) {
+    let seeded = app.seed_demo().await;
+    let (code, birth) = family(&app, &seeded, "la mère").await;
+    let base = mother_dossier(&app, &seeded).await;
+    walk_without_change(&app, &base).await;
+    let insurance = expected_document(&app, 0).await;
+    upload(&app, &base, insurance, vec![("flou.pdf", PDF.to_vec())]).await;
+    upload(
+        &app,
+        &base,
+        expected_document(&app, 2).await,
+        vec![("caf.pdf", PDF.to_vec())],
+    )
+    .await;
+    send_dossier(&app, &base).await;
+    sign_out_family(&app, &base).await;
+
+    // The secretary looks at the pieces: refusing needs a reason.
+    app.sign_in_agent(
+        "secretariat@demo.dossiersco.fr",
+        dossiersco::demo::DEMO_PASSWORD,
+    )
+    .await;
+    let dossier_id = base.rsplit('/').next().unwrap();
+    let page = format!("/etablissements/{}/dossiers/{dossier_id}", seeded.uai);
+    let id_of = |name: &'static str| {
+        let pool = app.db().pool().clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT id FROM uploads WHERE original_name = $1")
+                .bind(name)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let (blurred, caf) = (id_of("flou.pdf").await, id_of("caf.pdf").await);
+    let decide = |id: i64| format!("{page}/pieces/{id}/decision");
+    let html = app.get_html(&page).await.1;
+    assert!(html.contains(&format!("action=\"{}\"", decide(blurred))));
+    let no_reason = app
+        .post_form(
+            &page,
+            &decide(blurred),
+            &[("decision", "refuser"), ("reason", "  ")],
+        )
+        .await;
+    assert_eq!(no_reason.status(), 303);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM uploads WHERE status = 'submitted'")
+            .await,
+        2,
+        "nothing decided without a reason"
+    );
+    app.post_form(
+        &page,
+        &decide(blurred),
+        &[("decision", "refuser"), ("reason", "Document illisible")],
+    )
+    .await;
+    app.post_form(&page, &decide(caf), &[("decision", "accepter")])
+        .await;
+    let unknown = app
+        .post_form(&page, &decide(caf + 1000), &[("decision", "accepter")])
+        .await;
+    assert_eq!(unknown.status(), 404, "only this dossier's pieces");
+    let html = app.get_html(&page).await.1;
+    assert!(html.contains("(refusée)") && html.contains("Motif du refus : Document illisible"));
+    assert!(html.contains("caf.pdf</a> (acceptée)"), "{html}");
+    app.post_form(
+        &page,
+        &format!("{page}/etat"),
+        &[
+            ("event", "renvoyer"),
+            ("reason", "Une pièce est à remplacer."),
+        ],
+    )
+    .await;
+    app.post_form(&page, "/agent/deconnexion", &[]).await;
+    app.run_jobs().await;
+    let body: String = sqlx::query_scalar(
+        "SELECT body_text FROM outbox_emails WHERE subject = 'Dossier de réinscription à compléter'",
+    )
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    assert!(
+        body.contains(
+            "Pièces à remplacer :\n- Attestation d'assurance scolaire : Document illisible"
+        ),
+        "{body}"
+    );
+
+    // The family reads the reason and replaces that piece alone.
+    assert_eq!(sign_in(&app, &code, &birth).await.status(), 303);
+    let html = app.get_html(&format!("{base}/pieces")).await.1;
+    assert!(
+        html.contains("flou.pdf : refusée — motif : Document illisible"),
+        "{html}"
+    );
+    assert_eq!(
+        upload(&app, &base, insurance, vec![("net.pdf", PDF.to_vec())])
+            .await
+            .status(),
+        303
+    );
+    let statuses: Vec<(String, String)> =
+        sqlx::query_as("SELECT original_name, status FROM uploads ORDER BY id")
+            .fetch_all(app.db().pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        statuses,
+        vec![
+            ("flou.pdf".to_owned(), "refused".to_owned()),
+            ("caf.pdf".to_owned(), "accepted".to_owned()),
+            ("net.pdf".to_owned(), "submitted".to_owned())
+        ],
+        "only the refused piece was replaced"
+    );
+    app.finish().await;
+}
+
+async fn the_school_returns_a_dossier_the_family_corrects_it_and_the_school_validates_it(
+    app: TestApp,
+) {
+    let seeded = app.seed_demo().await;
+    let (code, birth) = family(&app, &seeded, "la mère").await;
+    let base = mother_dossier(&app, &seeded).await;
+    walk_without_change(&app, &base).await;
+    send_dossier(&app, &base).await;
+    sign_out_family(&app, &base).await;
+
+    let dossier_id = base.rsplit('/').next().unwrap();
+    let page = format!("/etablissements/{}/dossiers/{dossier_id}", seeded.uai);
+    let action = format!("{page}/etat");
+    app.sign_in_agent(
+        "secretariat@demo.dossiersco.fr",
+        dossiersco::demo::DEMO_PASSWORD,
+    )
+    .await;
+    let no_reason = app
+        .post_form(&page, &action, &[("event", "renvoyer"), ("reason", " ")])
+        .await;
+    assert_eq!(location(&no_reason), page);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM dossiers WHERE state = 'returned'")
+            .await,
+        0,
+        "a reason is required"
+    );
+    app.post_form(
+        &page,
+        &action,
+        &[
+            ("event", "renvoyer"),
+            ("reason", "Le prénom est mal orthographié"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM dossiers WHERE state = 'returned'")
+            .await,
+        1
+    );
+    app.post_form(&page, "/agent/deconnexion", &[]).await;
+    assert_eq!(
+        app.run_jobs().await,
+        3,
+        "the receipt, then the return e-mail to both parents"
+    );
+    let body: String = sqlx::query_scalar("SELECT body_text FROM outbox_emails WHERE subject = 'Dossier de réinscription à compléter'")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    assert!(body.contains("Le prénom est mal orthographié"));
+
+    let response = sign_in(&app, &code, &birth).await;
+    assert_eq!(
+        location(&response),
+        format!("{base}/validation"),
+        "back at the validation, not in a loop"
+    );
+    assert!(
+        app.get_html(&format!("{base}/validation"))
+            .await
+            .1
+            .contains("Le prénom est mal orthographié")
+    );
+    let eleve = format!("{base}/eleve");
+    let mut form = prefilled(&app.get_html(&eleve).await.1);
+    form.retain(|(k, _)| k != "first_name");
+    form.push(("first_name".into(), "Inès-Marie".into()));
+    assert_eq!(
+        app.client
+            .post(app.url(&eleve))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+    send_dossier(&app, &base).await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM dossiers WHERE state = 'submitted'")
+            .await,
+        1
+    );
+    sign_out_family(&app, &base).await;
+
+    app.sign_in_agent(
+        "secretariat@demo.dossiersco.fr",
+        dossiersco::demo::DEMO_PASSWORD,
+    )
+    .await;
+    app.post_form(&page, &action, &[("event", "valider")]).await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM dossiers WHERE state = 'validated'")
+            .await,
+        1
+    );
+    let html = app.get_html(&page).await.1;
+    assert!(html.contains("validé par l") && html.contains("Inès-Marie"));
+    let states: Vec<(String, String)> = sqlx::query_as(
+        "SELECT to_state, actor_kind FROM dossier_transitions WHERE dossier_id = $1 ORDER BY created_at, id",
+    )
+    .bind(dossier_id.parse::<i64>().unwrap())
+    .fetch_all(app.db().pool())
+    .await
+    .unwrap();
+    let states: Vec<(&str, &str)> = states
+        .iter()
+        .map(|(s, a)| (s.as_str(), a.as_str()))
+        .collect();
+    assert_eq!(
+        states,
+        vec![
+            ("started", "guardian"),
+            ("submitted", "guardian"),
+            ("returned", "agent"),
+            ("submitted", "guardian"),
+            ("validated", "agent")
+        ]
+    );
+    assert_eq!(app.run_jobs().await, 1, "the second receipt");
+    app.finish().await;
+}
+
+on_both_databases!(
+    the_school_sees_the_sent_dossier_with_exactly_the_changed_fields_and_medical_notes_stay_with_the_nurse,
+    the_school_reissues_a_code_and_cannot_see_another_schools_dossier,
+    a_piece_refused_by_the_school_shows_its_reason_and_is_replaced_alone,
+    the_school_returns_a_dossier_the_family_corrects_it_and_the_school_validates_it,
+);
