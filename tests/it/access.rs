@@ -1,29 +1,20 @@
 //! An agent sees only their school and what their role allows.
 
-use dossiersco::db::{agents, schools};
 use dossiersco::demo::DEMO_PASSWORD;
-use dossiersco::web::auth::hash_password;
+use dossiersco::domain::Role;
 
+use crate::builders::{AGENT_PASSWORD, SchoolBuilder};
 use crate::harness::TestApp;
 use crate::on_both_databases;
 
 /// A second school with its own admin; returns its UAI.
 async fn other_school(app: &TestApp) -> String {
-    let uai = "0750680G";
-    let id = schools::upsert(app.db().pool(), uai, "Collège Voisin", "Paris", "Paris")
-        .await
-        .unwrap();
-    agents::upsert(
-        app.db().pool(),
-        id,
-        "direction@voisin.fr",
-        "Paul Voisin",
-        "admin",
-        &hash_password("voisin-pass").unwrap(),
-    )
-    .await
-    .unwrap();
-    uai.to_owned()
+    let school = SchoolBuilder::new("0750680G")
+        .name("Collège Voisin")
+        .build(app)
+        .await;
+    school.agent(app, "direction@voisin.fr", Role::Admin).await;
+    school.uai
 }
 
 async fn a_request_for_another_schools_page_is_refused_and_audited(app: TestApp) {
@@ -107,7 +98,7 @@ async fn a_visitor_who_is_not_signed_in_is_sent_to_the_sign_in_page(app: TestApp
 async fn a_job_of_another_school_is_not_found(app: TestApp) {
     let demo = app.seed_demo().await;
     let other = other_school(&app).await;
-    app.sign_in_agent("direction@voisin.fr", "voisin-pass")
+    app.sign_in_agent("direction@voisin.fr", AGENT_PASSWORD)
         .await;
     let response = app
         .post_form(

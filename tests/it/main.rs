@@ -6,6 +6,7 @@ mod process;
 mod access;
 mod agent_sign_in;
 mod browser;
+mod builders;
 mod connections;
 mod data;
 mod documents;
