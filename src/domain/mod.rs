@@ -2,6 +2,7 @@
 
 pub mod access_code;
 pub mod dossier_state;
+pub mod fields;
 pub mod household;
 pub mod journey;
 pub mod limits;
