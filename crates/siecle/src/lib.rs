@@ -48,8 +48,6 @@ mod reader;
 pub mod responsables;
 pub mod structures;
 pub mod synth;
-#[cfg(feature = "xlsx")]
-mod synth_tableur;
 pub mod tableur;
 mod text;
 pub mod types;
