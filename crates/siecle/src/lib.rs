@@ -43,6 +43,7 @@ mod decode;
 pub mod detect;
 pub mod eleves;
 pub mod error;
+mod fields;
 pub mod nomenclatures;
 mod reader;
 pub mod responsables;
