@@ -6,7 +6,9 @@ use chrono::NaiveDate;
 
 use super::cells::{cell_date, cell_text};
 use super::layout::{Layout, Scope, header_name};
-use super::{AdresseTableur, EleveTableur, OptionTableur, RepresentantTableur, StructureTableur};
+use super::records::{
+    AdresseTableur, EleveTableur, OptionTableur, RepresentantTableur, StructureTableur,
+};
 use crate::codes::{
     Civilite, ModaliteElection, Nationalite, Parente, Pays, Regime, Sexe, TypeStructure,
 };
