@@ -1,6 +1,13 @@
 //! The word lists the generator draws from: first names, surnames, streets, places
 //! of birth, towns of the schools, régimes and PCS codes.
 
+use chrono::NaiveDate;
+
+/// A date of the data (all valid; the default date otherwise).
+pub(super) fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()
+}
+
 pub(super) const PRENOMS_F: &[&str] = &[
     "Chloé",
     "Léa",

@@ -32,7 +32,7 @@ mod tableur;
 mod write;
 mod xml_out;
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 
 use crate::eleves::{Eleve, OptionsEleve, StructuresEleve};
 use crate::nomenclatures::{Matiere, Mef, OptionObligatoire, Programme};
@@ -40,7 +40,7 @@ use crate::responsables::{Personne, ResponsableEleve};
 use crate::structures::{Division, Groupe};
 use crate::types::{Adresse, Uai};
 
-use data::VILLES;
+use data::{VILLES, d};
 use families::{Builder, Family};
 use pupils::{Pupil, PupilContext};
 use rng::Rng;
@@ -99,10 +99,6 @@ pub fn generate(
     seed: u64,
 ) -> impl Iterator<Item = SynthSchool> {
     (0..schools).map(move |i| generate_school(i, pupils_per_school, seed))
-}
-
-fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default()
 }
 
 /// Generates school number `index` (0-based) of a run with this seed.

@@ -5,7 +5,7 @@ use crate::codes::ModaliteElection;
 use crate::nomenclatures::{Matiere, Mef, OptionObligatoire, Programme};
 use crate::structures::{Division, Groupe};
 
-use super::d;
+use super::data::d;
 
 /// The collège MEFs: code, FORMATION, LIBELLE_LONG, LIBELLE_EDITION, MEFSTAT.
 pub(super) const MEFS: &[(&str, &str, &str, &str, &str)] = &[

@@ -13,8 +13,7 @@ use crate::eleves::{
 use crate::responsables::ResponsableEleve;
 use crate::types::{Ine, Uai};
 
-use super::d;
-use super::data::{COMMUNES_NAISS, NAISS_ETRANGER, PRENOMS_F, PRENOMS_M, REGIMES};
+use super::data::{COMMUNES_NAISS, NAISS_ETRANGER, PRENOMS_F, PRENOMS_M, REGIMES, d};
 use super::families::{Builder, Family};
 use super::nomenclature::{MEF_CM2, MEFS};
 
