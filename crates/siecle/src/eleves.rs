@@ -21,8 +21,9 @@ use chrono::NaiveDate;
 use crate::codes::{ModaliteElection, Nationalite, Pays, Regime, Sexe, TypeStructure};
 use crate::detect::FileKind;
 use crate::error::{SiecleError, Warning, WarningEffect};
+use crate::fields::Fields;
 use crate::reader::bee_reader;
-use crate::types::{Adresse, Fields, Ine, Parametres};
+use crate::types::{Adresse, Ine, Parametres};
 use crate::xml::Node;
 
 /// A pupil (ELEVES/ELEVE).

@@ -43,13 +43,12 @@ mod decode;
 pub mod detect;
 pub mod eleves;
 pub mod error;
+mod fields;
 pub mod nomenclatures;
 mod reader;
 pub mod responsables;
 pub mod structures;
 pub mod synth;
-#[cfg(feature = "xlsx")]
-mod synth_tableur;
 pub mod tableur;
 mod text;
 pub mod types;

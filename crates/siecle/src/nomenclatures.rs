@@ -27,8 +27,9 @@ use chrono::NaiveDate;
 use crate::codes::ModaliteElection;
 use crate::detect::FileKind;
 use crate::error::{SiecleError, Warning, WarningEffect};
+use crate::fields::Fields;
 use crate::reader::bee_reader;
-use crate::types::{Fields, Parametres};
+use crate::types::Parametres;
 use crate::xml::Node;
 
 /// A MEF (« module élémentaire de formation »: a year and track).

@@ -20,8 +20,9 @@ use std::io::BufRead;
 use crate::codes::{Civilite, NiveauResponsabilite, Parente, Pcs};
 use crate::detect::FileKind;
 use crate::error::{SiecleError, Warning, WarningEffect};
+use crate::fields::Fields;
 use crate::reader::bee_reader;
-use crate::types::{Adresse, Fields, Parametres};
+use crate::types::{Adresse, Parametres};
 use crate::xml::Node;
 
 /// A person (PERSONNES/PERSONNE): a parent, a guardian, a contact.

@@ -19,8 +19,9 @@ use std::io::BufRead;
 
 use crate::detect::FileKind;
 use crate::error::{SiecleError, Warning, WarningEffect};
+use crate::fields::Fields;
 use crate::reader::bee_reader;
-use crate::types::{Fields, Parametres};
+use crate::types::Parametres;
 use crate::xml::Node;
 
 /// A division (class).

@@ -18,7 +18,8 @@ use quick_xml::events::Event;
 use crate::decode::{DecodeFailure, DecodingReader};
 use crate::detect::FileKind;
 use crate::error::{ErrorReason, Location, SiecleError};
-use crate::types::Parametres;
+use crate::text::{excerpt, non_empty, parse_date};
+use crate::types::{Parametres, Uai};
 
 /// Limits applied while parsing; the defaults suit real exports with a wide margin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,7 +192,7 @@ impl<R: BufRead> XmlStream<R> {
         match self.next_raw(true)? {
             Some((block, node)) if block.is_empty() && node.name == "PARAMETRES" => {
                 self.parametres =
-                    Parametres::from_node(&node, self.kind, self.parametres.version.take())?;
+                    parametres_from_node(&node, self.kind, self.parametres.version.take())?;
                 Ok(())
             }
             _ => Err(self.error(ErrorReason::MissingUaj).element("PARAMETRES")),
@@ -417,6 +418,40 @@ impl<R: BufRead> XmlStream<R> {
         };
         self.error(reason)
     }
+}
+
+/// Reads the PARAMETRES block: a missing or invalid UAJ is fatal, the other values
+/// are optional.
+fn parametres_from_node(
+    node: &Node,
+    kind: FileKind,
+    version: Option<String>,
+) -> Result<Parametres, SiecleError> {
+    let location = Location::Xml {
+        line: node.line,
+        column: None,
+    };
+    let uaj_text = node.child("UAJ").and_then(|n| non_empty(&n.text));
+    let Some(uaj_text) = uaj_text else {
+        return Err(SiecleError::new(kind, ErrorReason::MissingUaj)
+            .at(location)
+            .element("UAJ"));
+    };
+    let Some(uaj) = Uai::parse(&uaj_text) else {
+        return Err(
+            SiecleError::new(kind, ErrorReason::InvalidUaj(excerpt(&uaj_text)))
+                .at(location)
+                .element("UAJ"),
+        );
+    };
+    let text = |name: &str| node.child(name).and_then(|n| non_empty(&n.text));
+    Ok(Parametres {
+        uaj: Some(uaj),
+        annee_scolaire: text("ANNEE_SCOLAIRE").and_then(|s| s.parse().ok()),
+        date_export: text("DATE_EXPORT").and_then(|s| parse_date(&s)),
+        horodatage: text("HORODATAGE").and_then(|s| crate::text::parse_datetime(&s)),
+        version,
+    })
 }
 
 fn failure_to_error(kind: FileKind, f: DecodeFailure) -> SiecleError {
