@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use sqlx::{Acquire, Any, Executor, FromRow};
 
 use super::{now_ms, sessions};
+use crate::domain::dossier_state::DossierState;
 use crate::domain::household::{self, SiecleAddress};
 
 #[derive(Debug, Clone, FromRow)]
@@ -116,7 +117,7 @@ pub struct ChildDossier {
     pub first_name: String,
     pub last_name: String,
     pub birth_date: String,
-    pub state: String,
+    pub state: DossierState,
     pub division: String,
     pub mef_id: Option<i64>,
     pub rank: i64,

@@ -88,14 +88,10 @@ impl FromRequestParts<AppState> for FamilyDossier {
             .await;
             return Err(AppError::NotFound.into_response());
         };
-        let dossier_state = dossier
-            .state
-            .parse()
-            .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)).into_response())?;
         Ok(Self {
             guardian_id: guardian.guardian_id,
+            state: dossier.state,
             dossier,
-            state: dossier_state,
             ctx: guardian.ctx,
             autosave: parts.headers.contains_key("x-autosave"),
         })

@@ -129,10 +129,7 @@ pub async fn create(
     let mut tx = state.db.begin().await?;
     family::record_sign_in(&mut *tx, guardian.id).await?;
     for child in &children {
-        let from: DossierState = child
-            .state
-            .parse()
-            .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?;
+        let from = child.state;
         if from == DossierState::NotStarted {
             let to = from
                 .apply(Event::Open, Actor::Guardian)
@@ -172,10 +169,7 @@ pub async fn create(
 
     let to = match children.as_slice() {
         [only] => {
-            let editable = only
-                .state
-                .parse::<DossierState>()
-                .is_ok_and(DossierState::editable_by_family);
+            let editable = only.state.editable_by_family();
             let step = journey::resume(only.furthest_step.as_deref(), editable);
             format!("/famille/dossiers/{}/{}", only.dossier_id, step.slug())
         }

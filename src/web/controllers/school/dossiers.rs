@@ -50,19 +50,15 @@ pub async fn list(
     chrome: Chrome,
     Query(query): Query<ListQuery>,
 ) -> Result<Html<String>, AppError> {
-    let filter = query.etat.filter(|s| s.parse::<DossierState>().is_ok());
-    let lines = dossiers::list_for_school(state.db.pool(), agent.school_id, filter.as_deref())
+    let filter = query.etat.and_then(|s| s.parse::<DossierState>().ok());
+    let lines = dossiers::list_for_school(state.db.pool(), agent.school_id, filter)
         .await?
         .into_iter()
         .map(|d| Line {
             id: d.id,
             name: format!("{} {}", d.last_name, d.first_name),
             division: d.division,
-            state_label: d
-                .state
-                .parse::<DossierState>()
-                .map(DossierState::label)
-                .unwrap_or(""),
+            state_label: d.state.label(),
             changes: d.changes,
             conflicts: d.conflicts > 0,
         })
@@ -70,7 +66,7 @@ pub async fn list(
     render(&DossiersPage {
         chrome,
         uai: agent.school_uai.clone(),
-        filter: filter.unwrap_or_default(),
+        filter: filter.map(|s| s.code().to_owned()).unwrap_or_default(),
         states: DossierState::ALL
             .iter()
             .map(|s| (s.code(), s.label()))
@@ -153,9 +149,10 @@ async fn dossier_page<P>(
     new_code: Option<(String, String)>,
 ) -> Result<DossierPage, AppError> {
     let pool = state.db.pool();
-    let (pupil_id, dossier_state) = dossiers::find_in_school(pool, agent.school_id, dossier_id)
+    let found = dossiers::find_in_school(pool, agent.school_id, dossier_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let pupil_id = found.pupil_id;
     let pupil = family::pupil(pool, pupil_id).await?;
     let pupil_changes = family::pupil_changes(pool, dossier_id)
         .await?
@@ -253,10 +250,7 @@ async fn dossier_page<P>(
         uai: agent.school_uai.clone(),
         dossier_id,
         pupil_name: format!("{} {}", pupil.first_name, pupil.last_name),
-        state_label: dossier_state
-            .parse::<DossierState>()
-            .map(DossierState::label)
-            .unwrap_or(""),
+        state_label: found.state.label(),
         pupil_changes,
         guardians,
         uploads,
@@ -357,9 +351,10 @@ pub async fn create_code(
     chrome: Chrome,
     Path((_uai, dossier_id, guardian_id)): Path<(String, i64, i64)>,
 ) -> Result<Html<String>, AppError> {
-    let (pupil_id, _) = dossiers::find_in_school(state.db.pool(), manager.school_id, dossier_id)
+    let pupil_id = dossiers::find_in_school(state.db.pool(), manager.school_id, dossier_id)
         .await?
-        .ok_or(AppError::NotFound)?;
+        .ok_or(AppError::NotFound)?
+        .pupil_id;
     let linked: Option<i64> = sqlx::query_scalar(
         "SELECT guardian_id FROM guardianships WHERE pupil_id = $1 AND guardian_id = $2",
     )

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::db::{dossiers, family, now_ms};
-use crate::domain::dossier_state::{Actor, DossierState, Event};
+use crate::domain::dossier_state::{Actor, Event};
 use crate::domain::role::ManageSchool;
 use crate::jobs;
 use crate::mail::{Email, SendEmailJob};
@@ -32,13 +32,10 @@ pub async fn create(
     Form(form): Form<TransitionForm>,
 ) -> Result<Response, AppError> {
     let page = format!("/etablissements/{}/dossiers/{dossier_id}", agent.school_uai);
-    let (pupil_id, current) =
-        dossiers::find_in_school(state.db.pool(), agent.school_id, dossier_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-    let from: DossierState = current
-        .parse()
-        .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?;
+    let dossier = dossiers::find_in_school(state.db.pool(), agent.school_id, dossier_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (pupil_id, from) = (dossier.pupil_id, dossier.state);
     let event = match form.event.as_str() {
         "valider" => Event::Validate,
         "renvoyer" => Event::Return,
