@@ -6,6 +6,8 @@ use sqlx::any::{AnyTypeInfo, AnyValueRef};
 use sqlx::error::BoxDynError;
 use sqlx::{Any, Executor, FromRow};
 
+use super::family::{GUARDIAN_COLUMNS, Guardian};
+use super::now_ms;
 use crate::domain::dossier_state::DossierState;
 
 impl sqlx::Type<Any> for DossierState {
@@ -110,4 +112,204 @@ pub async fn find_in_school(
     .bind(school_id)
     .fetch_optional(db)
     .await
+}
+
+/// Moves a dossier from `from` to `to` (a guardian opening it); false when it
+/// was no longer in `from`.
+pub async fn set_state(
+    db: impl Executor<'_, Database = Any>,
+    dossier_id: i64,
+    from: DossierState,
+    to: DossierState,
+) -> sqlx::Result<bool> {
+    let updated =
+        sqlx::query("UPDATE dossiers SET state = $2, updated_at = $3 WHERE id = $1 AND state = $4")
+            .bind(dossier_id)
+            .bind(to.code())
+            .bind(now_ms())
+            .bind(from.code())
+            .execute(db)
+            .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// Records that `guardian_id` sent the dossier, moving it from `from` to
+/// `to`; false when it was no longer in `from`.
+pub async fn submit(
+    db: impl Executor<'_, Database = Any>,
+    dossier_id: i64,
+    from: DossierState,
+    to: DossierState,
+    guardian_id: i64,
+) -> sqlx::Result<bool> {
+    let updated = sqlx::query(
+        "UPDATE dossiers SET state = $2, submitted_at = $3, submitted_by = $4, updated_at = $3 WHERE id = $1 AND state = $5",
+    )
+    .bind(dossier_id)
+    .bind(to.code())
+    .bind(now_ms())
+    .bind(guardian_id)
+    .bind(from.code())
+    .execute(db)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// The school's decision on one of its dossiers: moves it from `from` to
+/// `to` and keeps `return_reason` (empty unless sent back); false when it
+/// was no longer in `from` (or is not the school's).
+pub async fn decide_in_school(
+    db: impl Executor<'_, Database = Any>,
+    school_id: i64,
+    dossier_id: i64,
+    from: DossierState,
+    to: DossierState,
+    return_reason: &str,
+) -> sqlx::Result<bool> {
+    let updated = sqlx::query(
+        "UPDATE dossiers SET state = $2, return_reason = $3, updated_at = $4 WHERE id = $1 AND state = $5
+           AND campaign_id IN (SELECT id FROM campaigns WHERE school_id = $6)",
+    )
+    .bind(dossier_id)
+    .bind(to.code())
+    .bind(return_reason)
+    .bind(now_ms())
+    .bind(from.code())
+    .bind(school_id)
+    .execute(db)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// Why the school sent the dossier back (empty if it did not).
+pub async fn return_reason(
+    db: impl Executor<'_, Database = Any>,
+    dossier_id: i64,
+) -> sqlx::Result<String> {
+    sqlx::query_scalar("SELECT return_reason FROM dossiers WHERE id = $1")
+        .bind(dossier_id)
+        .fetch_one(db)
+        .await
+}
+
+/// When the dossier was last sent (Unix ms), if ever.
+pub async fn submitted_at(
+    db: impl Executor<'_, Database = Any>,
+    dossier_id: i64,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT submitted_at FROM dossiers WHERE id = $1")
+        .bind(dossier_id)
+        .fetch_one(db)
+        .await
+}
+
+/// A past change of state of a dossier.
+#[derive(Debug, Clone, FromRow)]
+pub struct Transition {
+    pub created_at: i64,
+    pub to_state: DossierState,
+    pub actor_kind: String,
+}
+
+/// The history of a dossier of the school, oldest first.
+pub async fn history_in_school(
+    db: impl Executor<'_, Database = Any>,
+    school_id: i64,
+    dossier_id: i64,
+) -> sqlx::Result<Vec<Transition>> {
+    sqlx::query_as(
+        "SELECT t.created_at, t.to_state, t.actor_kind FROM dossier_transitions t
+         JOIN dossiers d ON d.id = t.dossier_id JOIN campaigns c ON c.id = d.campaign_id
+         WHERE t.dossier_id = $1 AND c.school_id = $2 ORDER BY t.created_at, t.id",
+    )
+    .bind(dossier_id)
+    .bind(school_id)
+    .fetch_all(db)
+    .await
+}
+
+/// The guardians of a pupil of the school, by rank.
+pub async fn guardians_in_school(
+    db: impl Executor<'_, Database = Any>,
+    school_id: i64,
+    pupil_id: i64,
+) -> sqlx::Result<Vec<Guardian>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {} FROM guardians g JOIN guardianships l ON l.guardian_id = g.id
+         JOIN pupils p ON p.id = l.pupil_id
+         WHERE l.pupil_id = $1 AND p.school_id = $2 ORDER BY l.rank",
+        prefixed(GUARDIAN_COLUMNS, "g")
+    )))
+    .bind(pupil_id)
+    .bind(school_id)
+    .fetch_all(db)
+    .await
+}
+
+/// The guardian `guardian_id` if they are responsible for `pupil_id`, a
+/// pupil of the school.
+pub async fn guardian_in_school(
+    db: impl Executor<'_, Database = Any>,
+    school_id: i64,
+    pupil_id: i64,
+    guardian_id: i64,
+) -> sqlx::Result<Option<Guardian>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {} FROM guardians g JOIN guardianships l ON l.guardian_id = g.id
+         JOIN pupils p ON p.id = l.pupil_id
+         WHERE l.pupil_id = $1 AND g.id = $2 AND p.school_id = $3",
+        prefixed(GUARDIAN_COLUMNS, "g")
+    )))
+    .bind(pupil_id)
+    .bind(guardian_id)
+    .bind(school_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// `a, b` → `g.a, g.b`.
+fn prefixed(columns: &str, table: &str) -> String {
+    columns
+        .split(", ")
+        .map(|c| format!("{table}.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Whether this guardian already gave their opinion on the service.
+pub async fn satisfaction_given(
+    db: impl Executor<'_, Database = Any>,
+    dossier_id: i64,
+    guardian_id: i64,
+) -> sqlx::Result<bool> {
+    let given: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM satisfaction WHERE dossier_id = $1 AND guardian_id = $2",
+    )
+    .bind(dossier_id)
+    .bind(guardian_id)
+    .fetch_one(db)
+    .await?;
+    Ok(given > 0)
+}
+
+/// Keeps a guardian's mark (1–5) and comment, replacing an earlier one.
+pub async fn record_satisfaction(
+    db: impl Executor<'_, Database = Any>,
+    dossier_id: i64,
+    guardian_id: i64,
+    mark: i64,
+    comment: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO satisfaction (dossier_id, guardian_id, mark, comment, created_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (dossier_id, guardian_id) DO UPDATE SET mark = excluded.mark, comment = excluded.comment",
+    )
+    .bind(dossier_id)
+    .bind(guardian_id)
+    .bind(mark)
+    .bind(comment)
+    .bind(now_ms())
+    .execute(db)
+    .await?;
+    Ok(())
 }

@@ -48,7 +48,7 @@ impl Guardian {
     }
 }
 
-const GUARDIAN_COLUMNS: &str = "id, school_id, civility, last_name, first_name, email, phone_mobile, phone_home, \
+pub(super) const GUARDIAN_COLUMNS: &str = "id, school_id, civility, last_name, first_name, email, phone_mobile, phone_home, \
      phone_work, profession_code, address_lines, postcode, city, country_code, siecle_address_id, failed_sign_ins, \
      locked_until";
 
