@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::db::sessions::Owner;
-use crate::db::{audit, family, lockout, now_ms};
+use crate::db::{audit, dossiers, family, lockout, now_ms};
 use crate::domain::access_code;
 use crate::domain::dossier_state::{Actor, DossierState, Event};
 use crate::domain::journey;
@@ -134,15 +134,7 @@ pub async fn create(
             let to = from
                 .apply(Event::Open, Actor::Guardian)
                 .map_err(|e| AppError::Internal(e.into()))?;
-            sqlx::query(
-                "UPDATE dossiers SET state = $2, updated_at = $3 WHERE id = $1 AND state = $4",
-            )
-            .bind(child.dossier_id)
-            .bind(to.code())
-            .bind(now_ms())
-            .bind(from.code())
-            .execute(&mut *tx)
-            .await?;
+            dossiers::set_state(&mut *tx, child.dossier_id, from, to).await?;
             family::record_transition(
                 &mut *tx,
                 child.dossier_id,
