@@ -17,6 +17,7 @@ mod import;
 mod jobs;
 mod layers;
 mod mail;
+mod no_sql_in_web;
 mod privacy;
 mod route_access;
 mod sign_in_load;
