@@ -7,6 +7,15 @@ use sqlx::{Any, Executor, FromRow};
 use super::Flag;
 use crate::domain::schooling::{OfferedOption, Tariff};
 
+/// The SQL condition "the campaign `campaign` is the current one of the
+/// school `school`": the campaign of the school's latest school year. Every
+/// query about "this year's dossiers" uses it.
+pub(super) fn is_current(campaign: &str, school: &str) -> String {
+    format!(
+        "{campaign}.school_year = (SELECT MAX(c2.school_year) FROM campaigns c2 WHERE c2.school_id = {school})"
+    )
+}
+
 /// What the family reads on the first step: the campaign's welcome text and
 /// its closing date (`YYYY-MM-DD`), if set.
 #[derive(Debug, Clone, FromRow)]

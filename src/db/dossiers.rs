@@ -6,7 +6,8 @@ use sqlx::any::{AnyTypeInfo, AnyValueRef};
 use sqlx::error::BoxDynError;
 use sqlx::{Any, Executor, FromRow};
 
-use super::family::{GUARDIAN_COLUMNS, Guardian};
+use super::campaigns;
+use super::family::{Guardian, guardian_columns};
 use super::now_ms;
 use crate::domain::dossier_state::DossierState;
 
@@ -69,7 +70,7 @@ pub async fn list_for_school(
     school_id: i64,
     state: Option<DossierState>,
 ) -> sqlx::Result<Vec<DossierLine>> {
-    sqlx::query_as(
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT d.id, p.last_name, p.first_name, p.division, d.state,
             (SELECT COUNT(*) FROM pupil_changes pc WHERE pc.dossier_id = d.id)
               + (SELECT COUNT(*) FROM guardian_changes gc JOIN guardianships l ON l.guardian_id = gc.guardian_id
@@ -80,11 +81,12 @@ pub async fn list_for_school(
          JOIN pupils p ON p.id = d.pupil_id
          JOIN campaigns c ON c.id = d.campaign_id
          WHERE c.school_id = $1
-           AND c.school_year = (SELECT MAX(c2.school_year) FROM campaigns c2 WHERE c2.school_id = $1)
+           AND {}
            AND ($2 IS NULL OR d.state = $2)
          ORDER BY p.last_name, p.first_name
          LIMIT 2000",
-    )
+        campaigns::is_current("c", "$1")
+    )))
     .bind(school_id)
     .bind(state.map(DossierState::code))
     .fetch_all(db)
@@ -238,7 +240,7 @@ pub async fn guardians_in_school(
         "SELECT {} FROM guardians g JOIN guardianships l ON l.guardian_id = g.id
          JOIN pupils p ON p.id = l.pupil_id
          WHERE l.pupil_id = $1 AND p.school_id = $2 ORDER BY l.rank",
-        prefixed(GUARDIAN_COLUMNS, "g")
+        guardian_columns("g")
     )))
     .bind(pupil_id)
     .bind(school_id)
@@ -258,22 +260,13 @@ pub async fn guardian_in_school(
         "SELECT {} FROM guardians g JOIN guardianships l ON l.guardian_id = g.id
          JOIN pupils p ON p.id = l.pupil_id
          WHERE l.pupil_id = $1 AND g.id = $2 AND p.school_id = $3",
-        prefixed(GUARDIAN_COLUMNS, "g")
+        guardian_columns("g")
     )))
     .bind(pupil_id)
     .bind(guardian_id)
     .bind(school_id)
     .fetch_optional(db)
     .await
-}
-
-/// `a, b` → `g.a, g.b`.
-fn prefixed(columns: &str, table: &str) -> String {
-    columns
-        .split(", ")
-        .map(|c| format!("{table}.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Whether this guardian already gave their opinion on the service.

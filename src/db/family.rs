@@ -48,9 +48,19 @@ impl Guardian {
     }
 }
 
-pub(super) const GUARDIAN_COLUMNS: &str = "id, school_id, civility, last_name, first_name, email, phone_mobile, phone_home, \
+const GUARDIAN_COLUMNS: &str = "id, school_id, civility, last_name, first_name, email, phone_mobile, phone_home, \
      phone_work, profession_code, address_lines, postcode, city, country_code, siecle_address_id, failed_sign_ins, \
      locked_until";
+
+/// The columns of a [`Guardian`] prefixed by the query's alias of
+/// `guardians` (`g.id, g.school_id, …`).
+pub(super) fn guardian_columns(alias: &str) -> String {
+    GUARDIAN_COLUMNS
+        .split(", ")
+        .map(|c| format!("{alias}.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 pub async fn guardian_by_code_hash(
     db: impl Executor<'_, Database = Any>,
@@ -124,7 +134,11 @@ pub struct ChildDossier {
     pub furthest_step: Option<String>,
 }
 
-const CHILD_QUERY: &str = "SELECT d.id AS dossier_id, p.id AS pupil_id, p.school_id, p.first_name, p.last_name,
+/// The children's dossiers of guardian `$1` in the current campaign, then
+/// `rest` (a further condition, an order).
+fn child_query(rest: &str) -> String {
+    format!(
+        "SELECT d.id AS dossier_id, p.id AS pupil_id, p.school_id, p.first_name, p.last_name,
         p.birth_date, d.state, p.division, p.mef_id, g.rank, gp.furthest_step
      FROM guardianships g
      JOIN pupils p ON p.id = g.pupil_id
@@ -132,19 +146,20 @@ const CHILD_QUERY: &str = "SELECT d.id AS dossier_id, p.id AS pupil_id, p.school
      JOIN campaigns c ON c.id = d.campaign_id
      LEFT JOIN guardian_progress gp ON gp.dossier_id = d.id AND gp.guardian_id = g.guardian_id
      WHERE g.guardian_id = $1
-       AND c.school_year = (SELECT MAX(c2.school_year) FROM campaigns c2 WHERE c2.school_id = p.school_id)";
+       AND {} {rest}",
+        super::campaigns::is_current("c", "p.school_id")
+    )
+}
 
 /// The dossiers of the current campaign of every child of a guardian.
 pub async fn dossiers_of_guardian(
     db: impl Executor<'_, Database = Any>,
     guardian_id: i64,
 ) -> sqlx::Result<Vec<ChildDossier>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{CHILD_QUERY} ORDER BY p.birth_date"
-    )))
-    .bind(guardian_id)
-    .fetch_all(db)
-    .await
+    sqlx::query_as(sqlx::AssertSqlSafe(child_query("ORDER BY p.birth_date")))
+        .bind(guardian_id)
+        .fetch_all(db)
+        .await
 }
 
 /// The dossier if, and only if, the guardian is responsible for its pupil.
@@ -153,7 +168,7 @@ pub async fn dossier_of_guardian(
     guardian_id: i64,
     dossier_id: i64,
 ) -> sqlx::Result<Option<ChildDossier>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("{CHILD_QUERY} AND d.id = $2")))
+    sqlx::query_as(sqlx::AssertSqlSafe(child_query("AND d.id = $2")))
         .bind(guardian_id)
         .bind(dossier_id)
         .fetch_optional(db)
@@ -362,11 +377,7 @@ async fn co_guardians(
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {} FROM guardians g JOIN guardianships l ON l.guardian_id = g.id
          WHERE l.pupil_id = $1 AND g.id <> $2 ORDER BY l.rank",
-        GUARDIAN_COLUMNS
-            .split(", ")
-            .map(|c| format!("g.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        guardian_columns("g")
     )))
     .bind(pupil_id)
     .bind(guardian_id)
