@@ -306,3 +306,32 @@ pub async fn record_satisfaction(
     .await?;
     Ok(())
 }
+
+/// Records a change of state of a dossier (who, when, from where).
+#[expect(clippy::too_many_arguments, reason = "one column each")]
+pub async fn record_transition(
+    db: impl Executor<'_, Database = Any>,
+    dossier_id: i64,
+    from: DossierState,
+    to: DossierState,
+    actor_kind: &str,
+    actor_id: i64,
+    ip: &str,
+    reason: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO dossier_transitions (dossier_id, from_state, to_state, actor_kind, actor_id, ip, reason, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(dossier_id)
+    .bind(from.code())
+    .bind(to.code())
+    .bind(actor_kind)
+    .bind(actor_id)
+    .bind(ip)
+    .bind(reason)
+    .bind(now_ms())
+    .execute(db)
+    .await?;
+    Ok(())
+}

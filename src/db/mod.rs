@@ -15,6 +15,7 @@ pub mod audit;
 pub mod campaigns;
 pub mod contacts;
 pub mod dossiers;
+pub mod drafts;
 pub mod family;
 pub mod imports;
 pub mod lockout;

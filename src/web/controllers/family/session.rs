@@ -135,11 +135,11 @@ pub async fn create(
                 .apply(Event::Open, Actor::Guardian)
                 .map_err(|e| AppError::Internal(e.into()))?;
             dossiers::set_state(&mut *tx, child.dossier_id, from, to).await?;
-            family::record_transition(
+            dossiers::record_transition(
                 &mut *tx,
                 child.dossier_id,
-                from.code(),
-                to.code(),
+                from,
+                to,
                 "guardian",
                 guardian.id,
                 &ctx.ip_string(),

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::{FamilyDossier, Stepper};
 use crate::app::AppState;
-use crate::db::{campaigns, contacts, family, medical};
+use crate::db::{campaigns, contacts, drafts, family, medical};
 use crate::domain::journey::Step;
 use crate::domain::limits;
 use crate::web::error::AppError;
@@ -601,7 +601,7 @@ pub async fn show_contacts_urgence(
     }
     let contacts = emergency_contacts(&state, &dossier).await?;
     // A contact half typed before leaving comes back (autosave).
-    let form = family::load_draft(
+    let form = drafts::load(
         state.db.pool(),
         dossier.dossier.dossier_id,
         dossier.guardian_id,
@@ -663,7 +663,7 @@ pub async fn update_contacts_urgence(
             phone: bounded(&form.phone),
             action: String::new(),
         };
-        family::save_draft(
+        drafts::save(
             state.db.pool(),
             dossier.dossier.dossier_id,
             dossier.guardian_id,
@@ -725,7 +725,7 @@ pub async fn update_contacts_urgence(
         .await?;
         tx.commit().await?;
     }
-    family::clear_draft(
+    drafts::clear(
         state.db.pool(),
         dossier.dossier.dossier_id,
         dossier.guardian_id,

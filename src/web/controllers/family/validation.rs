@@ -323,11 +323,11 @@ pub async fn update_validation(
     if !submitted {
         return Err(AppError::DossierLocked);
     }
-    family::record_transition(
+    dossiers::record_transition(
         &mut *tx,
         dossier.dossier.dossier_id,
-        dossier.state.code(),
-        to.code(),
+        dossier.state,
+        to,
         "guardian",
         dossier.guardian_id,
         &dossier.ctx.ip_string(),

@@ -75,11 +75,11 @@ pub async fn create(
     if !moved {
         return Err(AppError::DossierLocked);
     }
-    family::record_transition(
+    dossiers::record_transition(
         &mut *tx,
         dossier_id,
-        from.code(),
-        to.code(),
+        from,
+        to,
         "agent",
         agent.agent_id,
         &agent.ctx.ip_string(),
