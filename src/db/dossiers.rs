@@ -1,14 +1,50 @@
-//! Re-enrolment dossiers.
+//! Re-enrolment dossiers: the school's lists and lookups (always within one
+//! school), the state writes and the history of states. A state leaves the
+//! database as a [`DossierState`], decoded here, never as a string.
 
-use sqlx::{Any, Executor};
+use sqlx::any::{AnyTypeInfo, AnyValueRef};
+use sqlx::error::BoxDynError;
+use sqlx::{Any, Executor, FromRow};
+
+use super::campaigns;
+use super::family::{Guardian, guardian_columns};
+use super::now_ms;
+use crate::domain::dossier_state::DossierState;
+
+impl sqlx::Type<Any> for DossierState {
+    fn type_info() -> AnyTypeInfo {
+        <String as sqlx::Type<Any>>::type_info()
+    }
+
+    fn compatible(ty: &AnyTypeInfo) -> bool {
+        <String as sqlx::Type<Any>>::compatible(ty)
+    }
+}
+
+/// A state column (`dossiers.state`, `dossier_transitions.to_state`) read as
+/// a [`DossierState`]; an unknown code (the schema's `CHECK` forbids it) is
+/// a decoding error.
+impl<'r> sqlx::Decode<'r, Any> for DossierState {
+    fn decode(value: AnyValueRef<'r>) -> Result<Self, BoxDynError> {
+        let code = <String as sqlx::Decode<Any>>::decode(value)?;
+        Ok(code.parse::<DossierState>()?)
+    }
+}
+
+/// How many dossiers of a school are in one state.
+#[derive(Debug, Clone, FromRow)]
+pub struct StateCount {
+    pub state: DossierState,
+    pub count: i64,
+}
 
 /// Number of dossiers of a school per state (states with none are absent).
 pub async fn count_by_state(
     db: impl Executor<'_, Database = Any>,
     school_id: i64,
-) -> sqlx::Result<Vec<(String, i64)>> {
+) -> sqlx::Result<Vec<StateCount>> {
     sqlx::query_as(
-        "SELECT d.state, COUNT(*) FROM dossiers d JOIN campaigns c ON c.id = d.campaign_id
+        "SELECT d.state, COUNT(*) AS count FROM dossiers d JOIN campaigns c ON c.id = d.campaign_id
          WHERE c.school_id = $1 GROUP BY d.state",
     )
     .bind(school_id)
@@ -17,13 +53,13 @@ pub async fn count_by_state(
 }
 
 /// A line of the school's list of dossiers.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, FromRow)]
 pub struct DossierLine {
     pub id: i64,
     pub last_name: String,
     pub first_name: String,
     pub division: String,
-    pub state: String,
+    pub state: DossierState,
     pub changes: i64,
     pub conflicts: i64,
 }
@@ -32,9 +68,9 @@ pub struct DossierLine {
 pub async fn list_for_school(
     db: impl Executor<'_, Database = Any>,
     school_id: i64,
-    state: Option<&str>,
+    state: Option<DossierState>,
 ) -> sqlx::Result<Vec<DossierLine>> {
-    sqlx::query_as(
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT d.id, p.last_name, p.first_name, p.division, d.state,
             (SELECT COUNT(*) FROM pupil_changes pc WHERE pc.dossier_id = d.id)
               + (SELECT COUNT(*) FROM guardian_changes gc JOIN guardianships l ON l.guardian_id = gc.guardian_id
@@ -45,23 +81,31 @@ pub async fn list_for_school(
          JOIN pupils p ON p.id = d.pupil_id
          JOIN campaigns c ON c.id = d.campaign_id
          WHERE c.school_id = $1
-           AND c.school_year = (SELECT MAX(c2.school_year) FROM campaigns c2 WHERE c2.school_id = $1)
+           AND {}
            AND ($2 IS NULL OR d.state = $2)
          ORDER BY p.last_name, p.first_name
          LIMIT 2000",
-    )
+        campaigns::is_current("c", "$1")
+    )))
     .bind(school_id)
-    .bind(state)
+    .bind(state.map(DossierState::code))
     .fetch_all(db)
     .await
 }
 
-/// The dossier with this id if it belongs to the school: (pupil id, state).
+/// A dossier found within a school.
+#[derive(Debug, Clone, FromRow)]
+pub struct SchoolDossier {
+    pub pupil_id: i64,
+    pub state: DossierState,
+}
+
+/// The dossier with this id if it belongs to the school.
 pub async fn find_in_school(
     db: impl Executor<'_, Database = Any>,
     school_id: i64,
     dossier_id: i64,
-) -> sqlx::Result<Option<(i64, String)>> {
+) -> sqlx::Result<Option<SchoolDossier>> {
     sqlx::query_as(
         "SELECT d.pupil_id, d.state FROM dossiers d JOIN campaigns c ON c.id = d.campaign_id
          WHERE d.id = $1 AND c.school_id = $2",
@@ -70,4 +114,224 @@ pub async fn find_in_school(
     .bind(school_id)
     .fetch_optional(db)
     .await
+}
+
+/// Moves a dossier from `from` to `to` (a guardian opening it); false when it
+/// was no longer in `from`.
+pub async fn set_state(
+    db: impl Executor<'_, Database = Any>,
+    dossier_id: i64,
+    from: DossierState,
+    to: DossierState,
+) -> sqlx::Result<bool> {
+    let updated =
+        sqlx::query("UPDATE dossiers SET state = $2, updated_at = $3 WHERE id = $1 AND state = $4")
+            .bind(dossier_id)
+            .bind(to.code())
+            .bind(now_ms())
+            .bind(from.code())
+            .execute(db)
+            .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// Records that `guardian_id` sent the dossier, moving it from `from` to
+/// `to`; false when it was no longer in `from`.
+pub async fn submit(
+    db: impl Executor<'_, Database = Any>,
+    dossier_id: i64,
+    from: DossierState,
+    to: DossierState,
+    guardian_id: i64,
+) -> sqlx::Result<bool> {
+    let updated = sqlx::query(
+        "UPDATE dossiers SET state = $2, submitted_at = $3, submitted_by = $4, updated_at = $3 WHERE id = $1 AND state = $5",
+    )
+    .bind(dossier_id)
+    .bind(to.code())
+    .bind(now_ms())
+    .bind(guardian_id)
+    .bind(from.code())
+    .execute(db)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// The school's decision on one of its dossiers: moves it from `from` to
+/// `to` and keeps `return_reason` (empty unless sent back); false when it
+/// was no longer in `from` (or is not the school's).
+pub async fn decide_in_school(
+    db: impl Executor<'_, Database = Any>,
+    school_id: i64,
+    dossier_id: i64,
+    from: DossierState,
+    to: DossierState,
+    return_reason: &str,
+) -> sqlx::Result<bool> {
+    let updated = sqlx::query(
+        "UPDATE dossiers SET state = $2, return_reason = $3, updated_at = $4 WHERE id = $1 AND state = $5
+           AND campaign_id IN (SELECT id FROM campaigns WHERE school_id = $6)",
+    )
+    .bind(dossier_id)
+    .bind(to.code())
+    .bind(return_reason)
+    .bind(now_ms())
+    .bind(from.code())
+    .bind(school_id)
+    .execute(db)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// Why the school sent the dossier back (empty if it did not).
+pub async fn return_reason(
+    db: impl Executor<'_, Database = Any>,
+    dossier_id: i64,
+) -> sqlx::Result<String> {
+    sqlx::query_scalar("SELECT return_reason FROM dossiers WHERE id = $1")
+        .bind(dossier_id)
+        .fetch_one(db)
+        .await
+}
+
+/// When the dossier was last sent (Unix ms), if ever.
+pub async fn submitted_at(
+    db: impl Executor<'_, Database = Any>,
+    dossier_id: i64,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT submitted_at FROM dossiers WHERE id = $1")
+        .bind(dossier_id)
+        .fetch_one(db)
+        .await
+}
+
+/// A past change of state of a dossier.
+#[derive(Debug, Clone, FromRow)]
+pub struct Transition {
+    pub created_at: i64,
+    pub to_state: DossierState,
+    pub actor_kind: String,
+}
+
+/// The history of a dossier of the school, oldest first.
+pub async fn history_in_school(
+    db: impl Executor<'_, Database = Any>,
+    school_id: i64,
+    dossier_id: i64,
+) -> sqlx::Result<Vec<Transition>> {
+    sqlx::query_as(
+        "SELECT t.created_at, t.to_state, t.actor_kind FROM dossier_transitions t
+         JOIN dossiers d ON d.id = t.dossier_id JOIN campaigns c ON c.id = d.campaign_id
+         WHERE t.dossier_id = $1 AND c.school_id = $2 ORDER BY t.created_at, t.id",
+    )
+    .bind(dossier_id)
+    .bind(school_id)
+    .fetch_all(db)
+    .await
+}
+
+/// The guardians of a pupil of the school, by rank.
+pub async fn guardians_in_school(
+    db: impl Executor<'_, Database = Any>,
+    school_id: i64,
+    pupil_id: i64,
+) -> sqlx::Result<Vec<Guardian>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {} FROM guardians g JOIN guardianships l ON l.guardian_id = g.id
+         JOIN pupils p ON p.id = l.pupil_id
+         WHERE l.pupil_id = $1 AND p.school_id = $2 ORDER BY l.rank",
+        guardian_columns("g")
+    )))
+    .bind(pupil_id)
+    .bind(school_id)
+    .fetch_all(db)
+    .await
+}
+
+/// The guardian `guardian_id` if they are responsible for `pupil_id`, a
+/// pupil of the school.
+pub async fn guardian_in_school(
+    db: impl Executor<'_, Database = Any>,
+    school_id: i64,
+    pupil_id: i64,
+    guardian_id: i64,
+) -> sqlx::Result<Option<Guardian>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {} FROM guardians g JOIN guardianships l ON l.guardian_id = g.id
+         JOIN pupils p ON p.id = l.pupil_id
+         WHERE l.pupil_id = $1 AND g.id = $2 AND p.school_id = $3",
+        guardian_columns("g")
+    )))
+    .bind(pupil_id)
+    .bind(guardian_id)
+    .bind(school_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// Whether this guardian already gave their opinion on the service.
+pub async fn satisfaction_given(
+    db: impl Executor<'_, Database = Any>,
+    dossier_id: i64,
+    guardian_id: i64,
+) -> sqlx::Result<bool> {
+    let given: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM satisfaction WHERE dossier_id = $1 AND guardian_id = $2",
+    )
+    .bind(dossier_id)
+    .bind(guardian_id)
+    .fetch_one(db)
+    .await?;
+    Ok(given > 0)
+}
+
+/// Keeps a guardian's mark (1–5) and comment, replacing an earlier one.
+pub async fn record_satisfaction(
+    db: impl Executor<'_, Database = Any>,
+    dossier_id: i64,
+    guardian_id: i64,
+    mark: i64,
+    comment: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO satisfaction (dossier_id, guardian_id, mark, comment, created_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (dossier_id, guardian_id) DO UPDATE SET mark = excluded.mark, comment = excluded.comment",
+    )
+    .bind(dossier_id)
+    .bind(guardian_id)
+    .bind(mark)
+    .bind(comment)
+    .bind(now_ms())
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Records a change of state of a dossier (who, when, from where).
+#[expect(clippy::too_many_arguments, reason = "one column each")]
+pub async fn record_transition(
+    db: impl Executor<'_, Database = Any>,
+    dossier_id: i64,
+    from: DossierState,
+    to: DossierState,
+    actor_kind: &str,
+    actor_id: i64,
+    ip: &str,
+    reason: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO dossier_transitions (dossier_id, from_state, to_state, actor_kind, actor_id, ip, reason, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(dossier_id)
+    .bind(from.code())
+    .bind(to.code())
+    .bind(actor_kind)
+    .bind(actor_id)
+    .bind(ip)
+    .bind(reason)
+    .bind(now_ms())
+    .execute(db)
+    .await?;
+    Ok(())
 }

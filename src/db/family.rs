@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use sqlx::{Acquire, Any, Executor, FromRow};
 
 use super::{now_ms, sessions};
+use crate::domain::dossier_state::DossierState;
 use crate::domain::household::{self, SiecleAddress};
 
 #[derive(Debug, Clone, FromRow)]
@@ -50,6 +51,16 @@ impl Guardian {
 const GUARDIAN_COLUMNS: &str = "id, school_id, civility, last_name, first_name, email, phone_mobile, phone_home, \
      phone_work, profession_code, address_lines, postcode, city, country_code, siecle_address_id, failed_sign_ins, \
      locked_until";
+
+/// The columns of a [`Guardian`] prefixed by the query's alias of
+/// `guardians` (`g.id, g.school_id, …`).
+pub(super) fn guardian_columns(alias: &str) -> String {
+    GUARDIAN_COLUMNS
+        .split(", ")
+        .map(|c| format!("{alias}.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 pub async fn guardian_by_code_hash(
     db: impl Executor<'_, Database = Any>,
@@ -116,14 +127,18 @@ pub struct ChildDossier {
     pub first_name: String,
     pub last_name: String,
     pub birth_date: String,
-    pub state: String,
+    pub state: DossierState,
     pub division: String,
     pub mef_id: Option<i64>,
     pub rank: i64,
     pub furthest_step: Option<String>,
 }
 
-const CHILD_QUERY: &str = "SELECT d.id AS dossier_id, p.id AS pupil_id, p.school_id, p.first_name, p.last_name,
+/// The children's dossiers of guardian `$1` in the current campaign, then
+/// `rest` (a further condition, an order).
+fn child_query(rest: &str) -> String {
+    format!(
+        "SELECT d.id AS dossier_id, p.id AS pupil_id, p.school_id, p.first_name, p.last_name,
         p.birth_date, d.state, p.division, p.mef_id, g.rank, gp.furthest_step
      FROM guardianships g
      JOIN pupils p ON p.id = g.pupil_id
@@ -131,19 +146,20 @@ const CHILD_QUERY: &str = "SELECT d.id AS dossier_id, p.id AS pupil_id, p.school
      JOIN campaigns c ON c.id = d.campaign_id
      LEFT JOIN guardian_progress gp ON gp.dossier_id = d.id AND gp.guardian_id = g.guardian_id
      WHERE g.guardian_id = $1
-       AND c.school_year = (SELECT MAX(c2.school_year) FROM campaigns c2 WHERE c2.school_id = p.school_id)";
+       AND {} {rest}",
+        super::campaigns::is_current("c", "p.school_id")
+    )
+}
 
 /// The dossiers of the current campaign of every child of a guardian.
 pub async fn dossiers_of_guardian(
     db: impl Executor<'_, Database = Any>,
     guardian_id: i64,
 ) -> sqlx::Result<Vec<ChildDossier>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "{CHILD_QUERY} ORDER BY p.birth_date"
-    )))
-    .bind(guardian_id)
-    .fetch_all(db)
-    .await
+    sqlx::query_as(sqlx::AssertSqlSafe(child_query("ORDER BY p.birth_date")))
+        .bind(guardian_id)
+        .fetch_all(db)
+        .await
 }
 
 /// The dossier if, and only if, the guardian is responsible for its pupil.
@@ -152,7 +168,7 @@ pub async fn dossier_of_guardian(
     guardian_id: i64,
     dossier_id: i64,
 ) -> sqlx::Result<Option<ChildDossier>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!("{CHILD_QUERY} AND d.id = $2")))
+    sqlx::query_as(sqlx::AssertSqlSafe(child_query("AND d.id = $2")))
         .bind(guardian_id)
         .bind(dossier_id)
         .fetch_optional(db)
@@ -361,11 +377,7 @@ async fn co_guardians(
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {} FROM guardians g JOIN guardianships l ON l.guardian_id = g.id
          WHERE l.pupil_id = $1 AND g.id <> $2 ORDER BY l.rank",
-        GUARDIAN_COLUMNS
-            .split(", ")
-            .map(|c| format!("g.{c}"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        guardian_columns("g")
     )))
     .bind(pupil_id)
     .bind(guardian_id)
@@ -493,91 +505,6 @@ pub async fn uploads_seen_by(
     .bind(guardian_id)
     .fetch_all(db)
     .await
-}
-
-/// Records a change of state of a dossier (who, when, from where).
-#[expect(clippy::too_many_arguments, reason = "one column each")]
-pub async fn record_transition(
-    db: impl Executor<'_, Database = Any>,
-    dossier_id: i64,
-    from: &str,
-    to: &str,
-    actor_kind: &str,
-    actor_id: i64,
-    ip: &str,
-    reason: &str,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO dossier_transitions (dossier_id, from_state, to_state, actor_kind, actor_id, ip, reason, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(dossier_id)
-    .bind(from)
-    .bind(to)
-    .bind(actor_kind)
-    .bind(actor_id)
-    .bind(ip)
-    .bind(reason)
-    .bind(now_ms())
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-/// Keeps what a guardian is typing in `step` (autosave), as JSON.
-pub async fn save_draft(
-    db: impl Executor<'_, Database = Any>,
-    dossier_id: i64,
-    guardian_id: i64,
-    step: &str,
-    data: &str,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO step_drafts (dossier_id, guardian_id, step, data, updated_at) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (dossier_id, guardian_id, step) DO UPDATE SET data = excluded.data,
-             updated_at = excluded.updated_at",
-    )
-    .bind(dossier_id)
-    .bind(guardian_id)
-    .bind(step)
-    .bind(data)
-    .bind(now_ms())
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-/// The draft of `step`, if the guardian left one.
-pub async fn load_draft(
-    db: impl Executor<'_, Database = Any>,
-    dossier_id: i64,
-    guardian_id: i64,
-    step: &str,
-) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar(
-        "SELECT data FROM step_drafts WHERE dossier_id = $1 AND guardian_id = $2 AND step = $3",
-    )
-    .bind(dossier_id)
-    .bind(guardian_id)
-    .bind(step)
-    .fetch_optional(db)
-    .await
-}
-
-/// Forgets the draft of `step` once the step is sent.
-pub async fn clear_draft(
-    db: impl Executor<'_, Database = Any>,
-    dossier_id: i64,
-    guardian_id: i64,
-    step: &str,
-) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM step_drafts WHERE dossier_id = $1 AND guardian_id = $2 AND step = $3")
-        .bind(dossier_id)
-        .bind(guardian_id)
-        .bind(step)
-        .execute(db)
-        .await?;
-    Ok(())
 }
 
 /// A personal code that keeps failing: the school may call the family or

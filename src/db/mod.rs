@@ -12,14 +12,21 @@
 
 pub mod agents;
 pub mod audit;
+pub mod campaigns;
+pub mod contacts;
 pub mod dossiers;
+pub mod drafts;
 pub mod family;
+pub mod imports;
 pub mod lockout;
+pub mod medical;
 pub mod migrate;
 pub mod nodelay;
+pub mod pupils;
 pub mod schools;
 pub mod sessions;
 pub mod sign_in_failures;
+pub mod uploads;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -137,6 +144,14 @@ impl Db {
     /// Applies the pending migrations.
     pub async fn migrate(&self) -> anyhow::Result<Vec<i64>> {
         migrate::run(self).await
+    }
+
+    /// Whether the database answers (`SELECT 1`).
+    pub async fn ping(&self) -> sqlx::Result<()> {
+        sqlx::query_scalar::<_, i64>("SELECT 1")
+            .fetch_one(&self.pool)
+            .await
+            .map(|_| ())
     }
 
     pub async fn close(&self) {

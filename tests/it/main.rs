@@ -19,6 +19,7 @@ mod jobs;
 mod layers;
 mod mail;
 mod messages;
+mod no_sql_in_web;
 mod privacy;
 mod route_access;
 mod sign_in_load;

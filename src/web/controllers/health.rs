@@ -6,10 +6,7 @@ use axum::http::StatusCode;
 use crate::app::AppState;
 
 pub async fn show(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match sqlx::query_scalar::<_, i64>("SELECT 1")
-        .fetch_one(state.db.pool())
-        .await
-    {
+    match state.db.ping().await {
         Ok(_) => (StatusCode::OK, "ok"),
         Err(err) => {
             tracing::error!(error = %err, "health check: database unavailable");

@@ -11,7 +11,7 @@ use futures::{StreamExt, TryStreamExt};
 
 use super::{FamilyDossier, Stepper};
 use crate::app::AppState;
-use crate::db::{Flag, family};
+use crate::db::{campaigns, family};
 use crate::documents::quota::{self, NewUpload};
 use crate::documents::{DocumentError, heic, pdf_scan};
 use crate::domain::journey::Step;
@@ -61,12 +61,8 @@ impl PiecesPage {
 }
 
 async fn pieces(state: &AppState, dossier: &FamilyDossier) -> Result<Vec<PieceLine>, AppError> {
-    let expected: Vec<(i64, String, String, Flag)> = sqlx::query_as(
-        "SELECT id, label, explanation, mandatory FROM expected_documents WHERE school_id = $1 ORDER BY position, id",
-    )
-    .bind(dossier.dossier.school_id)
-    .fetch_all(state.db.pool())
-    .await?;
+    let expected =
+        campaigns::expected_documents(state.db.pool(), dossier.dossier.school_id).await?;
     let uploads = family::uploads_seen_by(
         state.db.pool(),
         dossier.dossier.dossier_id,
@@ -75,14 +71,14 @@ async fn pieces(state: &AppState, dossier: &FamilyDossier) -> Result<Vec<PieceLi
     .await?;
     Ok(expected
         .into_iter()
-        .map(|(id, label, explanation, mandatory)| PieceLine {
-            id,
-            label,
-            explanation,
-            mandatory: mandatory.0,
+        .map(|expected| PieceLine {
+            id: expected.id,
+            label: expected.label,
+            explanation: expected.explanation,
+            mandatory: expected.mandatory,
             uploads: uploads
                 .iter()
-                .filter(|u| u.expected_document_id == id)
+                .filter(|u| u.expected_document_id == expected.id)
                 .map(|u| UploadLine {
                     name: u
                         .original_name
@@ -177,13 +173,10 @@ pub async fn create_upload(
     if announced.is_some_and(|len| len > state.settings.upload_max_bytes + 1024 * 1024) {
         return Err(AppError::PayloadTooLarge);
     }
-    let expected: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM expected_documents WHERE id = $1 AND school_id = $2")
-            .bind(document_id)
-            .bind(dossier.dossier.school_id)
-            .fetch_optional(state.db.pool())
-            .await?;
-    expected.ok_or(AppError::NotFound)?;
+    if !campaigns::expects_document(state.db.pool(), dossier.dossier.school_id, document_id).await?
+    {
+        return Err(AppError::NotFound);
+    }
     let limit = state.settings.upload_max_bytes;
     let dossier_id = dossier.dossier.dossier_id;
     let mut stored = 0;

@@ -8,7 +8,6 @@ use axum::response::Html;
 use super::CurrentGuardian;
 use crate::app::AppState;
 use crate::db::family;
-use crate::domain::dossier_state::DossierState;
 use crate::domain::journey::{self, Step};
 use crate::web::error::AppError;
 use crate::web::templates::{Chrome, render};
@@ -36,8 +35,7 @@ pub async fn list(
         .await?
         .into_iter()
         .map(|c| {
-            let dossier_state: DossierState = c.state.parse().unwrap_or(DossierState::Started);
-            let (step, action) = if dossier_state.editable_by_family() {
+            let (step, action) = if c.state.editable_by_family() {
                 let step = journey::resume(c.furthest_step.as_deref(), true);
                 (
                     step,
@@ -52,7 +50,7 @@ pub async fn list(
             };
             ChildLine {
                 name: format!("{} {}", c.first_name, c.last_name),
-                state_label: dossier_state.label(),
+                state_label: c.state.label(),
                 url: format!("/famille/dossiers/{}/{}", c.dossier_id, step.slug()),
                 action,
             }

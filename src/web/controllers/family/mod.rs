@@ -14,7 +14,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::app::AppState;
-use crate::db::{audit, family};
+use crate::db::{audit, family, schools};
 use crate::domain::dossier_state::DossierState;
 use crate::domain::journey::{self, Step};
 use crate::web::error::AppError;
@@ -88,14 +88,10 @@ impl FromRequestParts<AppState> for FamilyDossier {
             .await;
             return Err(AppError::NotFound.into_response());
         };
-        let dossier_state = dossier
-            .state
-            .parse()
-            .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)).into_response())?;
         Ok(Self {
             guardian_id: guardian.guardian_id,
+            state: dossier.state,
             dossier,
-            state: dossier_state,
             ctx: guardian.ctx,
             autosave: parts.headers.contains_key("x-autosave"),
         })
@@ -120,6 +116,14 @@ impl FamilyDossier {
             &self.ctx.ip_string(),
         )
         .await
+    }
+
+    /// The name of the dossier's school.
+    pub async fn school_name(&self, state: &AppState) -> Result<String, AppError> {
+        schools::find(state.db.pool(), self.dossier.school_id)
+            .await?
+            .map(|school| school.name)
+            .ok_or(AppError::NotFound)
     }
 
     /// The furthest step this guardian reached in this dossier.

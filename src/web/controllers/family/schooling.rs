@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::steps::Errors;
 use super::{FamilyDossier, Stepper};
 use crate::app::AppState;
-use crate::db::{Flag, family};
+use crate::db::{campaigns, family, pupils};
 use crate::domain::journey::Step;
 use crate::domain::schooling::{self, OfferedOption, OptionStatus, Tariff};
 use crate::web::error::AppError;
@@ -57,36 +57,13 @@ async fn schooling_facts(
     AppError,
 > {
     let pool = state.db.pool();
-    let mefs: Option<(String, Option<i64>, Option<String>)> = sqlx::query_as(
-        "SELECT m.label, m.next_mef_id, n.label FROM mefs m LEFT JOIN mefs n ON n.id = m.next_mef_id WHERE m.id = $1",
-    )
-    .bind(dossier.dossier.mef_id)
-    .fetch_optional(pool)
-    .await?;
-    let (current, next_id, next_label) = mefs.unwrap_or_default();
-    let offered: Vec<(String, String, String, Flag, Flag)> = sqlx::query_as(
-        "SELECT o.code, o.label, o.explanation, mo.can_drop, mo.open_to_new FROM mef_options mo
-         JOIN subject_options o ON o.id = mo.option_id WHERE mo.mef_id = $1 ORDER BY o.label",
-    )
-    .bind(next_id)
-    .fetch_all(pool)
-    .await?;
-    let offered: Vec<OfferedOption> = offered
-        .into_iter()
-        .map(|(code, label, explanation, can_drop, open)| OfferedOption {
-            code,
-            label,
-            explanation,
-            can_drop: can_drop.0,
-            open_to_new: open.0,
-        })
-        .collect();
-    let practised: Vec<String> = sqlx::query_scalar(
-        "SELECT o.code FROM pupil_options po JOIN subject_options o ON o.id = po.option_id WHERE po.pupil_id = $1",
-    )
-    .bind(dossier.dossier.pupil_id)
-    .fetch_all(pool)
-    .await?;
+    let (current, next_id, next_label) =
+        match campaigns::mef_succession(pool, dossier.dossier.mef_id).await? {
+            Some(m) => (m.label, m.next_mef_id, m.next_label),
+            None => Default::default(),
+        };
+    let offered = campaigns::offered_options(pool, next_id).await?;
+    let practised = pupils::practised_options(pool, dossier.dossier.pupil_id).await?;
     let next = next_label.unwrap_or_else(|| "Fin du collège (orientation)".into());
     Ok((
         current,
@@ -262,30 +239,14 @@ async fn school_life_facts(
     state: &AppState,
     school_id: i64,
 ) -> Result<(Vec<(String, String, String)>, Vec<Tariff>), AppError> {
-    let rules: Vec<(i64, String, String)> = sqlx::query_as(
-        "SELECT id, label, description FROM exit_rules WHERE school_id = $1 ORDER BY position, id",
-    )
-    .bind(school_id)
-    .fetch_all(state.db.pool())
-    .await?;
-    let tariffs: Vec<(String, Option<i64>, i64)> =
-        sqlx::query_as("SELECT label, quotient_max, price_cents FROM canteen_tariffs WHERE school_id = $1 ORDER BY id")
-            .bind(school_id)
-            .fetch_all(state.db.pool())
-            .await?;
+    let rules = campaigns::exit_rules(state.db.pool(), school_id).await?;
+    let tariffs = campaigns::tariffs(state.db.pool(), school_id).await?;
     Ok((
         rules
             .into_iter()
-            .map(|(id, l, d)| (id.to_string(), l, d))
+            .map(|r| (r.id.to_string(), r.label, r.description))
             .collect(),
-        tariffs
-            .into_iter()
-            .map(|(label, quotient_max, price_cents)| Tariff {
-                label,
-                quotient_max,
-                price_cents,
-            })
-            .collect(),
+        tariffs,
     ))
 }
 

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::db::sessions::Owner;
-use crate::db::{audit, family, lockout, now_ms};
+use crate::db::{audit, dossiers, family, lockout, now_ms};
 use crate::domain::access_code;
 use crate::domain::dossier_state::{Actor, DossierState, Event};
 use crate::domain::journey;
@@ -129,28 +129,17 @@ pub async fn create(
     let mut tx = state.db.begin().await?;
     family::record_sign_in(&mut *tx, guardian.id).await?;
     for child in &children {
-        let from: DossierState = child
-            .state
-            .parse()
-            .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?;
+        let from = child.state;
         if from == DossierState::NotStarted {
             let to = from
                 .apply(Event::Open, Actor::Guardian)
                 .map_err(|e| AppError::Internal(e.into()))?;
-            sqlx::query(
-                "UPDATE dossiers SET state = $2, updated_at = $3 WHERE id = $1 AND state = $4",
-            )
-            .bind(child.dossier_id)
-            .bind(to.code())
-            .bind(now_ms())
-            .bind(from.code())
-            .execute(&mut *tx)
-            .await?;
-            family::record_transition(
+            dossiers::set_state(&mut *tx, child.dossier_id, from, to).await?;
+            dossiers::record_transition(
                 &mut *tx,
                 child.dossier_id,
-                from.code(),
-                to.code(),
+                from,
+                to,
                 "guardian",
                 guardian.id,
                 &ctx.ip_string(),
@@ -172,10 +161,7 @@ pub async fn create(
 
     let to = match children.as_slice() {
         [only] => {
-            let editable = only
-                .state
-                .parse::<DossierState>()
-                .is_ok_and(DossierState::editable_by_family);
+            let editable = only.state.editable_by_family();
             let step = journey::resume(only.furthest_step.as_deref(), editable);
             format!("/famille/dossiers/{}/{}", only.dossier_id, step.slug())
         }

@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::{FamilyDossier, Stepper};
 use crate::app::AppState;
-use crate::db::{family, now_ms};
+use crate::db::{campaigns, contacts, drafts, family, medical};
 use crate::domain::journey::Step;
 use crate::domain::limits;
 use crate::web::error::AppError;
@@ -76,30 +76,25 @@ pub async fn show_accueil(
     if let Some(redirect) = dossier.redirect_for(Step::Accueil) {
         return Ok(redirect.into_response());
     }
-    let (welcome_text, closes_on): (String, Option<String>) = sqlx::query_as(
-        "SELECT c.welcome_text, c.closes_on FROM campaigns c JOIN dossiers d ON d.campaign_id = c.id WHERE d.id = $1",
-    )
-    .bind(dossier.dossier.dossier_id)
-    .fetch_one(state.db.pool())
-    .await?;
-    let school_name: String = sqlx::query_scalar("SELECT name FROM schools WHERE id = $1")
-        .bind(dossier.dossier.school_id)
-        .fetch_one(state.db.pool())
-        .await?;
-    let documents: Vec<(String, String, crate::db::Flag)> = sqlx::query_as(
-        "SELECT label, explanation, mandatory FROM expected_documents WHERE school_id = $1 ORDER BY position, id",
-    )
-    .bind(dossier.dossier.school_id)
-    .fetch_all(state.db.pool())
-    .await?;
+    let welcome =
+        campaigns::welcome_of_dossier(state.db.pool(), dossier.dossier.dossier_id).await?;
+    let school_name = dossier.school_name(&state).await?;
+    let documents =
+        campaigns::expected_documents(state.db.pool(), dossier.dossier.school_id).await?;
     render(&AccueilPage {
         chrome,
         stepper: Stepper::new(&dossier, Step::Accueil),
         action: dossier.url(Step::Accueil),
         school_name,
-        welcome_text,
-        deadline: closes_on.map(|d| french_date(&d)).unwrap_or_default(),
-        documents: documents.into_iter().map(|(l, e, m)| (l, e, m.0)).collect(),
+        welcome_text: welcome.welcome_text,
+        deadline: welcome
+            .closes_on
+            .map(|d| french_date(&d))
+            .unwrap_or_default(),
+        documents: documents
+            .into_iter()
+            .map(|d| (d.label, d.explanation, d.mandatory))
+            .collect(),
     })
     .map(IntoResponse::into_response)
 }
@@ -606,7 +601,7 @@ pub async fn show_contacts_urgence(
     }
     let contacts = emergency_contacts(&state, &dossier).await?;
     // A contact half typed before leaving comes back (autosave).
-    let form = family::load_draft(
+    let form = drafts::load(
         state.db.pool(),
         dossier.dossier.dossier_id,
         dossier.guardian_id,
@@ -634,16 +629,14 @@ pub async fn remove_contact(
     axum::extract::Path((_dossier_id, contact_id)): axum::extract::Path<(i64, i64)>,
 ) -> Result<Response, AppError> {
     dossier.ensure_editable()?;
-    let removed = sqlx::query(
-        "DELETE FROM emergency_contacts WHERE id = $1 AND dossier_id = $2 AND added_by = $3",
+    let removed = contacts::remove_own(
+        state.db.pool(),
+        dossier.dossier.dossier_id,
+        dossier.guardian_id,
+        contact_id,
     )
-    .bind(contact_id)
-    .bind(dossier.dossier.dossier_id)
-    .bind(dossier.guardian_id)
-    .execute(state.db.pool())
-    .await?
-    .rows_affected();
-    if removed == 0 {
+    .await?;
+    if !removed {
         return Err(AppError::NotFound);
     }
     Ok(axum::response::Redirect::to(&dossier.url(Step::ContactsUrgence)).into_response())
@@ -670,7 +663,7 @@ pub async fn update_contacts_urgence(
             phone: bounded(&form.phone),
             action: String::new(),
         };
-        family::save_draft(
+        drafts::save(
             state.db.pool(),
             dossier.dossier.dossier_id,
             dossier.guardian_id,
@@ -701,11 +694,7 @@ pub async fn update_contacts_urgence(
         let mut tx = state.db.begin().await?;
         if errors.is_empty() {
             crate::documents::quota::lock_dossier(&mut tx, dossier.dossier.dossier_id).await?;
-            let existing: i64 =
-                sqlx::query_scalar("SELECT COUNT(*) FROM emergency_contacts WHERE dossier_id = $1")
-                    .bind(dossier.dossier.dossier_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
+            let existing = contacts::count(&mut *tx, dossier.dossier.dossier_id).await?;
             if limits::admits_contact(existing).is_err() {
                 errors.insert("name", TOO_MANY_CONTACTS.as_str());
             }
@@ -725,20 +714,18 @@ pub async fn update_contacts_urgence(
                 (axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response(),
             );
         }
-        sqlx::query(
-            "INSERT INTO emergency_contacts (dossier_id, added_by, name, relationship, phone, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        contacts::add(
+            &mut *tx,
+            dossier.dossier.dossier_id,
+            dossier.guardian_id,
+            &form.name,
+            &form.relationship,
+            &form.phone,
         )
-        .bind(dossier.dossier.dossier_id)
-        .bind(dossier.guardian_id)
-        .bind(&form.name)
-        .bind(&form.relationship)
-        .bind(&form.phone)
-        .bind(now_ms())
-        .execute(&mut *tx)
         .await?;
         tx.commit().await?;
     }
-    family::clear_draft(
+    drafts::clear(
         state.db.pool(),
         dossier.dossier.dossier_id,
         dossier.guardian_id,
@@ -787,15 +774,17 @@ pub async fn show_sante(
     if let Some(redirect) = dossier.redirect_for(Step::Sante) {
         return Ok(redirect.into_response());
     }
-    let saved: Option<(String, String)> = sqlx::query_as(
-        "SELECT mode, note FROM medical_notes WHERE dossier_id = $1 AND guardian_id = $2",
+    let saved = medical::find(
+        state.db.pool(),
+        dossier.dossier.dossier_id,
+        dossier.guardian_id,
     )
-    .bind(dossier.dossier.dossier_id)
-    .bind(dossier.guardian_id)
-    .fetch_optional(state.db.pool())
     .await?;
     let form = saved
-        .map(|(mode, note)| HealthForm { mode, note })
+        .map(|m| HealthForm {
+            mode: m.mode,
+            note: m.note,
+        })
         .unwrap_or(HealthForm {
             mode: "nothing".into(),
             note: String::new(),
@@ -847,16 +836,13 @@ pub async fn update_sante(
     } else {
         ""
     };
-    sqlx::query(
-        "INSERT INTO medical_notes (dossier_id, guardian_id, mode, note, updated_at) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (dossier_id, guardian_id) DO UPDATE SET mode = excluded.mode, note = excluded.note, updated_at = excluded.updated_at",
+    medical::save(
+        state.db.pool(),
+        dossier.dossier.dossier_id,
+        dossier.guardian_id,
+        &form.mode,
+        note,
     )
-    .bind(dossier.dossier.dossier_id)
-    .bind(dossier.guardian_id)
-    .bind(&form.mode)
-    .bind(note)
-    .bind(now_ms())
-    .execute(state.db.pool())
     .await?;
     dossier.complete(&state, Step::Sante).await
 }
@@ -876,10 +862,7 @@ pub async fn show_health_form(
         &me,
         &family::guardian_changes(state.db.pool(), me.id).await?,
     );
-    let school: String = sqlx::query_scalar("SELECT name FROM schools WHERE id = $1")
-        .bind(dossier.dossier.school_id)
-        .fetch_one(state.db.pool())
-        .await?;
+    let school = dossier.school_name(&state).await?;
     let blank = || {
         Line::Text("......................................................................................".into())
     };

@@ -13,7 +13,7 @@ use super::documents::OTHERS_PIECE;
 use super::steps::{ContactForm, french_date};
 use super::{FamilyDossier, Stepper};
 use crate::app::AppState;
-use crate::db::{family, now_ms};
+use crate::db::{campaigns, dossiers, family, pupils};
 use crate::domain::dossier_state::{Actor, Event};
 use crate::domain::journey::Step;
 use crate::jobs;
@@ -64,14 +64,14 @@ fn field_label(field: &str) -> &'static str {
     }
 }
 
-fn answer_text(question: &str, answer: &str, exit_rules: &[(i64, String)]) -> String {
+fn answer_text(question: &str, answer: &str, exit_rules: &[campaigns::ExitRule]) -> String {
     match (question, answer) {
         ("canteen", "demi_pension") => "Demi-pensionnaire".into(),
         ("canteen", "externe") => "Externe".into(),
         ("exit_rule", id) => exit_rules
             .iter()
-            .find(|r| r.0.to_string() == id)
-            .map(|r| r.1.clone())
+            .find(|r| r.id.to_string() == id)
+            .map(|r| r.label.clone())
             .unwrap_or_default(),
         ("photo" | "sorties" | "fse", "oui") => "Oui".into(),
         ("photo" | "sorties" | "fse", "non") => "Non".into(),
@@ -149,17 +149,8 @@ pub async fn summary(state: &AppState, dossier: &FamilyDossier) -> Result<Summar
     sections.push(("Vos coordonnées", lines));
 
     let answers = family::answers(pool, id, dossier.guardian_id).await?;
-    let exit_rules: Vec<(i64, String)> =
-        sqlx::query_as("SELECT id, label FROM exit_rules WHERE school_id = $1")
-            .bind(dossier.dossier.school_id)
-            .fetch_all(pool)
-            .await?;
-    let practised: Vec<String> = sqlx::query_scalar(
-        "SELECT o.code FROM pupil_options po JOIN subject_options o ON o.id = po.option_id WHERE po.pupil_id = $1 ORDER BY o.code",
-    )
-    .bind(dossier.dossier.pupil_id)
-    .fetch_all(pool)
-    .await?;
+    let exit_rules = campaigns::exit_rules(pool, dossier.dossier.school_id).await?;
+    let practised = pupils::practised_options(pool, dossier.dossier.pupil_id).await?;
     let mut lines = Vec::new();
     for question in [
         "options",
@@ -277,12 +268,7 @@ async fn return_reason(state: &AppState, dossier: &FamilyDossier) -> Result<Stri
     if dossier.state != crate::domain::dossier_state::DossierState::Returned {
         return Ok(String::new());
     }
-    Ok(
-        sqlx::query_scalar("SELECT return_reason FROM dossiers WHERE id = $1")
-            .bind(dossier.dossier.dossier_id)
-            .fetch_one(state.db.pool())
-            .await?,
-    )
+    Ok(dossiers::return_reason(state.db.pool(), dossier.dossier.dossier_id).await?)
 }
 
 #[derive(Deserialize)]
@@ -326,24 +312,22 @@ pub async fn update_validation(
     )
     .email;
     let mut tx = state.db.begin().await?;
-    let updated = sqlx::query(
-        "UPDATE dossiers SET state = $2, submitted_at = $3, submitted_by = $4, updated_at = $3 WHERE id = $1 AND state = $5",
-    )
-    .bind(dossier.dossier.dossier_id)
-    .bind(to.code())
-    .bind(now_ms())
-    .bind(dossier.guardian_id)
-    .bind(dossier.state.code())
-    .execute(&mut *tx)
-    .await?;
-    if updated.rows_affected() != 1 {
-        return Err(AppError::DossierLocked);
-    }
-    family::record_transition(
+    let submitted = dossiers::submit(
         &mut *tx,
         dossier.dossier.dossier_id,
-        dossier.state.code(),
-        to.code(),
+        dossier.state,
+        to,
+        dossier.guardian_id,
+    )
+    .await?;
+    if !submitted {
+        return Err(AppError::DossierLocked);
+    }
+    dossiers::record_transition(
+        &mut *tx,
+        dossier.dossier.dossier_id,
+        dossier.state,
+        to,
         "guardian",
         dossier.guardian_id,
         &dossier.ctx.ip_string(),
@@ -403,17 +387,12 @@ pub async fn show_confirmation(
     if let Some(redirect) = dossier.redirect_for(Step::Confirmation) {
         return Ok(redirect.into_response());
     }
-    let submitted_at: Option<i64> =
-        sqlx::query_scalar("SELECT submitted_at FROM dossiers WHERE id = $1")
-            .bind(dossier.dossier.dossier_id)
-            .fetch_one(state.db.pool())
-            .await?;
-    let given: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM satisfaction WHERE dossier_id = $1 AND guardian_id = $2",
+    let submitted_at = dossiers::submitted_at(state.db.pool(), dossier.dossier.dossier_id).await?;
+    let satisfaction_given = dossiers::satisfaction_given(
+        state.db.pool(),
+        dossier.dossier.dossier_id,
+        dossier.guardian_id,
     )
-    .bind(dossier.dossier.dossier_id)
-    .bind(dossier.guardian_id)
-    .fetch_one(state.db.pool())
     .await?;
     render(&ConfirmationPage {
         chrome,
@@ -427,7 +406,7 @@ pub async fn show_confirmation(
             .and_then(chrono::DateTime::from_timestamp_millis)
             .map(|d| d.format("%d/%m/%Y").to_string())
             .unwrap_or_default(),
-        satisfaction_given: given > 0,
+        satisfaction_given,
         action: format!(
             "/famille/dossiers/{}/satisfaction",
             dossier.dossier.dossier_id
@@ -463,16 +442,13 @@ pub async fn create_satisfaction(
         ));
     };
     let comment: String = form.comment.trim().chars().take(2000).collect();
-    sqlx::query(
-        "INSERT INTO satisfaction (dossier_id, guardian_id, mark, comment, created_at) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (dossier_id, guardian_id) DO UPDATE SET mark = excluded.mark, comment = excluded.comment",
+    dossiers::record_satisfaction(
+        state.db.pool(),
+        dossier.dossier.dossier_id,
+        dossier.guardian_id,
+        mark,
+        &comment,
     )
-    .bind(dossier.dossier.dossier_id)
-    .bind(dossier.guardian_id)
-    .bind(mark)
-    .bind(comment)
-    .bind(now_ms())
-    .execute(state.db.pool())
     .await?;
     Ok(redirect_with_flash(
         &state,
@@ -490,10 +466,7 @@ pub async fn show_receipt(
         return Err(AppError::NotFound);
     }
     let summary = summary(&state, &dossier).await?;
-    let school: String = sqlx::query_scalar("SELECT name FROM schools WHERE id = $1")
-        .bind(dossier.dossier.school_id)
-        .fetch_one(state.db.pool())
-        .await?;
+    let school = dossier.school_name(&state).await?;
     let child = format!(
         "{} {}",
         dossier.dossier.first_name, dossier.dossier.last_name

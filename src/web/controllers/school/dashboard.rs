@@ -65,8 +65,8 @@ pub async fn show(
             label,
             count: counts
                 .iter()
-                .find(|(state, _)| state == code)
-                .map_or(0, |(_, n)| *n),
+                .find(|c| c.state.code() == *code)
+                .map_or(0, |c| c.count),
         })
         .collect();
     let agents = agents::list_for_school(state.db.pool(), agent.school_id)

@@ -12,7 +12,7 @@ use futures::TryStreamExt;
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::db::{dossiers, family};
+use crate::db::{contacts, dossiers, family, medical, uploads};
 use crate::domain::access_code;
 use crate::domain::dossier_state::DossierState;
 use crate::domain::role::{AnyStaff, ManageSchool, ReadMedical, allows};
@@ -50,19 +50,15 @@ pub async fn list(
     chrome: Chrome,
     Query(query): Query<ListQuery>,
 ) -> Result<Html<String>, AppError> {
-    let filter = query.etat.filter(|s| s.parse::<DossierState>().is_ok());
-    let lines = dossiers::list_for_school(state.db.pool(), agent.school_id, filter.as_deref())
+    let filter = query.etat.and_then(|s| s.parse::<DossierState>().ok());
+    let lines = dossiers::list_for_school(state.db.pool(), agent.school_id, filter)
         .await?
         .into_iter()
         .map(|d| Line {
             id: d.id,
             name: format!("{} {}", d.last_name, d.first_name),
             division: d.division,
-            state_label: d
-                .state
-                .parse::<DossierState>()
-                .map(DossierState::label)
-                .unwrap_or(""),
+            state_label: d.state.label(),
             changes: d.changes,
             conflicts: d.conflicts > 0,
         })
@@ -70,7 +66,7 @@ pub async fn list(
     render(&DossiersPage {
         chrome,
         uai: agent.school_uai.clone(),
-        filter: filter.unwrap_or_default(),
+        filter: filter.map(|s| s.code().to_owned()).unwrap_or_default(),
         states: DossierState::ALL
             .iter()
             .map(|s| (s.code(), s.label()))
@@ -91,14 +87,14 @@ pub struct GuardianBlock {
 }
 
 /// A piece as agents see it: photos (JPEG, PNG) are previewed in the page.
-#[derive(sqlx::FromRow)]
-pub struct UploadView {
-    pub id: i64,
-    pub label: String,
-    pub name: String,
-    pub status: String,
-    pub refusal_reason: String,
-    pub content_type: String,
+pub struct UploadView(pub uploads::SchoolUpload);
+
+impl std::ops::Deref for UploadView {
+    type Target = uploads::SchoolUpload;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
 impl UploadView {
@@ -153,9 +149,10 @@ async fn dossier_page<P>(
     new_code: Option<(String, String)>,
 ) -> Result<DossierPage, AppError> {
     let pool = state.db.pool();
-    let (pupil_id, dossier_state) = dossiers::find_in_school(pool, agent.school_id, dossier_id)
+    let found = dossiers::find_in_school(pool, agent.school_id, dossier_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    let pupil_id = found.pupil_id;
     let pupil = family::pupil(pool, pupil_id).await?;
     let pupil_changes = family::pupil_changes(pool, dossier_id)
         .await?
@@ -164,16 +161,8 @@ async fn dossier_page<P>(
         .collect();
     let can_read_medical = allows::<ReadMedical>(agent.role);
     let conflicts = family::conflicting_questions(pool, dossier_id).await?;
-    let links: Vec<(i64,)> =
-        sqlx::query_as("SELECT guardian_id FROM guardianships WHERE pupil_id = $1 ORDER BY rank")
-            .bind(pupil_id)
-            .fetch_all(pool)
-            .await?;
     let mut guardians = Vec::new();
-    for (guardian_id,) in links {
-        let Some(g) = family::guardian(pool, guardian_id).await? else {
-            continue;
-        };
+    for g in dossiers::guardians_in_school(pool, agent.school_id, pupil_id).await? {
         let changes = family::guardian_changes(pool, g.id)
             .await?
             .into_iter()
@@ -189,13 +178,9 @@ async fn dossier_page<P>(
             .collect();
         answers.sort();
         let medical = if can_read_medical {
-            sqlx::query_as(
-                "SELECT mode, note FROM medical_notes WHERE dossier_id = $1 AND guardian_id = $2",
-            )
-            .bind(dossier_id)
-            .bind(g.id)
-            .fetch_optional(pool)
-            .await?
+            medical::find_in_school(pool, agent.school_id, dossier_id, g.id)
+                .await?
+                .map(|m| (m.mode, m.note))
         } else {
             None
         };
@@ -209,43 +194,29 @@ async fn dossier_page<P>(
             medical,
         });
     }
-    let uploads = sqlx::query_as(
-        "SELECT u.id, e.label, u.original_name AS name, u.status, u.refusal_reason, u.content_type FROM uploads u JOIN expected_documents e ON e.id = u.expected_document_id
-         WHERE u.dossier_id = $1 ORDER BY u.id",
-    )
-    .bind(dossier_id)
-    .fetch_all(pool)
-    .await?;
-    let contacts = sqlx::query_as("SELECT name, relationship, phone FROM emergency_contacts WHERE dossier_id = $1 ORDER BY id")
-        .bind(dossier_id)
-        .fetch_all(pool)
-        .await?;
-    let history: Vec<(i64, String, String)> = sqlx::query_as(
-        "SELECT created_at, to_state, actor_kind FROM dossier_transitions WHERE dossier_id = $1 ORDER BY created_at, id",
-    )
-    .bind(dossier_id)
-    .fetch_all(pool)
-    .await?;
-    let history = history
+    let uploads = uploads::list_in_school(pool, agent.school_id, dossier_id)
+        .await?
         .into_iter()
-        .map(|(at, to, actor)| {
-            let when = chrono::DateTime::from_timestamp_millis(at)
+        .map(UploadView)
+        .collect();
+    let contacts = contacts::list_in_school(pool, agent.school_id, dossier_id)
+        .await?
+        .into_iter()
+        .map(|c| (c.name, c.relationship, c.phone))
+        .collect();
+    let history = dossiers::history_in_school(pool, agent.school_id, dossier_id)
+        .await?
+        .into_iter()
+        .map(|t| {
+            let when = chrono::DateTime::from_timestamp_millis(t.created_at)
                 .map(|d| d.format("%d/%m/%Y %H:%M").to_string())
                 .unwrap_or_default();
-            let to = to
-                .parse::<DossierState>()
-                .map(DossierState::label)
-                .unwrap_or("")
-                .to_owned();
-            (
-                when,
-                to,
-                if actor == "guardian" {
-                    "famille".into()
-                } else {
-                    actor
-                },
-            )
+            let actor = if t.actor_kind == "guardian" {
+                "famille".into()
+            } else {
+                t.actor_kind
+            };
+            (when, t.to_state.label().to_owned(), actor)
         })
         .collect();
     Ok(DossierPage {
@@ -253,10 +224,7 @@ async fn dossier_page<P>(
         uai: agent.school_uai.clone(),
         dossier_id,
         pupil_name: format!("{} {}", pupil.first_name, pupil.last_name),
-        state_label: dossier_state
-            .parse::<DossierState>()
-            .map(DossierState::label)
-            .unwrap_or(""),
+        state_label: found.state.label(),
         pupil_changes,
         guardians,
         uploads,
@@ -292,16 +260,13 @@ pub async fn show_upload(
     Path((_uai, dossier_id, upload_id)): Path<(String, i64, i64)>,
     Query(query): Query<UploadQuery>,
 ) -> Result<Response, AppError> {
-    dossiers::find_in_school(state.db.pool(), agent.school_id, dossier_id)
+    let uploads::StoredUpload {
+        storage_key: key,
+        original_name: name,
+        content_type,
+    } = uploads::find_in_school(state.db.pool(), agent.school_id, dossier_id, upload_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let (key, name, content_type): (String, String, String) =
-        sqlx::query_as("SELECT storage_key, original_name, content_type FROM uploads WHERE id = $1 AND dossier_id = $2")
-            .bind(upload_id)
-            .bind(dossier_id)
-            .fetch_optional(state.db.pool())
-            .await?
-            .ok_or(AppError::NotFound)?;
     let (size, stream) = state.documents.get_stream(&key).await?;
     let mut safe_name: String = name
         .chars()
@@ -357,17 +322,14 @@ pub async fn create_code(
     chrome: Chrome,
     Path((_uai, dossier_id, guardian_id)): Path<(String, i64, i64)>,
 ) -> Result<Html<String>, AppError> {
-    let (pupil_id, _) = dossiers::find_in_school(state.db.pool(), manager.school_id, dossier_id)
+    let pupil_id = dossiers::find_in_school(state.db.pool(), manager.school_id, dossier_id)
         .await?
-        .ok_or(AppError::NotFound)?;
-    let linked: Option<i64> = sqlx::query_scalar(
-        "SELECT guardian_id FROM guardianships WHERE pupil_id = $1 AND guardian_id = $2",
-    )
-    .bind(pupil_id)
-    .bind(guardian_id)
-    .fetch_optional(state.db.pool())
-    .await?;
-    linked.ok_or(AppError::NotFound)?;
+        .ok_or(AppError::NotFound)?
+        .pupil_id;
+    let guardian =
+        dossiers::guardian_in_school(state.db.pool(), manager.school_id, pupil_id, guardian_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
     let code = access_code::generate();
     let mut tx = state.db.begin().await?;
     // Also ends the sessions opened with the old code, in this transaction.
@@ -380,9 +342,6 @@ pub async fn create_code(
         )
         .await?;
     tx.commit().await?;
-    let name = family::guardian(state.db.pool(), guardian_id)
-        .await?
-        .map(|g| format!("{} {}", g.first_name, g.last_name))
-        .unwrap_or_default();
+    let name = format!("{} {}", guardian.first_name, guardian.last_name);
     render(&dossier_page(&state, &manager, chrome, dossier_id, Some((name, code))).await?)
 }

@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::response::Html;
 
 use crate::app::AppState;
+use crate::db::imports;
 use crate::domain::role::AnyStaff;
 use crate::jobs::queue;
 use crate::web::auth::CurrentAgent;
@@ -57,19 +58,16 @@ pub async fn show(
         (_, total) => (done * 100 / total).clamp(0, 100),
     };
     let back = match job.kind.as_str() {
-        "import_preview" | "import_apply" => sqlx::query_scalar::<_, i64>(
-            "SELECT id FROM imports WHERE school_id = $1 AND (preview_job_id = $2 OR apply_job_id = $2)",
-        )
-        .bind(agent.school_id)
-        .bind(job_id)
-        .fetch_optional(state.db.pool())
-        .await?
-        .map(|id| {
-            (
-                format!("/etablissements/{}/imports/{id}", agent.school_uai),
-                format!("Voir l'import n° {id}"),
-            )
-        }),
+        "import_preview" | "import_apply" => {
+            imports::id_of_job(state.db.pool(), agent.school_id, job_id)
+                .await?
+                .map(|id| {
+                    (
+                        format!("/etablissements/{}/imports/{id}", agent.school_uai),
+                        format!("Voir l'import n° {id}"),
+                    )
+                })
+        }
         _ => None,
     };
     render(&JobPage {

@@ -9,7 +9,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::db::dossiers;
+use crate::db::{dossiers, uploads};
 use crate::domain::role::ManageSchool;
 use crate::web::auth::CurrentAgent;
 use crate::web::error::AppError;
@@ -62,16 +62,16 @@ pub async fn update(
         _ => return Err(AppError::BadRequest("unknown decision".into())),
     };
     let mut tx = state.db.begin().await?;
-    let updated = sqlx::query(
-        "UPDATE uploads SET status = $3, refusal_reason = $4 WHERE id = $1 AND dossier_id = $2",
+    let decided = uploads::decide_in_school(
+        &mut *tx,
+        agent.school_id,
+        dossier_id,
+        upload_id,
+        status,
+        &reason,
     )
-    .bind(upload_id)
-    .bind(dossier_id)
-    .bind(status)
-    .bind(&reason)
-    .execute(&mut *tx)
     .await?;
-    if updated.rows_affected() != 1 {
+    if !decided {
         return Err(AppError::NotFound);
     }
     agent

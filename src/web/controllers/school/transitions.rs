@@ -8,8 +8,8 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::db::{dossiers, family, now_ms};
-use crate::domain::dossier_state::{Actor, DossierState, Event};
+use crate::db::{dossiers, family, uploads};
+use crate::domain::dossier_state::{Actor, Event};
 use crate::domain::role::ManageSchool;
 use crate::jobs;
 use crate::mail::{Email, SendEmailJob};
@@ -32,13 +32,10 @@ pub async fn create(
     Form(form): Form<TransitionForm>,
 ) -> Result<Response, AppError> {
     let page = format!("/etablissements/{}/dossiers/{dossier_id}", agent.school_uai);
-    let (pupil_id, current) =
-        dossiers::find_in_school(state.db.pool(), agent.school_id, dossier_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-    let from: DossierState = current
-        .parse()
-        .map_err(|e: String| AppError::Internal(anyhow::anyhow!(e)))?;
+    let dossier = dossiers::find_in_school(state.db.pool(), agent.school_id, dossier_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let (pupil_id, from) = (dossier.pupil_id, dossier.state);
     let event = match form.event.as_str() {
         "valider" => Event::Validate,
         "renvoyer" => Event::Return,
@@ -61,22 +58,28 @@ pub async fn create(
         ));
     };
     let mut tx = state.db.begin().await?;
-    let updated = sqlx::query("UPDATE dossiers SET state = $2, return_reason = $3, updated_at = $4 WHERE id = $1 AND state = $5")
-        .bind(dossier_id)
-        .bind(to.code())
-        .bind(if event == Event::Return { reason.as_str() } else { "" })
-        .bind(now_ms())
-        .bind(from.code())
-        .execute(&mut *tx)
-        .await?;
-    if updated.rows_affected() != 1 {
+    let return_reason = if event == Event::Return {
+        reason.as_str()
+    } else {
+        ""
+    };
+    let moved = dossiers::decide_in_school(
+        &mut *tx,
+        agent.school_id,
+        dossier_id,
+        from,
+        to,
+        return_reason,
+    )
+    .await?;
+    if !moved {
         return Err(AppError::DossierLocked);
     }
-    family::record_transition(
+    dossiers::record_transition(
         &mut *tx,
         dossier_id,
-        from.code(),
-        to.code(),
+        from,
+        to,
         "agent",
         agent.agent_id,
         &agent.ctx.ip_string(),
@@ -84,31 +87,23 @@ pub async fn create(
     )
     .await?;
     if event == Event::Return {
-        let refused: Vec<(String, String)> = sqlx::query_as(
-            "SELECT e.label, u.refusal_reason FROM uploads u JOIN expected_documents e ON e.id = u.expected_document_id
-             WHERE u.dossier_id = $1 AND u.status = 'refused' ORDER BY e.position, u.id",
-        )
-        .bind(dossier_id)
-        .fetch_all(&mut *tx)
-        .await?;
+        let refused = uploads::refused_in_school(&mut *tx, agent.school_id, dossier_id).await?;
         let pieces: String = if refused.is_empty() {
             String::new()
         } else {
             let lines: Vec<String> = refused
                 .iter()
-                .map(|(label, why)| format!("- {label} : {why}"))
+                .map(|p| format!("- {} : {}", p.label, p.refusal_reason))
                 .collect();
             format!("Pièces à remplacer :\n{}\n\n", lines.join("\n"))
         };
-        let emails: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT g.id, g.email FROM guardians g JOIN guardianships l ON l.guardian_id = g.id WHERE l.pupil_id = $1",
-        )
-        .bind(pupil_id)
-        .fetch_all(&mut *tx)
-        .await?;
-        for (guardian_id, email) in emails {
-            let changes = family::guardian_changes(&mut *tx, guardian_id).await?;
-            let email = changes.get("email").map(|c| c.1.clone()).unwrap_or(email);
+        let guardians = dossiers::guardians_in_school(&mut *tx, agent.school_id, pupil_id).await?;
+        for guardian in guardians {
+            let changes = family::guardian_changes(&mut *tx, guardian.id).await?;
+            let email = changes
+                .get("email")
+                .map(|c| c.1.clone())
+                .unwrap_or(guardian.email);
             if email.is_empty() {
                 continue;
             }

@@ -1,0 +1,181 @@
+//! A school's campaign and the configuration the family journey reads: the
+//! welcome text and closing date, the expected documents, the MEF succession
+//! and the options each MEF offers, the exit rules and the canteen tariffs.
+
+use sqlx::{Any, Executor, FromRow};
+
+use super::Flag;
+use crate::domain::schooling::{OfferedOption, Tariff};
+
+/// The SQL condition "the campaign `campaign` is the current one of the
+/// school `school`": the campaign of the school's latest school year. Every
+/// query about "this year's dossiers" uses it.
+pub(super) fn is_current(campaign: &str, school: &str) -> String {
+    format!(
+        "{campaign}.school_year = (SELECT MAX(c2.school_year) FROM campaigns c2 WHERE c2.school_id = {school})"
+    )
+}
+
+/// What the family reads on the first step: the campaign's welcome text and
+/// its closing date (`YYYY-MM-DD`), if set.
+#[derive(Debug, Clone, FromRow)]
+pub struct Welcome {
+    pub welcome_text: String,
+    pub closes_on: Option<String>,
+}
+
+/// The welcome of the campaign a dossier belongs to.
+pub async fn welcome_of_dossier(
+    db: impl Executor<'_, Database = Any>,
+    dossier_id: i64,
+) -> sqlx::Result<Welcome> {
+    sqlx::query_as(
+        "SELECT c.welcome_text, c.closes_on FROM campaigns c JOIN dossiers d ON d.campaign_id = c.id WHERE d.id = $1",
+    )
+    .bind(dossier_id)
+    .fetch_one(db)
+    .await
+}
+
+/// A piece the school asks families for.
+#[derive(Debug, Clone, FromRow)]
+pub struct ExpectedDocument {
+    pub id: i64,
+    pub label: String,
+    pub explanation: String,
+    #[sqlx(try_from = "Flag")]
+    pub mandatory: bool,
+}
+
+/// The pieces a school asks for, in the school's order.
+pub async fn expected_documents(
+    db: impl Executor<'_, Database = Any>,
+    school_id: i64,
+) -> sqlx::Result<Vec<ExpectedDocument>> {
+    sqlx::query_as(
+        "SELECT id, label, explanation, mandatory FROM expected_documents WHERE school_id = $1 ORDER BY position, id",
+    )
+    .bind(school_id)
+    .fetch_all(db)
+    .await
+}
+
+/// Whether `document_id` is a piece this school asks for.
+pub async fn expects_document(
+    db: impl Executor<'_, Database = Any>,
+    school_id: i64,
+    document_id: i64,
+) -> sqlx::Result<bool> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM expected_documents WHERE id = $1 AND school_id = $2")
+            .bind(document_id)
+            .bind(school_id)
+            .fetch_optional(db)
+            .await?;
+    Ok(found.is_some())
+}
+
+/// A MEF and the one that follows it next year.
+#[derive(Debug, Clone, FromRow)]
+pub struct MefSuccession {
+    pub label: String,
+    pub next_mef_id: Option<i64>,
+    pub next_label: Option<String>,
+}
+
+/// The MEF `mef_id` (none when the pupil has no MEF) and its successor.
+pub async fn mef_succession(
+    db: impl Executor<'_, Database = Any>,
+    mef_id: Option<i64>,
+) -> sqlx::Result<Option<MefSuccession>> {
+    sqlx::query_as(
+        "SELECT m.label, m.next_mef_id, n.label AS next_label FROM mefs m LEFT JOIN mefs n ON n.id = m.next_mef_id WHERE m.id = $1",
+    )
+    .bind(mef_id)
+    .fetch_optional(db)
+    .await
+}
+
+#[derive(FromRow)]
+struct OfferedOptionRow {
+    code: String,
+    label: String,
+    explanation: String,
+    #[sqlx(try_from = "Flag")]
+    can_drop: bool,
+    #[sqlx(try_from = "Flag")]
+    open_to_new: bool,
+}
+
+/// The options the MEF `mef_id` offers (none without a MEF), by label.
+pub async fn offered_options(
+    db: impl Executor<'_, Database = Any>,
+    mef_id: Option<i64>,
+) -> sqlx::Result<Vec<OfferedOption>> {
+    let rows: Vec<OfferedOptionRow> = sqlx::query_as(
+        "SELECT o.code, o.label, o.explanation, mo.can_drop, mo.open_to_new FROM mef_options mo
+         JOIN subject_options o ON o.id = mo.option_id WHERE mo.mef_id = $1 ORDER BY o.label",
+    )
+    .bind(mef_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| OfferedOption {
+            code: r.code,
+            label: r.label,
+            explanation: r.explanation,
+            can_drop: r.can_drop,
+            open_to_new: r.open_to_new,
+        })
+        .collect())
+}
+
+/// A régime de sortie of the school.
+#[derive(Debug, Clone, FromRow)]
+pub struct ExitRule {
+    pub id: i64,
+    pub label: String,
+    pub description: String,
+}
+
+/// The school's exit rules, in its order.
+pub async fn exit_rules(
+    db: impl Executor<'_, Database = Any>,
+    school_id: i64,
+) -> sqlx::Result<Vec<ExitRule>> {
+    sqlx::query_as(
+        "SELECT id, label, description FROM exit_rules WHERE school_id = $1 ORDER BY position, id",
+    )
+    .bind(school_id)
+    .fetch_all(db)
+    .await
+}
+
+#[derive(FromRow)]
+struct TariffRow {
+    label: String,
+    quotient_max: Option<i64>,
+    price_cents: i64,
+}
+
+/// The school's canteen tariffs, bracket by bracket.
+pub async fn tariffs(
+    db: impl Executor<'_, Database = Any>,
+    school_id: i64,
+) -> sqlx::Result<Vec<Tariff>> {
+    let rows: Vec<TariffRow> = sqlx::query_as(
+        "SELECT label, quotient_max, price_cents FROM canteen_tariffs WHERE school_id = $1 ORDER BY id",
+    )
+    .bind(school_id)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Tariff {
+            label: r.label,
+            quotient_max: r.quotient_max,
+            price_cents: r.price_cents,
+        })
+        .collect())
+}
