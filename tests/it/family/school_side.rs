@@ -72,7 +72,9 @@ async fn the_school_sees_the_sent_dossier_with_exactly_the_changed_fields_and_me
         html.contains("envoyé à l&#39;établissement") || html.contains("envoyé à l'établissement"),
         "submitted"
     );
-    assert!(html.contains("phone_mobile") && html.contains("07 11 22 33 44"));
+    // Staff read the catalogue's French label, never the stored key.
+    assert!(html.contains("Téléphone portable") && html.contains("07 11 22 33 44"));
+    assert!(!html.contains("phone_mobile"), "no raw field key");
     assert_eq!(
         html.matches("<strong>").count() - html.matches("<strong>Information").count(),
         1,

@@ -38,30 +38,7 @@ pub struct Summary {
 }
 
 fn field_label(field: &str) -> &'static str {
-    match field {
-        "last_name" => "Nom",
-        "first_name" => "Prénom",
-        "other_first_names" => "Autres prénoms",
-        "sex" => "Sexe",
-        "birth_date" => "Date de naissance",
-        "birth_city" => "Commune de naissance",
-        "email" => "Adresse électronique",
-        "phone_mobile" => "Téléphone portable",
-        "phone_home" => "Téléphone domicile",
-        "phone_work" => "Téléphone professionnel",
-        "address_lines" => "Adresse",
-        "postcode" => "Code postal",
-        "city" => "Commune",
-        "profession_code" => "Profession",
-        "options" => "Options l'an prochain",
-        "exit_rule" => "Régime de sortie",
-        "canteen" => "Restauration",
-        "quotient" => "Quotient familial",
-        "photo" => "Photo de classe",
-        "sorties" => "Sorties scolaires",
-        "fse" => "Adhésion au foyer socio-éducatif",
-        _ => "Autre",
-    }
+    crate::domain::fields::label(field)
 }
 
 fn answer_text(question: &str, answer: &str, exit_rules: &[campaigns::ExitRule]) -> String {

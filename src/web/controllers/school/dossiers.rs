@@ -15,6 +15,7 @@ use crate::app::AppState;
 use crate::db::{contacts, dossiers, family, medical, uploads};
 use crate::domain::access_code;
 use crate::domain::dossier_state::DossierState;
+use crate::domain::fields;
 use crate::domain::role::{AnyStaff, ManageSchool, ReadMedical, allows};
 use crate::web::auth::CurrentAgent;
 use crate::web::error::AppError;
@@ -157,7 +158,7 @@ async fn dossier_page<P>(
     let pupil_changes = family::pupil_changes(pool, dossier_id)
         .await?
         .into_iter()
-        .map(|(field, (before, after))| (field, before, after))
+        .map(|(field, (before, after))| (fields::label(&field).to_owned(), before, after))
         .collect();
     let can_read_medical = allows::<ReadMedical>(agent.role);
     let conflicts = family::conflicting_questions(pool, dossier_id).await?;
@@ -166,14 +167,14 @@ async fn dossier_page<P>(
         let changes = family::guardian_changes(pool, g.id)
             .await?
             .into_iter()
-            .map(|(field, (before, after))| (field, before, after))
+            .map(|(field, (before, after))| (fields::label(&field).to_owned(), before, after))
             .collect();
         let mut answers: Vec<(String, String, bool)> = family::answers(pool, dossier_id, g.id)
             .await?
             .into_iter()
             .map(|(q, a)| {
                 let conflict = conflicts.contains(&q);
-                (q, a, conflict)
+                (fields::label(&q).to_owned(), a, conflict)
             })
             .collect();
         answers.sort();
