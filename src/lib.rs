@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod documents;
 pub mod domain;
+pub mod dossier;
 pub mod import;
 pub mod jobs;
 pub mod mail;

@@ -116,66 +116,34 @@ pub async fn find_in_school(
     .await
 }
 
-/// Moves a dossier from `from` to `to` (a guardian opening it); false when it
-/// was no longer in `from`.
-pub async fn set_state(
-    db: impl Executor<'_, Database = Any>,
-    dossier_id: i64,
-    from: DossierState,
-    to: DossierState,
-) -> sqlx::Result<bool> {
-    let updated =
-        sqlx::query("UPDATE dossiers SET state = $2, updated_at = $3 WHERE id = $1 AND state = $4")
-            .bind(dossier_id)
-            .bind(to.code())
-            .bind(now_ms())
-            .bind(from.code())
-            .execute(db)
-            .await?;
-    Ok(updated.rows_affected() == 1)
-}
-
-/// Records that `guardian_id` sent the dossier, moving it from `from` to
-/// `to`; false when it was no longer in `from`.
-pub async fn submit(
-    db: impl Executor<'_, Database = Any>,
-    dossier_id: i64,
-    from: DossierState,
-    to: DossierState,
-    guardian_id: i64,
-) -> sqlx::Result<bool> {
-    let updated = sqlx::query(
-        "UPDATE dossiers SET state = $2, submitted_at = $3, submitted_by = $4, updated_at = $3 WHERE id = $1 AND state = $5",
-    )
-    .bind(dossier_id)
-    .bind(to.code())
-    .bind(now_ms())
-    .bind(guardian_id)
-    .bind(from.code())
-    .execute(db)
-    .await?;
-    Ok(updated.rows_affected() == 1)
-}
-
-/// The school's decision on one of its dossiers: moves it from `from` to
-/// `to` and keeps `return_reason` (empty unless sent back); false when it
-/// was no longer in `from` (or is not the school's).
-pub async fn decide_in_school(
+/// Moves a dossier of the school from `from` to `to` in one statement;
+/// false when it was no longer in `from` (another request moved it) or is not
+/// the school's. `submitted_by`: the guardian who sent it (then the sending
+/// time is kept too); `return_reason`: why the school sent it back. Called by
+/// `dossier::transition` only, which records the move.
+pub async fn move_state(
     db: impl Executor<'_, Database = Any>,
     school_id: i64,
     dossier_id: i64,
     from: DossierState,
     to: DossierState,
-    return_reason: &str,
+    submitted_by: Option<i64>,
+    return_reason: Option<&str>,
 ) -> sqlx::Result<bool> {
     let updated = sqlx::query(
-        "UPDATE dossiers SET state = $2, return_reason = $3, updated_at = $4 WHERE id = $1 AND state = $5
-           AND campaign_id IN (SELECT id FROM campaigns WHERE school_id = $6)",
+        "UPDATE dossiers SET state = $2, updated_at = $3,
+             submitted_at = CASE WHEN $4 > 0 THEN $3 ELSE submitted_at END,
+             submitted_by = CASE WHEN $4 > 0 THEN $4 ELSE submitted_by END,
+             return_reason = CASE WHEN $5 THEN $6 ELSE return_reason END
+         WHERE id = $1 AND state = $7
+           AND campaign_id IN (SELECT id FROM campaigns WHERE school_id = $8)",
     )
     .bind(dossier_id)
     .bind(to.code())
-    .bind(return_reason)
     .bind(now_ms())
+    .bind(submitted_by.unwrap_or(0))
+    .bind(return_reason.is_some())
+    .bind(return_reason.unwrap_or(""))
     .bind(from.code())
     .bind(school_id)
     .execute(db)

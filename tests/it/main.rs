@@ -10,6 +10,7 @@ mod builders;
 mod connections;
 mod data;
 mod documents;
+mod dossier;
 mod durability;
 mod family;
 mod family_sign_in;

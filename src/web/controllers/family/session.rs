@@ -10,10 +10,11 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::db::sessions::Owner;
-use crate::db::{audit, dossiers, family, lockout, now_ms};
+use crate::db::{audit, family, lockout, now_ms};
 use crate::domain::access_code;
-use crate::domain::dossier_state::{Actor, DossierState, Event};
+use crate::domain::dossier_state::{DossierState, Event};
 use crate::domain::journey;
+use crate::dossier::{self, By, Move, MoveError};
 use crate::web::error::AppError;
 use crate::web::session::{self, Flash, RequestContext};
 use crate::web::templates::{Chrome, render};
@@ -131,21 +132,24 @@ pub async fn create(
     for child in &children {
         let from = child.state;
         if from == DossierState::NotStarted {
-            let to = from
-                .apply(Event::Open, Actor::Guardian)
-                .map_err(|e| AppError::Internal(e.into()))?;
-            dossiers::set_state(&mut *tx, child.dossier_id, from, to).await?;
-            dossiers::record_transition(
-                &mut *tx,
-                child.dossier_id,
-                from,
-                to,
-                "guardian",
-                guardian.id,
-                &ctx.ip_string(),
-                "",
+            let opened = dossier::transition(
+                &mut tx,
+                Move {
+                    school_id: guardian.school_id,
+                    dossier_id: child.dossier_id,
+                    from,
+                    event: Event::Open,
+                    by: By::Guardian(guardian.id),
+                    ip: &ctx.ip_string(),
+                    reason: "",
+                },
             )
-            .await?;
+            .await;
+            match opened {
+                // Another sign-in (the other parent) opened it first: fine.
+                Ok(_) | Err(MoveError::Moved) => {}
+                Err(err) => return Err(AppError::Internal(err.into())),
+            }
         }
     }
     audit::record(

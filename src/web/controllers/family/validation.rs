@@ -14,8 +14,9 @@ use super::steps::{ContactForm, french_date};
 use super::{FamilyDossier, Stepper};
 use crate::app::AppState;
 use crate::db::{campaigns, dossiers, family, pupils};
-use crate::domain::dossier_state::{Actor, Event};
+use crate::domain::dossier_state::Event;
 use crate::domain::journey::Step;
+use crate::dossier::{self, By, Move, MoveError};
 use crate::jobs;
 use crate::mail::{Email, SendEmailJob};
 use crate::pdf::{self, Line};
@@ -276,10 +277,6 @@ pub async fn update_validation(
         );
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
-    let to = dossier
-        .state
-        .apply(Event::Submit, Actor::Guardian)
-        .map_err(|_| AppError::DossierLocked)?;
     let me = family::guardian(state.db.pool(), dossier.guardian_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -289,28 +286,24 @@ pub async fn update_validation(
     )
     .email;
     let mut tx = state.db.begin().await?;
-    let submitted = dossiers::submit(
-        &mut *tx,
-        dossier.dossier.dossier_id,
-        dossier.state,
-        to,
-        dossier.guardian_id,
+    let sent = dossier::transition(
+        &mut tx,
+        Move {
+            school_id: dossier.dossier.school_id,
+            dossier_id: dossier.dossier.dossier_id,
+            from: dossier.state,
+            event: Event::Submit,
+            by: By::Guardian(dossier.guardian_id),
+            ip: &dossier.ctx.ip_string(),
+            reason: "",
+        },
     )
-    .await?;
-    if !submitted {
-        return Err(AppError::DossierLocked);
+    .await;
+    match sent {
+        Ok(_) => {}
+        Err(MoveError::NotAllowed(_) | MoveError::Moved) => return Err(AppError::DossierLocked),
+        Err(MoveError::Database(err)) => return Err(err.into()),
     }
-    dossiers::record_transition(
-        &mut *tx,
-        dossier.dossier.dossier_id,
-        dossier.state,
-        to,
-        "guardian",
-        dossier.guardian_id,
-        &dossier.ctx.ip_string(),
-        "",
-    )
-    .await?;
     family::advance(
         &mut *tx,
         dossier.dossier.dossier_id,

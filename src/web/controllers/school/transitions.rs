@@ -9,8 +9,9 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::db::{dossiers, family, uploads};
-use crate::domain::dossier_state::{Actor, Event};
+use crate::domain::dossier_state::Event;
 use crate::domain::role::ManageSchool;
+use crate::dossier::{self, By, Move, MoveError};
 use crate::jobs;
 use crate::mail::{Email, SendEmailJob};
 use crate::web::auth::CurrentAgent;
@@ -50,42 +51,32 @@ pub async fn create(
             Flash::error("Indiquez à la famille ce qu'il faut corriger."),
         ));
     }
-    let Ok(to) = from.apply(event, Actor::Agent) else {
-        return Ok(redirect_with_flash(
-            &state,
-            &page,
-            Flash::error(format!("Impossible depuis l'état « {} ».", from.label())),
-        ));
-    };
     let mut tx = state.db.begin().await?;
-    let return_reason = if event == Event::Return {
-        reason.as_str()
-    } else {
-        ""
+    let moved = dossier::transition(
+        &mut tx,
+        Move {
+            school_id: agent.school_id,
+            dossier_id,
+            from,
+            event,
+            by: By::Agent(agent.agent_id),
+            ip: &agent.ctx.ip_string(),
+            reason: &reason,
+        },
+    )
+    .await;
+    let to = match moved {
+        Ok(to) => to,
+        Err(MoveError::NotAllowed(_)) => {
+            return Ok(redirect_with_flash(
+                &state,
+                &page,
+                Flash::error(format!("Impossible depuis l'état « {} ».", from.label())),
+            ));
+        }
+        Err(MoveError::Moved) => return Err(AppError::DossierLocked),
+        Err(MoveError::Database(err)) => return Err(err.into()),
     };
-    let moved = dossiers::decide_in_school(
-        &mut *tx,
-        agent.school_id,
-        dossier_id,
-        from,
-        to,
-        return_reason,
-    )
-    .await?;
-    if !moved {
-        return Err(AppError::DossierLocked);
-    }
-    dossiers::record_transition(
-        &mut *tx,
-        dossier_id,
-        from,
-        to,
-        "agent",
-        agent.agent_id,
-        &agent.ctx.ip_string(),
-        &reason,
-    )
-    .await?;
     if event == Event::Return {
         let refused = uploads::refused_in_school(&mut *tx, agent.school_id, dossier_id).await?;
         let pieces: String = if refused.is_empty() {
