@@ -1,171 +1,24 @@
-//! Reading the files of one import (blocking code: run it off the async
-//! threads). Each file's kind comes from its content; a file of another school
-//! is refused; the XML exports are streamed record by record through the
-//! `dossiersco_siecle` readers, and only our compact records are kept.
+//! The SIECLE XML exports (Nomenclature, Structures, ElevesAvecAdresses /
+//! ElevesSansAdresses, ResponsablesAvecAdresses), streamed record by record.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
-use std::io::{BufReader, Read};
-use std::path::PathBuf;
+use std::io::BufReader;
 
-use dossiersco_siecle::codes::{Pays, Sexe, TypeStructure};
+use dossiersco_siecle::Adresse;
+use dossiersco_siecle::codes::{Sexe, TypeStructure};
 use dossiersco_siecle::eleves::{Eleve, ElevesReader, ElevesRecord};
 use dossiersco_siecle::nomenclatures::{NomenclaturesReader, NomenclaturesRecord};
 use dossiersco_siecle::responsables::{
     Personne, ResponsableEleve, ResponsablesReader, ResponsablesRecord,
 };
 use dossiersco_siecle::structures::{StructuresReader, StructuresRecord};
-use dossiersco_siecle::tableur::{AdresseTableur, read_spreadsheet_from};
-use dossiersco_siecle::{Adresse, FileKind, Limits, SiecleError, Warning, WarningEffect, detect};
 
-use super::model::{
+use super::super::Problem;
+use super::super::model::{
     AddressIn, GuardianIn, LinkIn, MefIn, NomenclatureIn, PupilIn, PupilKey, StructureIn, SubjectIn,
 };
-use super::{FileSummary, Problem};
-
-/// A file of an import: the name the agent gave it and where its bytes are.
-#[derive(Debug, Clone)]
-pub struct InputFile {
-    pub name: String,
-    pub path: PathBuf,
-}
-
-/// Everything read from the files of one import.
-#[derive(Debug, Default)]
-pub struct Parsed {
-    pub files: Vec<FileSummary>,
-    pub problems: Vec<Problem>,
-    /// Problems beyond what the readers keep (counted only).
-    pub dropped_problems: u64,
-    pub nomenclature: Option<NomenclatureIn>,
-    pub structures: Option<Vec<StructureIn>>,
-    /// `Some` when the import has a pupils file (XML or spreadsheet).
-    pub pupils: Option<Vec<PupilIn>>,
-    /// `Some` when the import has a guardians file (or a spreadsheet).
-    pub guardians: Option<(Vec<GuardianIn>, Vec<LinkIn>)>,
-    /// (code, label) of the MEFs a spreadsheet names (it has no nomenclature).
-    pub spreadsheet_mefs: Vec<(String, String)>,
-    /// Pupils the files hold but that were left out for a problem (already in
-    /// `problems`): present in the export, so never flagged as missing.
-    pub skipped_pupils: Vec<PupilKey>,
-    /// Pupil records left out without a readable ELEVE_ID or INE: any pupil
-    /// of the database may be one of them.
-    pub unidentified_skipped_pupils: u64,
-}
-
-impl Parsed {
-    /// Records that a pupil of the files was left out.
-    fn skip_pupil(&mut self, eleve_id: Option<String>, ine: Option<String>) {
-        let keys: Vec<PupilKey> = eleve_id
-            .map(PupilKey::EleveId)
-            .into_iter()
-            .chain(ine.map(PupilKey::Ine))
-            .collect();
-        if keys.is_empty() {
-            self.unidentified_skipped_pupils += 1;
-        }
-        self.skipped_pupils.extend(keys);
-    }
-
-    pub fn fatal(&self) -> bool {
-        self.problems.iter().any(|p| p.fatal)
-    }
-
-    fn fatal_problem(&mut self, file: &str, message: String) {
-        self.problems.push(Problem::fatal(file, message));
-    }
-
-    fn warnings(&mut self, file: &str, warnings: Vec<Warning>, dropped: u64) {
-        self.problems
-            .extend(warnings.iter().map(|w| Problem::from_warning(file, w)));
-        self.dropped_problems += dropped;
-    }
-}
-
-/// Reads every file. `known_mefs` are the MEF codes already in the database;
-/// the import's own Nomenclature.xml adds to them.
-pub fn parse_files(files: &[InputFile], uai: &str, known_mefs: &HashSet<String>) -> Parsed {
-    let mut parsed = Parsed::default();
-    let mut kinds: Vec<(usize, FileKind)> = Vec::new();
-    for (index, file) in files.iter().enumerate() {
-        match sniff(file) {
-            Ok(kind) => {
-                if let Some((other, _)) = kinds.iter().find(|(_, k)| same_source(*k, kind)) {
-                    parsed.fatal_problem(
-                        &file.name,
-                        format!(
-                            "ce fichier fait double emploi avec « {} » (même type d'export : {kind}) ; n'envoyez qu'un fichier de chaque type",
-                            files[*other].name
-                        ),
-                    );
-                } else {
-                    kinds.push((index, kind));
-                }
-            }
-            Err(message) => parsed.fatal_problem(&file.name, message),
-        }
-    }
-    if files.is_empty() {
-        parsed.fatal_problem("", "aucun fichier n'a été envoyé".into());
-    }
-    // The nomenclature first (its MEFs check the pupils'), the pupils before
-    // their guardians.
-    kinds.sort_by_key(|(_, kind)| match kind {
-        FileKind::NomenclaturesXml => 0,
-        FileKind::StructuresXml => 1,
-        FileKind::ElevesXml | FileKind::Xls | FileKind::Xlsx => 2,
-        _ => 3,
-    });
-    let mut known: HashSet<String> = known_mefs.clone();
-    for (index, kind) in kinds {
-        let file = &files[index];
-        let records = match kind {
-            FileKind::NomenclaturesXml => read_nomenclature(file, uai, &mut parsed, &mut known),
-            FileKind::StructuresXml => read_structures(file, uai, &mut parsed),
-            FileKind::ElevesXml => read_eleves(file, uai, &mut parsed, &known),
-            FileKind::ResponsablesXml => read_responsables(file, uai, &mut parsed),
-            FileKind::Xls | FileKind::Xlsx => read_tableur(file, &mut parsed),
-            FileKind::Unknown => None,
-        };
-        parsed.files.push(FileSummary {
-            name: file.name.clone(),
-            kind: kind.to_string(),
-            records: records.unwrap_or(0),
-        });
-    }
-    parsed
-}
-
-/// Whether two kinds would feed the same tables (two pupil sources conflict).
-fn same_source(a: FileKind, b: FileKind) -> bool {
-    let pupils = |k: FileKind| matches!(k, FileKind::ElevesXml | FileKind::Xls | FileKind::Xlsx);
-    a == b || (pupils(a) && pupils(b))
-}
-
-/// The kind of a file, from its first kilobyte.
-fn sniff(file: &InputFile) -> Result<FileKind, String> {
-    let mut head = Vec::with_capacity(1024);
-    File::open(&file.path)
-        .and_then(|f| f.take(1024).read_to_end(&mut head))
-        .map_err(|e| format!("le fichier ne peut pas être lu ({e})"))?;
-    if head.is_empty() {
-        return Err("le fichier est vide".into());
-    }
-    if head
-        .windows(9)
-        .any(|w| w.eq_ignore_ascii_case(b"<!DOCTYPE"))
-    {
-        return Err(
-            "le fichier contient une déclaration DOCTYPE, refusée par sécurité (les exports SIECLE n'en ont pas)".into(),
-        );
-    }
-    match detect(&head) {
-        FileKind::Unknown => Err(
-            "ce fichier n'est pas un export SIECLE reconnu (attendus : ElevesAvecAdresses.xml, ElevesSansAdresses.xml, ResponsablesAvecAdresses.xml, Nomenclature.xml, Structures.xml, ou le tableur « Fiches élèves complètes » en XLS/XLSX)".into(),
-        ),
-        kind => Ok(kind),
-    }
-}
+use super::{InputFile, Parsed, date, stop, text};
 
 fn open(file: &InputFile) -> Result<BufReader<File>, String> {
     File::open(&file.path)
@@ -208,19 +61,6 @@ macro_rules! open_reader {
     }};
 }
 
-fn stop(parsed: &mut Parsed, file: &InputFile, err: &SiecleError) -> Option<u64> {
-    parsed.problems.push(Problem::from_error(&file.name, err));
-    None
-}
-
-fn date(d: Option<chrono::NaiveDate>) -> Option<String> {
-    d.map(|d| d.format("%Y-%m-%d").to_string())
-}
-
-fn text(s: &Option<String>) -> String {
-    s.clone().unwrap_or_default()
-}
-
 fn address(a: &Adresse) -> AddressIn {
     AddressIn {
         siecle_id: Some(a.adresse_id.to_string()),
@@ -247,7 +87,7 @@ fn address(a: &Adresse) -> AddressIn {
     }
 }
 
-fn read_nomenclature(
+pub(super) fn read_nomenclature(
     file: &InputFile,
     uai: &str,
     parsed: &mut Parsed,
@@ -316,7 +156,7 @@ fn read_nomenclature(
     Some(count)
 }
 
-fn read_structures(file: &InputFile, uai: &str, parsed: &mut Parsed) -> Option<u64> {
+pub(super) fn read_structures(file: &InputFile, uai: &str, parsed: &mut Parsed) -> Option<u64> {
     let mut reader = open_reader!(StructuresReader<BufReader<File>>, file, uai, parsed);
     let mut out = Vec::new();
     for record in &mut reader {
@@ -343,7 +183,7 @@ fn read_structures(file: &InputFile, uai: &str, parsed: &mut Parsed) -> Option<u
     Some(count)
 }
 
-fn read_eleves(
+pub(super) fn read_eleves(
     file: &InputFile,
     uai: &str,
     parsed: &mut Parsed,
@@ -529,7 +369,7 @@ fn guardian_of(p: &Personne, addresses: &HashMap<u64, AddressIn>) -> GuardianIn 
     }
 }
 
-fn read_responsables(file: &InputFile, uai: &str, parsed: &mut Parsed) -> Option<u64> {
+pub(super) fn read_responsables(file: &InputFile, uai: &str, parsed: &mut Parsed) -> Option<u64> {
     let mut reader = open_reader!(ResponsablesReader<BufReader<File>>, file, uai, parsed);
     let mut personnes: Vec<Box<Personne>> = Vec::new();
     let mut responsables: Vec<ResponsableEleve> = Vec::new();
@@ -617,241 +457,5 @@ fn read_responsables(file: &InputFile, uai: &str, parsed: &mut Parsed) -> Option
         });
     }
     parsed.guardians = Some((guardians, links));
-    Some(count)
-}
-
-fn tableur_address(a: &AdresseTableur) -> AddressIn {
-    AddressIn {
-        siecle_id: None,
-        lines: a
-            .lignes
-            .iter()
-            .flatten()
-            .map(|l| l.trim())
-            .filter(|l| !l.is_empty())
-            .collect::<Vec<_>>()
-            .join("\n"),
-        postcode: text(&a.code_postal),
-        city: a
-            .lib_postal
-            .clone()
-            .or_else(|| a.commune_etrangere.clone())
-            .unwrap_or_default(),
-        commune_insee: String::new(),
-        country_code: a
-            .pays
-            .as_deref()
-            .and_then(Pays::from_label)
-            .map_or_else(|| "100".into(), |p| p.code().to_string()),
-    }
-}
-
-fn read_tableur(file: &InputFile, parsed: &mut Parsed) -> Option<u64> {
-    let input = match File::open(&file.path) {
-        Ok(f) => f,
-        Err(e) => {
-            parsed.fatal_problem(&file.name, format!("le fichier ne peut pas être lu ({e})"));
-            return None;
-        }
-    };
-    let tableur = match read_spreadsheet_from(input, Limits::default()) {
-        Ok(t) => t,
-        Err(err) => return stop(parsed, file, &err),
-    };
-    parsed.warnings(&file.name, tableur.warnings.clone(), 0);
-    // The reader leaves out rows without a name; it does not keep their INE.
-    for _ in tableur
-        .warnings
-        .iter()
-        .filter(|w| w.effect == WarningEffect::RecordSkipped)
-    {
-        parsed.skip_pupil(None, None);
-    }
-    let count = tableur.eleves.len() as u64;
-    let mut pupils = Vec::new();
-    let mut guardians: Vec<GuardianIn> = Vec::new();
-    let mut guardian_keys = HashSet::new();
-    let mut links = Vec::new();
-    let mut mefs: Vec<(String, String)> = Vec::new();
-    for e in &tableur.eleves {
-        let row = e.lignes.first().copied().unwrap_or(0);
-        let at = |field: &str, message: String| Problem {
-            file: file.name.clone(),
-            location: Some(format!("ligne {row} du tableur")),
-            field: Some(field.to_string()),
-            record: Some(format!("{} {}", e.prenom, e.nom_de_famille)),
-            message,
-            fatal: false,
-        };
-        let Some(ine) = e.id_national.as_ref().map(|i| i.as_str().to_string()) else {
-            parsed.problems.push(at(
-                "Id National",
-                "INE absent : l'élève ne peut pas être reconnu d'un import à l'autre (élève non importé)".into(),
-            ));
-            parsed.skip_pupil(None, None);
-            continue;
-        };
-        let sex = match &e.sexe {
-            Some(Sexe::Masculin) => "M",
-            Some(Sexe::Feminin) => "F",
-            _ => {
-                parsed.problems.push(at(
-                    "Sexe",
-                    "sexe absent ou inconnu (élève non importé)".into(),
-                ));
-                parsed.skip_pupil(None, Some(ine));
-                continue;
-            }
-        };
-        let Some(birth_date) = date(e.date_naiss) else {
-            parsed.problems.push(at(
-                "Date Naissance",
-                "date de naissance absente ou invalide (élève non importé)".into(),
-            ));
-            parsed.skip_pupil(None, Some(ine));
-            continue;
-        };
-        if let (Some(code), Some(label)) = (&e.code_mef, &e.lib_mef)
-            && code.chars().count() == 11
-            && !mefs.iter().any(|(c, _)| c == code)
-        {
-            mefs.push((code.clone(), label.clone()));
-        }
-        let mut structures: Vec<(String, String)> = e
-            .structures
-            .iter()
-            .map(|s| {
-                (
-                    s.code_structure.clone(),
-                    s.type_structure
-                        .as_ref()
-                        .filter(|t| t.is_known())
-                        .map_or("D", |t| t.code())
-                        .to_string(),
-                )
-            })
-            .collect();
-        structures.sort();
-        structures.dedup_by(|a, b| a.0 == b.0);
-        let mut options: Vec<(String, String, Option<i64>)> = e
-            .options
-            .iter()
-            .map(|o| {
-                (
-                    o.cle_gestion.clone(),
-                    o.code_modalite_elect
-                        .as_ref()
-                        .map(|m| m.code().to_string())
-                        .unwrap_or_default(),
-                    None,
-                )
-            })
-            .collect();
-        options.sort();
-        options.dedup_by(|a, b| a.0 == b.0);
-        let born_in_france = e.code_pays_naiss.as_ref().is_none_or(|p| p.code() == "100");
-        pupils.push(PupilIn {
-            eleve_id: None,
-            ine: Some(ine.clone()),
-            elenoet: e.elenoet.clone(),
-            last_name: e.nom_de_famille.clone(),
-            first_name: e.prenom.clone(),
-            other_first_names: [&e.prenom2, &e.prenom3]
-                .into_iter()
-                .flatten()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(" "),
-            sex: sex.into(),
-            birth_date,
-            birth_city: if born_in_france {
-                text(&e.commune_naiss)
-            } else {
-                text(&e.ville_naiss_etrangere)
-            },
-            birth_country_code: e
-                .code_pays_naiss
-                .as_ref()
-                .map_or_else(|| "100".into(), |p| p.code().to_string()),
-            birth_commune_insee: String::new(),
-            birth_department: String::new(),
-            nationality_code: e
-                .nationalite
-                .as_ref()
-                .map_or_else(|| "100".into(), |n| n.code().to_string()),
-            regime_code: e
-                .code_regime
-                .as_ref()
-                .map(|r| r.code().to_string())
-                .unwrap_or_default(),
-            mef_code: text(&e.code_mef),
-            division: structures
-                .iter()
-                .find(|(_, k)| k == "D")
-                .map(|(c, _)| c.clone())
-                .unwrap_or_default(),
-            structures,
-            options,
-            last_year_mef_code: String::new(),
-            last_year_division: String::new(),
-            last_year_uai: String::new(),
-            entry_date: date(e.date_entree),
-            address: tableur_address(&e.adresse),
-        });
-        for r in &e.representants {
-            let (Some(last), Some(first)) = (&r.nom_de_famille, &r.prenom) else {
-                continue;
-            };
-            let address = tableur_address(&r.adresse);
-            let key = format!(
-                "tableur:{}|{}|{}",
-                last.to_lowercase(),
-                first.to_lowercase(),
-                address.postcode
-            );
-            if guardian_keys.insert(key.clone()) {
-                guardians.push(GuardianIn {
-                    key: key.clone(),
-                    civility: r
-                        .civilite
-                        .as_ref()
-                        .map(|c| c.short_label().to_string())
-                        .unwrap_or_default(),
-                    civility_code: r
-                        .civilite
-                        .as_ref()
-                        .map(|c| c.code().to_string())
-                        .unwrap_or_default(),
-                    last_name: last.clone(),
-                    first_name: first.clone(),
-                    email: text(&r.email),
-                    phone_mobile: text(&r.tel_portable),
-                    phone_home: text(&r.tel_personnel),
-                    phone_work: text(&r.tel_professionnel),
-                    profession_code: String::new(),
-                    accepts_sms: false,
-                    address,
-                });
-            }
-            links.push(LinkIn {
-                pupil: PupilKey::Ine(ine.clone()),
-                guardian_key: key,
-                rank: i64::from(r.rang.clamp(1, 2)),
-                relationship_code: r
-                    .lien_parente
-                    .as_ref()
-                    .filter(|p| p.has_valid_length())
-                    .map_or_else(|| "90".into(), |p| p.code().to_string()),
-                legal_responsibility: 1,
-                pays_fees: false,
-                receives_aid: false,
-                lives_with_pupil: false,
-                contact_first: false,
-            });
-        }
-    }
-    parsed.pupils = Some(pupils);
-    parsed.guardians = Some((guardians, links));
-    parsed.spreadsheet_mefs = mefs;
     Some(count)
 }
