@@ -11,6 +11,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::PathBuf;
 
+use dossiersco_siecle::codes::{Civilite, Nationalite, Pays, Regime, Sexe, TypeStructure};
 use dossiersco_siecle::{FileKind, SiecleError, Warning, detect};
 
 use super::model::{GuardianIn, LinkIn, NomenclatureIn, PupilIn, PupilKey, StructureIn};
@@ -173,4 +174,65 @@ fn date(d: Option<chrono::NaiveDate>) -> Option<String> {
 
 fn text(s: &Option<String>) -> String {
     s.clone().unwrap_or_default()
+}
+
+// What both pupil builders (XML and spreadsheet) share.
+
+const NO_SEX: &str = "sexe absent ou inconnu (élève non importé)";
+const NO_BIRTH_DATE: &str = "date de naissance absente ou invalide (élève non importé)";
+
+/// `M` or `F`; `None` when absent or unknown (the pupil is then left out).
+fn sex_code(sex: Option<&Sexe>) -> Option<&'static str> {
+    match sex {
+        Some(Sexe::Masculin) => Some("M"),
+        Some(Sexe::Feminin) => Some("F"),
+        _ => None,
+    }
+}
+
+/// The second and third first names, space-separated.
+fn other_first_names(second: &Option<String>, third: &Option<String>) -> String {
+    [second, third]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// A country's code; France (100) when none is given.
+fn country_code(country: Option<&Pays>) -> String {
+    country.map_or_else(|| "100".into(), |p| p.code().to_string())
+}
+
+/// A nationality's code; French (100) when none is given.
+fn nationality_code(nationality: Option<&Nationalite>) -> String {
+    nationality.map_or_else(|| "100".into(), |n| n.code().to_string())
+}
+
+fn regime_code(regime: Option<&Regime>) -> String {
+    regime.map(|r| r.code().to_string()).unwrap_or_default()
+}
+
+/// (short label, code) of a civility; empty when none.
+fn civility(civility: Option<&Civilite>) -> (String, String) {
+    civility.map_or_else(Default::default, |c| {
+        (c.short_label().to_string(), c.code().to_string())
+    })
+}
+
+/// Sorted, one entry per code (the first element of each tuple).
+fn unique_by_code<T: Ord>(mut items: Vec<T>, code: impl Fn(&T) -> &str) -> Vec<T> {
+    items.sort();
+    items.dedup_by(|a, b| code(a) == code(b));
+    items
+}
+
+/// The division among a pupil's (code, kind) structures, or empty.
+fn division_of(structures: &[(String, String)]) -> String {
+    structures
+        .iter()
+        .find(|(_, kind)| kind == TypeStructure::Division.code())
+        .map(|(code, _)| code.clone())
+        .unwrap_or_default()
 }

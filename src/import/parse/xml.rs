@@ -6,7 +6,6 @@ use std::fs::File;
 use std::io::BufReader;
 
 use dossiersco_siecle::Adresse;
-use dossiersco_siecle::codes::{Sexe, TypeStructure};
 use dossiersco_siecle::eleves::{Eleve, ElevesReader, ElevesRecord};
 use dossiersco_siecle::nomenclatures::{NomenclaturesReader, NomenclaturesRecord};
 use dossiersco_siecle::responsables::{
@@ -18,7 +17,10 @@ use super::super::Problem;
 use super::super::model::{
     AddressIn, GuardianIn, LinkIn, MefIn, NomenclatureIn, PupilIn, PupilKey, StructureIn, SubjectIn,
 };
-use super::{InputFile, Parsed, date, stop, text};
+use super::{
+    InputFile, NO_BIRTH_DATE, NO_SEX, Parsed, civility, country_code, date, division_of,
+    nationality_code, other_first_names, regime_code, sex_code, stop, text, unique_by_code,
+};
 
 fn open(file: &InputFile) -> Result<BufReader<File>, String> {
     File::open(&file.path)
@@ -80,10 +82,7 @@ fn address(a: &Adresse) -> AddressIn {
             .or_else(|| a.commune_etrangere.clone())
             .unwrap_or_default(),
         commune_insee: text(&a.code_commune_insee),
-        country_code: a
-            .code_pays
-            .as_ref()
-            .map_or_else(|| "100".to_string(), |p| p.code().to_string()),
+        country_code: country_code(a.code_pays.as_ref()),
     }
 }
 
@@ -257,37 +256,18 @@ pub(super) fn read_eleves(
                 e.id_national.as_ref().map(|i| i.as_str().to_string()),
             );
         };
-        let Some(sex) = (match &e.code_sexe {
-            Some(Sexe::Masculin) => Some("M"),
-            Some(Sexe::Feminin) => Some("F"),
-            _ => None,
-        }) else {
-            left_out(
-                parsed,
-                "CODE_SEXE",
-                "sexe absent ou inconnu (élève non importé)",
-            );
+        let Some(sex) = sex_code(e.code_sexe.as_ref()) else {
+            left_out(parsed, "CODE_SEXE", NO_SEX);
             continue;
         };
         let Some(birth_date) = date(e.date_naiss) else {
-            left_out(
-                parsed,
-                "DATE_NAISS",
-                "date de naissance absente ou invalide (élève non importé)",
-            );
+            left_out(parsed, "DATE_NAISS", NO_BIRTH_DATE);
             continue;
         };
-        let mut own_structures = structures.remove(&e.eleve_id).unwrap_or_default();
-        own_structures.sort();
-        own_structures.dedup_by(|a, b| a.0 == b.0);
-        let division = own_structures
-            .iter()
-            .find(|(_, kind)| kind == TypeStructure::Division.code())
-            .map(|(code, _)| code.clone())
-            .unwrap_or_default();
-        let mut own_options = options.remove(&e.eleve_id).unwrap_or_default();
-        own_options.sort();
-        own_options.dedup_by(|a, b| a.0 == b.0);
+        let own_structures =
+            unique_by_code(structures.remove(&e.eleve_id).unwrap_or_default(), |s| &s.0);
+        let division = division_of(&own_structures);
+        let own_options = unique_by_code(options.remove(&e.eleve_id).unwrap_or_default(), |o| &o.0);
         let last_year = e.scolarite_an_dernier.clone().unwrap_or_default();
         pupils.push(PupilIn {
             eleve_id: Some(e.eleve_id.to_string()),
@@ -295,30 +275,15 @@ pub(super) fn read_eleves(
             elenoet: e.elenoet.clone(),
             last_name: e.nom_de_famille.clone(),
             first_name: e.prenom.clone(),
-            other_first_names: [&e.prenom2, &e.prenom3]
-                .into_iter()
-                .flatten()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(" "),
+            other_first_names: other_first_names(&e.prenom2, &e.prenom3),
             sex: sex.into(),
             birth_date,
             birth_city: text(&e.ville_naiss),
-            birth_country_code: e
-                .code_pays
-                .as_ref()
-                .map_or_else(|| "100".into(), |p| p.code().to_string()),
+            birth_country_code: country_code(e.code_pays.as_ref()),
             birth_commune_insee: text(&e.code_commune_insee_naiss),
             birth_department: text(&e.code_departement_naiss),
-            nationality_code: e
-                .code_pays_nat
-                .as_ref()
-                .map_or_else(|| "100".into(), |p| p.code().to_string()),
-            regime_code: e
-                .code_regime
-                .as_ref()
-                .map(|r| r.code().to_string())
-                .unwrap_or_default(),
+            nationality_code: nationality_code(e.code_pays_nat.as_ref()),
+            regime_code: regime_code(e.code_regime.as_ref()),
             mef_code: text(&e.code_mef),
             division,
             structures: own_structures,
@@ -338,18 +303,11 @@ pub(super) fn read_eleves(
 }
 
 fn guardian_of(p: &Personne, addresses: &HashMap<u64, AddressIn>) -> GuardianIn {
+    let (civility, civility_code) = civility(p.civilite.as_ref());
     GuardianIn {
         key: p.personne_id.to_string(),
-        civility: p
-            .civilite
-            .as_ref()
-            .map(|c| c.short_label().to_string())
-            .unwrap_or_default(),
-        civility_code: p
-            .civilite
-            .as_ref()
-            .map(|c| c.code().to_string())
-            .unwrap_or_default(),
+        civility,
+        civility_code,
         last_name: p.nom_de_famille.clone(),
         first_name: p.prenom.clone(),
         email: text(&p.mel),
