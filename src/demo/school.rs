@@ -37,8 +37,8 @@ pub(super) struct Configured {
     pub(super) option_ids: Vec<i64>,
 }
 
-/// The campaign of `year`, the MEFs (each followed by the next), the options
-/// per MEF and the expected documents.
+/// The campaign of `year`, the MEFs, the options per MEF and the expected
+/// documents.
 pub(super) async fn seed_configuration(
     tx: &mut Tx,
     school_id: i64,
@@ -58,6 +58,20 @@ pub(super) async fn seed_configuration(
     .fetch_one(&mut **tx)
     .await?;
 
+    let (mef_ids, option_ids) = seed_mefs_and_options(tx, school_id).await?;
+    seed_expected_documents(tx, school_id).await?;
+    Ok(Configured {
+        campaign_id,
+        mef_ids,
+        option_ids,
+    })
+}
+
+/// The MEFs (each followed by the next) and the options offered per MEF.
+async fn seed_mefs_and_options(
+    tx: &mut Tx,
+    school_id: i64,
+) -> anyhow::Result<(Vec<i64>, Vec<i64>)> {
     let mut mef_ids = Vec::new();
     for (code, label) in MEFS {
         let id: i64 = sqlx::query_scalar(
@@ -111,6 +125,10 @@ pub(super) async fn seed_configuration(
             .await?;
         }
     }
+    Ok((mef_ids, option_ids))
+}
+
+async fn seed_expected_documents(tx: &mut Tx, school_id: i64) -> anyhow::Result<()> {
     for (position, (label, explanation, mandatory)) in [
         ("Attestation d'assurance scolaire", "Responsabilité civile et individuelle accident, pour l'année qui vient. Vous pouvez aussi l'apporter à la rentrée.", false),
         ("Justificatif de domicile", "Seulement si vous avez déménagé depuis l'an dernier : facture ou quittance de moins de 3 mois.", false),
@@ -130,11 +148,7 @@ pub(super) async fn seed_configuration(
         .execute(&mut **tx)
         .await?;
     }
-    Ok(Configured {
-        campaign_id,
-        mef_ids,
-        option_ids,
-    })
+    Ok(())
 }
 
 /// Régimes de sortie and demi-pension tariffs, when the school has none.

@@ -264,42 +264,78 @@ pub(super) fn read_eleves(
             left_out(parsed, "DATE_NAISS", NO_BIRTH_DATE);
             continue;
         };
-        let own_structures =
+        let structures =
             unique_by_code(structures.remove(&e.eleve_id).unwrap_or_default(), |s| &s.0);
-        let division = division_of(&own_structures);
-        let own_options = unique_by_code(options.remove(&e.eleve_id).unwrap_or_default(), |o| &o.0);
-        let last_year = e.scolarite_an_dernier.clone().unwrap_or_default();
-        pupils.push(PupilIn {
-            eleve_id: Some(e.eleve_id.to_string()),
-            ine: e.id_national.as_ref().map(|i| i.as_str().to_string()),
-            elenoet: e.elenoet.clone(),
-            last_name: e.nom_de_famille.clone(),
-            first_name: e.prenom.clone(),
-            other_first_names: other_first_names(&e.prenom2, &e.prenom3),
-            sex: sex.into(),
-            birth_date,
-            birth_city: text(&e.ville_naiss),
-            birth_country_code: country_code(e.code_pays.as_ref()),
-            birth_commune_insee: text(&e.code_commune_insee_naiss),
-            birth_department: text(&e.code_departement_naiss),
-            nationality_code: nationality_code(e.code_pays_nat.as_ref()),
-            regime_code: regime_code(e.code_regime.as_ref()),
-            mef_code: text(&e.code_mef),
-            division,
-            structures: own_structures,
-            options: own_options,
-            last_year_mef_code: text(&last_year.code_mef),
-            last_year_division: text(&last_year.code_structure),
-            last_year_uai: text(&last_year.code_rne),
-            entry_date: date(e.date_entree),
-            address: e
-                .adresse_id
-                .and_then(|id| addresses.get(&id).cloned())
-                .unwrap_or_default(),
-        });
+        let options = unique_by_code(options.remove(&e.eleve_id).unwrap_or_default(), |o| &o.0);
+        let address = e
+            .adresse_id
+            .and_then(|id| addresses.get(&id).cloned())
+            .unwrap_or_default();
+        pupils.push(pupil_of(&e, sex, birth_date, structures, options, address));
     }
     parsed.pupils = Some(pupils);
     Some(count)
+}
+
+/// The pupil of an ELEVE record, once its sex and birth date are known.
+fn pupil_of(
+    e: &Eleve,
+    sex: &str,
+    birth_date: String,
+    structures: Vec<(String, String)>,
+    options: Vec<(String, String, Option<i64>)>,
+    address: AddressIn,
+) -> PupilIn {
+    let last_year = e.scolarite_an_dernier.clone().unwrap_or_default();
+    PupilIn {
+        eleve_id: Some(e.eleve_id.to_string()),
+        ine: e.id_national.as_ref().map(|i| i.as_str().to_string()),
+        elenoet: e.elenoet.clone(),
+        last_name: e.nom_de_famille.clone(),
+        first_name: e.prenom.clone(),
+        other_first_names: other_first_names(&e.prenom2, &e.prenom3),
+        sex: sex.into(),
+        birth_date,
+        birth_city: text(&e.ville_naiss),
+        birth_country_code: country_code(e.code_pays.as_ref()),
+        birth_commune_insee: text(&e.code_commune_insee_naiss),
+        birth_department: text(&e.code_departement_naiss),
+        nationality_code: nationality_code(e.code_pays_nat.as_ref()),
+        regime_code: regime_code(e.code_regime.as_ref()),
+        mef_code: text(&e.code_mef),
+        division: division_of(&structures),
+        structures,
+        options,
+        last_year_mef_code: text(&last_year.code_mef),
+        last_year_division: text(&last_year.code_structure),
+        last_year_uai: text(&last_year.code_rne),
+        entry_date: date(e.date_entree),
+        address,
+    }
+}
+
+/// The link's CODE_PARENTE, or 90 (other) when absent or invalid (a problem
+/// is recorded then).
+fn relationship_code(file: &InputFile, parsed: &mut Parsed, r: &ResponsableEleve) -> String {
+    match &r.code_parente {
+        Some(p) if p.has_valid_length() => p.code().to_string(),
+        Some(p) => {
+            parsed.problems.push(Problem::record(
+                &file.name,
+                "CODE_PARENTE",
+                format!(
+                    "lien ELEVE_ID {} – PERSONNE_ID {}",
+                    r.eleve_id, r.personne_id
+                ),
+                format!(
+                    "code de parenté « {} » invalide, remplacé par 90 (autre lien)",
+                    p.code()
+                ),
+            ));
+            "90".into()
+        }
+        None => "90".into(),
+    }
 }
 
 fn guardian_of(p: &Personne, addresses: &HashMap<u64, AddressIn>) -> GuardianIn {
@@ -379,25 +415,7 @@ pub(super) fn read_responsables(file: &InputFile, uai: &str, parsed: &mut Parsed
         } else {
             3
         };
-        let relationship_code = match &r.code_parente {
-            Some(p) if p.has_valid_length() => p.code().to_string(),
-            Some(p) => {
-                parsed.problems.push(Problem::record(
-                    &file.name,
-                    "CODE_PARENTE",
-                    format!(
-                        "lien ELEVE_ID {} – PERSONNE_ID {}",
-                        r.eleve_id, r.personne_id
-                    ),
-                    format!(
-                        "code de parenté « {} » invalide, remplacé par 90 (autre lien)",
-                        p.code()
-                    ),
-                ));
-                "90".into()
-            }
-            None => "90".into(),
-        };
+        let relationship_code = relationship_code(file, parsed, r);
         links.push(LinkIn {
             pupil: PupilKey::EleveId(r.eleve_id.to_string()),
             guardian_key: r.personne_id.to_string(),
