@@ -25,9 +25,9 @@ const RULES: &[(&str, &[&str])] = &[
     // The web layer sits on top: only the process and the CLI start it.
     ("web", &["web", "process.rs", "cli.rs"]),
     // The application state: the web layer, the process, the CLI and the demo.
-    ("app", &["web", "process.rs", "cli.rs", "demo.rs", "app.rs"]),
+    ("app", &["web", "process.rs", "cli.rs", "demo", "app.rs"]),
     // The demo is a command, never a dependency of production code.
-    ("demo", &["cli.rs", "demo.rs"]),
+    ("demo", &["cli.rs", "demo"]),
     ("process", &["cli.rs", "process.rs"]),
     ("cli", &["main.rs", "cli.rs"]),
 ];

@@ -1,0 +1,140 @@
+//! The demo collège: synthetic pupils, guardians, MEF, options, expected
+//! documents and one agent per role, created idempotently by
+//! `dossiersco demo` (and by tests that want a populated school).
+
+use std::fmt::Write;
+
+use crate::app::AppState;
+use crate::auth::passwords::hash_password;
+use crate::db::{Tx, agents, schools};
+use crate::domain::{Role, Uai};
+
+mod families;
+mod names;
+mod school;
+
+/// The password of every demo agent (printed by the demo; demo data only).
+pub const DEMO_PASSWORD: &str = "demo-dossiersco";
+pub const DEMO_UAI_PREFIX: &str = "0759999";
+
+/// What the demo created, to print.
+#[derive(Debug)]
+pub struct Seeded {
+    pub uai: String,
+    pub school_name: String,
+    pub pupils: i64,
+    pub agents: Vec<(Role, String)>,
+    /// (who, access code, child(ren) and birth date)
+    pub families: Vec<(String, String, String)>,
+}
+
+pub fn demo_uai() -> String {
+    let key = Uai::key_for(DEMO_UAI_PREFIX).expect("7 digits");
+    format!("{DEMO_UAI_PREFIX}{key}")
+}
+
+/// Creates or refreshes the demo collège; safe to run again.
+pub async fn seed(state: &AppState) -> anyhow::Result<Seeded> {
+    let uai = demo_uai();
+    let school_name = "Collège Lucie Aubrac (démonstration)".to_string();
+    let password_hash = hash_password(DEMO_PASSWORD)?;
+    let mut tx = state.db.begin().await?;
+    let school_id = schools::upsert(&mut *tx, &uai, &school_name, "Paris", "Paris").await?;
+    let mut demo_agents = Vec::new();
+    for (role, name, email) in [
+        (
+            Role::Admin,
+            "Claire Fontaine",
+            "direction@demo.dossiersco.fr",
+        ),
+        (
+            Role::Secretariat,
+            "Karim Belkacem",
+            "secretariat@demo.dossiersco.fr",
+        ),
+        (
+            Role::Intendance,
+            "Sophie Marchand",
+            "intendance@demo.dossiersco.fr",
+        ),
+        (Role::VieScolaire, "Julien Perrin", "cpe@demo.dossiersco.fr"),
+        (
+            Role::Infirmerie,
+            "Amina Saïdi",
+            "infirmerie@demo.dossiersco.fr",
+        ),
+    ] {
+        agents::upsert(
+            &mut *tx,
+            school_id,
+            email,
+            name,
+            role.code(),
+            &password_hash,
+        )
+        .await?;
+        demo_agents.push((role, email.to_string()));
+    }
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pupils WHERE school_id = $1")
+        .bind(school_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if existing == 0 {
+        seed_school(&mut tx, school_id).await?;
+    }
+    school::seed_school_settings(&mut tx, school_id).await?;
+    let families = families::issue_demo_codes(state, &mut tx, school_id).await?;
+    let pupils: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pupils WHERE school_id = $1")
+        .bind(school_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Seeded {
+        uai,
+        school_name,
+        pupils,
+        agents: demo_agents,
+        families,
+    })
+}
+
+async fn seed_school(tx: &mut Tx, school_id: i64) -> anyhow::Result<()> {
+    let year = crate::campaign::school_year_starting();
+    let configured = school::seed_configuration(tx, school_id, year).await?;
+    families::seed_families(tx, school_id, year, &configured).await
+}
+
+fn french_date(iso: &str) -> String {
+    let parts: Vec<&str> = iso.split('-').collect();
+    match parts.as_slice() {
+        [y, m, d] => format!("{d}/{m}/{y}"),
+        _ => iso.to_string(),
+    }
+}
+
+/// What `dossiersco demo` prints.
+pub fn banner(base: &str, seeded: &Seeded) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nDossierSCO — démonstration prête : {} ({}), {} élèves\n",
+        seeded.school_name, seeded.uai, seeded.pupils
+    );
+    let _ = writeln!(out, "  Accueil             {base}/");
+    let _ = writeln!(out, "  Espace familles     {base}/famille/connexion");
+    let _ = writeln!(out, "  Espace agents       {base}/agent/connexion");
+    let _ = writeln!(out, "  Boîte d'envoi       {base}/outbox");
+    let _ = writeln!(out, "\nAgents (mot de passe pour tous : {DEMO_PASSWORD})");
+    for (role, email) in &seeded.agents {
+        let _ = writeln!(out, "  {:<22} {email}", role.label());
+    }
+    let _ = writeln!(
+        out,
+        "\nFamilles (code personnel + date de naissance de l'enfant)"
+    );
+    for (who, code, children) in &seeded.families {
+        let _ = writeln!(out, "  {who}\n      code {code} — {children}");
+    }
+    let _ = writeln!(out, "\nArrêt : Ctrl-C.\n");
+    out
+}

@@ -1,0 +1,199 @@
+//! The demo collège's configuration: its campaign, MEF succession, options,
+//! expected documents, exit rules and demi-pension tariffs.
+
+use crate::db::{Tx, now_ms};
+
+/// (code, label, next-year index)
+const MEFS: [(&str, &str); 4] = [
+    ("10010012110", "6EME"),
+    ("10110001110", "5EME"),
+    ("10210001110", "4EME"),
+    ("10310019110", "3EME"),
+];
+/// (code matière, label, explanation)
+const OPTIONS: [(&str, &str, &str); 4] = [
+    ("030201", "Anglais LV1", ""),
+    (
+        "030602",
+        "Espagnol LV2",
+        "Deuxième langue vivante, à partir de la 5e.",
+    ),
+    (
+        "030102",
+        "Allemand LV2",
+        "Deuxième langue vivante, à partir de la 5e.",
+    ),
+    (
+        "020700",
+        "Latin",
+        "Langues et cultures de l'Antiquité, 2 heures par semaine, à partir de la 5e.",
+    ),
+];
+
+/// What the configuration seed created, for the families to use.
+pub(super) struct Configured {
+    pub(super) campaign_id: i64,
+    pub(super) mef_ids: Vec<i64>,
+    pub(super) option_ids: Vec<i64>,
+}
+
+/// The campaign of `year`, the MEFs, the options per MEF and the expected
+/// documents.
+pub(super) async fn seed_configuration(
+    tx: &mut Tx,
+    school_id: i64,
+    year: i64,
+) -> anyhow::Result<Configured> {
+    let now = now_ms();
+    let campaign_id: i64 = sqlx::query_scalar(
+        "INSERT INTO campaigns (school_id, school_year, opens_on, closes_on, welcome_text, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(school_id)
+    .bind(year)
+    .bind(format!("{year}-05-02"))
+    .bind(format!("{year}-06-15"))
+    .bind("Bienvenue ! Vérifiez les informations de votre enfant et dites-nous seulement ce qui a changé.")
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+
+    let (mef_ids, option_ids) = seed_mefs_and_options(tx, school_id).await?;
+    seed_expected_documents(tx, school_id).await?;
+    Ok(Configured {
+        campaign_id,
+        mef_ids,
+        option_ids,
+    })
+}
+
+/// The MEFs (each followed by the next) and the options offered per MEF.
+async fn seed_mefs_and_options(
+    tx: &mut Tx,
+    school_id: i64,
+) -> anyhow::Result<(Vec<i64>, Vec<i64>)> {
+    let mut mef_ids = Vec::new();
+    for (code, label) in MEFS {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO mefs (school_id, code, label) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(school_id)
+        .bind(code)
+        .bind(label)
+        .fetch_one(&mut **tx)
+        .await?;
+        mef_ids.push(id);
+    }
+    for pair in mef_ids.windows(2) {
+        sqlx::query("UPDATE mefs SET next_mef_id = $2 WHERE id = $1")
+            .bind(pair[0])
+            .bind(pair[1])
+            .execute(&mut **tx)
+            .await?;
+    }
+    let mut option_ids = Vec::new();
+    for (code, label, explanation) in OPTIONS {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO subject_options (school_id, code, label, explanation) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(school_id)
+        .bind(code)
+        .bind(label)
+        .bind(explanation)
+        .fetch_one(&mut **tx)
+        .await?;
+        option_ids.push(id);
+    }
+    for (level, mef_id) in mef_ids.iter().enumerate() {
+        for (n, option_id) in option_ids.iter().enumerate() {
+            // English everywhere (mandatory); LV2 and Latin from 5e, Latin can be dropped.
+            let (modality, can_drop, open) = match n {
+                0 => ("O", false, false),
+                1 | 2 if level >= 1 => ("O", false, level == 1),
+                3 if level >= 1 => ("F", true, true),
+                _ => continue,
+            };
+            sqlx::query(
+                "INSERT INTO mef_options (mef_id, option_id, modality, can_drop, open_to_new) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(mef_id)
+            .bind(option_id)
+            .bind(modality)
+            .bind(can_drop)
+            .bind(open)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok((mef_ids, option_ids))
+}
+
+async fn seed_expected_documents(tx: &mut Tx, school_id: i64) -> anyhow::Result<()> {
+    for (position, (label, explanation, mandatory)) in [
+        ("Attestation d'assurance scolaire", "Responsabilité civile et individuelle accident, pour l'année qui vient. Vous pouvez aussi l'apporter à la rentrée.", false),
+        ("Justificatif de domicile", "Seulement si vous avez déménagé depuis l'an dernier : facture ou quittance de moins de 3 mois.", false),
+        ("Attestation de quotient familial (CAF)", "Pour bénéficier du tarif de demi-pension qui correspond à vos revenus.", false),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        sqlx::query(
+            "INSERT INTO expected_documents (school_id, label, explanation, mandatory, position) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(school_id)
+        .bind(label)
+        .bind(explanation)
+        .bind(mandatory)
+        .bind(position as i64)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Régimes de sortie and demi-pension tariffs, when the school has none.
+pub(super) async fn seed_school_settings(tx: &mut Tx, school_id: i64) -> anyhow::Result<()> {
+    let rules: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM exit_rules WHERE school_id = $1")
+        .bind(school_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    if rules == 0 {
+        for (position, (label, description)) in [
+            ("Régime 1 : sortie en fin de journée", "L'élève reste au collège de la première à la dernière heure de cours de la journée, même en cas d'absence d'un professeur."),
+            ("Régime 2 : sortie après le dernier cours", "L'élève peut quitter le collège après son dernier cours de la demi-journée."),
+            ("Régime 3 : sortie libre", "L'élève peut quitter le collège dès qu'il n'a pas cours."),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            sqlx::query("INSERT INTO exit_rules (school_id, label, description, position) VALUES ($1, $2, $3, $4)")
+                .bind(school_id)
+                .bind(label)
+                .bind(description)
+                .bind(position as i64)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    let tariffs: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM canteen_tariffs WHERE school_id = $1")
+            .bind(school_id)
+            .fetch_one(&mut **tx)
+            .await?;
+    if tariffs == 0 {
+        for (label, max, cents) in [
+            ("Tarif 1", Some(450_i64), 150_i64),
+            ("Tarif 2", Some(900), 300),
+            ("Tarif 3", None, 450),
+        ] {
+            sqlx::query("INSERT INTO canteen_tariffs (school_id, label, quotient_max, price_cents) VALUES ($1, $2, $3, $4)")
+                .bind(school_id)
+                .bind(label)
+                .bind(max)
+                .bind(cents)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
