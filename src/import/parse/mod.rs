@@ -45,6 +45,10 @@ pub struct Parsed {
     /// Pupil records left out without a readable ELEVE_ID or INE: any pupil
     /// of the database may be one of them.
     pub unidentified_skipped_pupils: u64,
+    /// The school year of the exports (PARAMETRES/ANNEE_SCOLAIRE, its starting
+    /// year: 2026 for 2026-2027), the latest when files differ; `None` when no
+    /// file carries it (the spreadsheet export).
+    pub school_year: Option<i64>,
 }
 
 impl Parsed {
@@ -63,6 +67,13 @@ impl Parsed {
 
     pub fn fatal(&self) -> bool {
         self.problems.iter().any(|p| p.fatal)
+    }
+
+    /// Notes the ANNEE_SCOLAIRE of one export.
+    fn note_school_year(&mut self, year: Option<u16>) {
+        if let Some(year) = year.map(i64::from) {
+            self.school_year = Some(self.school_year.map_or(year, |known| known.max(year)));
+        }
     }
 
     fn fatal_problem(&mut self, file: &str, message: String) {

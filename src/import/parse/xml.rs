@@ -57,6 +57,7 @@ macro_rules! open_reader {
                     );
                     return None;
                 }
+                $parsed.note_school_year(reader.parametres().annee_scolaire);
                 reader
             }
         }

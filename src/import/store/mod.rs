@@ -73,7 +73,7 @@ pub async fn apply(
         done += pupils.len() as i64;
         progress(done, total);
         step("pupils");
-        create_dossiers(&mut tx, school_id, now).await?;
+        create_dossiers(&mut tx, school_id, parsed.school_year, now).await?;
         step("dossiers");
     }
 
@@ -98,8 +98,13 @@ pub async fn apply(
 
 /// A dossier in the current campaign for every pupil SIECLE still has and
 /// that has none yet.
-async fn create_dossiers(tx: &mut Tx, school_id: i64, now: i64) -> sqlx::Result<()> {
-    let campaign_id = current_campaign(tx, school_id, now).await?;
+async fn create_dossiers(
+    tx: &mut Tx,
+    school_id: i64,
+    exports_year: Option<i64>,
+    now: i64,
+) -> sqlx::Result<()> {
+    let campaign_id = current_campaign(tx, school_id, exports_year, now).await?;
     sqlx::query(
         "INSERT INTO dossiers (campaign_id, pupil_id, state, created_at, updated_at)
          SELECT $1, p.id, 'not_started', $2, $2 FROM pupils p
@@ -115,9 +120,15 @@ async fn create_dossiers(tx: &mut Tx, school_id: i64, now: i64) -> sqlx::Result<
     Ok(())
 }
 
-/// The school's current campaign (the latest), created for the coming school
-/// year when there is none.
-async fn current_campaign(tx: &mut Tx, school_id: i64, now: i64) -> sqlx::Result<i64> {
+/// The school's current campaign (the latest), created when there is none for
+/// the school year after the exports' (the clock decides only when the files
+/// carry no school year: the spreadsheet export).
+async fn current_campaign(
+    tx: &mut Tx,
+    school_id: i64,
+    exports_year: Option<i64>,
+    now: i64,
+) -> sqlx::Result<i64> {
     let existing: Option<i64> = sqlx::query_scalar(
         "SELECT id FROM campaigns WHERE school_id = $1 ORDER BY school_year DESC LIMIT 1",
     )
@@ -131,7 +142,10 @@ async fn current_campaign(tx: &mut Tx, school_id: i64, now: i64) -> sqlx::Result
         "INSERT INTO campaigns (school_id, school_year, created_at) VALUES ($1, $2, $3) RETURNING id",
     )
     .bind(school_id)
-    .bind(crate::campaign::school_year_starting())
+    .bind(exports_year.map_or_else(
+        crate::campaign::school_year_starting,
+        crate::campaign::school_year_after_exports,
+    ))
     .bind(now)
     .fetch_one(&mut **tx)
     .await
