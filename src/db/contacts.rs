@@ -3,6 +3,7 @@
 
 use sqlx::{Any, Executor, FromRow};
 
+use super::SchoolScope;
 use super::now_ms;
 
 /// How many contacts the dossier has (all guardians together).
@@ -66,9 +67,10 @@ pub struct SchoolContact {
 /// Every contact of a dossier of the school, in the order given.
 pub async fn list_in_school(
     db: impl Executor<'_, Database = Any>,
-    school_id: i64,
+    scope: SchoolScope,
     dossier_id: i64,
 ) -> sqlx::Result<Vec<SchoolContact>> {
+    let school_id = scope.id();
     sqlx::query_as(
         "SELECT e.name, e.relationship, e.phone FROM emergency_contacts e
          JOIN dossiers d ON d.id = e.dossier_id JOIN campaigns c ON c.id = d.campaign_id

@@ -6,6 +6,7 @@ use sqlx::any::{AnyTypeInfo, AnyValueRef};
 use sqlx::error::BoxDynError;
 use sqlx::{Any, Executor, FromRow};
 
+use super::SchoolScope;
 use super::campaigns;
 use super::family::{Guardian, guardian_columns};
 use super::now_ms;
@@ -103,9 +104,10 @@ pub struct SchoolDossier {
 /// The dossier with this id if it belongs to the school.
 pub async fn find_in_school(
     db: impl Executor<'_, Database = Any>,
-    school_id: i64,
+    scope: SchoolScope,
     dossier_id: i64,
 ) -> sqlx::Result<Option<SchoolDossier>> {
+    let school_id = scope.id();
     sqlx::query_as(
         "SELECT d.pupil_id, d.state FROM dossiers d JOIN campaigns c ON c.id = d.campaign_id
          WHERE d.id = $1 AND c.school_id = $2",
@@ -184,9 +186,10 @@ pub struct Transition {
 /// The history of a dossier of the school, oldest first.
 pub async fn history_in_school(
     db: impl Executor<'_, Database = Any>,
-    school_id: i64,
+    scope: SchoolScope,
     dossier_id: i64,
 ) -> sqlx::Result<Vec<Transition>> {
+    let school_id = scope.id();
     sqlx::query_as(
         "SELECT t.created_at, t.to_state, t.actor_kind FROM dossier_transitions t
          JOIN dossiers d ON d.id = t.dossier_id JOIN campaigns c ON c.id = d.campaign_id
@@ -201,9 +204,10 @@ pub async fn history_in_school(
 /// The guardians of a pupil of the school, by rank.
 pub async fn guardians_in_school(
     db: impl Executor<'_, Database = Any>,
-    school_id: i64,
+    scope: SchoolScope,
     pupil_id: i64,
 ) -> sqlx::Result<Vec<Guardian>> {
+    let school_id = scope.id();
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {} FROM guardians g JOIN guardianships l ON l.guardian_id = g.id
          JOIN pupils p ON p.id = l.pupil_id
@@ -220,10 +224,11 @@ pub async fn guardians_in_school(
 /// pupil of the school.
 pub async fn guardian_in_school(
     db: impl Executor<'_, Database = Any>,
-    school_id: i64,
+    scope: SchoolScope,
     pupil_id: i64,
     guardian_id: i64,
 ) -> sqlx::Result<Option<Guardian>> {
+    let school_id = scope.id();
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {} FROM guardians g JOIN guardianships l ON l.guardian_id = g.id
          JOIN pupils p ON p.id = l.pupil_id

@@ -3,6 +3,7 @@
 
 use sqlx::{Any, Executor, FromRow};
 
+use super::SchoolScope;
 use super::now_ms;
 
 /// How a guardian passes medical information: `nothing`, `online` (with the
@@ -31,10 +32,11 @@ pub async fn find(
 /// A guardian's note in a dossier of the school.
 pub async fn find_in_school(
     db: impl Executor<'_, Database = Any>,
-    school_id: i64,
+    scope: SchoolScope,
     dossier_id: i64,
     guardian_id: i64,
 ) -> sqlx::Result<Option<MedicalNote>> {
+    let school_id = scope.id();
     sqlx::query_as(
         "SELECT m.mode, m.note FROM medical_notes m
          JOIN dossiers d ON d.id = m.dossier_id JOIN campaigns c ON c.id = d.campaign_id

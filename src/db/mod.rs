@@ -34,6 +34,25 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+/// The school a back-office query is limited to. Back-office data functions
+/// (`*_in_school`) take one, so no entry point can read a dossier, an upload or
+/// a guardian by id alone. Only the web layer's `CurrentAgent` builds it, from
+/// the signed-in agent's school (`tests/it/layers.rs` checks that no other
+/// code does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SchoolScope(i64);
+
+impl SchoolScope {
+    /// The scope of the school `school_id`, for the agent signed in to it.
+    pub fn of_signed_in_agent(school_id: i64) -> Self {
+        Self(school_id)
+    }
+
+    pub fn id(self) -> i64 {
+        self.0
+    }
+}
+
 /// The database engine behind a [`Db`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

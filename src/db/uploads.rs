@@ -2,6 +2,7 @@
 //! within one school. (Their intake is `documents::quota`; what a guardian
 //! sees is [`super::family::uploads_seen_by`].)
 
+use super::SchoolScope;
 use sqlx::{Any, Executor, FromRow};
 
 /// A piece of a dossier as agents see it.
@@ -20,9 +21,10 @@ pub struct SchoolUpload {
 /// The files of a dossier of the school, in the order sent.
 pub async fn list_in_school(
     db: impl Executor<'_, Database = Any>,
-    school_id: i64,
+    scope: SchoolScope,
     dossier_id: i64,
 ) -> sqlx::Result<Vec<SchoolUpload>> {
+    let school_id = scope.id();
     sqlx::query_as(
         "SELECT u.id, e.label, u.original_name AS name, u.status, u.refusal_reason, u.content_type
          FROM uploads u JOIN expected_documents e ON e.id = u.expected_document_id
@@ -46,10 +48,11 @@ pub struct StoredUpload {
 /// The file `upload_id` of a dossier of the school.
 pub async fn find_in_school(
     db: impl Executor<'_, Database = Any>,
-    school_id: i64,
+    scope: SchoolScope,
     dossier_id: i64,
     upload_id: i64,
 ) -> sqlx::Result<Option<StoredUpload>> {
+    let school_id = scope.id();
     sqlx::query_as(
         "SELECT u.storage_key, u.original_name, u.content_type FROM uploads u
          JOIN dossiers d ON d.id = u.dossier_id JOIN campaigns c ON c.id = d.campaign_id
@@ -66,12 +69,13 @@ pub async fn find_in_school(
 /// false when the dossier of the school has no such file.
 pub async fn decide_in_school(
     db: impl Executor<'_, Database = Any>,
-    school_id: i64,
+    scope: SchoolScope,
     dossier_id: i64,
     upload_id: i64,
     status: &str,
     refusal_reason: &str,
 ) -> sqlx::Result<bool> {
+    let school_id = scope.id();
     let updated = sqlx::query(
         "UPDATE uploads SET status = $3, refusal_reason = $4 WHERE id = $1 AND dossier_id = $2
            AND dossier_id IN (SELECT d.id FROM dossiers d JOIN campaigns c ON c.id = d.campaign_id
@@ -98,9 +102,10 @@ pub struct RefusedPiece {
 /// pieces.
 pub async fn refused_in_school(
     db: impl Executor<'_, Database = Any>,
-    school_id: i64,
+    scope: SchoolScope,
     dossier_id: i64,
 ) -> sqlx::Result<Vec<RefusedPiece>> {
+    let school_id = scope.id();
     sqlx::query_as(
         "SELECT e.label, u.refusal_reason FROM uploads u JOIN expected_documents e ON e.id = u.expected_document_id
          JOIN dossiers d ON d.id = u.dossier_id JOIN campaigns c ON c.id = d.campaign_id

@@ -32,6 +32,11 @@ pub struct CurrentAgent<P> {
 }
 
 impl<P> CurrentAgent<P> {
+    /// The scope of this agent's school, for the back-office data functions.
+    pub fn scope(&self) -> crate::db::SchoolScope {
+        crate::db::SchoolScope::of_signed_in_agent(self.school_id)
+    }
+
     /// Records `action` on `subject` in the audit trail, as this agent, from
     /// this request's address.
     pub async fn audit(

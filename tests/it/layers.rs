@@ -83,3 +83,27 @@ fn the_job_queue_knows_no_job_kind_and_no_application() {
         }
     }
 }
+
+#[test]
+fn only_the_signed_in_agent_makes_a_school_scope() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let makers: Vec<String> = sources(&src)
+        .into_iter()
+        .filter(|file| {
+            std::fs::read_to_string(file)
+                .unwrap()
+                .contains("SchoolScope::of_signed_in_agent(")
+        })
+        .map(|file| {
+            file.strip_prefix(&src)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(
+        makers,
+        ["web/auth.rs"],
+        "a school scope comes from CurrentAgent only"
+    );
+}

@@ -150,7 +150,7 @@ async fn dossier_page<P>(
     new_code: Option<(String, String)>,
 ) -> Result<DossierPage, AppError> {
     let pool = state.db.pool();
-    let found = dossiers::find_in_school(pool, agent.school_id, dossier_id)
+    let found = dossiers::find_in_school(pool, agent.scope(), dossier_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let pupil_id = found.pupil_id;
@@ -163,7 +163,7 @@ async fn dossier_page<P>(
     let can_read_medical = allows::<ReadMedical>(agent.role);
     let conflicts = family::conflicting_questions(pool, dossier_id).await?;
     let mut guardians = Vec::new();
-    for g in dossiers::guardians_in_school(pool, agent.school_id, pupil_id).await? {
+    for g in dossiers::guardians_in_school(pool, agent.scope(), pupil_id).await? {
         let changes = family::guardian_changes(pool, g.id)
             .await?
             .into_iter()
@@ -179,7 +179,7 @@ async fn dossier_page<P>(
             .collect();
         answers.sort();
         let medical = if can_read_medical {
-            medical::find_in_school(pool, agent.school_id, dossier_id, g.id)
+            medical::find_in_school(pool, agent.scope(), dossier_id, g.id)
                 .await?
                 .map(|m| (m.mode, m.note))
         } else {
@@ -195,17 +195,17 @@ async fn dossier_page<P>(
             medical,
         });
     }
-    let uploads = uploads::list_in_school(pool, agent.school_id, dossier_id)
+    let uploads = uploads::list_in_school(pool, agent.scope(), dossier_id)
         .await?
         .into_iter()
         .map(UploadView)
         .collect();
-    let contacts = contacts::list_in_school(pool, agent.school_id, dossier_id)
+    let contacts = contacts::list_in_school(pool, agent.scope(), dossier_id)
         .await?
         .into_iter()
         .map(|c| (c.name, c.relationship, c.phone))
         .collect();
-    let history = dossiers::history_in_school(pool, agent.school_id, dossier_id)
+    let history = dossiers::history_in_school(pool, agent.scope(), dossier_id)
         .await?
         .into_iter()
         .map(|t| {
@@ -265,7 +265,7 @@ pub async fn show_upload(
         storage_key: key,
         original_name: name,
         content_type,
-    } = uploads::find_in_school(state.db.pool(), agent.school_id, dossier_id, upload_id)
+    } = uploads::find_in_school(state.db.pool(), agent.scope(), dossier_id, upload_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let (size, stream) = state.documents.get_stream(&key).await?;
@@ -323,12 +323,12 @@ pub async fn create_code(
     chrome: Chrome,
     Path((_uai, dossier_id, guardian_id)): Path<(String, i64, i64)>,
 ) -> Result<Html<String>, AppError> {
-    let pupil_id = dossiers::find_in_school(state.db.pool(), manager.school_id, dossier_id)
+    let pupil_id = dossiers::find_in_school(state.db.pool(), manager.scope(), dossier_id)
         .await?
         .ok_or(AppError::NotFound)?
         .pupil_id;
     let guardian =
-        dossiers::guardian_in_school(state.db.pool(), manager.school_id, pupil_id, guardian_id)
+        dossiers::guardian_in_school(state.db.pool(), manager.scope(), pupil_id, guardian_id)
             .await?
             .ok_or(AppError::NotFound)?;
     let code = access_code::generate();

@@ -32,7 +32,7 @@ pub async fn update(
     Path((_uai, dossier_id, upload_id)): Path<(String, i64, i64)>,
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, AppError> {
-    dossiers::find_in_school(state.db.pool(), agent.school_id, dossier_id)
+    dossiers::find_in_school(state.db.pool(), agent.scope(), dossier_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let page = format!(
@@ -64,7 +64,7 @@ pub async fn update(
     let mut tx = state.db.begin().await?;
     let decided = uploads::decide_in_school(
         &mut *tx,
-        agent.school_id,
+        agent.scope(),
         dossier_id,
         upload_id,
         status,

@@ -33,7 +33,7 @@ pub async fn create(
     Form(form): Form<TransitionForm>,
 ) -> Result<Response, AppError> {
     let page = format!("/etablissements/{}/dossiers/{dossier_id}", agent.school_uai);
-    let dossier = dossiers::find_in_school(state.db.pool(), agent.school_id, dossier_id)
+    let dossier = dossiers::find_in_school(state.db.pool(), agent.scope(), dossier_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let (pupil_id, from) = (dossier.pupil_id, dossier.state);
@@ -78,7 +78,7 @@ pub async fn create(
         Err(MoveError::Database(err)) => return Err(err.into()),
     };
     if event == Event::Return {
-        let refused = uploads::refused_in_school(&mut *tx, agent.school_id, dossier_id).await?;
+        let refused = uploads::refused_in_school(&mut *tx, agent.scope(), dossier_id).await?;
         let pieces: String = if refused.is_empty() {
             String::new()
         } else {
@@ -88,7 +88,7 @@ pub async fn create(
                 .collect();
             format!("Pièces à remplacer :\n{}\n\n", lines.join("\n"))
         };
-        let guardians = dossiers::guardians_in_school(&mut *tx, agent.school_id, pupil_id).await?;
+        let guardians = dossiers::guardians_in_school(&mut *tx, agent.scope(), pupil_id).await?;
         for guardian in guardians {
             let changes = family::guardian_changes(&mut *tx, guardian.id).await?;
             let email = changes
