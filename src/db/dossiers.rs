@@ -164,6 +164,17 @@ pub async fn return_reason(
         .await
 }
 
+/// Who last sent the dossier (a guardian id), if anybody did.
+pub async fn submitted_by(
+    db: impl Executor<'_, Database = Any>,
+    dossier_id: i64,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("SELECT submitted_by FROM dossiers WHERE id = $1")
+        .bind(dossier_id)
+        .fetch_one(db)
+        .await
+}
+
 /// When the dossier was last sent (Unix ms), if ever.
 pub async fn submitted_at(
     db: impl Executor<'_, Database = Any>,

@@ -213,7 +213,94 @@ async fn a_half_typed_emergency_contact_is_kept_and_guardians_remove_only_their_
     app.finish().await;
 }
 
+/// Issue 10, defect 1: once one parent sent the dossier, the other — who had
+/// not reached the last step — was sent round in circles between
+/// /confirmation and their furthest step.
+async fn the_other_parent_reads_the_sent_dossier_instead_of_going_round_in_circles(app: TestApp) {
+    let seeded = app.seed_demo().await;
+    // The mother signs in and stops after the first step.
+    let base = mother_dossier(&app, &seeded).await;
+    let page = format!("{base}/accueil");
+    let mut form = prefilled(&app.get_html(&page).await.1);
+    form.retain(|(k, _)| k != "csrf_token");
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    app.post_form(&page, &page, &pairs).await;
+    // The father, in his own browser, goes through and sends it.
+    let (father_code, birth) = family(&app, &seeded, "le père").await;
+    let father = TestApp::client_for(&app);
+    let signed_in = sign_in_as(&app, &father, &father_code, &birth).await;
+    let father_base = location(&signed_in).trim_end_matches("/accueil").to_owned();
+    crate::family::walk_without_change_as(&app, &father, &father_base).await;
+    let validation = format!("{father_base}/validation");
+    let html = father
+        .get(app.url(&validation))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = crate::harness::extract_csrf(&html).unwrap();
+    let sent = father
+        .post(app.url(&validation))
+        .form(&[("csrf_token", token.as_str()), ("attestation", "oui")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&sent), format!("{father_base}/confirmation"));
+
+    // The mother comes back: every page she opens leads, in at most two
+    // redirects, to a page she can read.
+    for start in [
+        "/famille",
+        &format!("{base}/eleve"),
+        &format!("{base}/confirmation"),
+    ] {
+        let mut url = start.to_owned();
+        let mut hops = 0;
+        let response = loop {
+            let response = app.get(&url).await;
+            if !response.status().is_redirection() {
+                break response;
+            }
+            hops += 1;
+            assert!(hops <= 2, "from {start}: redirected again to {url}");
+            url = location(&response);
+        };
+        assert_eq!(response.status(), 200, "from {start}");
+        let html = response.text().await.unwrap();
+        if url.ends_with("/confirmation") {
+            assert!(
+                html.contains("envoyé à l&#39;établissement par l&#39;autre responsable")
+                    || html.contains("envoyé à l'établissement par l'autre responsable"),
+                "who sent it"
+            );
+            assert!(
+                !html.contains("Un courriel de confirmation vous est envoyé"),
+                "no e-mail was sent to her"
+            );
+        }
+    }
+    send_dossier_is_refused_for_the_mother(&app, &base).await;
+    app.run_jobs().await;
+    app.finish().await;
+}
+
+/// The mother cannot send it again: it is sent.
+async fn send_dossier_is_refused_for_the_mother(app: &TestApp, base: &str) {
+    let page = format!("{base}/confirmation");
+    let response = app
+        .post_form(
+            &page,
+            &format!("{base}/validation"),
+            &[("attestation", "oui")],
+        )
+        .await;
+    assert_eq!(response.status(), 409);
+}
+
 on_both_databases!(
+    the_other_parent_reads_the_sent_dossier_instead_of_going_round_in_circles,
     separated_guardians_see_only_their_own_details_and_conflicts_are_flagged,
     a_half_typed_emergency_contact_is_kept_and_guardians_remove_only_their_own,
 );

@@ -162,7 +162,10 @@ impl FamilyDossier {
         if self.state.editable_by_family() && step == Step::Confirmation {
             return Some(Redirect::to(&self.url(resume)));
         }
-        if step > self.furthest().next() {
+        // A sent dossier's confirmation is always reachable, even by the
+        // guardian who had not got that far (else: confirmation → their
+        // furthest step → confirmation … for ever).
+        if self.state.editable_by_family() && step > self.furthest().next() {
             return Some(Redirect::to(&self.url(resume)));
         }
         None

@@ -347,6 +347,10 @@ pub struct ConfirmationPage {
     pub submitted_on: String,
     pub satisfaction_given: bool,
     pub action: String,
+    /// Whether this guardian sent it (else the other guardian, or nobody when
+    /// the school decided on it).
+    pub sent_by_me: bool,
+    pub school_name: String,
 }
 
 pub async fn show_confirmation(
@@ -364,7 +368,12 @@ pub async fn show_confirmation(
         dossier.guardian_id,
     )
     .await?;
+    let sent_by_me = dossiers::submitted_by(state.db.pool(), dossier.dossier.dossier_id).await?
+        == Some(dossier.guardian_id);
+    let school_name = dossier.school_name(&state).await?;
     render(&ConfirmationPage {
+        sent_by_me,
+        school_name,
         chrome,
         child_name: format!(
             "{} {}",
