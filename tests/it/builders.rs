@@ -278,25 +278,17 @@ async fn a_built_school_lets_its_agent_and_its_family_sign_in(app: TestApp) {
     assert!(dashboard.contains("Collège Voisin") && dashboard.contains("Vie scolaire"));
 
     let family = TestApp::client_for(&app);
-    let page = family
-        .get(app.url("/famille/connexion"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = crate::harness::extract_csrf(&page).unwrap();
-    let signed_in = family
-        .post(app.url("/famille/connexion"))
-        .form(&[
-            ("csrf_token", token.as_str()),
-            ("code", "aaaa bbbb cccc"),
-            ("birth_date", dossier.birth_date.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let signed_in = app
+        .post_form_as(
+            &family,
+            "/famille/connexion",
+            "/famille/connexion",
+            &[
+                ("code", "aaaa bbbb cccc"),
+                ("birth_date", dossier.birth_date.as_str()),
+            ],
+        )
+        .await;
     assert_eq!(signed_in.status(), 303);
     assert!(
         signed_in.headers()["location"]

@@ -200,6 +200,34 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Posts a form as another browser (`client`, its own cookies) would: the
+    /// page first, for its CSRF token, then the form.
+    pub async fn post_form_as(
+        &self,
+        client: &reqwest::Client,
+        form_page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let html = client
+            .get(self.url(form_page))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let token = extract_csrf(&html).unwrap_or_else(|| panic!("no csrf_token on {form_page}"));
+        let mut body: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        body.extend_from_slice(fields);
+        client
+            .post(self.url(action))
+            .form(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Posts a form with exactly these fields (no token added).
     pub async fn post_raw(&self, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         self.client
@@ -349,4 +377,18 @@ macro_rules! on_both_databases_with {
             }
         }
     )*};
+}
+
+/// Every `.rs` file under `dir` (for the tests that read the sources).
+pub fn rust_sources(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(rust_sources(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    out
 }

@@ -3,21 +3,9 @@
 //! `cargo modules dependencies --lib --acyclic`; it builds for minutes, so it
 //! stays out of CI, and this test guards the rules that matter.)
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// Every `.rs` file under `dir`.
-fn sources(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(sources(&path));
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-    out
-}
+use crate::harness::rust_sources as sources;
 
 /// (module, the modules that may name it): anything else naming it breaks
 /// the layering.

@@ -50,46 +50,27 @@ async fn the_family_s_receipt_and_the_school_s_send_back_read_as_written(app: Te
     let dossier_id = base.rsplit('/').next().unwrap();
     let staff = crate::harness::TestApp::client_for(&app);
     let page = format!("/etablissements/{}/dossiers/{dossier_id}", seeded.uai);
-    let token = {
-        let html = staff
-            .get(app.url("/agent/connexion"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        crate::harness::extract_csrf(&html).unwrap()
-    };
-    staff
-        .post(app.url("/agent/connexion"))
-        .form(&[
-            ("csrf_token", token.as_str()),
+    app.post_form_as(
+        &staff,
+        "/agent/connexion",
+        "/agent/connexion",
+        &[
             ("email", "secretariat@demo.dossiersco.fr"),
             ("password", DEMO_PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let html = staff
-        .get(app.url(&page))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = crate::harness::extract_csrf(&html).unwrap();
-    let returned = staff
-        .post(app.url(&format!("{page}/etat")))
-        .form(&[
-            ("csrf_token", token.as_str()),
-            ("event", "renvoyer"),
-            ("reason", "L'attestation d'assurance est illisible."),
-        ])
-        .send()
-        .await
-        .unwrap();
+        ],
+    )
+    .await;
+    let returned = app
+        .post_form_as(
+            &staff,
+            &page,
+            &format!("{page}/etat"),
+            &[
+                ("event", "renvoyer"),
+                ("reason", "L'attestation d'assurance est illisible."),
+            ],
+        )
+        .await;
     assert_eq!(returned.status(), 303);
     app.run_jobs().await;
     let sent_back = outbox(&app).await;

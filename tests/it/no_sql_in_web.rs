@@ -3,21 +3,9 @@
 //! if a query, or a call that runs one, comes back. (Naming `sqlx` types is
 //! fine: `From<sqlx::Error>`, an executor in a signature.)
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// Every `.rs` file under `dir`.
-fn sources(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(sources(&path));
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-    out
-}
+use crate::harness::rust_sources as sources;
 
 /// What writes or runs a query with sqlx.
 const FORBIDDEN: &[&str] = &[

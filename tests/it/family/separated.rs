@@ -232,21 +232,9 @@ async fn the_other_parent_reads_the_sent_dossier_instead_of_going_round_in_circl
     let father_base = location(&signed_in).trim_end_matches("/accueil").to_owned();
     crate::family::walk_without_change_as(&app, &father, &father_base).await;
     let validation = format!("{father_base}/validation");
-    let html = father
-        .get(app.url(&validation))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = crate::harness::extract_csrf(&html).unwrap();
-    let sent = father
-        .post(app.url(&validation))
-        .form(&[("csrf_token", token.as_str()), ("attestation", "oui")])
-        .send()
-        .await
-        .unwrap();
+    let sent = app
+        .post_form_as(&father, &validation, &validation, &[("attestation", "oui")])
+        .await;
     assert_eq!(location(&sent), format!("{father_base}/confirmation"));
 
     // The mother comes back: every page she opens leads, in at most two
