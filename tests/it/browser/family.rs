@@ -396,3 +396,59 @@ async fn with_javascript_answers_are_saved_as_they_are_typed() {
     browser.close().await;
     app.finish().await;
 }
+
+/// On a phone, the parent who did not send the dossier (the other parent did)
+/// reads it after signing in, and the direction's dashboard lists a code that
+/// keeps failing; both pages pass axe-core.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_phone_the_parent_who_did_not_send_reads_the_sent_dossier() {
+    let Some(browser) = Browser::start(360, 740).await else {
+        return;
+    };
+    let app = crate::harness::TestApp::spawn(Backend::Sqlite)
+        .await
+        .unwrap();
+    let seeded = app.seed_demo().await;
+    // The father sends it from his own browser (over HTTP).
+    let (father_code, birth) = crate::family::family(&app, &seeded, "le père").await;
+    let father = crate::harness::TestApp::client_for(&app);
+    let signed_in = crate::family::sign_in_as(&app, &father, &father_code, &birth).await;
+    let base = crate::family::location(&signed_in)
+        .trim_end_matches("/accueil")
+        .to_owned();
+    crate::family::walk_without_change_as(&app, &father, &base).await;
+    let validation = format!("{base}/validation");
+    app.post_form_as(&father, &validation, &validation, &[("attestation", "oui")])
+        .await;
+    // Another family mistypes its child's birth date five times.
+    let (other_code, _) = crate::family::family(&app, &seeded, "deux enfants (mère)").await;
+    for _ in 0..5 {
+        crate::family::sign_in(&app, &other_code, "2001-01-01").await;
+    }
+
+    // Not demo_family: seeding again would give the demo families new codes.
+    let (code, birth) = crate::family::family(&app, &seeded, "la mère").await;
+    family_sign_in(&browser, &app, &code, &birth).await;
+    let text = browser.text().await;
+    assert!(
+        text.contains("envoyé à l'établissement par l'autre responsable"),
+        "{text}"
+    );
+    assert!(!text.contains("Un courriel de confirmation vous est envoyé"));
+    browser
+        .assert_accessible("confirmation of the other parent")
+        .await;
+
+    agent_sign_in(&browser, &app, "direction@demo.dossiersco.fr").await;
+    let text = browser.text().await;
+    assert!(
+        text.contains("Codes personnels en échec") && text.contains("MARTIN"),
+        "{text}"
+    );
+    browser
+        .assert_accessible("dashboard with failing codes")
+        .await;
+    browser.close().await;
+    app.run_jobs().await;
+    app.finish().await;
+}
