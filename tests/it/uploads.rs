@@ -5,7 +5,6 @@
 use dossiersco::demo::Seeded;
 use lopdf::{Dictionary, Document, Object, Stream, dictionary};
 
-use crate::forms::prefilled;
 use crate::harness::TestApp;
 use crate::on_both_databases;
 
@@ -14,57 +13,8 @@ use crate::on_both_databases;
 /// Signs in the separated family's mother and walks every step unchanged;
 /// returns the URL of her child's dossier (without step).
 pub(crate) async fn mother_at_pieces(app: &TestApp, seeded: &Seeded) -> String {
-    let (_, code, _) = seeded
-        .families
-        .iter()
-        .find(|f| f.0.contains("la mère"))
-        .expect("a demo family");
-    let guardian: i64 = sqlx::query_scalar("SELECT id FROM guardians WHERE access_code_hash = $1")
-        .bind(dossiersco::domain::access_code::hash(code))
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
-    let birth: String = sqlx::query_scalar(
-        "SELECT p.birth_date FROM pupils p JOIN guardianships g ON g.pupil_id = p.id WHERE g.guardian_id = $1 ORDER BY p.birth_date LIMIT 1",
-    )
-    .bind(guardian)
-    .fetch_one(app.db().pool())
-    .await
-    .unwrap();
-    let response = app
-        .post_form(
-            "/famille/connexion",
-            "/famille/connexion",
-            &[("code", code), ("birth_date", &birth)],
-        )
-        .await;
-    let to = response.headers()["location"].to_str().unwrap().to_owned();
-    let base = to.trim_end_matches("/accueil").to_owned();
-    for (name, fields) in [
-        ("accueil", vec![]),
-        ("eleve", vec![]),
-        ("responsables", vec![]),
-        ("contacts-urgence", vec![("action", "continuer")]),
-        ("scolarite", vec![]),
-        ("vie-scolaire", vec![("photo", "oui"), ("sorties", "oui")]),
-        ("sante", vec![]),
-        ("pieces", vec![]),
-    ] {
-        let page = format!("{base}/{name}");
-        let mut form = prefilled(&app.get_html(&page).await.1);
-        for (k, v) in fields {
-            form.retain(|(key, _)| key != k);
-            form.push((k.to_owned(), v.to_owned()));
-        }
-        let response = app
-            .client
-            .post(app.url(&page))
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 303, "step {name}");
-    }
+    let base = crate::family::mother_dossier(app, seeded).await;
+    crate::family::walk_without_change_as(app, &app.client, &base).await;
     base
 }
 
