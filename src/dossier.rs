@@ -2,7 +2,13 @@
 //! one way a dossier changes state: the rule (`domain::dossier_state`), the
 //! write guarded by the state it was read in, and the record of who moved it,
 //! from where and why — for the family (open, send) and the school
-//! (validate, send back, mark as leaving) alike.
+//! (validate, send back, mark as leaving) alike. [`diff`] is what changed in
+//! it, read the same by the family's summary and receipt and the school's
+//! list and dossier page; [`messages`] what the family receives about it.
+
+pub mod diff;
+pub mod facts;
+pub mod messages;
 
 use sqlx::AnyConnection;
 

@@ -179,3 +179,19 @@ pub async fn tariffs(
         })
         .collect())
 }
+
+/// The current campaign's contact for families: (e-mail, phone), empty when
+/// not set.
+pub async fn contact(
+    db: impl Executor<'_, Database = Any>,
+    school_id: i64,
+) -> sqlx::Result<(String, String)> {
+    let found: Option<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT c.contact_email, c.contact_phone FROM campaigns c WHERE c.school_id = $1 AND {}",
+        is_current("c", "$1")
+    )))
+    .bind(school_id)
+    .fetch_optional(db)
+    .await?;
+    Ok(found.unwrap_or_default())
+}

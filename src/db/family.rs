@@ -206,11 +206,13 @@ pub type Changes = HashMap<String, (String, String)>;
 pub async fn pupil_changes(
     db: impl Executor<'_, Database = Any>,
     dossier_id: i64,
+    guardian_id: i64,
 ) -> sqlx::Result<Changes> {
     let rows: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT field, siecle_value, new_value FROM pupil_changes WHERE dossier_id = $1",
+        "SELECT field, siecle_value, new_value FROM pupil_changes WHERE dossier_id = $1 AND guardian_id = $2",
     )
     .bind(dossier_id)
+    .bind(guardian_id)
     .fetch_all(db)
     .await?;
     Ok(rows.into_iter().map(|(f, s, n)| (f, (s, n))).collect())
@@ -229,8 +231,9 @@ pub async fn guardian_changes(
     Ok(rows.into_iter().map(|(f, s, n)| (f, (s, n))).collect())
 }
 
-/// Records `new` as the value of a pupil's field, or forgets the change when
-/// it is back to what SIECLE says.
+/// Records `new` as guardian `guardian_id`'s value of a pupil's field, or
+/// forgets their change when it is back to what SIECLE says. Each guardian's
+/// changes are their own (see `dossier::diff`).
 pub async fn set_pupil_field(
     db: impl Executor<'_, Database = Any>,
     dossier_id: i64,
@@ -240,17 +243,20 @@ pub async fn set_pupil_field(
     guardian_id: i64,
 ) -> sqlx::Result<()> {
     if siecle == new {
-        sqlx::query("DELETE FROM pupil_changes WHERE dossier_id = $1 AND field = $2")
-            .bind(dossier_id)
-            .bind(field)
-            .execute(db)
-            .await?;
+        sqlx::query(
+            "DELETE FROM pupil_changes WHERE dossier_id = $1 AND guardian_id = $2 AND field = $3",
+        )
+        .bind(dossier_id)
+        .bind(guardian_id)
+        .bind(field)
+        .execute(db)
+        .await?;
     } else {
         sqlx::query(
-            "INSERT INTO pupil_changes (dossier_id, field, siecle_value, new_value, changed_by, changed_at)
+            "INSERT INTO pupil_changes (dossier_id, field, siecle_value, new_value, guardian_id, changed_at)
              VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (dossier_id, field) DO UPDATE SET new_value = excluded.new_value,
-                 changed_by = excluded.changed_by, changed_at = excluded.changed_at",
+             ON CONFLICT (dossier_id, guardian_id, field) DO UPDATE SET new_value = excluded.new_value,
+                 siecle_value = excluded.siecle_value, changed_at = excluded.changed_at",
         )
         .bind(dossier_id)
         .bind(field)
@@ -330,20 +336,6 @@ pub async fn set_answer(
     .execute(db)
     .await?;
     Ok(())
-}
-
-/// Questions on which the guardians of a dossier answered differently.
-pub async fn conflicting_questions(
-    db: impl Executor<'_, Database = Any>,
-    dossier_id: i64,
-) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar(
-        "SELECT question FROM dossier_answers WHERE dossier_id = $1
-         GROUP BY question HAVING COUNT(DISTINCT answer) > 1 ORDER BY question",
-    )
-    .bind(dossier_id)
-    .fetch_all(db)
-    .await
 }
 
 /// Moves this guardian's furthest step forward (never back).

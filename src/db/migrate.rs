@@ -43,6 +43,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "sign_in_limits",
         include_str!("migrations/0005_sign_in_limits.sql"),
     ),
+    (
+        6,
+        "changes_per_guardian",
+        include_str!("migrations/0006_changes_per_guardian.sql"),
+    ),
 ];
 
 /// Turns a migration into the dialect of `backend`.

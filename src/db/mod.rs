@@ -16,6 +16,7 @@ pub mod campaigns;
 pub mod contacts;
 pub mod dossiers;
 pub mod drafts;
+pub mod facts;
 pub mod family;
 pub mod imports;
 pub mod lockout;

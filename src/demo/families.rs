@@ -217,8 +217,8 @@ async fn add_pupil(
     let division = format!("{}{}", 6 - level, ["A", "B", "C"][(*seq % 3) as usize]);
     let pupil_id: i64 = sqlx::query_scalar(
         "INSERT INTO pupils (school_id, siecle_eleve_id, ine, last_name, first_name, sex, birth_date, birth_city,
-             mef_id, division, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'Paris', $8, $9, $10, $10) RETURNING id",
+             mef_id, division, regime_code, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'Paris', $8, $9, $11, $10, $10) RETURNING id",
     )
     .bind(school_id)
     .bind(format!("{}", 100_000 + *seq))
@@ -230,6 +230,8 @@ async fn add_pupil(
     .bind(mef_ids[level])
     .bind(division)
     .bind(now)
+    // SIECLE's régime: most pupils in demi-pension (2), one in five externe (0).
+    .bind(if *seq % 5 == 1 { "0" } else { "2" })
     .fetch_one(&mut **tx)
     .await?;
     let mut options = vec![option_ids[0]];
@@ -327,4 +329,71 @@ pub(super) async fn issue_demo_codes(
         out.push((format!("{who} — {first} {last}"), code, described));
     }
     Ok(out)
+}
+
+/// Last year's campaign, as a school in its second year on DossierSCO has
+/// it: every pupil's dossier validated, sent by their first guardian with
+/// their answers (exit rule, photo, outings, FSE). This year's questions
+/// start from these answers.
+pub(super) async fn seed_last_year(tx: &mut Tx, school_id: i64, year: i64) -> anyhow::Result<()> {
+    let now = now_ms();
+    let campaign_id: i64 = sqlx::query_scalar(
+        "INSERT INTO campaigns (school_id, school_year, opens_on, closes_on, created_at)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(school_id)
+    .bind(year - 1)
+    .bind(format!("{}-05-02", year - 1))
+    .bind(format!("{}-06-15", year - 1))
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    let rules: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM exit_rules WHERE school_id = $1 ORDER BY position, id")
+            .bind(school_id)
+            .fetch_all(&mut **tx)
+            .await?;
+    let pupils: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT p.id, l.guardian_id FROM pupils p JOIN guardianships l ON l.pupil_id = p.id AND l.rank = 1
+         WHERE p.school_id = $1 ORDER BY p.id",
+    )
+    .bind(school_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    for (n, (pupil_id, guardian_id)) in pupils.into_iter().enumerate() {
+        let dossier_id: i64 = sqlx::query_scalar(
+            "INSERT INTO dossiers (campaign_id, pupil_id, state, submitted_by, submitted_at, created_at, updated_at)
+             VALUES ($1, $2, 'validated', $3, $4, $4, $4) RETURNING id",
+        )
+        .bind(campaign_id)
+        .bind(pupil_id)
+        .bind(guardian_id)
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?;
+        let rule = rules.get(n % 3 % rules.len().max(1)).map(i64::to_string);
+        let answers = [
+            ("exit_rule", rule.unwrap_or_default()),
+            ("photo", if n % 7 == 3 { "non" } else { "oui" }.to_owned()),
+            ("sorties", "oui".to_owned()),
+            ("fse", if n % 2 == 0 { "oui" } else { "non" }.to_owned()),
+        ];
+        for (question, answer) in answers {
+            if answer.is_empty() {
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO dossier_answers (dossier_id, guardian_id, question, answer, answered_at)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(dossier_id)
+            .bind(guardian_id)
+            .bind(question)
+            .bind(answer)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+        }
+    }
+    Ok(())
 }

@@ -83,6 +83,10 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Seeded> {
         seed_school(&mut tx, school_id).await?;
     }
     school::seed_school_settings(&mut tx, school_id).await?;
+    if existing == 0 {
+        let year = crate::campaign::school_year_starting();
+        families::seed_last_year(&mut tx, school_id, year).await?;
+    }
     let families = families::issue_demo_codes(state, &mut tx, school_id).await?;
     let pupils: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pupils WHERE school_id = $1")
         .bind(school_id)

@@ -46,8 +46,9 @@ pub(super) async fn seed_configuration(
 ) -> anyhow::Result<Configured> {
     let now = now_ms();
     let campaign_id: i64 = sqlx::query_scalar(
-        "INSERT INTO campaigns (school_id, school_year, opens_on, closes_on, welcome_text, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO campaigns (school_id, school_year, opens_on, closes_on, welcome_text, created_at,
+             contact_email, contact_phone)
+         VALUES ($1, $2, $3, $4, $5, $6, 'secretariat@demo.dossiersco.fr', '0140000000') RETURNING id",
     )
     .bind(school_id)
     .bind(year)

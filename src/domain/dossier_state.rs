@@ -5,8 +5,9 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The state of a re-enrolment dossier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum DossierState {
+    #[default]
     NotStarted,
     Started,
     Submitted,

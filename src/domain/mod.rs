@@ -10,6 +10,7 @@ pub mod role;
 pub mod schooling;
 pub mod uai;
 pub mod upload;
+pub mod words;
 
 pub use role::Role;
 pub use uai::Uai;

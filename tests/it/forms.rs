@@ -49,6 +49,34 @@ pub fn prefilled(html: &str) -> Vec<(String, String)> {
     out
 }
 
+/// The last form's values as [`prefilled`], with every radio question left
+/// unanswered answered by its first choice: what a person does who keeps
+/// what is proposed and picks the first option where nothing is.
+pub fn prefilled_or_first(html: &str) -> Vec<(String, String)> {
+    let mut out = prefilled(html);
+    let form = &html[html.rfind("<form method=\"post\"").unwrap_or(0)..];
+    for tag in form.split("<input").skip(1) {
+        let tag = &tag[..tag.find('>').unwrap_or(tag.len())];
+        if !tag.contains("type=\"radio\"") {
+            continue;
+        }
+        let attr = |name: &str| {
+            let key = format!(" {name}=\"");
+            tag.find(&key).map(|i| {
+                let rest = &tag[i + key.len()..];
+                html_unescape(&rest[..rest.find('"').unwrap()])
+            })
+        };
+        let (Some(name), Some(value)) = (attr("name"), attr("value")) else {
+            continue;
+        };
+        if !out.iter().any(|(k, _)| *k == name) {
+            out.push((name, value));
+        }
+    }
+    out
+}
+
 pub fn html_unescape(s: &str) -> String {
     s.replace("&#x27;", "'")
         .replace("&#39;", "'")

@@ -11,7 +11,7 @@ mod uploads;
 
 use dossiersco::demo::Seeded;
 
-use crate::forms::prefilled;
+use crate::forms::{prefilled, prefilled_or_first};
 use crate::harness::TestApp;
 
 /// The demo guardian whose description contains `who`: (code, first child's birth date).
@@ -105,7 +105,7 @@ pub(crate) async fn walk_without_change_as(app: &TestApp, client: &reqwest::Clie
         ("responsables", vec![]),
         ("contacts-urgence", vec![("action", "continuer")]),
         ("scolarite", vec![]),
-        ("vie-scolaire", vec![("photo", "oui"), ("sorties", "oui")]),
+        ("vie-scolaire", vec![]),
         ("sante", vec![]),
         ("pieces", vec![]),
     ] {
@@ -118,7 +118,7 @@ pub(crate) async fn walk_without_change_as(app: &TestApp, client: &reqwest::Clie
             .text()
             .await
             .unwrap();
-        let mut form = prefilled(&html);
+        let mut form = prefilled_or_first(&html);
         for (k, v) in fields {
             form.retain(|(key, _)| key != k);
             form.push((k.to_owned(), v.to_owned()));

@@ -101,13 +101,23 @@ async fn separated_guardians_see_only_their_own_details_and_conflicts_are_flagge
         vec![("demi_pension".to_owned(),), ("externe".to_owned(),)],
         "neither choice overwrote the other"
     );
-    let conflicts: Vec<String> = dossiersco::db::family::conflicting_questions(
+    let school_id: i64 = sqlx::query_scalar("SELECT id FROM schools WHERE uai = $1")
+        .bind(&seeded.uai)
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    let (listed, _) = dossiersco::dossier::facts::of_dossier(
         app.db().pool(),
+        school_id,
         base.rsplit('/').next().unwrap().parse().unwrap(),
     )
     .await
+    .unwrap()
     .unwrap();
-    assert_eq!(conflicts, vec!["canteen".to_owned(), "photo".to_owned()]);
+    assert_eq!(
+        dossiersco::dossier::diff::disagreements(&listed.facts),
+        vec!["canteen", "photo"]
+    );
     assert!(
         app.get_html(&format!("{base}/validation"))
             .await

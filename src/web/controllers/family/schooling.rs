@@ -17,6 +17,8 @@ use crate::app::AppState;
 use crate::db::{campaigns, family, pupils};
 use crate::domain::journey::Step;
 use crate::domain::schooling::{self, OfferedOption, OptionStatus, Tariff};
+use crate::dossier::diff::Baseline;
+use crate::dossier::facts;
 use crate::web::error::AppError;
 use crate::web::templates::{Chrome, render};
 
@@ -138,14 +140,18 @@ pub async fn update_scolarite(
     let (current_mef, next_mef, available, _) = schooling_facts(&state, &dossier).await?;
     match schooling::resolve(&available, &form.options) {
         Ok(chosen) => {
-            family::set_answer(
-                state.db.pool(),
-                dossier.dossier.dossier_id,
-                dossier.guardian_id,
-                "options",
-                &chosen.join(","),
-            )
-            .await?;
+            // Nothing is asked when nothing is offered (a pupil leaving the
+            // collège): no answer, so no change to read.
+            if !available.is_empty() {
+                family::set_answer(
+                    state.db.pool(),
+                    dossier.dossier.dossier_id,
+                    dossier.guardian_id,
+                    "options",
+                    &chosen.join(","),
+                )
+                .await?;
+            }
             dossier.complete(&state, Step::Scolarite).await
         }
         Err(_) => {
@@ -195,21 +201,24 @@ impl SchoolLifeForm {
         ]
     }
 
-    fn from_answers(answers: &HashMap<String, String>, default_exit_rule: &str) -> Self {
-        let get = |key: &str, default: &str| {
+    /// The guardian's answers, else what was known (SIECLE's régime, last
+    /// year's answers: see `dossier::diff::Baseline`); nothing is assumed, so
+    /// a question with nothing known starts unanswered.
+    fn from_answers(answers: &HashMap<String, String>, baseline: &Baseline) -> Self {
+        let get = |key: &str| {
             answers
                 .get(key)
                 .cloned()
-                .unwrap_or_else(|| default.to_owned())
+                .or_else(|| baseline.value(key))
+                .unwrap_or_default()
         };
         Self {
-            exit_rule: get("exit_rule", default_exit_rule),
-            canteen: get("canteen", "demi_pension"),
-            quotient: get("quotient", ""),
-            // Consents are asked, never assumed.
-            photo: get("photo", ""),
-            sorties: get("sorties", ""),
-            fse: get("fse", "non"),
+            exit_rule: get("exit_rule"),
+            canteen: get("canteen"),
+            quotient: get("quotient"),
+            photo: get("photo"),
+            sorties: get("sorties"),
+            fse: get("fse"),
         }
     }
 }
@@ -307,8 +316,19 @@ pub async fn show_vie_scolaire(
         dossier.guardian_id,
     )
     .await?;
-    let default_rule = rules.first().map(|r| r.0.clone()).unwrap_or_default();
-    let form = SchoolLifeForm::from_answers(&answers, &default_rule);
+    let baseline = facts::of_dossier(
+        state.db.pool(),
+        dossier.dossier.school_id,
+        dossier.dossier.dossier_id,
+    )
+    .await?
+    .map(|(listed, _)| listed.facts.baseline)
+    .unwrap_or_default();
+    let mut form = SchoolLifeForm::from_answers(&answers, &baseline);
+    // Last year's rule may no longer exist.
+    if !rules.iter().any(|r| r.0 == form.exit_rule) {
+        form.exit_rule.clear();
+    }
     render(&school_life_page(
         chrome,
         &dossier,

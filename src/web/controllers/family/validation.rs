@@ -9,183 +9,31 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::documents::OTHERS_PIECE;
-use super::steps::{ContactForm, french_date};
 use super::{FamilyDossier, Stepper};
 use crate::app::AppState;
-use crate::db::{campaigns, dossiers, family, pupils};
+use crate::db::{campaigns, dossiers, family};
 use crate::domain::dossier_state::Event;
 use crate::domain::journey::Step;
-use crate::dossier::{self, By, Move, MoveError};
+use crate::dossier::diff::{self, Summary};
+use crate::dossier::messages::{self, SchoolContact};
+use crate::dossier::{self, By, Move, MoveError, facts};
 use crate::jobs;
-use crate::mail::{Email, SendEmailJob};
+use crate::mail::SendEmailJob;
 use crate::pdf::{self, Line};
 use crate::web::error::AppError;
 use crate::web::session::{Flash, redirect_with_flash};
 use crate::web::templates::{Chrome, render};
 
-/// One line of the summary: what, what SIECLE said, what it is now.
-pub struct SummaryLine {
-    pub label: String,
-    pub before: String,
-    pub after: String,
-    pub changed: bool,
-}
-
-pub struct Summary {
-    pub sections: Vec<(&'static str, Vec<SummaryLine>)>,
-    pub conflicts: bool,
-    pub changes: usize,
-}
-
-fn field_label(field: &str) -> &'static str {
-    crate::domain::fields::label(field)
-}
-
-fn answer_text(question: &str, answer: &str, exit_rules: &[campaigns::ExitRule]) -> String {
-    match (question, answer) {
-        ("canteen", "demi_pension") => "Demi-pensionnaire".into(),
-        ("canteen", "externe") => "Externe".into(),
-        ("exit_rule", id) => exit_rules
-            .iter()
-            .find(|r| r.id.to_string() == id)
-            .map(|r| r.label.clone())
-            .unwrap_or_default(),
-        ("photo" | "sorties" | "fse", "oui") => "Oui".into(),
-        ("photo" | "sorties" | "fse", "non") => "Non".into(),
-        (_, "") => "—".into(),
-        (_, other) => other.to_owned(),
-    }
-}
-
-/// Everything the family said in this dossier, against what was known.
+/// This guardian's summary of the dossier (see `dossier::diff`).
 pub async fn summary(state: &AppState, dossier: &FamilyDossier) -> Result<Summary, AppError> {
-    let pool = state.db.pool();
-    let id = dossier.dossier.dossier_id;
-    let mut sections = Vec::new();
-    let mut changes = 0;
-
-    let pupil_changes = family::pupil_changes(pool, id).await?;
-    let pupil = family::pupil(pool, dossier.dossier.pupil_id).await?;
-    let identity = [
-        ("last_name", pupil.last_name.clone()),
-        ("first_name", pupil.first_name.clone()),
-        ("sex", pupil.sex.clone()),
-        ("birth_date", pupil.birth_date.clone()),
-        ("birth_city", pupil.birth_city.clone()),
-    ];
-    let lines: Vec<SummaryLine> = identity
-        .into_iter()
-        .map(|(field, siecle)| {
-            let after = pupil_changes
-                .get(field)
-                .map(|c| c.1.clone())
-                .unwrap_or_else(|| siecle.clone());
-            let show = |v: &str| {
-                if field == "birth_date" {
-                    french_date(v)
-                } else {
-                    v.to_owned()
-                }
-            };
-            SummaryLine {
-                label: field_label(field).into(),
-                before: show(&siecle),
-                after: show(&after),
-                changed: after != siecle,
-            }
-        })
-        .collect();
-    changes += lines.iter().filter(|l| l.changed).count();
-    sections.push(("Élève", lines));
-
-    let me = family::guardian(pool, dossier.guardian_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let guardian_changes = family::guardian_changes(pool, me.id).await?;
-    let now = ContactForm::effective(&me, &family::Changes::new());
-    let after = ContactForm::effective(&me, &guardian_changes);
-    let contact_fields = [
-        ("email", &now.email, &after.email),
-        ("phone_mobile", &now.phone_mobile, &after.phone_mobile),
-        ("phone_home", &now.phone_home, &after.phone_home),
-        ("phone_work", &now.phone_work, &after.phone_work),
-        ("address_lines", &now.address_lines, &after.address_lines),
-        ("postcode", &now.postcode, &after.postcode),
-        ("city", &now.city, &after.city),
-    ];
-    let lines: Vec<SummaryLine> = contact_fields
-        .into_iter()
-        .map(|(field, before, after)| SummaryLine {
-            label: field_label(field).into(),
-            before: before.clone(),
-            after: after.clone(),
-            changed: before != after,
-        })
-        .collect();
-    changes += lines.iter().filter(|l| l.changed).count();
-    sections.push(("Vos coordonnées", lines));
-
-    let answers = family::answers(pool, id, dossier.guardian_id).await?;
-    let exit_rules = campaigns::exit_rules(pool, dossier.dossier.school_id).await?;
-    let practised = pupils::practised_options(pool, dossier.dossier.pupil_id).await?;
-    let mut lines = Vec::new();
-    for question in [
-        "options",
-        "exit_rule",
-        "canteen",
-        "quotient",
-        "photo",
-        "sorties",
-        "fse",
-    ] {
-        let Some(answer) = answers.get(question) else {
-            continue;
-        };
-        let (before, changed) = if question == "options" {
-            let before = practised.join(", ");
-            (before.clone(), answer.replace(',', ", ") != before)
-        } else {
-            (String::new(), false)
-        };
-        lines.push(SummaryLine {
-            label: field_label(question).into(),
-            before,
-            after: answer_text(question, &answer.replace(',', ", "), &exit_rules),
-            changed,
-        });
-    }
-    changes += lines.iter().filter(|l| l.changed).count();
-    sections.push(("Scolarité et vie scolaire", lines));
-
-    // Only what this guardian may see: their own contacts, every piece but
-    // another guardian's without its name.
-    let contacts = family::emergency_contacts_seen_by(pool, id, dossier.guardian_id).await?;
-    let uploads = family::uploads_seen_by(pool, id, dossier.guardian_id).await?;
-    let mut lines: Vec<SummaryLine> = contacts
-        .into_iter()
-        .map(|c| SummaryLine {
-            label: "Contact d'urgence".into(),
-            before: String::new(),
-            after: format!("{}, {}", c.name, c.phone),
-            changed: true,
-        })
-        .collect();
-    lines.extend(uploads.into_iter().map(|u| SummaryLine {
-        changed: u.is_mine(),
-        after: u.original_name.unwrap_or_else(|| OTHERS_PIECE.into()),
-        label: u.label,
-        before: String::new(),
-    }));
-    changes += lines.iter().filter(|l| l.changed).count();
-    sections.push(("Contacts et pièces ajoutés", lines));
-
-    let conflicts = !family::conflicting_questions(pool, id).await?.is_empty();
-    Ok(Summary {
-        sections,
-        conflicts,
-        changes,
-    })
+    let (listed, words) = facts::of_dossier(
+        state.db.pool(),
+        dossier.dossier.school_id,
+        dossier.dossier.dossier_id,
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
+    Ok(diff::for_guardian(&listed.facts, dossier.guardian_id, &words))
 }
 
 #[derive(Template)]
@@ -277,14 +125,14 @@ pub async fn update_validation(
         );
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
-    let me = family::guardian(state.db.pool(), dossier.guardian_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let email = ContactForm::effective(
-        &me,
-        &family::guardian_changes(state.db.pool(), me.id).await?,
+    let (listed, _) = facts::of_dossier(
+        state.db.pool(),
+        dossier.dossier.school_id,
+        dossier.dossier.dossier_id,
     )
-    .email;
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let school = school_contact(&state, &dossier).await?;
     let mut tx = state.db.begin().await?;
     let sent = dossier::transition(
         &mut tx,
@@ -311,30 +159,45 @@ pub async fn update_validation(
         Step::Confirmation.slug(),
     )
     .await?;
-    if !email.is_empty() {
-        let child = format!(
-            "{} {}",
-            dossier.dossier.first_name, dossier.dossier.last_name
-        );
-        let job = SendEmailJob {
-            email: Email {
-                to: email,
-                subject: format!("Réinscription de {child} enregistrée"),
-                body_text: format!(
-                    "Bonjour,\n\nLe dossier de réinscription de {child} a bien été envoyé à l'établissement le {}.\n\
-                     L'établissement le vérifiera et vous écrira s'il manque quelque chose.\n\n\
-                     Vous pouvez télécharger votre récépissé depuis la page de confirmation.\n\nDossierSCO\n",
-                    chrono::Utc::now().format("%d/%m/%Y")
-                ),
-            },
-        };
-        // One receipt per sending: the state check above already refuses a
-        // second submission of the same dossier.
-        jobs::enqueue(&mut *tx, &job, None, Some(dossier.dossier.school_id)).await?;
+    let child = format!(
+        "{} {}",
+        dossier.dossier.first_name, dossier.dossier.last_name
+    );
+    let when = crate::domain::words::paris_time(chrono::Utc::now().timestamp_millis());
+    // One receipt per guardian with an address, each at their own; one
+    // sending only: the state check above refuses a second one.
+    for email in messages::dossier_sent(
+        &listed.facts,
+        &child,
+        dossier.guardian_id,
+        &when,
+        &school,
+        &state.settings.base_url,
+    ) {
+        jobs::enqueue(
+            &mut *tx,
+            &SendEmailJob { email },
+            None,
+            Some(dossier.dossier.school_id),
+        )
+        .await?;
     }
     tx.commit().await?;
     state.job_signal.notify();
     Ok(axum::response::Redirect::to(&dossier.url(Step::Confirmation)).into_response())
+}
+
+/// The school's name and the campaign's contact for families.
+pub async fn school_contact(
+    state: &AppState,
+    dossier: &FamilyDossier,
+) -> Result<SchoolContact, AppError> {
+    let (email, phone) = campaigns::contact(state.db.pool(), dossier.dossier.school_id).await?;
+    Ok(SchoolContact {
+        name: dossier.school_name(state).await?,
+        email,
+        phone,
+    })
 }
 
 #[derive(Template)]
@@ -445,26 +308,46 @@ pub async fn show_receipt(
         return Err(AppError::NotFound);
     }
     let summary = summary(&state, &dossier).await?;
-    let school = dossier.school_name(&state).await?;
+    let school = school_contact(&state, &dossier).await?;
+    let submitted_at = dossiers::submitted_at(state.db.pool(), dossier.dossier.dossier_id).await?;
     let child = format!(
         "{} {}",
         dossier.dossier.first_name, dossier.dossier.last_name
     );
     let mut lines = vec![
         Line::Title("Récépissé de réinscription".into()),
-        Line::Text(format!("Établissement : {school}")),
+        Line::Text(format!("Établissement : {}", school.name)),
         Line::Text(format!("Élève : {child}")),
+        Line::Text(format!("Dossier n° {}", dossier.dossier.dossier_id)),
         Line::Text(format!("État du dossier : {}", dossier.state.label())),
-        Line::Text(format!(
-            "Document édité le {}",
-            chrono::Utc::now().format("%d/%m/%Y")
-        )),
-        Line::Blank,
     ];
-    for (title, section) in &summary.sections {
-        lines.push(Line::Heading((*title).into()));
-        for line in section {
-            let mark = if line.changed { " (modifié)" } else { "" };
+    if let Some(at) = submitted_at {
+        lines.push(Line::Text(format!(
+            "Envoyé à l'établissement le {}",
+            crate::domain::words::paris_time(at)
+        )));
+    }
+    lines.push(Line::Text(format!(
+        "Document édité le {}",
+        crate::domain::words::paris_time(chrono::Utc::now().timestamp_millis())
+    )));
+    lines.push(Line::Text(format!("Contact : {}", school.line())));
+    lines.push(Line::Blank);
+    for section in &summary.sections {
+        if section.lines.is_empty() {
+            continue;
+        }
+        lines.push(Line::Heading(section.title.into()));
+        for line in &section.lines {
+            let mark = if line.changed {
+                if line.before.is_empty() {
+                    " (modifié)".to_owned()
+                } else {
+                    format!(" (modifié ; avant : {})", line.before)
+                }
+            } else {
+                String::new()
+            };
             lines.push(Line::Text(format!("{} : {}{mark}", line.label, line.after)));
         }
         lines.push(Line::Blank);

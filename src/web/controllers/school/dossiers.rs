@@ -15,7 +15,8 @@ use crate::app::AppState;
 use crate::db::{contacts, dossiers, family, medical, uploads};
 use crate::domain::access_code;
 use crate::domain::dossier_state::DossierState;
-use crate::domain::fields;
+use crate::dossier::diff::{self, GuardianView, SchoolView};
+use crate::dossier::facts;
 use crate::domain::role::{AnyStaff, ManageSchool, ReadMedical, allows};
 use crate::web::auth::CurrentAgent;
 use crate::web::error::AppError;
@@ -31,7 +32,7 @@ pub struct Line {
     pub name: String,
     pub division: String,
     pub state_label: &'static str,
-    pub changes: i64,
+    pub changes: usize,
     pub conflicts: bool,
 }
 
@@ -52,16 +53,20 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Html<String>, AppError> {
     let filter = query.etat.and_then(|s| s.parse::<DossierState>().ok());
-    let lines = dossiers::list_for_school(state.db.pool(), agent.school_id, filter)
-        .await?
+    let (listed, words) = facts::of_school(state.db.pool(), agent.scope().id()).await?;
+    let lines = listed
         .into_iter()
-        .map(|d| Line {
-            id: d.id,
-            name: format!("{} {}", d.last_name, d.first_name),
-            division: d.division,
-            state_label: d.state.label(),
-            changes: d.changes,
-            conflicts: d.conflicts > 0,
+        .filter(|l| filter.is_none_or(|f| l.row.state == f))
+        .map(|l| {
+            let view = diff::for_school(&l.facts, &words);
+            Line {
+                id: l.row.dossier_id,
+                name: format!("{} {}", l.row.last_name, l.row.first_name),
+                division: l.row.division,
+                state_label: l.row.state.label(),
+                changes: view.changes,
+                conflicts: !view.disagreements.is_empty(),
+            }
         })
         .collect();
     render(&DossiersPage {
@@ -76,14 +81,10 @@ pub async fn list(
     })
 }
 
-/// (label, SIECLE value, new value)
-pub type ChangeLine = (String, String, String);
-
+/// A guardian as the school reads them, with their medical information for
+/// the nurse.
 pub struct GuardianBlock {
-    pub id: i64,
-    pub name: String,
-    pub changes: Vec<ChangeLine>,
-    pub answers: Vec<(String, String, bool)>,
+    pub view: GuardianView,
     pub medical: Option<(String, String)>,
 }
 
@@ -132,7 +133,8 @@ pub struct DossierPage {
     pub dossier_id: i64,
     pub pupil_name: String,
     pub state_label: &'static str,
-    pub pupil_changes: Vec<ChangeLine>,
+    /// What changed, in words (see `dossier::diff`).
+    pub diff: SchoolView,
     pub guardians: Vec<GuardianBlock>,
     pub uploads: Vec<UploadView>,
     pub contacts: Vec<(String, String, String)>,
@@ -150,50 +152,21 @@ async fn dossier_page<P>(
     new_code: Option<(String, String)>,
 ) -> Result<DossierPage, AppError> {
     let pool = state.db.pool();
-    let found = dossiers::find_in_school(pool, agent.scope(), dossier_id)
+    let (listed, words) = facts::of_dossier(pool, agent.scope().id(), dossier_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let pupil_id = found.pupil_id;
-    let pupil = family::pupil(pool, pupil_id).await?;
-    let pupil_changes = family::pupil_changes(pool, dossier_id)
-        .await?
-        .into_iter()
-        .map(|(field, (before, after))| (fields::label(&field).to_owned(), before, after))
-        .collect();
+    let mut diff = diff::for_school(&listed.facts, &words);
     let can_read_medical = allows::<ReadMedical>(agent.role);
-    let conflicts = family::conflicting_questions(pool, dossier_id).await?;
     let mut guardians = Vec::new();
-    for g in dossiers::guardians_in_school(pool, agent.scope(), pupil_id).await? {
-        let changes = family::guardian_changes(pool, g.id)
-            .await?
-            .into_iter()
-            .map(|(field, (before, after))| (fields::label(&field).to_owned(), before, after))
-            .collect();
-        let mut answers: Vec<(String, String, bool)> = family::answers(pool, dossier_id, g.id)
-            .await?
-            .into_iter()
-            .map(|(q, a)| {
-                let conflict = conflicts.contains(&q);
-                (fields::label(&q).to_owned(), a, conflict)
-            })
-            .collect();
-        answers.sort();
+    for view in std::mem::take(&mut diff.guardians) {
         let medical = if can_read_medical {
-            medical::find_in_school(pool, agent.scope(), dossier_id, g.id)
+            medical::find_in_school(pool, agent.scope(), dossier_id, view.id)
                 .await?
-                .map(|m| (m.mode, m.note))
+                .map(|m| (medical_mode_label(&m.mode).to_owned(), m.note))
         } else {
             None
         };
-        guardians.push(GuardianBlock {
-            id: g.id,
-            name: format!("{} {} {}", g.civility, g.first_name, g.last_name)
-                .trim()
-                .to_owned(),
-            changes,
-            answers,
-            medical,
-        });
+        guardians.push(GuardianBlock { view, medical });
     }
     let uploads = uploads::list_in_school(pool, agent.scope(), dossier_id)
         .await?
@@ -224,9 +197,9 @@ async fn dossier_page<P>(
         chrome,
         uai: agent.school_uai.clone(),
         dossier_id,
-        pupil_name: format!("{} {}", pupil.first_name, pupil.last_name),
-        state_label: found.state.label(),
-        pupil_changes,
+        pupil_name: format!("{} {}", listed.row.first_name, listed.row.last_name),
+        state_label: listed.row.state.label(),
+        diff,
         guardians,
         uploads,
         contacts,
@@ -235,6 +208,15 @@ async fn dossier_page<P>(
         can_manage: allows::<ManageSchool>(agent.role),
         new_code,
     })
+}
+
+/// How the family chose to give medical information, in words.
+fn medical_mode_label(mode: &str) -> &'static str {
+    match mode {
+        "online" => "saisie en ligne",
+        "sealed" => "remise sous pli fermé à l'infirmerie",
+        _ => "rien à signaler",
+    }
 }
 
 pub async fn show(

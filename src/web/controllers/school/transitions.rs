@@ -8,12 +8,13 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::db::{dossiers, family, uploads};
+use crate::db::{campaigns, dossiers, uploads};
 use crate::domain::dossier_state::Event;
 use crate::domain::role::ManageSchool;
-use crate::dossier::{self, By, Move, MoveError};
+use crate::dossier::messages::{self, SchoolContact};
+use crate::dossier::{self, By, Move, MoveError, facts};
 use crate::jobs;
-use crate::mail::{Email, SendEmailJob};
+use crate::mail::SendEmailJob;
 use crate::web::auth::CurrentAgent;
 use crate::web::error::AppError;
 use crate::web::session::{Flash, redirect_with_flash};
@@ -36,7 +37,7 @@ pub async fn create(
     let dossier = dossiers::find_in_school(state.db.pool(), agent.scope(), dossier_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let (pupil_id, from) = (dossier.pupil_id, dossier.state);
+    let from = dossier.state;
     let event = match form.event.as_str() {
         "valider" => Event::Validate,
         "renvoyer" => Event::Return,
@@ -51,6 +52,11 @@ pub async fn create(
             Flash::error("Indiquez à la famille ce qu'il faut corriger."),
         ));
     }
+    // Read before the move: whom to write to if it is sent back.
+    let (listed, _) = facts::of_dossier(state.db.pool(), agent.scope().id(), dossier_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let pupil = &listed.row;
     let mut tx = state.db.begin().await?;
     let moved = dossier::transition(
         &mut tx,
@@ -78,38 +84,28 @@ pub async fn create(
         Err(MoveError::Database(err)) => return Err(err.into()),
     };
     if event == Event::Return {
-        let refused = uploads::refused_in_school(&mut *tx, agent.scope(), dossier_id).await?;
-        let pieces: String = if refused.is_empty() {
-            String::new()
-        } else {
-            let lines: Vec<String> = refused
-                .iter()
-                .map(|p| format!("- {} : {}", p.label, p.refusal_reason))
+        let refused: Vec<(String, String)> =
+            uploads::refused_in_school(&mut *tx, agent.scope(), dossier_id)
+                .await?
+                .into_iter()
+                .map(|p| (p.label, p.refusal_reason))
                 .collect();
-            format!("Pièces à remplacer :\n{}\n\n", lines.join("\n"))
+        let (email, phone) = campaigns::contact(&mut *tx, agent.school_id).await?;
+        let school = SchoolContact {
+            name: agent.school_name.clone(),
+            email,
+            phone,
         };
-        let guardians = dossiers::guardians_in_school(&mut *tx, agent.scope(), pupil_id).await?;
-        for guardian in guardians {
-            let changes = family::guardian_changes(&mut *tx, guardian.id).await?;
-            let email = changes
-                .get("email")
-                .map(|c| c.1.clone())
-                .unwrap_or(guardian.email);
-            if email.is_empty() {
-                continue;
-            }
-            let job = SendEmailJob {
-                email: Email {
-                    to: email,
-                    subject: "Dossier de réinscription à compléter".into(),
-                    body_text: format!(
-                        "Bonjour,\n\n{} vous renvoie le dossier de réinscription de votre enfant pour le motif suivant :\n\n{reason}\n\n{pieces}\
-                         Connectez-vous avec votre code personnel pour le corriger, puis envoyez-le à nouveau.\n\nDossierSCO\n",
-                        agent.school_name
-                    ),
-                },
-            };
-            jobs::enqueue(&mut *tx, &job, None, Some(agent.school_id)).await?;
+        let child = format!("{} {}", pupil.first_name, pupil.last_name);
+        for email in messages::dossier_returned(
+            &listed.facts,
+            &child,
+            &reason,
+            &refused,
+            &school,
+            &state.settings.base_url,
+        ) {
+            jobs::enqueue(&mut *tx, &SendEmailJob { email }, None, Some(agent.school_id)).await?;
         }
     }
     agent

@@ -146,7 +146,12 @@ pub async fn show_eleve(
         return Ok(redirect.into_response());
     }
     let pupil = family::pupil(state.db.pool(), dossier.dossier.pupil_id).await?;
-    let changes = family::pupil_changes(state.db.pool(), dossier.dossier.dossier_id).await?;
+    let changes = family::pupil_changes(
+        state.db.pool(),
+        dossier.dossier.dossier_id,
+        dossier.guardian_id,
+    )
+    .await?;
     let form = PupilForm::from_siecle(&pupil).with_changes(&changes);
     render(&ElevePage {
         chrome,

@@ -1,0 +1,612 @@
+//! What changed in a dossier, computed once: the family's summary, its
+//! receipt, the school's list ("Modifications") and the school's dossier page
+//! all read it, so a change counts and reads the same everywhere.
+//!
+//! A *change* is a value that differs from what the school already knew:
+//! SIECLE for the pupil's identity, a guardian's contact details and the
+//! régime (canteen); last year's sent answers for the other questions; the
+//! options the pupil follows (those next year's MEF keeps) for options. An
+//! answer with nothing known before it (a first photo consent) is shown but
+//! is not a change. Every emergency contact and piece added is one.
+//!
+//! Each guardian's edits are kept apart until one of them certifies the
+//! dossier by sending it: the school then reads the sender's version, sees
+//! the other guardian's differing drafts as drafts, and the disagreement is
+//! flagged.
+//!
+//! Pure: [`super::facts`] reads the [`Facts`] from the database.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::domain::dossier_state::DossierState;
+use crate::domain::fields::{self, Field};
+use crate::domain::words;
+
+/// The keys of the pupil's identity, in the order shown.
+pub const PUPIL_FIELDS: [&str; 6] = [
+    "last_name",
+    "first_name",
+    "other_first_names",
+    "sex",
+    "birth_date",
+    "birth_city",
+];
+
+/// A guardian's contact details, in the order shown.
+pub const CONTACT_FIELDS: [&str; 8] = [
+    "email",
+    "phone_mobile",
+    "phone_home",
+    "phone_work",
+    "address_lines",
+    "postcode",
+    "city",
+    "profession_code",
+];
+
+/// The questions of the journey (scolarité, vie scolaire), in order.
+pub const QUESTIONS: [&str; 7] = [
+    "options",
+    "exit_rule",
+    "canteen",
+    "quotient",
+    "photo",
+    "sorties",
+    "fse",
+];
+
+/// What was known before this year's answers: where each question starts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Baseline {
+    /// The options the pupil keeps next year unless the family drops them
+    /// (sorted codes); `None` when options are not asked (the pupil leaves the
+    /// collège, or next year's MEF offers none).
+    pub options: Option<Vec<String>>,
+    /// Every other question's known answer: the canteen from SIECLE's régime,
+    /// the rest from last year's sent dossier.
+    pub answers: HashMap<String, String>,
+}
+
+impl Baseline {
+    /// The value a question starts from, as stored in an answer.
+    pub fn value(&self, question: &str) -> Option<String> {
+        match question {
+            "options" => self.options.as_ref().map(|o| o.join(",")),
+            q => self.answers.get(q).cloned(),
+        }
+    }
+
+    /// Whether options are asked at all.
+    pub fn asks_options(&self) -> bool {
+        self.options.is_some()
+    }
+}
+
+/// The known answer of each question: SIECLE's régime for the canteen (when
+/// it says externe or demi-pensionnaire), else last year's answers (options
+/// excluded: they are the pupil's practised ones).
+pub fn baseline(
+    regime_code: &str,
+    previous: HashMap<String, String>,
+    options: Option<Vec<String>>,
+) -> Baseline {
+    let mut answers: HashMap<String, String> = previous
+        .into_iter()
+        .filter(|(q, _)| q != "options" && QUESTIONS.contains(&q.as_str()))
+        .collect();
+    if let Some(canteen) = words::canteen_of_regime(regime_code) {
+        answers.insert("canteen".into(), canteen.into());
+    }
+    Baseline { options, answers }
+}
+
+/// A guardian of the pupil and what they said.
+#[derive(Debug, Clone, Default)]
+pub struct GuardianFacts {
+    pub id: i64,
+    /// « Madame Anne Martin ».
+    pub name: String,
+    /// Their contact details as SIECLE holds them (key → value).
+    pub siecle: HashMap<String, String>,
+    /// Their edits of their own details (key → new value).
+    pub edits: HashMap<String, String>,
+    /// Their edits of the pupil's identity (key → new value, when).
+    pub pupil_edits: HashMap<String, (String, i64)>,
+    /// Their answers (question → answer, when).
+    pub answers: HashMap<String, (String, i64)>,
+}
+
+/// Something a guardian added: an emergency contact or a piece.
+#[derive(Debug, Clone)]
+pub struct Added {
+    pub by: Option<i64>,
+    /// For a piece, the expected document; for a contact, « Contact d'urgence ».
+    pub label: String,
+    /// The contact (« Paul Martin (oncle), 06 12 34 56 78 ») or the file's name.
+    pub text: String,
+    pub is_piece: bool,
+}
+
+/// Everything the diff needs about one dossier.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    pub dossier_id: i64,
+    pub state: DossierState,
+    pub submitted_by: Option<i64>,
+    pub submitted_at: Option<i64>,
+    /// The pupil's identity as SIECLE holds it (key → value).
+    pub pupil: HashMap<String, String>,
+    pub guardians: Vec<GuardianFacts>,
+    pub baseline: Baseline,
+    pub added: Vec<Added>,
+}
+
+impl Facts {
+    fn guardian(&self, id: i64) -> Option<&GuardianFacts> {
+        self.guardians.iter().find(|g| g.id == id)
+    }
+
+    /// The guardian whose version the school reads: the one who sent the
+    /// dossier while it is out of the family's hands.
+    pub fn certified_by(&self) -> Option<i64> {
+        self.submitted_by
+            .filter(|_| !self.state.editable_by_family())
+    }
+}
+
+/// How stored values read in French: option names, exit rule labels.
+#[derive(Debug, Clone, Default)]
+pub struct Words {
+    /// Option code → label.
+    pub options: HashMap<String, String>,
+    /// Exit rule id → label.
+    pub exit_rules: HashMap<String, String>,
+}
+
+impl Words {
+    /// `value` of field `key` as a person reads it.
+    pub fn show(&self, key: &str, value: &str) -> String {
+        match key {
+            "options" => {
+                let mut names: Vec<String> = value
+                    .split(',')
+                    .filter(|c| !c.is_empty())
+                    .map(|c| {
+                        self.options
+                            .get(c)
+                            .cloned()
+                            .unwrap_or_else(|| format!("option {c}"))
+                    })
+                    .collect();
+                names.sort();
+                if names.is_empty() {
+                    "Aucune option".into()
+                } else {
+                    names.join(", ")
+                }
+            }
+            "exit_rule" => self.exit_rules.get(value).cloned().unwrap_or_default(),
+            other => words::value(other, value),
+        }
+    }
+}
+
+/// One line: a field, what was known, what it is now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    pub key: &'static str,
+    pub label: String,
+    /// What was known, in words; empty when nothing was.
+    pub before: String,
+    /// What it is now, in words.
+    pub after: String,
+    pub changed: bool,
+}
+
+impl Line {
+    fn new(field: &'static Field, words: &Words, before: Option<&str>, after: &str) -> Self {
+        let changed = before.is_some_and(|b| !same(field.key, b, after));
+        Line {
+            key: field.key,
+            label: field.label.to_owned(),
+            before: before.map(|b| words.show(field.key, b)).unwrap_or_default(),
+            after: words.show(field.key, after),
+            changed,
+        }
+    }
+}
+
+/// Whether two stored values of `key` say the same (options are a set).
+fn same(key: &str, a: &str, b: &str) -> bool {
+    if key == "options" {
+        let set = |v: &str| -> BTreeSet<String> {
+            v.split(',')
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        set(a) == set(b)
+    } else {
+        a == b
+    }
+}
+
+fn field(key: &str) -> &'static Field {
+    fields::find(key).unwrap_or_else(|| panic!("{key} is missing from domain::fields"))
+}
+
+/// A titled part of a summary.
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub title: &'static str,
+    pub lines: Vec<Line>,
+}
+
+/// A guardian's summary: what they (or, once sent, the sender) said, against
+/// what was known. What the family reads before sending and in the receipt.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub sections: Vec<Section>,
+    /// How many lines changed: the figure the school's list shows when this
+    /// guardian is the only one who said anything.
+    pub changes: usize,
+    /// The other guardian answered some question differently.
+    pub conflicts: bool,
+}
+
+/// What `viewer` reads of the dossier: the pupil and the answers as they
+/// said them (once the dossier is sent, as the sender said them), their own
+/// contact details, their own emergency contacts, every piece (another
+/// guardian's without its file name).
+pub fn for_guardian(facts: &Facts, viewer: i64, words: &Words) -> Summary {
+    let author_id = facts.certified_by().unwrap_or(viewer);
+    let empty = GuardianFacts::default();
+    let author = facts.guardian(author_id).unwrap_or(&empty);
+    let me = facts.guardian(viewer).unwrap_or(&empty);
+    let mut sections = Vec::new();
+
+    let pupil = PUPIL_FIELDS
+        .iter()
+        .map(|key| {
+            let siecle = facts.pupil.get(*key).map(String::as_str).unwrap_or("");
+            let now = author
+                .pupil_edits
+                .get(*key)
+                .map_or(siecle, |(v, _)| v.as_str());
+            Line::new(field(key), words, Some(siecle), now)
+        })
+        .filter(|l| l.key != "other_first_names" || !l.after.is_empty() || l.changed)
+        .collect();
+    sections.push(Section {
+        title: "Élève",
+        lines: pupil,
+    });
+
+    let contact = CONTACT_FIELDS
+        .iter()
+        .map(|key| {
+            let siecle = me.siecle.get(*key).map(String::as_str).unwrap_or("");
+            let now = me.edits.get(*key).map_or(siecle, String::as_str);
+            Line::new(field(key), words, Some(siecle), now)
+        })
+        .collect();
+    sections.push(Section {
+        title: "Vos coordonnées",
+        lines: contact,
+    });
+
+    let answers = QUESTIONS
+        .iter()
+        .filter(|q| **q != "options" || facts.baseline.asks_options())
+        .filter_map(|q| {
+            let (answer, _) = author.answers.get(*q)?;
+            Some(Line::new(
+                field(q),
+                words,
+                facts.baseline.value(q).as_deref(),
+                answer,
+            ))
+        })
+        .collect();
+    sections.push(Section {
+        title: "Scolarité et vie scolaire",
+        lines: answers,
+    });
+
+    let added = facts
+        .added
+        .iter()
+        .filter(|a| a.is_piece || a.by == Some(viewer))
+        .map(|a| {
+            let mine = a.by == Some(viewer);
+            Line {
+                key: if a.is_piece { "piece" } else { "emergency_contact" },
+                label: a.label.clone(),
+                before: String::new(),
+                after: if mine {
+                    a.text.clone()
+                } else {
+                    "Fichier fourni par l'autre responsable".into()
+                },
+                changed: mine,
+            }
+        })
+        .collect();
+    sections.push(Section {
+        title: "Contacts et pièces ajoutés",
+        lines: added,
+    });
+
+    let changes = sections
+        .iter()
+        .flat_map(|s| &s.lines)
+        .filter(|l| l.changed)
+        .count();
+    Summary {
+        sections,
+        changes,
+        conflicts: !disagreements(facts).is_empty(),
+    }
+}
+
+/// Where guardians disagree: the keys of the pupil's fields and questions
+/// with more than one value among the guardians who gave one.
+pub fn disagreements(facts: &Facts) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    let sender = facts.certified_by().and_then(|id| facts.guardian(id));
+    for key in PUPIL_FIELDS {
+        let values: BTreeSet<&str> = facts
+            .guardians
+            .iter()
+            .filter_map(|g| g.pupil_edits.get(key).map(|(v, _)| v.as_str()))
+            .collect();
+        // The sender certified SIECLE's value while another guardian's draft
+        // changes it: a disagreement too.
+        let sender_kept = sender.is_some_and(|s| !s.pupil_edits.contains_key(key));
+        if values.len() > 1 || (values.len() == 1 && sender_kept) {
+            out.push(key);
+        }
+    }
+    for key in QUESTIONS {
+        let values: BTreeSet<String> = facts
+            .guardians
+            .iter()
+            .filter_map(|g| g.answers.get(key).map(|(v, _)| normalised(key, v)))
+            .collect();
+        if values.len() > 1 {
+            out.push(key);
+        }
+    }
+    out
+}
+
+fn normalised(key: &str, v: &str) -> String {
+    if key == "options" {
+        let mut codes: Vec<&str> = v.split(',').filter(|c| !c.is_empty()).collect();
+        codes.sort_unstable();
+        codes.join(",")
+    } else {
+        v.to_owned()
+    }
+}
+
+/// Where a guardian stands in the dossier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// Sent the dossier: their answers are certified.
+    Sent,
+    /// Said something but did not send it: a draft.
+    Draft,
+    /// Said nothing.
+    Silent,
+}
+
+impl Standing {
+    pub fn label(self) -> &'static str {
+        match self {
+            Standing::Sent => "a envoyé le dossier et certifié ses réponses",
+            Standing::Draft => "brouillon : n'a pas envoyé ni certifié ses réponses",
+            Standing::Silent => "n'a rien saisi",
+        }
+    }
+}
+
+/// A value of the school's view: the one the school reads, and the other
+/// guardians' differing ones.
+#[derive(Debug, Clone)]
+pub struct SchoolLine {
+    pub line: Line,
+    /// Who gave the value read (empty when it is what was known).
+    pub by: String,
+    /// Whether the value read is certified (the sender's).
+    pub certified: bool,
+    /// Other guardians' different values: (name, value in words, certified).
+    pub others: Vec<(String, String, bool)>,
+}
+
+/// A guardian as the school reads them.
+#[derive(Debug, Clone)]
+pub struct GuardianView {
+    pub id: i64,
+    pub name: String,
+    pub standing: Standing,
+    /// Their contact details that changed.
+    pub changes: Vec<Line>,
+}
+
+/// The school's reading of a dossier.
+#[derive(Debug, Clone)]
+pub struct SchoolView {
+    /// The pupil's identity fields some guardian changed.
+    pub pupil: Vec<SchoolLine>,
+    pub guardians: Vec<GuardianView>,
+    /// Every question answered.
+    pub answers: Vec<SchoolLine>,
+    /// Emergency contacts and pieces added (label, text, by).
+    pub added: Vec<(String, String, String)>,
+    /// Labels of the fields the guardians disagree on.
+    pub disagreements: Vec<&'static str>,
+    /// The number of changes: the school's list shows it.
+    pub changes: usize,
+}
+
+/// The value the school reads among the guardians' ones: the sender's while
+/// the dossier is sent, else the latest given.
+fn read<'a>(
+    facts: &'a Facts,
+    pick: impl Fn(&'a GuardianFacts) -> Option<&'a (String, i64)>,
+) -> Option<(&'a GuardianFacts, &'a str, bool)> {
+    if let Some(sender) = facts.certified_by().and_then(|id| facts.guardian(id)) {
+        if let Some((v, _)) = pick(sender) {
+            return Some((sender, v.as_str(), true));
+        }
+    }
+    facts
+        .guardians
+        .iter()
+        .filter_map(|g| pick(g).map(|(v, at)| (g, v, *at)))
+        .max_by_key(|(_, _, at)| *at)
+        .map(|(g, v, _)| (g, v.as_str(), false))
+}
+
+fn standing(facts: &Facts, g: &GuardianFacts) -> Standing {
+    if facts.submitted_by == Some(g.id) && !facts.state.editable_by_family() {
+        Standing::Sent
+    } else if !g.answers.is_empty() || !g.pupil_edits.is_empty() || !g.edits.is_empty() {
+        Standing::Draft
+    } else {
+        Standing::Silent
+    }
+}
+
+/// What the school reads of a dossier, every guardian included.
+pub fn for_school(facts: &Facts, words: &Words) -> SchoolView {
+    let others = |key: &str, chosen: &GuardianFacts, value: &str, edits: bool| {
+        facts
+            .guardians
+            .iter()
+            .filter(|g| g.id != chosen.id)
+            .filter_map(|g| {
+                let v = if edits {
+                    g.pupil_edits.get(key)
+                } else {
+                    g.answers.get(key)
+                }?;
+                (!same(key, &v.0, value)).then(|| {
+                    (
+                        g.name.clone(),
+                        words.show(key, &v.0),
+                        standing(facts, g) == Standing::Sent,
+                    )
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+
+    let sender = facts.certified_by().and_then(|id| facts.guardian(id));
+    let pupil: Vec<SchoolLine> = PUPIL_FIELDS
+        .iter()
+        .filter_map(|key| {
+            let siecle = facts.pupil.get(*key).map(String::as_str).unwrap_or("");
+            // Once sent, the sender's version, SIECLE's value included.
+            let (by, value, certified) = match sender {
+                Some(s) => (
+                    Some(s),
+                    s.pupil_edits.get(*key).map_or(siecle, |(v, _)| v.as_str()),
+                    true,
+                ),
+                None => {
+                    let (g, v, c) = read(facts, |g| g.pupil_edits.get(*key))?;
+                    (Some(g), v, c)
+                }
+            };
+            let line = Line::new(field(key), words, Some(siecle), value);
+            let others = by.map(|g| others(key, g, value, true)).unwrap_or_default();
+            if !line.changed && others.is_empty() {
+                return None;
+            }
+            Some(SchoolLine {
+                by: if line.changed {
+                    by.map(|g| g.name.clone()).unwrap_or_default()
+                } else {
+                    String::new()
+                },
+                line,
+                certified,
+                others,
+            })
+        })
+        .collect();
+
+    let guardians: Vec<GuardianView> = facts
+        .guardians
+        .iter()
+        .map(|g| GuardianView {
+            id: g.id,
+            name: g.name.clone(),
+            standing: standing(facts, g),
+            changes: CONTACT_FIELDS
+                .iter()
+                .filter_map(|key| {
+                    let new = g.edits.get(*key)?;
+                    let siecle = g.siecle.get(*key).map(String::as_str).unwrap_or("");
+                    let line = Line::new(field(key), words, Some(siecle), new);
+                    line.changed.then_some(line)
+                })
+                .collect(),
+        })
+        .collect();
+
+    let answers: Vec<SchoolLine> = QUESTIONS
+        .iter()
+        .filter(|q| **q != "options" || facts.baseline.asks_options())
+        .filter_map(|q| {
+            let (g, value, certified) = read(facts, |g| g.answers.get(*q))?;
+            Some(SchoolLine {
+                line: Line::new(field(q), words, facts.baseline.value(q).as_deref(), value),
+                by: g.name.clone(),
+                certified,
+                others: others(q, g, value, false),
+            })
+        })
+        .collect();
+
+    let names: BTreeMap<i64, &str> = facts
+        .guardians
+        .iter()
+        .map(|g| (g.id, g.name.as_str()))
+        .collect();
+    let added: Vec<(String, String, String)> = facts
+        .added
+        .iter()
+        .map(|a| {
+            (
+                a.label.clone(),
+                a.text.clone(),
+                a.by
+                    .and_then(|id| names.get(&id))
+                    .map(|n| (*n).to_owned())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+
+    let changes = pupil.iter().filter(|l| l.line.changed).count()
+        + guardians.iter().map(|g| g.changes.len()).sum::<usize>()
+        + answers.iter().filter(|l| l.line.changed).count()
+        + added.len();
+    SchoolView {
+        pupil,
+        guardians,
+        answers,
+        added,
+        disagreements: disagreements(facts)
+            .into_iter()
+            .map(|k| field(k).label)
+            .collect(),
+        changes,
+    }
+}
+
+#[cfg(test)]
+mod tests;
