@@ -2,17 +2,18 @@
 //! bulk: for one dossier, or for every dossier of a school's current campaign
 //! in a fixed number of queries (the school's list of 1,000 pupils counts
 //! changes with the same rule as the family's summary, without a query per
-//! dossier). Each function takes the school and an optional dossier.
+//! dossier). Each function takes the school and an optional dossier (of any
+//! of the school's campaigns).
 
 use sqlx::{Any, Executor, FromRow};
 
 use super::campaigns::is_current;
 
-/// The condition "dossier `d` is in the current campaign `c` of school `$1`,
-/// and is dossier `$2` when one is given".
+/// The condition "dossier `d` (of campaign `c`) is dossier `$2` of school
+/// `$1`, or, without `$2`, any dossier of the school's current campaign".
 fn current_dossiers() -> String {
     format!(
-        "c.school_id = $1 AND {} AND ($2 IS NULL OR d.id = $2)",
+        "c.school_id = $1 AND (d.id = $2 OR ($2 IS NULL AND {}))",
         is_current("c", "$1")
     )
 }

@@ -22,6 +22,32 @@ pub fn value(key: &str, value: &str) -> String {
     }
 }
 
+/// « Madame Thi Lan NGUYEN » from SIECLE's short civilité (« MME », « M. »).
+pub fn person(civility: &str, first_name: &str, last_name: &str) -> String {
+    let civility =
+        dossiersco_siecle::codes::Civilite::from_label(civility).map_or(civility, |c| c.label());
+    [civility, first_name, last_name]
+        .iter()
+        .filter(|p| !p.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// « de Léa », « d'Inès », « d'Hugo »: French elision before a vowel or
+/// an h (a mute h is by far the more common in first names).
+pub fn of(name: &str) -> String {
+    let elides = name
+        .chars()
+        .next()
+        .is_some_and(|c| "aàâäeéèêëiîïoôöuùûüyhAÀÂÄEÉÈÊËIÎÏOÔÖUÙÛÜYH".contains(c));
+    if elides {
+        format!("d'{name}")
+    } else {
+        format!("de {name}")
+    }
+}
+
 /// `F` → « Fille », `M` → « Garçon ».
 pub fn sex(code: &str) -> &str {
     match code {
@@ -140,8 +166,18 @@ mod tests {
         assert_eq!(value("phone_mobile", "+33 6 12 34 56 78"), "06 12 34 56 78");
         assert_eq!(value("phone_home", "+44 20 7946 0958"), "+44 20 7946 0958");
         assert_eq!(value("city", ""), "—");
+        assert_eq!(person("MME", "Thi Lan", "NGUYEN"), "Madame Thi Lan NGUYEN");
+        assert_eq!(person("M.", "Marc", "DUBOIS"), "Monsieur Marc DUBOIS");
+        assert_eq!(person("", "Marc", "DUBOIS"), "Marc DUBOIS");
+        assert_eq!(of("Inès DUBOIS"), "d'Inès DUBOIS");
+        assert_eq!(of("Hugo"), "d'Hugo");
+        assert_eq!(of("Léa"), "de Léa");
         assert_eq!(value("city", "Lyon"), "Lyon");
-        assert!(!value("profession_code", "54").chars().all(|c| c.is_ascii_digit()));
+        assert!(
+            !value("profession_code", "54")
+                .chars()
+                .all(|c| c.is_ascii_digit())
+        );
     }
 
     #[test]

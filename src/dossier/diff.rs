@@ -320,7 +320,11 @@ pub fn for_guardian(facts: &Facts, viewer: i64, words: &Words) -> Summary {
         .map(|a| {
             let mine = a.by == Some(viewer);
             Line {
-                key: if a.is_piece { "piece" } else { "emergency_contact" },
+                key: if a.is_piece {
+                    "piece"
+                } else {
+                    "emergency_contact"
+                },
                 label: a.label.clone(),
                 before: String::new(),
                 after: if mine {
@@ -456,10 +460,10 @@ fn read<'a>(
     facts: &'a Facts,
     pick: impl Fn(&'a GuardianFacts) -> Option<&'a (String, i64)>,
 ) -> Option<(&'a GuardianFacts, &'a str, bool)> {
-    if let Some(sender) = facts.certified_by().and_then(|id| facts.guardian(id)) {
-        if let Some((v, _)) = pick(sender) {
-            return Some((sender, v.as_str(), true));
-        }
+    if let Some(sender) = facts.certified_by().and_then(|id| facts.guardian(id))
+        && let Some((v, _)) = pick(sender)
+    {
+        return Some((sender, v.as_str(), true));
     }
     facts
         .guardians
@@ -583,8 +587,7 @@ pub fn for_school(facts: &Facts, words: &Words) -> SchoolView {
             (
                 a.label.clone(),
                 a.text.clone(),
-                a.by
-                    .and_then(|id| names.get(&id))
+                a.by.and_then(|id| names.get(&id))
                     .map(|n| (*n).to_owned())
                     .unwrap_or_default(),
             )

@@ -111,9 +111,10 @@ async fn read(
     let mut guardians = group(rows::guardians(pool, school_id, dossier_id).await?, |r| {
         r.dossier_id
     });
-    let guardian_edits = group(rows::guardian_edits(pool, school_id, dossier_id).await?, |r| {
-        r.guardian_id
-    });
+    let guardian_edits = group(
+        rows::guardian_edits(pool, school_id, dossier_id).await?,
+        |r| r.guardian_id,
+    );
     let mut answers = group(rows::answers(pool, school_id, dossier_id).await?, |r| {
         r.dossier_id
     });
@@ -144,11 +145,8 @@ async fn read(
                 .into_iter()
                 .map(|p| p.code)
                 .collect();
-            let options = default_options(&available_options(
-                &offered,
-                row.next_mef_id,
-                &practised,
-            ));
+            let options =
+                default_options(&available_options(&offered, row.next_mef_id, &practised));
             let previous: HashMap<String, String> = previous
                 .remove(&id)
                 .unwrap_or_default()
@@ -167,9 +165,7 @@ async fn read(
                 .into_iter()
                 .map(|g| GuardianFacts {
                     id: g.guardian_id,
-                    name: format!("{} {} {}", g.civility, g.first_name, g.last_name)
-                        .trim()
-                        .to_owned(),
+                    name: words::person(&g.civility, &g.first_name, &g.last_name),
                     siecle: [
                         ("email", g.email),
                         ("phone_mobile", g.phone_mobile),
@@ -213,19 +209,28 @@ async fn read(
                     text: if c.relationship.is_empty() {
                         format!("{}, {}", c.name, words::phone(&c.phone))
                     } else {
-                        format!("{} ({}), {}", c.name, c.relationship, words::phone(&c.phone))
+                        format!(
+                            "{} ({}), {}",
+                            c.name,
+                            c.relationship,
+                            words::phone(&c.phone)
+                        )
                     },
                     is_piece: false,
                 })
                 .collect();
-            added.extend(pieces.remove(&id).unwrap_or_default().into_iter().map(|p| {
-                Added {
-                    by: p.guardian_id,
-                    label: p.label,
-                    text: p.original_name,
-                    is_piece: true,
-                }
-            }));
+            added.extend(
+                pieces
+                    .remove(&id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|p| Added {
+                        by: p.guardian_id,
+                        label: p.label,
+                        text: p.original_name,
+                        is_piece: true,
+                    }),
+            );
             let facts = Facts {
                 dossier_id: id,
                 state: row.state,

@@ -4,6 +4,7 @@
 //! school.
 
 use super::diff::Facts;
+use crate::domain::words;
 use crate::mail::Email;
 
 /// Whom families write to: the school's name and the campaign's contact.
@@ -17,13 +18,10 @@ pub struct SchoolContact {
 impl SchoolContact {
     /// « Collège Jean Moulin (secretariat@…, 01 23 45 67 89) ».
     pub fn line(&self) -> String {
-        let details: Vec<String> = [
-            self.email.clone(),
-            crate::domain::words::phone(&self.phone),
-        ]
-        .into_iter()
-        .filter(|d| !d.is_empty())
-        .collect();
+        let details: Vec<String> = [self.email.clone(), crate::domain::words::phone(&self.phone)]
+            .into_iter()
+            .filter(|d| !d.is_empty())
+            .collect();
         if details.is_empty() {
             format!("le secrétariat du {}", self.name)
         } else {
@@ -60,6 +58,7 @@ pub fn dossier_sent(
         .find(|g| g.id == sender)
         .map(|g| g.name.clone())
         .unwrap_or_default();
+    let of_child = words::of(child);
     facts
         .guardians
         .iter()
@@ -72,9 +71,9 @@ pub fn dossier_sent(
             };
             Some(Email {
                 to,
-                subject: format!("Réinscription de {child} envoyée au collège"),
+                subject: format!("Réinscription {of_child} envoyée au collège"),
                 body_text: format!(
-                    "Bonjour,\n\n{who} le dossier de réinscription de {child} au {} le {when}.\n\
+                    "Bonjour,\n\n{who} le dossier de réinscription {of_child} au {} le {when}.\n\
                      Le collège le vérifiera et vous écrira s'il manque quelque chose.\n\n\
                      Votre récépissé est disponible sur DossierSCO : {base_url}/famille/connexion\n\n\
                      Une question ? Contactez {}.\n\nDossierSCO\n",
@@ -105,6 +104,7 @@ pub fn dossier_returned(
             .collect();
         format!("Pièces à remplacer :\n{}\n\n", lines.join("\n"))
     };
+    let of_child = words::of(child);
     facts
         .guardians
         .iter()
@@ -112,9 +112,9 @@ pub fn dossier_returned(
             let to = address_of(facts, g.id)?;
             Some(Email {
                 to,
-                subject: format!("Dossier de réinscription de {child} à compléter"),
+                subject: format!("Dossier de réinscription {of_child} à compléter"),
                 body_text: format!(
-                    "Bonjour,\n\nLe {} vous renvoie le dossier de réinscription de {child} pour le motif suivant :\n\n\
+                    "Bonjour,\n\nLe {} vous renvoie le dossier de réinscription {of_child} pour le motif suivant :\n\n\
                      {reason}\n\n{pieces}\
                      Connectez-vous avec votre code personnel pour le corriger, puis envoyez-le à nouveau : \
                      {base_url}/famille/connexion\n\n\

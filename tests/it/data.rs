@@ -94,7 +94,11 @@ async fn the_demo_seed_is_idempotent_and_its_family_codes_work(app: TestApp) {
         first.families, second.families,
         "codes stay valid across runs"
     );
-    assert!(app.count("SELECT COUNT(*) FROM dossiers").await == pupils);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM dossiers").await,
+        2 * pupils,
+        "this year's dossier and last year's, validated, for each pupil"
+    );
     // One guardian with two children, a separated family with different addresses.
     let (who, code, children) = &first.families[0];
     assert!(

@@ -39,6 +39,7 @@ async fn seed(dir: &std::path::Path, database_url: &str) -> Vec<Family> {
         "SELECT d.id, gs.guardian_id, p.birth_date FROM dossiers d
          JOIN pupils p ON p.id = d.pupil_id
          JOIN guardianships gs ON gs.pupil_id = p.id
+         WHERE d.campaign_id IN (SELECT id FROM campaigns WHERE school_year = (SELECT MAX(school_year) FROM campaigns))
          ORDER BY d.id, gs.guardian_id",
     )
     .fetch_all(state.db.pool())

@@ -52,6 +52,7 @@ pub fn prefilled(html: &str) -> Vec<(String, String)> {
 /// The last form's values as [`prefilled`], with every radio question left
 /// unanswered answered by its first choice: what a person does who keeps
 /// what is proposed and picks the first option where nothing is.
+#[allow(dead_code)] // examples/load_journey includes this file without using it
 pub fn prefilled_or_first(html: &str) -> Vec<(String, String)> {
     let mut out = prefilled(html);
     let form = &html[html.rfind("<form method=\"post\"").unwrap_or(0)..];

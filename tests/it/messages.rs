@@ -42,9 +42,14 @@ async fn the_family_s_receipt_and_the_school_s_send_back_read_as_written(app: Te
     let base = mother_dossier(&app, &seeded).await;
     walk_without_change_as(&app, &app.client, &base).await;
     send_dossier(&app, &base).await;
-    assert_eq!(app.run_jobs().await, 1);
-    let receipt = outbox(&app).await.pop().unwrap();
+    assert_eq!(app.run_jobs().await, 2, "one to each parent");
+    let receipts = outbox(&app).await;
+    let (mine, other): (Vec<_>, Vec<_>) = receipts
+        .into_iter()
+        .partition(|(_, _, text)| text.contains("Vous avez envoyé"));
+    let receipt = mine[0].clone();
     assert_message!("receipt_email", &receipt);
+    assert_message!("receipt_email_to_the_other_parent", &other[0]);
 
     // The secretariat sends it back with a reason.
     let dossier_id = base.rsplit('/').next().unwrap();
@@ -76,7 +81,7 @@ async fn the_family_s_receipt_and_the_school_s_send_back_read_as_written(app: Te
     let sent_back = outbox(&app).await;
     let to_mother = sent_back
         .iter()
-        .skip(1)
+        .skip(2)
         .find(|(to, _, _)| *to == receipt.0)
         .expect("the mother is told");
     assert_message!("send_back_email", to_mother);

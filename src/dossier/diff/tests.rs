@@ -25,11 +25,19 @@ fn facts() -> Facts {
     Facts {
         dossier_id: 10,
         state: DossierState::Started,
-        pupil: [("last_name", "MARTIN"), ("first_name", "Inès"), ("sex", "F"), ("birth_date", "2013-03-12")]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect(),
-        guardians: vec![guardian(MOTHER, "Madame Anne Martin"), guardian(FATHER, "Monsieur Paul Martin")],
+        pupil: [
+            ("last_name", "MARTIN"),
+            ("first_name", "Inès"),
+            ("sex", "F"),
+            ("birth_date", "2013-03-12"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect(),
+        guardians: vec![
+            guardian(MOTHER, "Madame Anne Martin"),
+            guardian(FATHER, "Monsieur Paul Martin"),
+        ],
         baseline: baseline("2", previous, Some(vec!["LATIN".into()])),
         ..Facts::default()
     }
@@ -41,7 +49,9 @@ fn words() -> Words {
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect(),
-        exit_rules: [("7".to_owned(), "Régime 1".to_owned())].into_iter().collect(),
+        exit_rules: [("7".to_owned(), "Régime 1".to_owned())]
+            .into_iter()
+            .collect(),
     }
 }
 
@@ -52,7 +62,14 @@ fn answer(facts: &mut Facts, who: i64, question: &str, value: &str, at: i64) {
 
 /// Answers exactly what was known, as a family changing nothing does.
 fn unchanged_answers(facts: &mut Facts, who: i64) {
-    for (q, v) in [("options", "LATIN"), ("exit_rule", "7"), ("canteen", "demi_pension"), ("photo", "oui"), ("sorties", "oui"), ("fse", "non")] {
+    for (q, v) in [
+        ("options", "LATIN"),
+        ("exit_rule", "7"),
+        ("canteen", "demi_pension"),
+        ("photo", "oui"),
+        ("sorties", "oui"),
+        ("fse", "non"),
+    ] {
         answer(facts, who, q, v, 1);
     }
 }
@@ -88,7 +105,10 @@ fn switching_canteen_fse_and_photo_counts_three_changes_the_same_everywhere() {
     let summary = for_guardian(&f, MOTHER, &words());
     assert_eq!(summary.changes, 3);
     let canteen = line(&summary, "canteen");
-    assert_eq!((canteen.before.as_str(), canteen.after.as_str()), ("Demi-pensionnaire", "Externe"));
+    assert_eq!(
+        (canteen.before.as_str(), canteen.after.as_str()),
+        ("Demi-pensionnaire", "Externe")
+    );
     assert!(canteen.changed);
     assert_eq!(line(&summary, "fse").before, "Non");
     assert_eq!(for_school(&f, &words()).changes, 3);
@@ -119,7 +139,13 @@ fn a_pupil_leaving_the_college_is_not_asked_options_and_has_no_false_change() {
     // An old answer (before the fix) or a forged one is not shown as a change.
     answer(&mut f, MOTHER, "options", "", 1);
     let summary = for_guardian(&f, MOTHER, &words());
-    assert!(summary.sections.iter().flat_map(|s| &s.lines).all(|l| l.key != "options"));
+    assert!(
+        summary
+            .sections
+            .iter()
+            .flat_map(|s| &s.lines)
+            .all(|l| l.key != "options")
+    );
     assert_eq!(summary.changes, 0);
     assert_eq!(for_school(&f, &words()).changes, 0);
 }
@@ -127,18 +153,35 @@ fn a_pupil_leaving_the_college_is_not_asked_options_and_has_no_false_change() {
 #[test]
 fn both_guardians_edits_are_kept_and_their_disagreement_flagged() {
     let mut f = facts();
-    f.guardians[0].pupil_edits.insert("birth_date".into(), ("2013-03-13".into(), 5));
-    f.guardians[1].pupil_edits.insert("birth_date".into(), ("2013-04-12".into(), 6));
+    f.guardians[0]
+        .pupil_edits
+        .insert("birth_date".into(), ("2013-03-13".into(), 5));
+    f.guardians[1]
+        .pupil_edits
+        .insert("birth_date".into(), ("2013-04-12".into(), 6));
     let school = for_school(&f, &words());
     assert_eq!(school.disagreements, vec!["Date de naissance"]);
     // Nobody sent: the latest draft is read, the other shown beside it.
     let date = &school.pupil[0];
     assert_eq!(date.line.after, "12/04/2013");
     assert!(!date.certified);
-    assert_eq!(date.others, vec![("Madame Anne Martin".to_owned(), "13/03/2013".to_owned(), false)]);
+    assert_eq!(
+        date.others,
+        vec![(
+            "Madame Anne Martin".to_owned(),
+            "13/03/2013".to_owned(),
+            false
+        )]
+    );
     // Each guardian reads their own version.
-    assert_eq!(line(&for_guardian(&f, MOTHER, &words()), "birth_date").after, "13/03/2013");
-    assert_eq!(line(&for_guardian(&f, FATHER, &words()), "birth_date").after, "12/04/2013");
+    assert_eq!(
+        line(&for_guardian(&f, MOTHER, &words()), "birth_date").after,
+        "13/03/2013"
+    );
+    assert_eq!(
+        line(&for_guardian(&f, FATHER, &words()), "birth_date").after,
+        "12/04/2013"
+    );
     // The mother sends: hers is certified, the father's is a draft.
     f.state = DossierState::Submitted;
     f.submitted_by = Some(MOTHER);
@@ -153,8 +196,13 @@ fn both_guardians_edits_are_kept_and_their_disagreement_flagged() {
 #[test]
 fn the_sender_keeping_siecle_s_value_against_a_draft_is_a_disagreement() {
     let mut f = facts();
-    f.guardians[1].pupil_edits.insert("first_name".into(), ("Inés".into(), 5));
-    assert!(disagreements(&f).is_empty(), "a lone draft is no disagreement");
+    f.guardians[1]
+        .pupil_edits
+        .insert("first_name".into(), ("Inés".into(), 5));
+    assert!(
+        disagreements(&f).is_empty(),
+        "a lone draft is no disagreement"
+    );
     f.state = DossierState::Submitted;
     f.submitted_by = Some(MOTHER);
     assert_eq!(disagreements(&f), vec!["first_name"]);
@@ -170,13 +218,31 @@ fn the_sender_keeping_siecle_s_value_against_a_draft_is_a_disagreement() {
 fn a_guardian_reads_neither_the_other_s_contacts_nor_their_file_names() {
     let mut f = facts();
     f.added = vec![
-        Added { by: Some(FATHER), label: "Contact d'urgence".into(), text: "Mamie, 06 00 00 00 00".into(), is_piece: false },
-        Added { by: Some(FATHER), label: "Attestation d'assurance".into(), text: "assurance-papa.pdf".into(), is_piece: true },
-        Added { by: Some(MOTHER), label: "Attestation d'assurance".into(), text: "assurance.pdf".into(), is_piece: true },
+        Added {
+            by: Some(FATHER),
+            label: "Contact d'urgence".into(),
+            text: "Mamie, 06 00 00 00 00".into(),
+            is_piece: false,
+        },
+        Added {
+            by: Some(FATHER),
+            label: "Attestation d'assurance".into(),
+            text: "assurance-papa.pdf".into(),
+            is_piece: true,
+        },
+        Added {
+            by: Some(MOTHER),
+            label: "Attestation d'assurance".into(),
+            text: "assurance.pdf".into(),
+            is_piece: true,
+        },
     ];
     let summary = for_guardian(&f, MOTHER, &words());
     let text = format!("{summary:?}");
-    assert!(!text.contains("Mamie") && !text.contains("assurance-papa"), "{text}");
+    assert!(
+        !text.contains("Mamie") && !text.contains("assurance-papa"),
+        "{text}"
+    );
     assert!(text.contains("Fichier fourni par l'autre responsable"));
     assert_eq!(summary.changes, 1);
     assert_eq!(for_school(&f, &words()).changes, 3);
@@ -185,10 +251,15 @@ fn a_guardian_reads_neither_the_other_s_contacts_nor_their_file_names() {
 #[test]
 fn contact_details_changes_read_in_words() {
     let mut f = facts();
-    f.guardians[0].edits.insert("phone_mobile".into(), "0698765432".into());
+    f.guardians[0]
+        .edits
+        .insert("phone_mobile".into(), "0698765432".into());
     let summary = for_guardian(&f, MOTHER, &words());
     let phone = line(&summary, "phone_mobile");
-    assert_eq!((phone.before.as_str(), phone.after.as_str()), ("06 12 34 56 78", "06 98 76 54 32"));
+    assert_eq!(
+        (phone.before.as_str(), phone.after.as_str()),
+        ("06 12 34 56 78", "06 98 76 54 32")
+    );
     let school = for_school(&f, &words());
     assert_eq!(school.guardians[0].changes.len(), 1);
     assert_eq!(school.changes, 1);

@@ -47,14 +47,32 @@ async fn a_family_with_nothing_to_change_sends_its_dossier_and_gets_a_receipt(ap
     assert_eq!(app.count("SELECT COUNT(*) FROM guardian_changes").await, 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM dossier_transitions WHERE to_state = 'submitted' AND actor_kind = 'guardian' AND ip <> ''").await, 1);
 
-    assert_eq!(app.run_jobs().await, 1, "the receipt e-mail");
-    let subject: String = sqlx::query_scalar("SELECT subject FROM outbox_emails")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    assert_eq!(
+        app.run_jobs().await,
+        2,
+        "the receipt e-mail, to each parent at their own address"
+    );
+    let mails: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT recipient, subject, body_text FROM outbox_emails ORDER BY id")
+            .fetch_all(app.db().pool())
+            .await
+            .unwrap();
+    for (_, subject, body) in &mails {
+        assert_eq!(subject, "Réinscription d'Inès DUBOIS envoyée au collège");
+        assert!(
+            body.contains("/famille/connexion"),
+            "a link to the service: {body}"
+        );
+        assert!(
+            body.contains("secretariat@demo.dossiersco.fr") && body.contains("01 40 00 00 00"),
+            "the school's contact: {body}"
+        );
+    }
+    assert!(mails.iter().any(|(_, _, b)| b.contains("Vous avez envoyé")));
     assert!(
-        subject.starts_with("Réinscription de Inès DUBOIS enregistrée"),
-        "{subject}"
+        mails
+            .iter()
+            .any(|(_, _, b)| b.contains("Madame Thi Lan NGUYEN a envoyé"))
     );
     let receipt = app.get(&format!("{base}/recu.pdf")).await;
     assert_eq!(receipt.headers()["content-type"], "application/pdf");

@@ -4,6 +4,7 @@
 
 mod access;
 mod bad_input;
+mod changes;
 mod journey;
 mod school_side;
 mod separated;

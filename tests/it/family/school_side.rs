@@ -122,7 +122,7 @@ async fn the_school_reissues_a_code_and_cannot_see_another_schools_dossier(app: 
     let (old_code, birth) = family(&app, &seeded, "la mère").await;
     let (dossier_id, guardian_id): (i64, i64) = sqlx::query_as(
         "SELECT d.id, g.id FROM dossiers d JOIN guardianships l ON l.pupil_id = d.pupil_id JOIN guardians g ON g.id = l.guardian_id
-         WHERE g.last_name = 'NGUYEN' AND g.first_name = 'Thi Lan'",
+         WHERE g.last_name = 'NGUYEN' AND g.first_name = 'Thi Lan' AND d.campaign_id IN (SELECT id FROM campaigns WHERE school_year = (SELECT MAX(school_year) FROM campaigns))",
     )
     .fetch_one(app.db().pool())
     .await
@@ -278,7 +278,7 @@ async fn a_piece_refused_by_the_school_shows_its_reason_and_is_replaced_alone(ap
     app.post_form(&page, "/agent/deconnexion", &[]).await;
     app.run_jobs().await;
     let body: String = sqlx::query_scalar(
-        "SELECT body_text FROM outbox_emails WHERE subject = 'Dossier de réinscription à compléter'",
+        "SELECT body_text FROM outbox_emails WHERE subject LIKE 'Dossier de réinscription d% à compléter' ORDER BY id",
     )
     .fetch_one(app.db().pool())
     .await
@@ -365,10 +365,10 @@ async fn the_school_returns_a_dossier_the_family_corrects_it_and_the_school_vali
     app.post_form(&page, "/agent/deconnexion", &[]).await;
     assert_eq!(
         app.run_jobs().await,
-        3,
-        "the receipt, then the return e-mail to both parents"
+        4,
+        "the receipt, then the return e-mail, each to both parents"
     );
-    let body: String = sqlx::query_scalar("SELECT body_text FROM outbox_emails WHERE subject = 'Dossier de réinscription à compléter'")
+    let body: String = sqlx::query_scalar("SELECT body_text FROM outbox_emails WHERE subject LIKE 'Dossier de réinscription d% à compléter' ORDER BY id")
         .fetch_one(app.db().pool())
         .await
         .unwrap();
@@ -415,7 +415,7 @@ async fn the_school_returns_a_dossier_the_family_corrects_it_and_the_school_vali
     .await;
     app.post_form(&page, &action, &[("event", "valider")]).await;
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM dossiers WHERE state = 'validated'")
+        app.count("SELECT COUNT(*) FROM dossiers d WHERE state = 'validated' AND d.campaign_id IN (SELECT id FROM campaigns WHERE school_year = (SELECT MAX(school_year) FROM campaigns))")
             .await,
         1
     );
@@ -442,7 +442,11 @@ async fn the_school_returns_a_dossier_the_family_corrects_it_and_the_school_vali
             ("validated", "agent")
         ]
     );
-    assert_eq!(app.run_jobs().await, 1, "the second receipt");
+    assert_eq!(
+        app.run_jobs().await,
+        2,
+        "the second receipt, to both parents"
+    );
     app.finish().await;
 }
 

@@ -73,7 +73,7 @@ async fn separated_guardians_see_only_their_own_details_and_conflicts_are_flagge
         .await
         .unwrap();
     let mut form = prefilled(&html);
-    form.retain(|(k, _)| k != "canteen");
+    form.retain(|(k, _)| !["canteen", "photo", "sorties"].contains(&k.as_str()));
     form.extend([
         ("canteen".into(), "externe".into()),
         ("photo".into(), "non".into()),

@@ -175,6 +175,7 @@ async fn a_mandatory_piece_must_be_sent_before_going_on(app: TestApp) {
     ] {
         let mut form = prefilled(&app.get_html(&format!("{base}/{step}")).await.1);
         if step == "vie-scolaire" {
+            form.retain(|(k, _)| k != "photo" && k != "sorties");
             form.extend([
                 ("photo".into(), "oui".into()),
                 ("sorties".into(), "oui".into()),

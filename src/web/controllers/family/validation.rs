@@ -33,7 +33,11 @@ pub async fn summary(state: &AppState, dossier: &FamilyDossier) -> Result<Summar
     )
     .await?
     .ok_or(AppError::NotFound)?;
-    Ok(diff::for_guardian(&listed.facts, dossier.guardian_id, &words))
+    Ok(diff::for_guardian(
+        &listed.facts,
+        dossier.guardian_id,
+        &words,
+    ))
 }
 
 #[derive(Template)]

@@ -105,7 +105,13 @@ pub async fn create(
             &school,
             &state.settings.base_url,
         ) {
-            jobs::enqueue(&mut *tx, &SendEmailJob { email }, None, Some(agent.school_id)).await?;
+            jobs::enqueue(
+                &mut *tx,
+                &SendEmailJob { email },
+                None,
+                Some(agent.school_id),
+            )
+            .await?;
         }
     }
     agent
