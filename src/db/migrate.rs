@@ -43,6 +43,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "sign_in_limits",
         include_str!("migrations/0005_sign_in_limits.sql"),
     ),
+    (
+        7,
+        "agent_memberships",
+        include_str!("migrations/0007_agent_memberships.sql"),
+    ),
 ];
 
 /// Turns a migration into the dialect of `backend`.

@@ -1,5 +1,6 @@
 //! Rules of the domain: plain types and functions, no I/O, unit-tested.
 
+pub mod academy;
 pub mod access_code;
 pub mod dossier_state;
 pub mod fields;
@@ -11,5 +12,6 @@ pub mod schooling;
 pub mod uai;
 pub mod upload;
 
-pub use role::Role;
+pub use academy::Academy;
+pub use role::{Role, RoleSet};
 pub use uai::Uai;

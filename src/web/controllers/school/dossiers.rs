@@ -16,7 +16,7 @@ use crate::db::{contacts, dossiers, family, medical, uploads};
 use crate::domain::access_code;
 use crate::domain::dossier_state::DossierState;
 use crate::domain::fields;
-use crate::domain::role::{AnyStaff, ManageSchool, ReadMedical, allows};
+use crate::domain::role::{AnyStaff, ManageSchool, ReadMedical};
 use crate::web::auth::CurrentAgent;
 use crate::web::error::AppError;
 use crate::web::templates::{Chrome, render};
@@ -160,7 +160,7 @@ async fn dossier_page<P>(
         .into_iter()
         .map(|(field, (before, after))| (fields::label(&field).to_owned(), before, after))
         .collect();
-    let can_read_medical = allows::<ReadMedical>(agent.role);
+    let can_read_medical = agent.roles.allows::<ReadMedical>();
     let conflicts = family::conflicting_questions(pool, dossier_id).await?;
     let mut guardians = Vec::new();
     for g in dossiers::guardians_in_school(pool, agent.scope(), pupil_id).await? {
@@ -232,7 +232,7 @@ async fn dossier_page<P>(
         contacts,
         history,
         can_read_medical,
-        can_manage: allows::<ManageSchool>(agent.role),
+        can_manage: agent.roles.allows::<ManageSchool>(),
         new_code,
     })
 }
