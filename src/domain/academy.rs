@@ -110,7 +110,11 @@ mod tests {
     #[test]
     fn codes_are_two_digits_and_unique() {
         let mut codes: Vec<&str> = ACADEMIES.iter().map(|a| a.code).collect();
-        assert!(codes.iter().all(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_digit())));
+        assert!(
+            codes
+                .iter()
+                .all(|c| c.len() == 2 && c.bytes().all(|b| b.is_ascii_digit()))
+        );
         codes.sort_unstable();
         codes.dedup();
         assert_eq!(codes.len(), ACADEMIES.len());

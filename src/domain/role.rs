@@ -163,7 +163,9 @@ impl RoleSet {
 
     /// The roles of the set, in the order of [`Role::ALL`].
     pub fn roles(self) -> impl Iterator<Item = Role> {
-        Role::ALL.into_iter().filter(move |role| self.contains(*role))
+        Role::ALL
+            .into_iter()
+            .filter(move |role| self.contains(*role))
     }
 
     /// Whether every role of `self` is in `other`.

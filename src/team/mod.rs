@@ -45,7 +45,8 @@ impl By {
     }
 
     fn actor(&self) -> audit::Actor {
-        self.agent_id.map_or(audit::Actor::System, audit::Actor::Agent)
+        self.agent_id
+            .map_or(audit::Actor::System, audit::Actor::Agent)
     }
 }
 
@@ -56,13 +57,21 @@ pub enum TeamError {
     NoRole,
     #[error("Cette personne fait déjà partie de l'équipe : modifiez ses rôles depuis sa fiche.")]
     AlreadyMember,
-    #[error("Vous ne pouvez pas vous donner un rôle que vous n'avez pas : demandez-le à un autre membre de la direction.")]
+    #[error(
+        "Vous ne pouvez pas vous donner un rôle que vous n'avez pas : demandez-le à un autre membre de la direction."
+    )]
     OwnRolesRaised,
-    #[error("Vous ne pouvez pas désactiver votre propre compte : demandez-le à un autre membre de la direction.")]
+    #[error(
+        "Vous ne pouvez pas désactiver votre propre compte : demandez-le à un autre membre de la direction."
+    )]
     OwnDeactivation,
-    #[error("C'est le dernier membre actif de la direction : nommez d'abord une autre personne à la direction.")]
+    #[error(
+        "C'est le dernier membre actif de la direction : nommez d'abord une autre personne à la direction."
+    )]
     LastAdmin,
-    #[error("Cette personne a déjà choisi son mot de passe : elle peut se connecter, ou utiliser « Mot de passe oublié ».")]
+    #[error(
+        "Cette personne a déjà choisi son mot de passe : elle peut se connecter, ou utiliser « Mot de passe oublié »."
+    )]
     AlreadyHasPassword,
     #[error("Cette personne n'est pas active dans l'établissement.")]
     NotActive,
@@ -316,9 +325,7 @@ pub async fn change_roles(
     let before = membership.roles();
     let refusal = if by.agent_id == Some(agent_id) && !roles.is_subset_of(before) {
         Some(TeamError::OwnRolesRaised)
-    } else if membership.is_active()
-        && before.contains(Role::Admin)
-        && !roles.contains(Role::Admin)
+    } else if membership.is_active() && before.contains(Role::Admin) && !roles.contains(Role::Admin)
     {
         keep_an_admin(tx, school_id, agent_id).await.err()
     } else {

@@ -231,11 +231,13 @@ mod tests {
                     assert!(!roles.is_empty(), "{}", route.path);
                 }
                 Access::GuardianOfDossier => assert!(dossier, "{}", route.path),
-                Access::Public | Access::DemoOutbox | Access::Guardian | Access::SignedInAgent => assert!(
-                    !school && !dossier && !route.path.contains("{uai}"),
-                    "{} names a school or a dossier but is not checked",
-                    route.path
-                ),
+                Access::Public | Access::DemoOutbox | Access::Guardian | Access::SignedInAgent => {
+                    assert!(
+                        !school && !dossier && !route.path.contains("{uai}"),
+                        "{} names a school or a dossier but is not checked",
+                        route.path
+                    )
+                }
             }
         }
     }

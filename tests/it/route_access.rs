@@ -265,9 +265,19 @@ async fn world(app: &TestApp) -> World {
         add_agent(app, b, &email, &[role], &hash).await;
     }
     // One person in both schools, with other roles in each.
-    let a = schools::find_by_uai(pool, &seeded.uai).await.unwrap().unwrap();
+    let a = schools::find_by_uai(pool, &seeded.uai)
+        .await
+        .unwrap()
+        .unwrap();
     add_agent(app, b, "deux-colleges@voisin.fr", &[Role::Admin], &hash).await;
-    add_agent(app, a.id, "deux-colleges@voisin.fr", &[Role::VieScolaire], &hash).await;
+    add_agent(
+        app,
+        a.id,
+        "deux-colleges@voisin.fr",
+        &[Role::VieScolaire],
+        &hash,
+    )
+    .await;
     // A member of A invited but not signed up yet: the one whose roles,
     // access and invitation the direction's forms change.
     let mut tx = app.db().begin().await.unwrap();
@@ -658,24 +668,62 @@ const TEAM_ROUTES: &[(&str, &str, Designed)] = &[
     ("POST", "/agent/invitation/{token}", Designed::Anyone),
     ("GET", "/agent/mot-de-passe-oublie", Designed::Anyone),
     ("POST", "/agent/mot-de-passe-oublie", Designed::Anyone),
-    ("GET", "/agent/nouveau-mot-de-passe/{token}", Designed::Anyone),
-    ("POST", "/agent/nouveau-mot-de-passe/{token}", Designed::Anyone),
+    (
+        "GET",
+        "/agent/nouveau-mot-de-passe/{token}",
+        Designed::Anyone,
+    ),
+    (
+        "POST",
+        "/agent/nouveau-mot-de-passe/{token}",
+        Designed::Anyone,
+    ),
     ("GET", "/etablissements/{uai}/agents", Designed::Direction),
     ("POST", "/etablissements/{uai}/agents", Designed::Direction),
-    ("GET", "/etablissements/{uai}/agents/nouveau", Designed::Direction),
-    ("GET", "/etablissements/{uai}/agents/{agent_id}", Designed::Direction),
-    ("POST", "/etablissements/{uai}/agents/{agent_id}/roles", Designed::Direction),
-    ("POST", "/etablissements/{uai}/agents/{agent_id}/desactivation", Designed::Direction),
-    ("POST", "/etablissements/{uai}/agents/{agent_id}/reactivation", Designed::Direction),
-    ("POST", "/etablissements/{uai}/agents/{agent_id}/invitation", Designed::Direction),
+    (
+        "GET",
+        "/etablissements/{uai}/agents/nouveau",
+        Designed::Direction,
+    ),
+    (
+        "GET",
+        "/etablissements/{uai}/agents/{agent_id}",
+        Designed::Direction,
+    ),
+    (
+        "POST",
+        "/etablissements/{uai}/agents/{agent_id}/roles",
+        Designed::Direction,
+    ),
+    (
+        "POST",
+        "/etablissements/{uai}/agents/{agent_id}/desactivation",
+        Designed::Direction,
+    ),
+    (
+        "POST",
+        "/etablissements/{uai}/agents/{agent_id}/reactivation",
+        Designed::Direction,
+    ),
+    (
+        "POST",
+        "/etablissements/{uai}/agents/{agent_id}/invitation",
+        Designed::Direction,
+    ),
 ];
 
 #[test]
 fn the_team_routes_of_the_table_are_exactly_the_designed_ones() {
-    assert_eq!(ManageAgents::ROLES, &[Role::Admin], "only the direction manages the team");
+    assert_eq!(
+        ManageAgents::ROLES,
+        &[Role::Admin],
+        "only the direction manages the team"
+    );
     let in_area = |path: &str| {
         path.starts_with("/etablissements/{uai}/agents")
-            || (path.starts_with("/agent/") && path != "/agent/connexion" && path != "/agent/deconnexion")
+            || (path.starts_with("/agent/")
+                && path != "/agent/connexion"
+                && path != "/agent/deconnexion")
     };
     let mut differences = Vec::new();
     let table = routes();
@@ -703,7 +751,10 @@ fn the_team_routes_of_the_table_are_exactly_the_designed_ones() {
         }
     }
     for (method, path, _) in TEAM_ROUTES {
-        if !table.iter().any(|r| r.method.as_str() == *method && r.path == *path) {
+        if !table
+            .iter()
+            .any(|r| r.method.as_str() == *method && r.path == *path)
+        {
             differences.push(format!("{method} {path} is designed but not in the table"));
         }
     }

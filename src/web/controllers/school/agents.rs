@@ -121,10 +121,7 @@ pub struct InvitePage {
     pub roles_error: Option<&'static str>,
 }
 
-pub async fn new(
-    agent: CurrentAgent<ManageAgents>,
-    chrome: Chrome,
-) -> Result<Response, AppError> {
+pub async fn new(agent: CurrentAgent<ManageAgents>, chrome: Chrome) -> Result<Response, AppError> {
     Ok(render(&InvitePage {
         chrome,
         uai: agent.school_uai.clone(),
@@ -152,7 +149,10 @@ fn by(agent: &CurrentAgent<ManageAgents>) -> By {
     }
 }
 
-async fn school_of(state: &AppState, agent: &CurrentAgent<ManageAgents>) -> Result<School, AppError> {
+async fn school_of(
+    state: &AppState,
+    agent: &CurrentAgent<ManageAgents>,
+) -> Result<School, AppError> {
     schools::find(state.db.pool(), agent.school_id)
         .await?
         .ok_or(AppError::NotFound)
@@ -173,7 +173,9 @@ pub async fn create(
         name: name.clone(),
         email: email.clone(),
         roles: role_boxes(roles),
-        name_error: name.is_empty().then_some("Saisissez le nom de la personne."),
+        name_error: name
+            .is_empty()
+            .then_some("Saisissez le nom de la personne."),
         email_error: (!plausible_email(&email))
             .then(|| "Saisissez une adresse électronique au format nom@domaine.fr.".to_owned()),
         roles_error: roles.is_empty().then_some("Choisissez au moins un rôle."),
@@ -325,7 +327,12 @@ pub async fn update_roles(
     let mut tx = state.db.begin().await?;
     let result = team::change_roles(&mut tx, agent.school_id, agent_id, roles, &by).await;
     let result = commit_if_done(tx, result).await;
-    outcome(&state, &agent, agent_id, result.map(|()| "Rôles enregistrés."))
+    outcome(
+        &state,
+        &agent,
+        agent_id,
+        result.map(|()| "Rôles enregistrés."),
+    )
 }
 
 pub async fn deactivate(
@@ -352,7 +359,12 @@ pub async fn reactivate(
     let mut tx = state.db.begin().await?;
     let result = team::reactivate(&mut tx, agent.school_id, agent_id, &by).await;
     let result = commit_if_done(tx, result).await;
-    outcome(&state, &agent, agent_id, result.map(|()| "Compte réactivé."))
+    outcome(
+        &state,
+        &agent,
+        agent_id,
+        result.map(|()| "Compte réactivé."),
+    )
 }
 
 pub async fn resend(
@@ -364,28 +376,23 @@ pub async fn resend(
     let school = school_of(&state, &agent).await?;
     let by = by(&agent);
     let mut tx = state.db.begin().await?;
-    let result = match team::resend_invitation(
-        &mut tx,
-        &state.settings.base_url,
-        &school,
-        agent_id,
-        &by,
-    )
-    .await
-    {
-        Ok(invitation) => jobs::enqueue(
-            &mut *tx,
-            &SendEmailJob {
-                email: invitation.email,
-            },
-            None,
-            Some(agent.school_id),
-        )
-        .await
-        .map(|_| ())
-        .map_err(TeamError::from),
-        Err(err) => Err(err),
-    };
+    let result =
+        match team::resend_invitation(&mut tx, &state.settings.base_url, &school, agent_id, &by)
+            .await
+        {
+            Ok(invitation) => jobs::enqueue(
+                &mut *tx,
+                &SendEmailJob {
+                    email: invitation.email,
+                },
+                None,
+                Some(agent.school_id),
+            )
+            .await
+            .map(|_| ())
+            .map_err(TeamError::from),
+            Err(err) => Err(err),
+        };
     let result = commit_if_done(tx, result).await;
     state.job_signal.notify();
     outcome(
