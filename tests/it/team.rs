@@ -18,7 +18,7 @@ const UAI: &str = "0750680G";
 const OTHER_UAI: &str = "0750650Z";
 
 /// Runs `dossiersco ARGS…` on the test application's database.
-async fn dossiersco(app: &TestApp, args: &[&str]) -> Output {
+pub async fn dossiersco(app: &TestApp, args: &[&str]) -> Output {
     let dir = tempfile::tempdir().unwrap();
     tokio::process::Command::new(env!("CARGO_BIN_EXE_dossiersco"))
         .args(args)
@@ -39,7 +39,7 @@ fn text(bytes: &[u8]) -> String {
 }
 
 /// The first link of `body` that starts with `prefix`.
-fn link_in(body: &str, prefix: &str) -> Option<String> {
+pub fn link_in(body: &str, prefix: &str) -> Option<String> {
     let start = body.find(prefix)?;
     let link: String = body[start..]
         .chars()
@@ -49,7 +49,7 @@ fn link_in(body: &str, prefix: &str) -> Option<String> {
 }
 
 /// The path of the last e-mail sent to `to` that carries a link under `/agent/`.
-async fn last_link_to(app: &TestApp, to: &str) -> String {
+pub async fn last_link_to(app: &TestApp, to: &str) -> String {
     app.run_jobs().await;
     let body: String = sqlx::query_scalar(
         "SELECT body_text FROM outbox_emails WHERE recipient = $1 ORDER BY id DESC LIMIT 1",
