@@ -142,7 +142,7 @@ impl RoleSet {
 
     /// The set stored as `bits`; `None` if it is empty or names no role.
     pub fn from_bits(bits: i64) -> Option<Self> {
-        (1..=31).contains(&bits).then(|| RoleSet(bits as u8))
+        (1..=31).contains(&bits).then_some(RoleSet(bits as u8))
     }
 
     pub fn bits(self) -> i64 {
