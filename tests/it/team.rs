@@ -712,3 +712,101 @@ on_both_databases!(
     a_forgotten_password_is_replaced_through_a_one_hour_link_and_the_answer_does_not_tell_who_exists,
     the_database_refuses_a_membership_without_a_role,
 );
+
+/// An install from before migration 0007: its agents keep their school and
+/// their role, now as a membership, and still sign in.
+async fn agents_of_an_older_install_keep_their_school_and_role_through_migration_0007(
+    backend: dossiersco::db::Backend,
+) {
+    use dossiersco::db::{Backend, Db, migrate};
+    let dir = tempfile::tempdir().unwrap();
+    let (url, postgres) = match backend {
+        Backend::Sqlite => (
+            format!("sqlite://{}", dir.path().join("old.db").display()),
+            None,
+        ),
+        Backend::Postgres => {
+            let Some(admin) =
+                crate::harness::require("DOSSIERSCO_TEST_DATABASE_URL", "PostgreSQL tests")
+            else {
+                return;
+            };
+            let (name, url) = crate::harness::fresh_postgres_database(&admin).await;
+            (url, Some((admin, name)))
+        }
+    };
+    let db = Db::connect(&url, 2).await.unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .execute(db.pool())
+    .await
+    .unwrap();
+    for &(version, name, sql) in migrate::MIGRATIONS.iter().filter(|m| m.0 < 7) {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(migrate::render(sql, backend)))
+            .execute(db.pool())
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, 0)")
+            .bind(version)
+            .bind(name)
+            .execute(db.pool())
+            .await
+            .unwrap();
+    }
+    sqlx::raw_sql(
+        "INSERT INTO schools (uai, name, created_at) VALUES ('0750680G', 'Arago', 0);
+         INSERT INTO agents (school_id, email, display_name, role, password_hash, created_at)
+         VALUES (1, 'direction@arago.fr', 'D', 'admin', 'x', 5),
+                (1, 'infirmerie@arago.fr', 'I', 'infirmerie', 'x', 6);",
+    )
+    .execute(db.pool())
+    .await
+    .unwrap();
+    assert_eq!(db.migrate().await.unwrap(), vec![7]);
+    let rows: Vec<(String, i64, Flag)> = sqlx::query_as(
+        "SELECT a.email, m.roles, m.active FROM agent_memberships m JOIN agents a ON a.id = m.agent_id
+         WHERE m.school_id = 1 ORDER BY a.email",
+    )
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    let rows: Vec<(String, i64, bool)> = rows.into_iter().map(|(e, r, a)| (e, r, a.0)).collect();
+    assert_eq!(
+        rows,
+        [
+            ("direction@arago.fr".to_owned(), 1, true),
+            ("infirmerie@arago.fr".to_owned(), 16, true)
+        ]
+    );
+    db.close().await;
+    if let Some((admin, name)) = postgres {
+        let admin = Db::connect(&admin, 1).await.unwrap();
+        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(admin.pool())
+        .await;
+        admin.close().await;
+    }
+}
+
+mod agents_of_an_older_install_keep_their_school_and_role_through_migration_0007 {
+    use dossiersco::db::Backend;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::agents_of_an_older_install_keep_their_school_and_role_through_migration_0007(
+            Backend::Sqlite,
+        )
+        .await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::agents_of_an_older_install_keep_their_school_and_role_through_migration_0007(
+            Backend::Postgres,
+        )
+        .await
+    }
+}
