@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use crate::db::Db;
 use crate::process::{App, shutdown_signal};
 use crate::settings::Settings;
-use crate::{demo, import, telemetry};
+use crate::{demo, import, team, telemetry};
 
 #[derive(Parser)]
 #[command(
@@ -64,10 +64,45 @@ enum Command {
         schools: usize,
         #[arg(long, default_value_t = 500)]
         pupils_per_school: usize,
-        #[arg(long)]
+        /// The folder to write into.
+        #[arg(short = 'o', long)]
         out: PathBuf,
         #[arg(long, default_value_t = 42)]
         seed: u64,
+    },
+    /// The schools of the platform (operator commands).
+    School {
+        #[command(subcommand)]
+        command: SchoolCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SchoolCommand {
+    /// Creates a school and invites its first admin (direction) by e-mail;
+    /// prints the one-time invitation link.
+    Add {
+        /// The school's UAI: 7 digits and the check letter.
+        #[arg(long)]
+        uai: String,
+        /// The school's name, as families will read it.
+        #[arg(long)]
+        name: String,
+        /// The e-mail of the first admin (direction).
+        #[arg(long)]
+        admin: String,
+        /// The académie's code (e.g. 01 for Paris, 10 for Lyon), as SIECLE writes it.
+        #[arg(long)]
+        academy: Option<String>,
+        /// Also writes what is printed into this file.
+        #[arg(short = 'o', long)]
+        out: Option<PathBuf>,
+    },
+    /// Lists the schools: UAI, name, académie, active agents.
+    List {
+        /// Writes the list into this file instead of printing it.
+        #[arg(short = 'o', long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -75,7 +110,11 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     if matches!(
         cli.command,
-        Command::Demo { .. } | Command::Serve | Command::Migrate | Command::Import { .. }
+        Command::Demo { .. }
+            | Command::Serve
+            | Command::Migrate
+            | Command::Import { .. }
+            | Command::School { .. }
     ) {
         // Whatever these commands create (database, its -wal and -shm,
         // documents, temporary files) is for the service's user only.
@@ -154,7 +193,46 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::School { command } => school(&settings, command).await,
     }
+}
+
+async fn school(settings: &Settings, command: SchoolCommand) -> anyhow::Result<()> {
+    let db = Db::connect(&settings.database_url(), 2).await?;
+    db.migrate().await?;
+    let (text, out) = match command {
+        SchoolCommand::Add {
+            uai,
+            name,
+            admin,
+            academy,
+            out,
+        } => {
+            let mailer = crate::mail::Mailer::from_settings(settings, &db)?;
+            let new = team::command::NewSchool {
+                uai,
+                name,
+                admin_email: admin.clone(),
+                academy,
+            };
+            let added = team::command::add_school(&db, &mailer, &settings.base_url, &new).await?;
+            let text = team::command::added_text(&added, &admin);
+            print!("{text}");
+            (text, out)
+        }
+        SchoolCommand::List { out } => {
+            let text = team::command::list_text(&db).await?;
+            if out.is_none() {
+                print!("{text}");
+            }
+            (text, out)
+        }
+    };
+    if let Some(path) = out {
+        std::fs::write(&path, text)
+            .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(())
 }
 
 async fn serve(app: App) -> anyhow::Result<()> {

@@ -21,5 +21,6 @@ pub mod private_fs;
 pub mod process;
 pub mod secret;
 pub mod settings;
+pub mod team;
 pub mod telemetry;
 pub mod web;

@@ -33,6 +33,25 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("cannot hash password: {e}"))
 }
 
+/// The shortest password an agent may choose, in characters.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+/// The longest: enough for any passphrase, short enough to hash cheaply.
+pub const MAX_PASSWORD_CHARS: usize = 200;
+
+/// The only rule on a new password: its length (no composition rules, which
+/// push people to predictable passwords). `Err` is the French message shown
+/// next to the field.
+pub fn check_new_password(password: &str) -> Result<(), &'static str> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        Err("Le mot de passe doit compter au moins 12 caractères.")
+    } else if chars > MAX_PASSWORD_CHARS {
+        Err("Le mot de passe ne doit pas dépasser 200 caractères.")
+    } else {
+        Ok(())
+    }
+}
+
 /// The pool was full: too many checks at once. Nothing was checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("too many password checks at once")]
@@ -161,6 +180,16 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_password_is_checked_on_its_length_only() {
+        assert!(check_new_password("onze-caract").is_err());
+        assert!(check_new_password("douze-caract").is_ok());
+        assert!(check_new_password("aaaaaaaaaaaa").is_ok());
+        assert!(check_new_password("éééééééééééé").is_ok());
+        assert!(check_new_password(&"a".repeat(200)).is_ok());
+        assert!(check_new_password(&"a".repeat(201)).is_err());
+    }
 
     #[tokio::test]
     async fn a_password_verifies_against_its_own_hash_only() {

@@ -48,6 +48,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "changes_per_guardian",
         include_str!("migrations/0006_changes_per_guardian.sql"),
     ),
+    (
+        7,
+        "agent_memberships",
+        include_str!("migrations/0007_agent_memberships.sql"),
+    ),
 ];
 
 /// Turns a migration into the dialect of `backend`.

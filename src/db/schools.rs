@@ -51,3 +51,42 @@ pub async fn upsert(
     .fetch_one(db)
     .await
 }
+
+/// Creates a school; fails with a unique violation if its UAI exists.
+pub async fn create(
+    db: impl Executor<'_, Database = Any>,
+    uai: &str,
+    name: &str,
+    academy: &str,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO schools (uai, name, academy, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(uai)
+    .bind(name)
+    .bind(academy)
+    .bind(now_ms())
+    .fetch_one(db)
+    .await
+}
+
+/// A school with the number of its active agents (the operator's list).
+#[derive(Debug, Clone, FromRow)]
+pub struct SchoolSummary {
+    pub uai: String,
+    pub name: String,
+    pub academy: String,
+    pub agents: i64,
+}
+
+pub async fn list_with_agent_counts(
+    db: impl Executor<'_, Database = Any>,
+) -> sqlx::Result<Vec<SchoolSummary>> {
+    sqlx::query_as(
+        "SELECT s.uai, s.name, s.academy,
+                (SELECT COUNT(*) FROM agent_memberships m WHERE m.school_id = s.id AND m.active = TRUE) AS agents
+         FROM schools s ORDER BY s.uai",
+    )
+    .fetch_all(db)
+    .await
+}

@@ -51,7 +51,8 @@ pub struct SessionView {
     pub guardian_id: Option<i64>,
     pub last_seen_at: i64,
     pub display_name: Option<String>,
-    pub role: Option<String>,
+    /// A guardian's school. An agent's school is the one of the URL, checked
+    /// against their memberships (`web::auth::CurrentAgent`).
     pub school_id: Option<i64>,
     pub school_uai: Option<String>,
     pub school_name: Option<String>,
@@ -65,11 +66,11 @@ pub async fn find_live(
     sqlx::query_as(
         "SELECT s.token_hash, s.agent_id, s.guardian_id, s.last_seen_at,
                 COALESCE(a.display_name, g.first_name || ' ' || g.last_name) AS display_name,
-                a.role, sc.id AS school_id, sc.uai AS school_uai, sc.name AS school_name
+                sc.id AS school_id, sc.uai AS school_uai, sc.name AS school_name
          FROM sessions s
          LEFT JOIN agents a ON a.id = s.agent_id
          LEFT JOIN guardians g ON g.id = s.guardian_id
-         LEFT JOIN schools sc ON sc.id = COALESCE(a.school_id, g.school_id)
+         LEFT JOIN schools sc ON sc.id = g.school_id
          WHERE s.token_hash = $1 AND s.expires_at > $2",
     )
     .bind(token_hash)

@@ -6,8 +6,9 @@ use std::fmt::Write;
 
 use crate::app::AppState;
 use crate::auth::passwords::hash_password;
-use crate::db::{Tx, agents, schools};
-use crate::domain::{Role, Uai};
+use crate::db::{Tx, schools};
+use crate::domain::{Role, RoleSet, Uai};
+use crate::team;
 
 mod families;
 mod names;
@@ -39,7 +40,7 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Seeded> {
     let school_name = "Collège Lucie Aubrac (démonstration)".to_string();
     let password_hash = hash_password(DEMO_PASSWORD)?;
     let mut tx = state.db.begin().await?;
-    let school_id = schools::upsert(&mut *tx, &uai, &school_name, "Paris", "Paris").await?;
+    let school_id = schools::upsert(&mut *tx, &uai, &school_name, "Paris", "01").await?;
     let mut demo_agents = Vec::new();
     for (role, name, email) in [
         (
@@ -64,12 +65,12 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Seeded> {
             "infirmerie@demo.dossiersco.fr",
         ),
     ] {
-        agents::upsert(
-            &mut *tx,
+        team::upsert_agent_with_password(
+            &mut tx,
             school_id,
             email,
             name,
-            role.code(),
+            RoleSet::of(&[role]),
             &password_hash,
         )
         .await?;

@@ -1,5 +1,6 @@
 //! Rules of the domain: plain types and functions, no I/O, unit-tested.
 
+pub mod academy;
 pub mod access_code;
 pub mod dossier_state;
 pub mod fields;
@@ -12,5 +13,6 @@ pub mod uai;
 pub mod upload;
 pub mod words;
 
-pub use role::Role;
+pub use academy::Academy;
+pub use role::{Role, RoleSet};
 pub use uai::Uai;

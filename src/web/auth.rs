@@ -1,7 +1,7 @@
 //! Who may see what. Handlers of the school back-office take a
 //! [`CurrentAgent<P>`] argument: the extractor refuses the request unless an
-//! agent is signed in, the `{uai}` of the URL is the agent's own school and the
-//! agent's role is allowed by the permission `P`. A handler cannot be written
+//! agent is signed in, is an active member of the `{uai}` school of the URL,
+//! and one of their roles in that school is allowed by the permission `P`. A handler cannot be written
 //! without stating its permission, and cannot reach another school's data by
 //! changing the URL.
 
@@ -13,9 +13,9 @@ use axum::http::request::Parts;
 use super::error::AppError;
 use super::session::RequestContext;
 use crate::app::AppState;
-use crate::db::audit;
-use crate::domain::Role;
-use crate::domain::role::{Permission, allows};
+use crate::db::{agents, audit};
+use crate::domain::RoleSet;
+use crate::domain::role::Permission;
 
 /// The signed-in agent, checked against the school of the URL and the
 /// permission `P`.
@@ -23,7 +23,8 @@ use crate::domain::role::{Permission, allows};
 pub struct CurrentAgent<P> {
     pub agent_id: i64,
     pub display_name: String,
-    pub role: Role,
+    /// The agent's roles in this school.
+    pub roles: RoleSet,
     pub school_id: i64,
     pub school_uai: String,
     pub school_name: String,
@@ -64,26 +65,7 @@ impl<P: Permission> FromRequestParts<AppState> for CurrentAgent<P> {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let ctx = RequestContext::from_request_parts(parts, state).await?;
-        let next = parts
-            .uri
-            .path_and_query()
-            .map(|p| p.as_str().to_owned())
-            .unwrap_or_else(|| "/".into());
-        let Some(session) = ctx.session.clone() else {
-            return Err(AppError::SignInRequired { next });
-        };
-        let (Some(agent_id), Some(role), Some(school_id), Some(school_uai)) = (
-            session.agent_id,
-            session.role.as_deref(),
-            session.school_id,
-            session.school_uai.clone(),
-        ) else {
-            return Err(AppError::SignInRequired { next });
-        };
-        let role: Role = role
-            .parse()
-            .map_err(|e| AppError::Internal(anyhow::Error::new(e)))?;
+        let signed_in = SignedInAgent::from_request_parts(parts, state).await?;
         let params = RawPathParams::from_request_parts(parts, state)
             .await
             .map_err(|_| {
@@ -100,35 +82,78 @@ impl<P: Permission> FromRequestParts<AppState> for CurrentAgent<P> {
                     "CurrentAgent used on a route without {{uai}}"
                 ))
             })?;
-        let refusal = if url_uai != school_uai {
-            Some("forbidden_other_school")
-        } else if !allows::<P>(role) {
-            Some("forbidden_role")
-        } else {
-            None
+        let agent_id = signed_in.agent_id;
+        // What the agent may do here comes from their membership of this
+        // school only, read on every request: a role changed or a membership
+        // deactivated counts at once.
+        let membership = agents::membership_by_uai(state.db.pool(), agent_id, &url_uai).await?;
+        let (refusal, school_id) = match &membership {
+            Some(m) if !m.is_active() => (Some("forbidden_inactive_member"), Some(m.school_id)),
+            Some(m) if !m.roles().allows::<P>() => (Some("forbidden_role"), Some(m.school_id)),
+            Some(_) => (None, None),
+            None => (Some("forbidden_other_school"), None),
         };
         if let Some(action) = refusal {
             audit::record(
                 state.db.pool(),
-                Some(school_id),
+                school_id,
                 audit::Actor::Agent(agent_id),
                 action,
                 parts.uri.path(),
-                &ctx.ip_string(),
+                &signed_in.ctx.ip_string(),
             )
             .await?;
-            tracing::warn!(agent.id = agent_id, school.uai = %school_uai, url.uai = %url_uai, action, "access refused");
+            tracing::warn!(agent.id = agent_id, url.uai = %url_uai, action, "access refused");
             return Err(AppError::Forbidden);
         }
+        let membership = membership.expect("refused above when missing");
         Ok(Self {
             agent_id,
-            display_name: session.display_name.unwrap_or_default(),
-            role,
-            school_id,
-            school_uai,
-            school_name: session.school_name.unwrap_or_default(),
-            ctx,
+            display_name: signed_in.display_name,
+            roles: membership.roles(),
+            school_id: membership.school_id,
+            school_uai: membership.school_uai,
+            school_name: membership.school_name,
+            ctx: signed_in.ctx,
             _permission: PhantomData,
+        })
+    }
+}
+
+/// A signed-in agent, whatever the school: the pages outside a school (the
+/// choice of school after sign-in).
+#[derive(Debug)]
+pub struct SignedInAgent {
+    pub agent_id: i64,
+    pub display_name: String,
+    pub ctx: RequestContext,
+}
+
+impl FromRequestParts<AppState> for SignedInAgent {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let ctx = RequestContext::from_request_parts(parts, state).await?;
+        let next = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| "/".into());
+        let Some(agent_id) = ctx.session.as_ref().and_then(|s| s.agent_id) else {
+            return Err(AppError::SignInRequired { next });
+        };
+        let display_name = ctx
+            .session
+            .as_ref()
+            .and_then(|s| s.display_name.clone())
+            .unwrap_or_default();
+        Ok(Self {
+            agent_id,
+            display_name,
+            ctx,
         })
     }
 }

@@ -17,10 +17,12 @@ use axum::http::Method;
 use axum::routing::{self, MethodRouter};
 
 use super::assets;
-use super::controllers::{agent_session, family, health, home, outbox, pages, school};
+use super::controllers::{
+    agent_links, agent_schools, agent_session, family, health, home, outbox, pages, school,
+};
 use crate::app::AppState;
 use crate::domain::Role;
-use crate::domain::role::{AnyStaff, ManageSchool, Permission};
+use crate::domain::role::{AnyStaff, ManageAgents, ManageSchool, Permission};
 
 /// Who may use a route, as its handler's extractor checks it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +35,9 @@ pub enum Access {
     DemoOutbox,
     /// A signed-in guardian (`CurrentGuardian`): the list of their children.
     Guardian,
+    /// A signed-in agent, whatever their schools (`SignedInAgent`): the
+    /// choice of school after sign-in.
+    SignedInAgent,
     /// A signed-in guardian, for a `{dossier_id}` of one of their own children
     /// (`FamilyDossier`); any other dossier is "not found".
     GuardianOfDossier,
@@ -100,9 +105,10 @@ impl Route {
 /// Every URL of the application, in one place.
 #[rustfmt::skip] // one line per route, so that the table reads as one
 pub fn routes() -> Vec<Route> {
-    use Access::{DemoOutbox, Guardian, GuardianOfDossier as Own, Public};
+    use Access::{DemoOutbox, Guardian, GuardianOfDossier as Own, Public, SignedInAgent};
     let staff = agent::<AnyStaff>();
     let manager = agent::<ManageSchool>();
+    let direction = agent::<ManageAgents>();
     vec![
         // Outside the session layer
         Route::get("/healthz", Public, health::show).without_session(),
@@ -115,6 +121,14 @@ pub fn routes() -> Vec<Route> {
         Route::get("/agent/connexion", Public, agent_session::new),
         Route::post("/agent/connexion", Public, agent_session::create),
         Route::post("/agent/deconnexion", Public, agent_session::delete),
+        Route::get("/agent/etablissements", SignedInAgent, agent_schools::list),
+        // Agents' one-time links (invitation, new password)
+        Route::get("/agent/invitation/{token}", Public, agent_links::show_invitation),
+        Route::post("/agent/invitation/{token}", Public, agent_links::accept_invitation),
+        Route::get("/agent/mot-de-passe-oublie", Public, agent_links::new_reset),
+        Route::post("/agent/mot-de-passe-oublie", Public, agent_links::create_reset),
+        Route::get("/agent/nouveau-mot-de-passe/{token}", Public, agent_links::show_reset),
+        Route::post("/agent/nouveau-mot-de-passe/{token}", Public, agent_links::update_reset),
         // Families
         Route::get("/famille/connexion", Public, family::session::new),
         Route::post("/famille/connexion", Public, family::session::create),
@@ -158,6 +172,15 @@ pub fn routes() -> Vec<Route> {
         Route::post("/etablissements/{uai}/dossiers/{dossier_id}/pieces/{upload_id}/decision", manager, school::pieces::update),
         Route::post("/etablissements/{uai}/dossiers/{dossier_id}/etat", manager, school::transitions::create),
         Route::post("/etablissements/{uai}/dossiers/{dossier_id}/responsables/{guardian_id}/code", manager, school::dossiers::create_code),
+        // The school's team (direction only)
+        Route::get("/etablissements/{uai}/agents", direction, school::agents::list),
+        Route::post("/etablissements/{uai}/agents", direction, school::agents::create),
+        Route::get("/etablissements/{uai}/agents/nouveau", direction, school::agents::new),
+        Route::get("/etablissements/{uai}/agents/{agent_id}", direction, school::agents::show),
+        Route::post("/etablissements/{uai}/agents/{agent_id}/roles", direction, school::agents::update_roles),
+        Route::post("/etablissements/{uai}/agents/{agent_id}/desactivation", direction, school::agents::deactivate),
+        Route::post("/etablissements/{uai}/agents/{agent_id}/reactivation", direction, school::agents::reactivate),
+        Route::post("/etablissements/{uai}/agents/{agent_id}/invitation", direction, school::agents::resend),
         // Demo outbox (404 unless outbox_web)
         Route::get("/outbox", DemoOutbox, outbox::list),
         Route::get("/outbox/{email_id}", DemoOutbox, outbox::show),
@@ -208,11 +231,13 @@ mod tests {
                     assert!(!roles.is_empty(), "{}", route.path);
                 }
                 Access::GuardianOfDossier => assert!(dossier, "{}", route.path),
-                Access::Public | Access::DemoOutbox | Access::Guardian => assert!(
-                    !school && !dossier && !route.path.contains("{uai}"),
-                    "{} names a school or a dossier but is not checked",
-                    route.path
-                ),
+                Access::Public | Access::DemoOutbox | Access::Guardian | Access::SignedInAgent => {
+                    assert!(
+                        !school && !dossier && !route.path.contains("{uai}"),
+                        "{} names a school or a dossier but is not checked",
+                        route.path
+                    )
+                }
             }
         }
     }

@@ -9,15 +9,12 @@ use super::assets;
 use super::error::AppError;
 use super::session::{Flash, RequestContext};
 use crate::app::AppState;
-use crate::domain::Role;
 
 /// Who is signed in, as the header shows it.
 #[derive(Debug, Clone)]
 pub struct UserBadge {
     pub display_name: String,
-    pub role_label: &'static str,
-    pub school_uai: String,
-    pub school_name: String,
+    /// An agent (their schools are a link away), or a guardian.
     pub is_agent: bool,
 }
 
@@ -45,14 +42,6 @@ impl Chrome {
     pub fn new(ctx: &RequestContext, outbox: bool) -> Self {
         let user = ctx.session.as_ref().map(|s| UserBadge {
             display_name: s.display_name.clone().unwrap_or_default(),
-            role_label: s
-                .role
-                .as_deref()
-                .and_then(|r| r.parse::<Role>().ok())
-                .map(Role::label)
-                .unwrap_or("Famille"),
-            school_uai: s.school_uai.clone().unwrap_or_default(),
-            school_name: s.school_name.clone().unwrap_or_default(),
             is_agent: s.agent_id.is_some(),
         });
         Self {

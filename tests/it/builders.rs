@@ -84,19 +84,40 @@ impl SchoolBuilder {
     }
 }
 
+/// Makes `email` an agent of `school_id` with `roles` and this password hash
+/// (through the same function as the demo's accounts).
+pub async fn add_agent(
+    app: &TestApp,
+    school_id: i64,
+    email: &str,
+    roles: &[Role],
+    password_hash: &str,
+) -> i64 {
+    let mut tx = app.db().begin().await.unwrap();
+    let id = dossiersco::team::upsert_agent_with_password(
+        &mut tx,
+        school_id,
+        email,
+        &format!("Agent {}", dossiersco::domain::RoleSet::of(roles).labels()),
+        dossiersco::domain::RoleSet::of(roles),
+        password_hash,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
 impl BuiltSchool {
     /// An agent of this school with `role`, password [`AGENT_PASSWORD`].
     pub async fn agent(&self, app: &TestApp, email: &str, role: Role) -> i64 {
-        dossiersco::db::agents::upsert(
-            app.db().pool(),
-            self.id,
-            email,
-            &format!("Agent {}", role.label()),
-            role.code(),
-            &AGENT_PASSWORD_HASH,
-        )
-        .await
-        .unwrap()
+        self.agent_with_roles(app, email, &[role]).await
+    }
+
+    /// An agent of this school with several roles, password [`AGENT_PASSWORD`]
+    /// (an agent of another school too, if the e-mail is theirs).
+    pub async fn agent_with_roles(&self, app: &TestApp, email: &str, roles: &[Role]) -> i64 {
+        add_agent(app, self.id, email, roles, &AGENT_PASSWORD_HASH).await
     }
 
     /// A pupil of this school, to describe before [`PupilBuilder::build`].

@@ -27,13 +27,13 @@ async fn booleans_nulls_and_big_integers_round_trip(app: TestApp) {
     assert!(rows.iter().any(|(can_drop, _, m)| can_drop.0 && m == "F"));
     assert!(rows.iter().any(|(can_drop, _, _)| !can_drop.0));
     let big = 9_007_199_254_740_993_i64; // beyond f64 precision
-    sqlx::query("UPDATE agents SET locked_until = $1 WHERE role = 'admin'")
+    sqlx::query("UPDATE agents SET locked_until = $1 WHERE email LIKE 'direction@%'")
         .bind(big)
         .execute(app.db().pool())
         .await
         .unwrap();
     let locked: Vec<(Option<i64>,)> =
-        sqlx::query_as("SELECT locked_until FROM agents ORDER BY role")
+        sqlx::query_as("SELECT locked_until FROM agents ORDER BY email")
             .fetch_all(app.db().pool())
             .await
             .unwrap();
@@ -52,14 +52,14 @@ async fn the_database_refuses_invalid_rows(app: TestApp) {
         .execute(pool)
         .await;
     assert!(bad_uai.is_err(), "CHECK on the UAI length");
-    let orphan = sqlx::query("INSERT INTO agents (school_id, email, display_name, role, created_at) VALUES (999, 'a@b.c', 'A', 'admin', 0)")
+    let orphan = sqlx::query("INSERT INTO agents (school_id, email, display_name, created_at) VALUES (999, 'a@b.c', 'A', 0)")
         .execute(pool)
         .await;
     assert!(orphan.is_err(), "foreign keys are enforced");
-    let bad_role = sqlx::query("INSERT INTO agents (school_id, email, display_name, role, created_at) VALUES (1, 'a@b.c', 'A', 'superuser', 0)")
+    let orphan_membership = sqlx::query("INSERT INTO agent_memberships (agent_id, school_id, roles, created_at, updated_at) VALUES (999, 999, 1, 0, 0)")
         .execute(pool)
         .await;
-    assert!(bad_role.is_err());
+    assert!(orphan_membership.is_err(), "foreign keys are enforced");
     assert_eq!(app.count("SELECT COUNT(*) FROM schools").await, 0);
     app.finish().await;
 }

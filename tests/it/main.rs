@@ -25,5 +25,6 @@ mod privacy;
 mod route_access;
 mod sign_in_load;
 mod slow_requests;
+mod team;
 mod uploads;
 mod web_shell;

@@ -9,13 +9,15 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io::Write;
 
-use dossiersco::db::{Backend, agents, schools};
+use dossiersco::db::{Backend, schools};
 use dossiersco::demo::{DEMO_PASSWORD, Seeded};
-use dossiersco::domain::Role;
+use dossiersco::domain::role::{ManageAgents, Permission};
+use dossiersco::domain::{Role, RoleSet};
 use dossiersco::web::auth::hash_password;
 use dossiersco::web::routes::{Access, Route, routes};
 use reqwest::{Client, Method};
 
+use crate::builders::add_agent;
 use crate::harness::{TestApp, extract_csrf};
 
 /// School B: its UAI and the password of its agents (one per role).
@@ -32,6 +34,9 @@ enum Actor {
     AgentOfB(Role),
     /// An agent of school B, with B's `{uai}` but A's ids.
     AgentOfBWithAIds(Role),
+    /// One agent in both schools: vie scolaire in A, admin in B; on A's URLs,
+    /// only A's roles count.
+    MemberOfBoth,
     /// The guardian of A's dossier.
     Guardian,
     /// A guardian of another family of school A.
@@ -47,6 +52,7 @@ impl fmt::Display for Actor {
             Actor::AgentOfBWithAIds(role) => {
                 write!(f, "agent of B ({}) on B's URL with A's ids", role.code())
             }
+            Actor::MemberOfBoth => write!(f, "vie scolaire of A and admin of B, on A's URL"),
             Actor::Guardian => write!(f, "guardian of the dossier"),
             Actor::OtherFamily => write!(f, "guardian of another family"),
         }
@@ -82,6 +88,10 @@ fn expected(route: &Route, actor: Actor) -> Option<Expected> {
             Actor::Guardian | Actor::OtherFamily => Allowed,
             _ => FamilySignIn,
         },
+        Access::SignedInAgent => match actor {
+            Actor::Anonymous | Actor::Guardian | Actor::OtherFamily => AgentSignIn,
+            _ => Allowed,
+        },
         Access::GuardianOfDossier => match actor {
             Actor::Guardian => Allowed,
             Actor::OtherFamily => NotFound,
@@ -90,6 +100,8 @@ fn expected(route: &Route, actor: Actor) -> Option<Expected> {
         Access::Agent(roles) => match actor {
             Actor::Anonymous | Actor::Guardian | Actor::OtherFamily => AgentSignIn,
             Actor::AgentOfA(role) if roles.contains(&role) => Allowed,
+            Actor::MemberOfBoth if roles.contains(&Role::VieScolaire) => Allowed,
+            Actor::MemberOfBoth => Forbidden,
             Actor::AgentOfA(_) | Actor::AgentOfB(_) => Forbidden,
             Actor::AgentOfBWithAIds(role) if !roles.contains(&role) => Forbidden,
             // Only `{uai}`: B's own page, which B's agent may see.
@@ -250,10 +262,37 @@ async fn world(app: &TestApp) -> World {
     let hash = hash_password(B_PASSWORD).unwrap();
     for role in Role::ALL {
         let email = format!("{}@voisin.fr", role.code());
-        agents::upsert(pool, b, &email, "Voisin", role.code(), &hash)
-            .await
-            .unwrap();
+        add_agent(app, b, &email, &[role], &hash).await;
     }
+    // One person in both schools, with other roles in each.
+    let a = schools::find_by_uai(pool, &seeded.uai)
+        .await
+        .unwrap()
+        .unwrap();
+    add_agent(app, b, "deux-colleges@voisin.fr", &[Role::Admin], &hash).await;
+    add_agent(
+        app,
+        a.id,
+        "deux-colleges@voisin.fr",
+        &[Role::VieScolaire],
+        &hash,
+    )
+    .await;
+    // A member of A invited but not signed up yet: the one whose roles,
+    // access and invitation the direction's forms change.
+    let mut tx = app.db().begin().await.unwrap();
+    let invited = dossiersco::team::invite(
+        &mut tx,
+        "http://127.0.0.1",
+        &a,
+        "remplacant@demo.dossiersco.fr",
+        "Remplaçant",
+        RoleSet::of(&[Role::Secretariat]),
+        &dossiersco::team::By::operator(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
 
     let mut browsers = vec![(Actor::Anonymous, Browser::new(app).await)];
     for (role, email) in &seeded.agents {
@@ -262,6 +301,10 @@ async fn world(app: &TestApp) -> World {
             Browser::agent(app, email, DEMO_PASSWORD).await,
         ));
     }
+    browsers.push((
+        Actor::MemberOfBoth,
+        Browser::agent(app, "deux-colleges@voisin.fr", B_PASSWORD).await,
+    ));
     for role in Role::ALL {
         let email = format!("{}@voisin.fr", role.code());
         let browser = Browser::agent(app, &email, B_PASSWORD).await;
@@ -390,6 +433,9 @@ async fn world(app: &TestApp) -> World {
         ("import_id", import_id.to_string()),
         ("job_id", job_id),
         ("email_id", email_id.to_string()),
+        ("agent_id", invited.agent_id.to_string()),
+        // Not a live link: the link pages answer "no longer valid".
+        ("token", "lien-inconnu".to_owned()),
     ]);
     World { values, browsers }
 }
@@ -603,4 +649,114 @@ mod the_demo_outbox_routes_are_not_found_when_the_outbox_is_off {
         )
         .await
     }
+}
+
+/// Who may use a route of the school's team and of the agents' links, as
+/// designed (issue 11), written here by hand rather than read from the
+/// table: the table must agree with it, and a route of these areas added to
+/// the table without its line here fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Designed {
+    Anyone,
+    AnySignedInAgent,
+    Direction,
+}
+
+const TEAM_ROUTES: &[(&str, &str, Designed)] = &[
+    ("GET", "/agent/etablissements", Designed::AnySignedInAgent),
+    ("GET", "/agent/invitation/{token}", Designed::Anyone),
+    ("POST", "/agent/invitation/{token}", Designed::Anyone),
+    ("GET", "/agent/mot-de-passe-oublie", Designed::Anyone),
+    ("POST", "/agent/mot-de-passe-oublie", Designed::Anyone),
+    (
+        "GET",
+        "/agent/nouveau-mot-de-passe/{token}",
+        Designed::Anyone,
+    ),
+    (
+        "POST",
+        "/agent/nouveau-mot-de-passe/{token}",
+        Designed::Anyone,
+    ),
+    ("GET", "/etablissements/{uai}/agents", Designed::Direction),
+    ("POST", "/etablissements/{uai}/agents", Designed::Direction),
+    (
+        "GET",
+        "/etablissements/{uai}/agents/nouveau",
+        Designed::Direction,
+    ),
+    (
+        "GET",
+        "/etablissements/{uai}/agents/{agent_id}",
+        Designed::Direction,
+    ),
+    (
+        "POST",
+        "/etablissements/{uai}/agents/{agent_id}/roles",
+        Designed::Direction,
+    ),
+    (
+        "POST",
+        "/etablissements/{uai}/agents/{agent_id}/desactivation",
+        Designed::Direction,
+    ),
+    (
+        "POST",
+        "/etablissements/{uai}/agents/{agent_id}/reactivation",
+        Designed::Direction,
+    ),
+    (
+        "POST",
+        "/etablissements/{uai}/agents/{agent_id}/invitation",
+        Designed::Direction,
+    ),
+];
+
+#[test]
+fn the_team_routes_of_the_table_are_exactly_the_designed_ones() {
+    assert_eq!(
+        ManageAgents::ROLES,
+        &[Role::Admin],
+        "only the direction manages the team"
+    );
+    let in_area = |path: &str| {
+        path.starts_with("/etablissements/{uai}/agents")
+            || (path.starts_with("/agent/")
+                && path != "/agent/connexion"
+                && path != "/agent/deconnexion")
+    };
+    let mut differences = Vec::new();
+    let table = routes();
+    for route in table.iter().filter(|r| in_area(r.path)) {
+        let designed = TEAM_ROUTES
+            .iter()
+            .find(|(method, path, _)| *method == route.method.as_str() && *path == route.path)
+            .map(|(_, _, who)| *who);
+        let actual = match route.access {
+            Access::Public => Some(Designed::Anyone),
+            Access::SignedInAgent => Some(Designed::AnySignedInAgent),
+            Access::Agent(roles) if roles == [Role::Admin] => Some(Designed::Direction),
+            _ => None,
+        };
+        match designed {
+            None => differences.push(format!(
+                "{} {} is in the table but not in TEAM_ROUTES: say who may use it",
+                route.method, route.path
+            )),
+            Some(designed) if Some(designed) != actual => differences.push(format!(
+                "{} {}: designed {designed:?}, the table says {:?}",
+                route.method, route.path, route.access
+            )),
+            Some(_) => {}
+        }
+    }
+    for (method, path, _) in TEAM_ROUTES {
+        if !table
+            .iter()
+            .any(|r| r.method.as_str() == *method && r.path == *path)
+        {
+            differences.push(format!("{method} {path} is designed but not in the table"));
+        }
+    }
+    assert!(differences.is_empty(), "{}", differences.join("\n"));
 }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::auth::throttle::{self, Failure};
 use crate::db::sessions::Owner;
-use crate::db::{agents, audit, now_ms, schools};
+use crate::db::{agents, audit, now_ms};
 use crate::jobs;
 use crate::mail::{Email, SendEmailJob};
 use crate::web::error::AppError;
@@ -32,6 +32,7 @@ pub const ACCOUNT_LIMIT: throttle::Limit = throttle::Limit {
 
 const ADDRESS_LOCKED: &str = "Trop de tentatives de connexion depuis votre adresse : patientez une minute avant de réessayer.";
 const ACCOUNT_LOCKED: &str = "Trop d'échecs de connexion pour cette adresse électronique depuis votre poste : réessayez dans 15 minutes ou adressez-vous à la direction de votre établissement.";
+const NO_SCHOOL: &str = "Votre compte n'est actif dans aucun établissement : adressez-vous à la direction de votre établissement.";
 const BUSY: &str = "Le service reçoit beaucoup de demandes de connexion en ce moment : réessayez dans quelques secondes.";
 
 #[derive(Template)]
@@ -109,25 +110,37 @@ pub async fn create(
         other => return failed(&state, &ctx, &account_key, other.as_ref(), refuse).await,
     };
     throttle.forget(state.db.pool(), &account_key).await?;
+    let schools = agents::active_memberships(state.db.pool(), agent.id).await?;
+    if schools.is_empty() {
+        // The password was right: saying so tells nothing to a stranger.
+        audit::record(
+            state.db.pool(),
+            None,
+            audit::Actor::Agent(agent.id),
+            "sign_in_refused_no_school",
+            "agent",
+            &ctx.ip_string(),
+        )
+        .await?;
+        return refuse(StatusCode::FORBIDDEN, NO_SCHOOL);
+    }
     agents::record_sign_in(state.db.pool(), agent.id).await?;
+    let only = (schools.len() == 1).then(|| &schools[0]);
     audit::record(
         state.db.pool(),
-        Some(agent.school_id),
+        only.map(|m| m.school_id),
         audit::Actor::Agent(agent.id),
         "sign_in",
         "agent",
         &ctx.ip_string(),
     )
     .await?;
-    let school = schools::find(state.db.pool(), agent.school_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let to = if next == "/" {
-        format!("/etablissements/{}", school.uai)
-    } else {
-        next
+    let to = match only {
+        _ if next != "/" => next,
+        Some(m) => format!("/etablissements/{}", m.school_uai),
+        None => "/agent/etablissements".to_owned(),
     };
-    tracing::info!(agent.id = agent.id, school.uai = %school.uai, "agent signed in");
+    tracing::info!(agent.id = agent.id, "agent signed in");
     session::sign_in_response(&state, Owner::Agent(agent.id), ctx.client_ip, &to).await
 }
 
@@ -150,7 +163,7 @@ async fn failed(
         Some(agent) => {
             audit::record(
                 state.db.pool(),
-                Some(agent.school_id),
+                None,
                 audit::Actor::Agent(agent.id),
                 "sign_in_failed",
                 "agent",
@@ -197,7 +210,7 @@ async fn tell_the_holder(
     let mut tx = state.db.begin().await?;
     audit::record(
         &mut *tx,
-        Some(agent.school_id),
+        None,
         audit::Actor::Agent(agent.id),
         "sign_in_account_locked",
         "agent",
@@ -221,7 +234,7 @@ async fn tell_the_holder(
                 ),
             },
         };
-        jobs::enqueue(&mut *tx, &job, None, Some(agent.school_id)).await?;
+        jobs::enqueue(&mut *tx, &job, None, None).await?;
     }
     tx.commit().await?;
     state.job_signal.notify();

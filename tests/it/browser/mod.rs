@@ -6,6 +6,7 @@
 mod agent;
 mod family;
 mod phone;
+mod team;
 
 use std::net::TcpListener;
 use std::process::Stdio;

@@ -172,16 +172,14 @@ async fn the_school_reissues_a_code_and_cannot_see_another_schools_dossier(app: 
     )
     .await
     .unwrap();
-    dossiersco::db::agents::upsert(
-        app.db().pool(),
+    crate::builders::add_agent(
+        &app,
         other,
         "sec@voisin.fr",
-        "Voisin",
-        "secretariat",
+        &[dossiersco::domain::Role::Secretariat],
         &dossiersco::web::auth::hash_password("voisin-pass").unwrap(),
     )
-    .await
-    .unwrap();
+    .await;
     app.post_form(&page, "/agent/deconnexion", &[]).await;
     app.sign_in_agent("sec@voisin.fr", "voisin-pass").await;
     assert_eq!(

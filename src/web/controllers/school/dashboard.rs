@@ -6,8 +6,7 @@ use axum::response::Html;
 
 use crate::app::AppState;
 use crate::db::{agents, dossiers, family, lockout};
-use crate::domain::Role;
-use crate::domain::role::{AnyStaff, ManageSchool, allows};
+use crate::domain::role::{AnyStaff, ManageAgents, ManageSchool};
 use crate::web::auth::CurrentAgent;
 use crate::web::error::AppError;
 use crate::web::templates::{Chrome, render};
@@ -24,11 +23,13 @@ pub struct DashboardPage {
     pub uai: String,
     pub school_name: String,
     pub agent_name: String,
-    pub role_label: &'static str,
+    pub role_label: String,
     pub tiles: Vec<Tile>,
-    /// (name, e-mail, role label)
-    pub agents: Vec<(String, String, &'static str)>,
+    /// (name, e-mail, roles)
+    pub agents: Vec<(String, String, String)>,
     pub can_manage: bool,
+    /// The direction manages the team.
+    pub can_manage_agents: bool,
     /// Personal codes that keep failing (shown to those who issue codes).
     pub failing_codes: Vec<FailingCodeRow>,
 }
@@ -69,15 +70,14 @@ pub async fn show(
                 .map_or(0, |c| c.count),
         })
         .collect();
-    let agents = agents::list_for_school(state.db.pool(), agent.school_id)
+    let agents = agents::list_members(state.db.pool(), agent.scope())
         .await?
         .into_iter()
-        .map(|a| {
-            let role = a.role.parse::<Role>().map(Role::label).unwrap_or("?");
-            (a.display_name, a.email, role)
-        })
+        .filter(|m| m.is_active())
+        .map(|m| (m.display_name.clone(), m.email.clone(), m.roles().labels()))
         .collect();
-    let can_manage = allows::<ManageSchool>(agent.role);
+    let can_manage = agent.roles.allows::<ManageSchool>();
+    let can_manage_agents = agent.roles.allows::<ManageAgents>();
     let failing_codes = if can_manage {
         family::failing_codes(state.db.pool(), agent.school_id, FAILING_FROM)
             .await?
@@ -98,10 +98,11 @@ pub async fn show(
         uai: agent.school_uai.clone(),
         school_name: agent.school_name.clone(),
         agent_name: agent.display_name.clone(),
-        role_label: agent.role.label(),
+        role_label: agent.roles.labels(),
         tiles,
         agents,
         can_manage,
+        can_manage_agents,
         failing_codes,
     })
 }

@@ -15,7 +15,7 @@ use crate::app::AppState;
 use crate::db::{contacts, dossiers, family, medical, uploads};
 use crate::domain::access_code;
 use crate::domain::dossier_state::DossierState;
-use crate::domain::role::{AnyStaff, ManageSchool, ReadMedical, allows};
+use crate::domain::role::{AnyStaff, ManageSchool, ReadMedical};
 use crate::dossier::diff::{self, GuardianView, SchoolView};
 use crate::dossier::facts;
 use crate::web::auth::CurrentAgent;
@@ -156,7 +156,7 @@ async fn dossier_page<P>(
         .await?
         .ok_or(AppError::NotFound)?;
     let mut diff = diff::for_school(&listed.facts, &words);
-    let can_read_medical = allows::<ReadMedical>(agent.role);
+    let can_read_medical = agent.roles.allows::<ReadMedical>();
     let mut guardians = Vec::new();
     for view in std::mem::take(&mut diff.guardians) {
         let medical = if can_read_medical {
@@ -205,7 +205,7 @@ async fn dossier_page<P>(
         contacts,
         history,
         can_read_medical,
-        can_manage: allows::<ManageSchool>(agent.role),
+        can_manage: agent.roles.allows::<ManageSchool>(),
         new_code,
     })
 }

@@ -1,6 +1,7 @@
 //! The school back-office: `/etablissements/{uai}/…`. Every handler takes a
 //! `CurrentAgent<Permission>`.
 
+pub mod agents;
 pub mod dashboard;
 pub mod dossiers;
 pub mod imports;
