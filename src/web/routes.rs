@@ -139,6 +139,7 @@ pub fn routes() -> Vec<Route> {
         Route::get("/famille/dossiers/{dossier_id}/pieces", Own, family::documents::show_pieces),
         Route::post("/famille/dossiers/{dossier_id}/pieces", Own, family::documents::update_pieces),
         Route::post("/famille/dossiers/{dossier_id}/pieces/{document_id}", Own, family::documents::create_upload),
+        Route::post("/famille/dossiers/{dossier_id}/fichiers/{upload_id}/retirer", Own, family::documents::delete_upload),
         Route::get("/famille/dossiers/{dossier_id}/validation", Own, family::validation::show_validation),
         Route::post("/famille/dossiers/{dossier_id}/validation", Own, family::validation::update_validation),
         Route::get("/famille/dossiers/{dossier_id}/confirmation", Own, family::validation::show_confirmation),
