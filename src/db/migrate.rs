@@ -43,6 +43,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "sign_in_limits",
         include_str!("migrations/0005_sign_in_limits.sql"),
     ),
+    (
+        8,
+        "code_slips",
+        include_str!("migrations/0008_code_slips.sql"),
+    ),
 ];
 
 /// Turns a migration into the dialect of `backend`.

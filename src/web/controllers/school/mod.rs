@@ -1,6 +1,7 @@
 //! The school back-office: `/etablissements/{uai}/…`. Every handler takes a
 //! `CurrentAgent<Permission>`.
 
+pub mod codes;
 pub mod dashboard;
 pub mod dossiers;
 pub mod imports;
