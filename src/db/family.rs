@@ -458,6 +458,7 @@ pub async fn emergency_contacts_seen_by(
 /// A file sent for an expected document, as one guardian may see it.
 #[derive(Debug, Clone, FromRow)]
 pub struct UploadSeen {
+    pub id: i64,
     pub expected_document_id: i64,
     /// The expected document's label.
     pub label: String,
@@ -479,19 +480,26 @@ impl UploadSeen {
 /// The files of a dossier as `guardian_id` may see them: all of them (a
 /// piece is common to the child), but another guardian's without its name or
 /// refusal reason. The masking happens in the query, so those never reach
-/// a page, a receipt or an e-mail.
+/// a page, a receipt or an e-mail. A refused file is left out once a later
+/// file of the same piece was not refused: it was replaced (the school still
+/// sees it).
 pub async fn uploads_seen_by(
     db: impl Executor<'_, Database = Any>,
     dossier_id: i64,
     guardian_id: i64,
 ) -> sqlx::Result<Vec<UploadSeen>> {
     sqlx::query_as(
-        "SELECT u.expected_document_id, e.label,
+        "SELECT u.id, u.expected_document_id, e.label,
                 CASE WHEN u.guardian_id = $2 THEN u.original_name END AS original_name,
                 u.status,
                 CASE WHEN u.guardian_id = $2 THEN u.refusal_reason ELSE '' END AS refusal_reason
          FROM uploads u JOIN expected_documents e ON e.id = u.expected_document_id
-         WHERE u.dossier_id = $1 ORDER BY u.id",
+         WHERE u.dossier_id = $1
+           AND NOT (u.status = 'refused' AND EXISTS (
+                SELECT 1 FROM uploads r
+                WHERE r.dossier_id = u.dossier_id AND r.expected_document_id = u.expected_document_id
+                  AND r.id > u.id AND r.status <> 'refused'))
+         ORDER BY u.id",
     )
     .bind(dossier_id)
     .bind(guardian_id)

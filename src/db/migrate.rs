@@ -53,6 +53,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "agent_memberships",
         include_str!("migrations/0007_agent_memberships.sql"),
     ),
+    (
+        8,
+        "code_slips",
+        include_str!("migrations/0008_code_slips.sql"),
+    ),
 ];
 
 /// Turns a migration into the dialect of `backend`.

@@ -13,6 +13,7 @@
 pub mod agents;
 pub mod audit;
 pub mod campaigns;
+pub mod code_slips;
 pub mod contacts;
 pub mod dossiers;
 pub mod drafts;

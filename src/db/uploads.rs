@@ -1,5 +1,6 @@
 //! Files sent by families, as the school sees and decides on them; always
-//! within one school. (Their intake is `documents::quota`; what a guardian
+//! within one school; and a family's removal of its own file
+//! ([`delete_own`]). (Their intake is `documents::quota`; what a guardian
 //! sees is [`super::family::uploads_seen_by`].)
 
 use super::SchoolScope;
@@ -114,5 +115,34 @@ pub async fn refused_in_school(
     .bind(dossier_id)
     .bind(school_id)
     .fetch_all(db)
+    .await
+}
+
+/// Where a removed file was stored: the file agents saw, and the original
+/// beside it for a converted photo.
+#[derive(Debug, Clone, FromRow)]
+pub struct RemovedUpload {
+    pub expected_document_id: i64,
+    pub storage_key: String,
+    pub source_key: Option<String>,
+}
+
+/// Removes the file `upload_id` of the dossier if `guardian_id` sent it
+/// (never the other guardian's); `None` otherwise. The caller deletes the
+/// stored objects.
+pub async fn delete_own(
+    db: impl Executor<'_, Database = Any>,
+    dossier_id: i64,
+    guardian_id: i64,
+    upload_id: i64,
+) -> sqlx::Result<Option<RemovedUpload>> {
+    sqlx::query_as(
+        "DELETE FROM uploads WHERE id = $1 AND dossier_id = $2 AND guardian_id = $3
+         RETURNING expected_document_id, storage_key, source_key",
+    )
+    .bind(upload_id)
+    .bind(dossier_id)
+    .bind(guardian_id)
+    .fetch_optional(db)
     .await
 }

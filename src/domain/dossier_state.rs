@@ -24,7 +24,7 @@ pub enum Actor {
 }
 
 /// What happens to a dossier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Event {
     /// A guardian opens the dossier for the first time.
     Open,
@@ -44,6 +44,16 @@ pub struct TransitionRefused {
     pub from: DossierState,
     pub event: Event,
     pub actor: Actor,
+}
+
+impl Event {
+    pub const ALL: [Event; 5] = [
+        Event::Open,
+        Event::Submit,
+        Event::Return,
+        Event::Validate,
+        Event::MarkLeaving,
+    ];
 }
 
 impl DossierState {
@@ -85,6 +95,15 @@ impl DossierState {
             self,
             DossierState::NotStarted | DossierState::Started | DossierState::Returned
         )
+    }
+
+    /// The events `actor` may apply to a dossier in this state, that change
+    /// it (re-opening an opened dossier is not one): what a page offers.
+    pub fn events_for(self, actor: Actor) -> Vec<Event> {
+        Event::ALL
+            .into_iter()
+            .filter(|&event| self.apply(event, actor).is_ok_and(|to| to != self))
+            .collect()
     }
 
     /// The state after `event` by `actor`, or why it is refused.
@@ -174,6 +193,31 @@ mod tests {
             NotStarted.apply(Event::Submit, Guardian).is_err(),
             "a dossier is opened before it is sent"
         );
+    }
+
+    #[test]
+    fn the_school_is_offered_only_the_events_the_state_allows() {
+        assert_eq!(NotStarted.events_for(Agent), [Event::MarkLeaving]);
+        assert_eq!(Started.events_for(Agent), [Event::MarkLeaving]);
+        assert_eq!(
+            Submitted.events_for(Agent),
+            [Event::Return, Event::Validate, Event::MarkLeaving]
+        );
+        assert_eq!(Returned.events_for(Agent), [Event::MarkLeaving]);
+        assert_eq!(
+            Validated.events_for(Agent),
+            [Event::Return, Event::MarkLeaving]
+        );
+        assert!(Leaving.events_for(Agent).is_empty());
+        assert_eq!(Started.events_for(Guardian), [Event::Submit]);
+        assert_eq!(NotStarted.events_for(Guardian), [Event::Open]);
+        for state in DossierState::ALL {
+            for actor in [Agent, Guardian] {
+                for event in state.events_for(actor) {
+                    assert!(state.apply(event, actor).is_ok());
+                }
+            }
+        }
     }
 
     #[test]

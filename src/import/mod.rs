@@ -18,6 +18,7 @@
 //! Entry points: the `dossiersco import` command, and the web pages with their
 //! two jobs ([`jobs::ImportPreviewJob`], [`jobs::ImportApplyJob`]).
 
+pub mod alarm;
 pub mod command;
 pub mod jobs;
 pub mod model;
@@ -191,6 +192,11 @@ impl Preview {
         self.problems.iter().any(|p| p.fatal)
     }
 
+    /// Whether the numbers look like another school's files (see [`alarm`]).
+    pub fn alarm(&self) -> Option<alarm::Alarm> {
+        alarm::alarm(&self.counts)
+    }
+
     pub fn problem_count(&self) -> u64 {
         self.problems.len() as u64 + self.more_problems
     }
@@ -217,6 +223,11 @@ impl Preview {
             "liens élève–responsable : {} ; MEF : {} ; matières : {} ; divisions et groupes : {}\n",
             c.links, c.mefs, c.subjects, c.structures
         ));
+        if let Some(alarm) = self.alarm() {
+            for reason in &alarm.reasons {
+                out.push_str(&format!("ATTENTION : {reason}\n"));
+            }
+        }
         out.push_str(&format!("problèmes : {}\n", self.problem_count()));
         for p in &self.problems {
             out.push_str(&format!(

@@ -153,6 +153,7 @@ pub fn routes() -> Vec<Route> {
         Route::get("/famille/dossiers/{dossier_id}/pieces", Own, family::documents::show_pieces),
         Route::post("/famille/dossiers/{dossier_id}/pieces", Own, family::documents::update_pieces),
         Route::post("/famille/dossiers/{dossier_id}/pieces/{document_id}", Own, family::documents::create_upload),
+        Route::post("/famille/dossiers/{dossier_id}/fichiers/{upload_id}/retirer", Own, family::documents::delete_upload),
         Route::get("/famille/dossiers/{dossier_id}/validation", Own, family::validation::show_validation),
         Route::post("/famille/dossiers/{dossier_id}/validation", Own, family::validation::update_validation),
         Route::get("/famille/dossiers/{dossier_id}/confirmation", Own, family::validation::show_confirmation),
@@ -171,7 +172,9 @@ pub fn routes() -> Vec<Route> {
         Route::get("/etablissements/{uai}/dossiers/{dossier_id}/pieces/{upload_id}", staff, school::dossiers::show_upload),
         Route::post("/etablissements/{uai}/dossiers/{dossier_id}/pieces/{upload_id}/decision", manager, school::pieces::update),
         Route::post("/etablissements/{uai}/dossiers/{dossier_id}/etat", manager, school::transitions::create),
-        Route::post("/etablissements/{uai}/dossiers/{dossier_id}/responsables/{guardian_id}/code", manager, school::dossiers::create_code),
+        Route::get("/etablissements/{uai}/dossiers/{dossier_id}/sortant", manager, school::transitions::show_leaving),
+        Route::post("/etablissements/{uai}/dossiers/{dossier_id}/responsables/{guardian_id}/code", manager, school::codes::create),
+        Route::get("/etablissements/{uai}/dossiers/{dossier_id}/responsables/{guardian_id}/code", manager, school::codes::show),
         // The school's team (direction only)
         Route::get("/etablissements/{uai}/agents", direction, school::agents::list),
         Route::post("/etablissements/{uai}/agents", direction, school::agents::create),

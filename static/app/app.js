@@ -176,3 +176,10 @@ function enableAutosave() {
 }
 
 enableAutosave();
+
+// "Imprimer" buttons (hidden without JavaScript: the browser's own print
+// command does the same).
+for (const button of document.querySelectorAll("[data-print]")) {
+  button.hidden = false;
+  button.addEventListener("click", () => window.print());
+}

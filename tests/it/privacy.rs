@@ -347,7 +347,7 @@ async fn reissuing_a_code_ends_the_sessions_opened_with_the_old_one(app: TestApp
         .send()
         .await
         .unwrap();
-    assert_eq!(reissued.status(), 200);
+    assert_eq!(reissued.status(), 303, "to the page that shows it once");
 
     // Her old session is over: her next request goes to the sign-in page.
     let response = app.get(&format!("{base}/accueil")).await;

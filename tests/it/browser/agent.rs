@@ -102,3 +102,60 @@ async fn an_agent_signs_in_in_a_real_browser_and_every_page_is_accessible() {
     browser.close().await;
     app.finish().await;
 }
+
+/// The secretariat's decisions in a real browser: the dossier page, the
+/// confirmation of a leaving pupil, a new code shown once; all accessible.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_secretariat_confirms_a_leaving_pupil_and_hands_out_a_new_code_on_accessible_pages() {
+    let Some(browser) = Browser::start(1280, 900).await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let demo = app.seed_demo().await;
+    super::agent_sign_in(&browser, &app, "secretariat@demo.dossiersco.fr").await;
+    let dossier_id: i64 = sqlx::query_scalar("SELECT MIN(id) FROM dossiers")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    let page = format!("/etablissements/{}/dossiers/{dossier_id}", demo.uai);
+    browser.client.goto(&app.url(&page)).await.unwrap();
+    let text = browser.text().await;
+    assert!(
+        text.contains("Décision de l'établissement") && !text.contains("Valider le dossier"),
+        "{text}"
+    );
+    browser.assert_accessible("a dossier not started").await;
+
+    click_and_wait(&browser, Locator::LinkText("Marquer comme sortant…")).await;
+    assert!(browser.text().await.contains("comme sortant ?"));
+    browser
+        .assert_accessible("the confirmation of a leaving pupil")
+        .await;
+    click_and_wait(&browser, Locator::LinkText("Annuler")).await;
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM dossiers WHERE state = 'leaving'")
+            .await,
+        0
+    );
+
+    click_and_wait(
+        &browser,
+        Locator::XPath("(//button[starts-with(normalize-space(), 'Donner un nouveau code')])[1]"),
+    )
+    .await;
+    let text = browser.text().await;
+    assert!(
+        text.contains("Code personnel :") && text.contains("Imprimer"),
+        "{text}"
+    );
+    browser.assert_accessible("a new code, shown once").await;
+    browser.client.refresh().await.unwrap();
+    let text = browser.text().await;
+    assert!(
+        text.contains("Ce code n'est plus affiché") && !text.contains("Code personnel :"),
+        "{text}"
+    );
+    browser.assert_accessible("a new code, already shown").await;
+    browser.close().await;
+    app.finish().await;
+}

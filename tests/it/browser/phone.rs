@@ -6,6 +6,8 @@ use dossiersco::db::Backend;
 use fantoccini::Locator;
 use serde_json::Value;
 
+use dossiersco::demo::DEMO_PASSWORD;
+
 use super::{Browser, Counted, choose_file, click_and_wait, phone_with_mother_signed_in};
 use crate::harness::TestApp;
 
@@ -163,6 +165,129 @@ async fn on_a_phone_a_signed_in_family_signs_out_from_the_header_menu() {
     click_and_wait(&browser, Locator::Css("#modal-menu button[type=submit]")).await;
     assert!(browser.text().await.contains("Vous êtes déconnecté·e."));
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
+    browser.close().await;
+    app.finish().await;
+}
+
+/// A dossier sent back with a refused piece, on a phone: the family reads
+/// what to fix on the validation step, follows the link to the piece,
+/// removes the refused file, sends another one and sends the dossier again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_phone_a_family_fixes_a_returned_dossier_from_its_list_of_what_to_fix() {
+    let Some((browser, app)) = phone_with_mother_signed_in().await else {
+        return;
+    };
+    sqlx::query("UPDATE expected_documents SET mandatory = $1 WHERE position = 0")
+        .bind(true)
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+    let (blurred, clear) = (dir.path().join("flou.pdf"), dir.path().join("net.pdf"));
+    std::fs::write(&blurred, pdf).unwrap();
+    std::fs::write(&clear, pdf).unwrap();
+    let mut user = Counted::new(&browser);
+    user.walk_to_pieces().await;
+    assert_eq!(
+        choose_file(&browser, 0, &blurred).await,
+        "« flou.pdf » : envoyé."
+    );
+    user.button("Continuer").await;
+    user.label("attestation").await;
+    user.button("Envoyer le dossier à l'établissement").await;
+    assert!(user.path().await.ends_with("/confirmation"));
+    let base = user
+        .path()
+        .await
+        .trim_end_matches("/confirmation")
+        .to_owned();
+
+    // The school refuses the piece and sends the dossier back.
+    let uai: String = sqlx::query_scalar("SELECT uai FROM schools ORDER BY id LIMIT 1")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    let dossier_id = base.rsplit('/').next().unwrap();
+    let page = format!("/etablissements/{uai}/dossiers/{dossier_id}");
+    app.sign_in_agent("secretariat@demo.dossiersco.fr", DEMO_PASSWORD)
+        .await;
+    let upload: i64 = sqlx::query_scalar("SELECT id FROM uploads")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    app.post_form(
+        &page,
+        &format!("{page}/pieces/{upload}/decision"),
+        &[("decision", "refuser"), ("reason", "Document illisible")],
+    )
+    .await;
+    let returned = app
+        .post_form(
+            &page,
+            &format!("{page}/etat"),
+            &[
+                ("event", "renvoyer"),
+                ("reason", "Merci de renvoyer l'attestation"),
+            ],
+        )
+        .await;
+    assert_eq!(returned.status(), 303);
+    app.run_jobs().await;
+
+    // The family's validation step lists what to fix, with links.
+    browser
+        .client
+        .goto(&app.url(&format!("{base}/validation")))
+        .await
+        .unwrap();
+    let text = browser.text().await;
+    assert!(
+        text.contains("Merci de renvoyer l'attestation")
+            && text.contains("Pièce refusée (obligatoire) : Attestation d'assurance scolaire, motif : Document illisible"),
+        "{text}"
+    );
+    browser
+        .assert_accessible("the returned dossier's validation")
+        .await;
+    click_and_wait(
+        &browser,
+        Locator::Css("#a-corriger a[href*='/pieces#piece-']"),
+    )
+    .await;
+    assert_eq!(user.path().await, format!("{base}/pieces"));
+    browser
+        .assert_accessible("the pieces of a returned dossier")
+        .await;
+    click_and_wait(
+        &browser,
+        Locator::XPath("//button[normalize-space()='Retirer « flou.pdf »']"),
+    )
+    .await;
+    let text = browser.text().await;
+    assert!(
+        text.contains("Fichier retiré.") && !text.contains("flou.pdf"),
+        "{text}"
+    );
+    browser
+        .assert_accessible("the pieces after a removal")
+        .await;
+    assert_eq!(
+        choose_file(&browser, 0, &clear).await,
+        "« net.pdf » : envoyé."
+    );
+    user.button("Continuer").await;
+    assert!(user.path().await.ends_with("/validation"));
+    assert!(!browser.text().await.contains("Pièce refusée"));
+    user.label("attestation").await;
+    user.button("Envoyer le dossier à l'établissement").await;
+    assert!(user.path().await.ends_with("/confirmation"));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM dossiers WHERE state = 'submitted'")
+            .await,
+        1
+    );
+    app.run_jobs().await;
     browser.close().await;
     app.finish().await;
 }

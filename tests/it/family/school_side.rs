@@ -2,7 +2,7 @@
 //! reissued, pieces refused, dossiers returned and validated.
 
 use super::{
-    PDF, expected_document, family, location, mother_dossier, send_dossier, sign_in,
+    PDF, expected_document, family, location, mother_dossier, send_dossier, sign_in, sign_in_as,
     sign_out_family, upload, walk_without_change,
 };
 use crate::forms::prefilled;
@@ -100,6 +100,43 @@ async fn the_school_sees_the_sent_dossier_with_exactly_the_changed_fields_and_me
             .starts_with("attachment")
     );
     assert_eq!(file.bytes().await.unwrap().as_ref(), PDF);
+    // A PDF is previewed in the page, in the browser's viewer, sandboxed.
+    assert!(
+        html.contains(&format!(
+            "<iframe class=\"piece-preview-pdf\" src=\"{school}/dossiers/{dossier_id}/pieces/{download}?apercu=1\""
+        )),
+        "{html}"
+    );
+    let preview = app
+        .get(&format!(
+            "{school}/dossiers/{dossier_id}/pieces/{download}?apercu=1"
+        ))
+        .await;
+    assert_eq!(preview.status(), 200);
+    let header = |name: &str| {
+        preview.headers()[name]
+            .to_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(header("content-type"), "application/pdf");
+    assert!(header("content-disposition").starts_with("inline"));
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    assert_eq!(header("x-frame-options"), "SAMEORIGIN");
+    assert_eq!(
+        header("content-security-policy"),
+        "sandbox; frame-ancestors 'self'",
+        "an opaque origin, framed by our pages only"
+    );
+    let download_policy = file_policy(
+        &app.get(&format!("{school}/dossiers/{dossier_id}/pieces/{download}"))
+            .await,
+    );
+    assert!(
+        download_policy.starts_with("sandbox;")
+            && download_policy.contains("frame-ancestors 'none'"),
+        "{download_policy}"
+    );
 
     app.post_form(&school, "/agent/deconnexion", &[]).await;
     app.sign_in_agent(
@@ -115,6 +152,13 @@ async fn the_school_sees_the_sent_dossier_with_exactly_the_changed_fields_and_me
         "the nurse does"
     );
     app.finish().await;
+}
+
+fn file_policy(response: &reqwest::Response) -> String {
+    response.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned()
 }
 
 async fn the_school_reissues_a_code_and_cannot_see_another_schools_dossier(app: TestApp) {
@@ -148,19 +192,36 @@ async fn the_school_reissues_a_code_and_cannot_see_another_schools_dossier(app: 
         dossiersco::demo::DEMO_PASSWORD,
     )
     .await;
-    let html = app
-        .post_form(&page, &action, &[])
-        .await
-        .text()
-        .await
-        .unwrap();
-    let start = html.find("Code personnel : <strong>").unwrap() + "Code personnel : <strong>".len();
+    // Post/Redirect/Get: the code is shown once by the page the POST leads
+    // to, never in its address; a reload neither shows it nor issues another.
+    let issued = app.post_form(&page, &action, &[]).await;
+    assert_eq!(issued.status(), 303);
+    assert_eq!(location(&issued), action, "the same address, read with GET");
+    let html = app.get_html(&action).await.1;
+    let marker = "Code personnel : <strong class=\"app-code\">";
+    let start = html.find(marker).expect("the code, once") + marker.len();
     let new_code = html[start..start + 14].to_owned();
+    assert!(!location(&issued).contains(&new_code));
+    assert!(
+        html.contains("Collège")
+            && html.contains("Inès DUBOIS")
+            && html.contains("/famille/connexion"),
+        "a slip for the family: school, pupil, sign-in address: {html}"
+    );
+    assert!(html.contains("Imprimer"));
+    let reloaded = app.get_html(&action).await.1;
+    assert!(!reloaded.contains(&new_code), "shown once");
+    assert!(
+        reloaded.contains("Ce code n&#39;est plus affiché")
+            || reloaded.contains("Ce code n'est plus affiché")
+    );
     assert_eq!(
         app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'access_code_reissued'")
             .await,
-        1
+        1,
+        "a reload issues no code"
     );
+    assert_eq!(app.count("SELECT COUNT(*) FROM code_slips").await, 0);
 
     // Another school's agent cannot reach this dossier through their own school.
     let other = dossiersco::db::schools::upsert(
@@ -448,7 +509,267 @@ async fn the_school_returns_a_dossier_the_family_corrects_it_and_the_school_vali
     app.finish().await;
 }
 
+/// The decisions of the dossier page follow its state, come after what the
+/// agent reads, and "sortant" is confirmed on a page of its own.
+async fn the_school_is_offered_only_the_decisions_the_state_allows_and_confirms_a_leaving_pupil(
+    app: TestApp,
+) {
+    let seeded = app.seed_demo().await;
+    let base = mother_dossier(&app, &seeded).await;
+    walk_without_change(&app, &base).await;
+    send_dossier(&app, &base).await;
+    app.run_jobs().await;
+    sign_out_family(&app, &base).await;
+    let sent: i64 = base.rsplit('/').next().unwrap().parse().unwrap();
+    let untouched: i64 = sqlx::query_scalar(
+        "SELECT id FROM dossiers WHERE state = 'not_started' ORDER BY id LIMIT 1",
+    )
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    app.sign_in_agent(
+        "secretariat@demo.dossiersco.fr",
+        dossiersco::demo::DEMO_PASSWORD,
+    )
+    .await;
+    let school = format!("/etablissements/{}", seeded.uai);
+    let page = |id: i64| format!("{school}/dossiers/{id}");
+
+    let html = app.get_html(&page(sent)).await.1;
+    assert!(html.contains("Valider le dossier") && html.contains("Renvoyer à la famille"));
+    let decisions = html
+        .find("Décision de l&#39;établissement")
+        .or_else(|| html.find("Décision de l'établissement"))
+        .unwrap();
+    assert!(
+        decisions > html.find("Historique").unwrap()
+            && decisions > html.find("id=\"pieces\"").unwrap(),
+        "the decisions come after the content"
+    );
+
+    let html = app.get_html(&page(untouched)).await.1;
+    assert!(
+        !html.contains("Valider le dossier") && !html.contains("Renvoyer à la famille"),
+        "nothing to validate or send back in a dossier not started"
+    );
+    assert!(html.contains(&format!("href=\"{}/sortant\"", page(untouched))));
+
+    // "Sortant" without its confirmation changes nothing and asks for it.
+    let unconfirmed = app
+        .post_form(
+            &page(untouched),
+            &format!("{}/etat", page(untouched)),
+            &[("event", "sortant")],
+        )
+        .await;
+    assert_eq!(
+        location(&unconfirmed),
+        format!("{}/sortant", page(untouched))
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM dossiers WHERE state = 'leaving'")
+            .await,
+        0
+    );
+    let confirm = app.get_html(&format!("{}/sortant", page(untouched))).await;
+    assert_eq!(confirm.0, 200);
+    assert!(confirm.1.contains("Confirmer"), "{}", confirm.1);
+    let confirmed = app
+        .post_form(
+            &format!("{}/sortant", page(untouched)),
+            &format!("{}/etat", page(untouched)),
+            &[("event", "sortant"), ("confirmation", "oui")],
+        )
+        .await;
+    assert_eq!(location(&confirmed), page(untouched));
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM dossiers WHERE state = 'leaving'")
+            .await,
+        1
+    );
+    let html = app.get_html(&page(untouched)).await.1;
+    assert!(html.contains("Aucune décision possible") && !html.contains("/sortant\""));
+    assert_eq!(
+        location(&app.get(&format!("{}/sortant", page(untouched))).await),
+        page(untouched),
+        "no confirmation for what is no longer possible"
+    );
+    app.finish().await;
+}
+
+/// A dossier sent back with a refused mandatory piece: the family reads what
+/// to fix with links to it, cannot send until the piece is replaced, may
+/// remove its own file (never the other parent's), and the replaced file no
+/// longer shows as the piece's.
+async fn a_returned_dossier_lists_what_to_fix_and_is_sent_again_only_once_the_refused_piece_is_replaced(
+    app: TestApp,
+) {
+    let seeded = app.seed_demo().await;
+    let (code, birth) = family(&app, &seeded, "la mère").await;
+    let base = mother_dossier(&app, &seeded).await;
+    walk_without_change(&app, &base).await;
+    let insurance = expected_document(&app, 0).await;
+    sqlx::query("UPDATE expected_documents SET mandatory = $1 WHERE id = $2")
+        .bind(true)
+        .bind(insurance)
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+    upload(&app, &base, insurance, vec![("flou.pdf", PDF.to_vec())]).await;
+    send_dossier(&app, &base).await;
+    sign_out_family(&app, &base).await;
+
+    let dossier_id = base.rsplit('/').next().unwrap();
+    let page = format!("/etablissements/{}/dossiers/{dossier_id}", seeded.uai);
+    app.sign_in_agent(
+        "secretariat@demo.dossiersco.fr",
+        dossiersco::demo::DEMO_PASSWORD,
+    )
+    .await;
+    let blurred: i64 = sqlx::query_scalar("SELECT id FROM uploads")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    app.post_form(
+        &page,
+        &format!("{page}/pieces/{blurred}/decision"),
+        &[("decision", "refuser"), ("reason", "Document illisible")],
+    )
+    .await;
+    app.post_form(
+        &page,
+        &format!("{page}/etat"),
+        &[
+            ("event", "renvoyer"),
+            ("reason", "Une pièce est à remplacer"),
+        ],
+    )
+    .await;
+    app.post_form(&page, "/agent/deconnexion", &[]).await;
+    app.run_jobs().await;
+
+    // The banner: the school's reason and the refused piece, with links.
+    assert_eq!(
+        location(&sign_in(&app, &code, &birth).await),
+        format!("{base}/validation")
+    );
+    let validation = format!("{base}/validation");
+    let html = app.get_html(&validation).await.1;
+    let banner = &html[html.find("id=\"a-corriger\"").expect("a banner")..];
+    let banner = &banner[..banner.find("</div>").unwrap()];
+    assert!(banner.contains("Une pièce est à remplacer"), "{banner}");
+    assert!(
+        banner.contains(&format!("href=\"{base}/pieces#piece-{insurance}\""))
+            && banner.contains("Attestation d&#39;assurance scolaire")
+            && banner.contains("motif : Document illisible"),
+        "{banner}"
+    );
+    assert!(
+        banner.contains(&format!("href=\"{base}/eleve\"")),
+        "{banner}"
+    );
+
+    // Sending is refused while the mandatory piece is refused.
+    let refused = app
+        .post_form(&validation, &validation, &[("attestation", "oui")])
+        .await;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await.unwrap();
+    assert!(
+        html.contains("Le dossier ne peut pas encore être envoyé")
+            && html.contains("role=\"alert\""),
+        "{html}"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM dossiers WHERE state = 'returned'")
+            .await,
+        1,
+        "nothing changed"
+    );
+    assert_eq!(app.run_jobs().await, 0, "no receipt");
+
+    // The other parent cannot remove the mother's file, even with a forged form.
+    let remove = format!("{base}/fichiers/{blurred}/retirer");
+    let (father_code, father_birth) = family(&app, &seeded, "le père").await;
+    let father = TestApp::client_for(&app);
+    sign_in_as(&app, &father, &father_code, &father_birth).await;
+    let forged = app
+        .post_form_as(&father, &format!("{base}/accueil"), &remove, &[])
+        .await;
+    assert_eq!(forged.status(), 404);
+    assert_eq!(app.count("SELECT COUNT(*) FROM uploads").await, 1);
+
+    // The mother removes it: the row, the stored file, audited.
+    let pieces = format!("{base}/pieces");
+    let html = app.get_html(&pieces).await.1;
+    assert!(html.contains(&format!("action=\"{remove}\"")), "{html}");
+    let key: String = sqlx::query_scalar("SELECT storage_key FROM uploads")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    let removed = app.post_form(&pieces, &remove, &[]).await;
+    assert_eq!(location(&removed), format!("{pieces}#piece-{insurance}"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM uploads").await, 0);
+    assert!(
+        app.state.documents.get_stream(&key).await.is_err(),
+        "the stored file is deleted"
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM audit_events WHERE action = 'upload_removed'")
+            .await,
+        1
+    );
+    let refused = app
+        .post_form(&validation, &validation, &[("attestation", "oui")])
+        .await;
+    assert_eq!(
+        refused.status(),
+        422,
+        "a missing mandatory piece blocks too"
+    );
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("Pièce obligatoire manquante")
+    );
+
+    // A refused file once replaced is no longer the piece's current file.
+    upload(&app, &base, insurance, vec![("flou.pdf", PDF.to_vec())]).await;
+    let again: i64 = sqlx::query_scalar("SELECT id FROM uploads")
+        .fetch_one(app.db().pool())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE uploads SET status = 'refused', refusal_reason = 'Toujours illisible'")
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        upload(&app, &base, insurance, vec![("net.pdf", PDF.to_vec())])
+            .await
+            .status(),
+        303
+    );
+    let html = app.get_html(&pieces).await.1;
+    assert!(
+        html.contains("net.pdf") && !html.contains("flou.pdf"),
+        "{html}"
+    );
+    assert!(!html.contains(&format!("/fichiers/{again}/retirer")));
+    let html = app.get_html(&validation).await.1;
+    assert!(
+        !html.contains("flou.pdf") && !html.contains("Pièce refusée"),
+        "{html}"
+    );
+    send_dossier(&app, &base).await;
+    app.run_jobs().await;
+    app.finish().await;
+}
+
 on_both_databases!(
+    a_returned_dossier_lists_what_to_fix_and_is_sent_again_only_once_the_refused_piece_is_replaced,
+    the_school_is_offered_only_the_decisions_the_state_allows_and_confirms_a_leaving_pupil,
     the_school_sees_the_sent_dossier_with_exactly_the_changed_fields_and_medical_notes_stay_with_the_nurse,
     the_school_reissues_a_code_and_cannot_see_another_schools_dossier,
     a_piece_refused_by_the_school_shows_its_reason_and_is_replaced_alone,

@@ -30,7 +30,11 @@ async fn upload_and_preview(app: &TestApp, uai: &str, files: &[(&str, Vec<u8>)])
 /// Confirms a previewed import; returns the page of its job.
 async fn confirm(app: &TestApp, import_page: &str) -> String {
     let response = app
-        .post_form(import_page, &format!("{import_page}/confirmation"), &[])
+        .post_form(
+            import_page,
+            &format!("{import_page}/confirmation"),
+            &[("avertissement", "lu")],
+        )
         .await;
     assert_eq!(response.status().as_u16(), 303);
     location(&response)

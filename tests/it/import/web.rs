@@ -54,8 +54,37 @@ async fn an_agent_uploads_previews_confirms_and_follows_the_import(app: TestApp)
         "the preview wrote nothing"
     );
 
-    let response = app
+    // These files hold none of the demo's pupils: a loud warning, with the
+    // numbers, that must be acknowledged before confirming.
+    assert!(
+        html.contains("ne ressemblent pas à ceux de votre établissement"),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!(
+            "{0} des {0} élèves connus de l&#39;établissement (100 %)",
+            demo.pupils
+        )) && html.contains("50 des 50 élèves des fichiers (100 %)"),
+        "{html}"
+    );
+    let unacknowledged = app
         .post_form(&import_page, &format!("{import_page}/confirmation"), &[])
+        .await;
+    assert_eq!(unacknowledged.status().as_u16(), 422);
+    assert!(
+        unacknowledged
+            .text()
+            .await
+            .unwrap()
+            .contains("Cochez cette case")
+    );
+    assert_eq!(app.run_jobs().await, 0, "nothing queued");
+    let response = app
+        .post_form(
+            &import_page,
+            &format!("{import_page}/confirmation"),
+            &[("avertissement", "lu")],
+        )
         .await;
     assert_eq!(response.status().as_u16(), 303);
     let job_page = location(&response);
@@ -96,7 +125,11 @@ async fn an_agent_uploads_previews_confirms_and_follows_the_import(app: TestApp)
     );
     // Confirming twice does nothing more.
     let again = app
-        .post_form(&import_page, &format!("{import_page}/confirmation"), &[])
+        .post_form(
+            &import_page,
+            &format!("{import_page}/confirmation"),
+            &[("avertissement", "lu")],
+        )
         .await;
     assert_eq!(again.status().as_u16(), 303);
     assert_eq!(app.run_jobs().await, 0);
@@ -260,6 +293,15 @@ async fn the_import_pages_work_in_a_real_browser_and_are_accessible() {
     browser.client.refresh().await.unwrap();
     wait_for_text(&browser, "Ce que l'import va faire").await;
     browser.assert_accessible("the preview").await;
+    // The demo's pupils are not in these files: the warning is acknowledged.
+    browser
+        .client
+        .find(Locator::Css("label[for='avertissement']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     browser
         .client
         .find(Locator::Css("main form button[type=submit]"))

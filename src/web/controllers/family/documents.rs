@@ -1,6 +1,7 @@
 //! `…/pieces`: one upload per expected document (several files per piece),
 //! checked from their content, streamed to the documents store, within the
-//! dossier's quotas (`domain::limits`).
+//! dossier's quotas (`domain::limits`); `…/fichiers/{upload_id}/retirer`: a
+//! guardian removes a file they sent, while the dossier may change.
 
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
@@ -11,19 +12,21 @@ use futures::{StreamExt, TryStreamExt};
 
 use super::{FamilyDossier, Stepper};
 use crate::app::AppState;
-use crate::db::{campaigns, family};
+use crate::db::{campaigns, family, uploads};
 use crate::documents::quota::{self, NewUpload};
 use crate::documents::{DocumentError, heic, pdf_scan};
 use crate::domain::journey::Step;
 use crate::domain::limits::{MAX_FILES_PER_REQUEST, Quota};
 use crate::domain::upload::{self, DocumentKind, Refusal, Scanner};
 use crate::web::error::AppError;
+use crate::web::session::{Flash, redirect_with_flash};
 use crate::web::templates::{Chrome, render};
 
 /// How a file another guardian sent is named to this one (its name is theirs).
 pub const OTHERS_PIECE: &str = "Fichier fourni par l'autre responsable";
 
 pub struct UploadLine {
+    pub id: i64,
     /// The file's name, or [`OTHERS_PIECE`].
     pub name: String,
     pub status_label: &'static str,
@@ -48,6 +51,8 @@ pub struct PiecesPage {
     pub chrome: Chrome,
     pub stepper: Stepper,
     pub action: String,
+    /// Where a file's removal is posted: `{remove_action}/{upload_id}/retirer`.
+    pub remove_action: String,
     pub pieces: Vec<PieceLine>,
     pub max_bytes: u64,
     pub max_label: String,
@@ -80,6 +85,7 @@ async fn pieces(state: &AppState, dossier: &FamilyDossier) -> Result<Vec<PieceLi
                 .iter()
                 .filter(|u| u.expected_document_id == expected.id)
                 .map(|u| UploadLine {
+                    id: u.id,
                     name: u
                         .original_name
                         .clone()
@@ -111,6 +117,7 @@ fn page(
         chrome,
         stepper: Stepper::new(dossier, Step::Pieces),
         action: dossier.url(Step::Pieces),
+        remove_action: format!("/famille/dossiers/{}/fichiers", dossier.dossier.dossier_id),
         pieces,
         max_bytes: max,
         max_label: format!("{} Mo", max / (1024 * 1024)),
@@ -358,4 +365,42 @@ pub async fn create_upload(
         dossier.url(Step::Pieces)
     ))
     .into_response())
+}
+
+/// `POST …/fichiers/{upload_id}/retirer`: removes a file this guardian sent
+/// (another guardian's is "not found"), from the database and the documents
+/// store, while the family may still change the dossier.
+pub async fn delete_upload(
+    State(state): State<AppState>,
+    dossier: FamilyDossier,
+    Path((_dossier_id, upload_id)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    dossier.ensure_editable()?;
+    let mut tx = state.db.begin().await?;
+    let removed = uploads::delete_own(
+        &mut *tx,
+        dossier.dossier.dossier_id,
+        dossier.guardian_id,
+        upload_id,
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
+    dossier
+        .audit(&mut *tx, "upload_removed", &format!("upload:{upload_id}"))
+        .await?;
+    tx.commit().await?;
+    // Once the row is gone nobody can reach the objects; delete them now.
+    state.documents.delete(&removed.storage_key).await?;
+    if let Some(source) = &removed.source_key {
+        state.documents.delete(source).await?;
+    }
+    Ok(redirect_with_flash(
+        &state,
+        &format!(
+            "{}#piece-{}",
+            dossier.url(Step::Pieces),
+            removed.expected_document_id
+        ),
+        Flash::success("Fichier retiré."),
+    ))
 }

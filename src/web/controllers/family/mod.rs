@@ -7,6 +7,7 @@ pub mod dossiers;
 pub mod schooling;
 pub mod session;
 pub mod steps;
+pub mod to_fix;
 pub mod validation;
 
 use axum::extract::{FromRequestParts, RawPathParams};

@@ -9,6 +9,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::to_fix::{ToFix, to_fix};
 use super::{FamilyDossier, Stepper};
 use crate::app::AppState;
 use crate::db::{campaigns, dossiers, family};
@@ -51,6 +52,8 @@ pub struct ValidationPage {
     pub error: Option<&'static str>,
     /// Why the school sent the dossier back, if it did.
     pub return_reason: String,
+    /// What to fix before sending (the banner `family/_to_fix.html`).
+    pub to_fix: ToFix,
 }
 
 fn validation_page(
@@ -77,6 +80,7 @@ fn validation_page(
         .collect(),
         error,
         return_reason,
+        to_fix: ToFix::default(),
     }
 }
 
@@ -90,8 +94,9 @@ pub async fn show_validation(
     }
     let summary = summary(&state, &dossier).await?;
     let reason = return_reason(&state, &dossier).await?;
-    render(&validation_page(chrome, &dossier, summary, None, reason))
-        .map(IntoResponse::into_response)
+    let mut page = validation_page(chrome, &dossier, summary, None, reason);
+    page.to_fix = to_fix(&state, &dossier).await?;
+    render(&page).map(IntoResponse::into_response)
 }
 
 async fn return_reason(state: &AppState, dossier: &FamilyDossier) -> Result<String, AppError> {
@@ -117,16 +122,21 @@ pub async fn update_validation(
     if dossier.furthest() < Step::Validation {
         return Ok(axum::response::Redirect::to(&dossier.url(dossier.furthest())).into_response());
     }
-    if form.attestation != "oui" {
+    let mut fixes = to_fix(&state, &dossier).await?;
+    // A refused or missing mandatory piece: nothing is sent, the banner says what to do.
+    fixes.sending_refused = fixes.blocks_sending();
+    if form.attestation != "oui" || fixes.sending_refused {
         let summary = summary(&state, &dossier).await?;
         let reason = return_reason(&state, &dossier).await?;
-        let page = validation_page(
+        let mut page = validation_page(
             chrome,
             &dossier,
             summary,
-            Some("Cochez la case pour certifier l'exactitude des informations."),
+            (form.attestation != "oui")
+                .then_some("Cochez la case pour certifier l'exactitude des informations."),
             reason,
         );
+        page.to_fix = fixes;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
     let (listed, _) = facts::of_dossier(

@@ -11,9 +11,9 @@ use axum::response::{Html, IntoResponse, Response};
 use futures::TryStreamExt;
 use serde::Deserialize;
 
+use super::transitions::StaffActions;
 use crate::app::AppState;
-use crate::db::{contacts, dossiers, family, medical, uploads};
-use crate::domain::access_code;
+use crate::db::{contacts, dossiers, medical, uploads};
 use crate::domain::dossier_state::DossierState;
 use crate::domain::role::{AnyStaff, ManageSchool, ReadMedical};
 use crate::dossier::diff::{self, GuardianView, SchoolView};
@@ -100,8 +100,9 @@ impl std::ops::Deref for UploadView {
 }
 
 impl UploadView {
-    pub fn previewable(&self) -> bool {
-        previewable(&self.content_type)
+    /// A photo, shown in the page.
+    pub fn is_image(&self) -> bool {
+        previewable(&self.content_type) && !self.is_pdf()
     }
 
     pub fn status_label(&self) -> &'static str {
@@ -117,13 +118,20 @@ impl UploadView {
     pub fn is_heic(&self) -> bool {
         self.content_type == "image/heic"
     }
+
+    /// A PDF, previewed in a frame of the page.
+    pub fn is_pdf(&self) -> bool {
+        self.content_type == PDF
+    }
 }
 
-/// Types shown inline: images every browser decodes, never PDF or HTML
-/// (which could run on our origin).
+/// Types shown inline: images every browser decodes, and PDFs (in the
+/// browser's viewer, sandboxed: see [`show_upload`]); never HTML.
 fn previewable(content_type: &str) -> bool {
-    matches!(content_type, "image/jpeg" | "image/png")
+    matches!(content_type, "image/jpeg" | "image/png" | PDF)
 }
+
+const PDF: &str = "application/pdf";
 
 #[derive(Template)]
 #[template(path = "school/dossier.html")]
@@ -141,7 +149,8 @@ pub struct DossierPage {
     pub history: Vec<(String, String, String)>,
     pub can_read_medical: bool,
     pub can_manage: bool,
-    pub new_code: Option<(String, String)>,
+    /// The decisions offered (after the content).
+    pub actions: StaffActions,
 }
 
 async fn dossier_page<P>(
@@ -149,7 +158,6 @@ async fn dossier_page<P>(
     agent: &CurrentAgent<P>,
     chrome: Chrome,
     dossier_id: i64,
-    new_code: Option<(String, String)>,
 ) -> Result<DossierPage, AppError> {
     let pool = state.db.pool();
     let (listed, words) = facts::of_dossier(pool, agent.scope().id(), dossier_id)
@@ -206,7 +214,7 @@ async fn dossier_page<P>(
         history,
         can_read_medical,
         can_manage: agent.roles.allows::<ManageSchool>(),
-        new_code,
+        actions: StaffActions::new(listed.row.state, agent.roles.allows::<ManageSchool>()),
     })
 }
 
@@ -225,18 +233,21 @@ pub async fn show(
     chrome: Chrome,
     Path((_uai, dossier_id)): Path<(String, i64)>,
 ) -> Result<Html<String>, AppError> {
-    render(&dossier_page(&state, &agent, chrome, dossier_id, None).await?)
+    render(&dossier_page(&state, &agent, chrome, dossier_id).await?)
 }
 
 #[derive(Deserialize)]
 pub struct UploadQuery {
-    /// `?apercu=1`: shown in the page (photos only), else downloaded.
+    /// `?apercu=1`: shown in the page (photos, PDFs), else downloaded.
     apercu: Option<String>,
 }
 
 /// `GET …/dossiers/{dossier_id}/pieces/{upload_id}`: a piece, streamed from
-/// the store, as a download; photos may be shown inline (`?apercu=1`), other
-/// types are never rendered on our origin.
+/// the store, as a download; photos and PDFs may be shown inline
+/// (`?apercu=1`). Every piece is served with its checked type (set from its
+/// content at upload), `nosniff` and `Content-Security-Policy: sandbox`: even
+/// a file a browser would render otherwise runs in an opaque origin, never
+/// as a page of ours. An inline PDF may be framed by our own pages only.
 pub async fn show_upload(
     State(state): State<AppState>,
     agent: CurrentAgent<AnyStaff>,
@@ -271,10 +282,18 @@ pub async fn show_upload(
             safe_name = format!("{stem}.jpg");
         }
     }
-    let disposition = if query.apercu.is_some() && previewable(&content_type) {
-        "inline"
+    let inline = query.apercu.is_some() && previewable(&content_type);
+    let disposition = if inline { "inline" } else { "attachment" };
+    // Chrome's PDF viewer does not start in a sandboxed frame (`<iframe
+    // sandbox>`), so the sandbox is the response's own; it also ignores the
+    // response's other directives, which keep the rest locked.
+    let (policy, framing) = if inline && content_type == PDF {
+        ("sandbox; frame-ancestors 'self'", "SAMEORIGIN")
     } else {
-        "attachment"
+        (
+            "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+            "DENY",
+        )
     };
     agent
         .audit(
@@ -291,40 +310,11 @@ pub async fn show_upload(
                 header::CONTENT_DISPOSITION,
                 format!("{disposition}; filename=\"{safe_name}\""),
             ),
+            (header::CONTENT_SECURITY_POLICY, policy.to_owned()),
+            (header::X_FRAME_OPTIONS, framing.to_owned()),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
         ],
         Body::from_stream(stream.map_err(std::io::Error::other)),
     )
         .into_response())
-}
-
-/// `POST …/dossiers/{dossier_id}/responsables/{guardian_id}/code`: gives a
-/// guardian a new personal code (the old one stops working), shown once.
-pub async fn create_code(
-    State(state): State<AppState>,
-    manager: CurrentAgent<ManageSchool>,
-    chrome: Chrome,
-    Path((_uai, dossier_id, guardian_id)): Path<(String, i64, i64)>,
-) -> Result<Html<String>, AppError> {
-    let pupil_id = dossiers::find_in_school(state.db.pool(), manager.scope(), dossier_id)
-        .await?
-        .ok_or(AppError::NotFound)?
-        .pupil_id;
-    let guardian =
-        dossiers::guardian_in_school(state.db.pool(), manager.scope(), pupil_id, guardian_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-    let code = access_code::generate();
-    let mut tx = state.db.begin().await?;
-    // Also ends the sessions opened with the old code, in this transaction.
-    family::set_access_code(&mut *tx, guardian_id, &access_code::hash(&code)).await?;
-    manager
-        .audit(
-            &mut *tx,
-            "access_code_reissued",
-            &format!("guardian:{guardian_id}"),
-        )
-        .await?;
-    tx.commit().await?;
-    let name = format!("{} {}", guardian.first_name, guardian.last_name);
-    render(&dossier_page(&state, &manager, chrome, dossier_id, Some((name, code))).await?)
 }

@@ -6,13 +6,16 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
-use axum::response::{Html, Response};
+use axum::response::{Html, IntoResponse, Response};
 use futures::TryStreamExt;
+use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::domain::role::ManageSchool;
+use crate::import::alarm::Alarm;
 use crate::import::jobs::{ImportApplyJob, ImportPreviewJob};
 use crate::import::records::{self, ImportRow, StoredFile};
 use crate::import::{Counts, Preview, Problem};
@@ -60,6 +63,11 @@ pub struct ImportPage {
     pub fatal: bool,
     pub error: String,
     pub job_id: Option<i64>,
+    /// The numbers look like another school's files: confirming needs the
+    /// agent to tick that they read this.
+    pub alarm: Option<Alarm>,
+    /// Confirmed without ticking it.
+    pub alarm_not_acknowledged: bool,
 }
 
 fn status_of(status: &str) -> (&'static str, &'static str) {
@@ -229,6 +237,15 @@ pub async fn show(
     Path((_uai, id)): Path<(String, i64)>,
 ) -> Result<Html<String>, AppError> {
     let row = find(&state, &agent, id).await?;
+    render(&import_page(chrome, &agent, &row, false))
+}
+
+fn import_page(
+    chrome: Chrome,
+    agent: &CurrentAgent<ManageSchool>,
+    row: &ImportRow,
+    alarm_not_acknowledged: bool,
+) -> ImportPage {
     let (status_label, status_css) = status_of(&row.status);
     let preview = row.preview();
     let job_id = match row.status.as_str() {
@@ -236,7 +253,7 @@ pub async fn show(
         "applying" | "done" | "failed" => row.apply_job_id,
         _ => None,
     };
-    render(&ImportPage {
+    ImportPage {
         chrome,
         uai: agent.school_uai.clone(),
         id: row.id,
@@ -254,18 +271,36 @@ pub async fn show(
             .unwrap_or_default(),
         fatal: row.fatal,
         error: row.error.clone(),
+        alarm: preview.as_ref().and_then(Preview::alarm),
+        alarm_not_acknowledged,
         preview,
         job_id,
-    })
+    }
 }
 
-/// The agent confirmed the preview: the import is queued as a job.
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    /// `lu` when the agent ticked that they read the preview's alarm.
+    #[serde(default)]
+    avertissement: String,
+}
+
+/// The agent confirmed the preview: the import is queued as a job. A
+/// preview that raises an alarm is confirmed only with the alarm
+/// acknowledged; otherwise the page comes back, saying so, and nothing runs.
 pub async fn confirm(
     State(state): State<AppState>,
     agent: CurrentAgent<ManageSchool>,
+    chrome: Chrome,
     Path((_uai, id)): Path<(String, i64)>,
+    Form(form): Form<ConfirmForm>,
 ) -> Result<Response, AppError> {
     let row = find(&state, &agent, id).await?;
+    let alarm = row.preview().as_ref().and_then(Preview::alarm);
+    if alarm.is_some() && form.avertissement != "lu" {
+        let page = import_page(chrome, &agent, &row, true);
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
+    }
     let mut tx = state.db.begin().await?;
     let job_id = jobs::enqueue(
         &mut *tx,

@@ -1,15 +1,19 @@
 //! The school's decisions on a dossier: `POST /etablissements/{uai}/dossiers/{dossier_id}/etat`
 //! with `event` = `valider`, `renvoyer` (with a reason, e-mailed to the
-//! family) or `sortant`. The rules are in `domain::dossier_state`.
+//! family) or `sortant` (after its confirmation page,
+//! `GET …/dossiers/{dossier_id}/sortant`). The rules are in
+//! `domain::dossier_state`; the dossier page offers only what they allow
+//! ([`StaffActions`]).
 
+use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::db::{campaigns, dossiers, uploads};
-use crate::domain::dossier_state::Event;
+use crate::db::{campaigns, dossiers, family, uploads};
+use crate::domain::dossier_state::{Actor, DossierState, Event};
 use crate::domain::role::ManageSchool;
 use crate::dossier::messages::{self, SchoolContact};
 use crate::dossier::{self, By, Move, MoveError, facts};
@@ -18,6 +22,34 @@ use crate::mail::SendEmailJob;
 use crate::web::auth::CurrentAgent;
 use crate::web::error::AppError;
 use crate::web::session::{Flash, redirect_with_flash};
+use crate::web::templates::{Chrome, render};
+
+/// The decisions the dossier page offers an agent: those the rules allow
+/// from the dossier's state, to an agent who may decide.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StaffActions {
+    pub validate: bool,
+    pub send_back: bool,
+    pub mark_leaving: bool,
+}
+
+impl StaffActions {
+    pub fn new(state: DossierState, can_manage: bool) -> Self {
+        if !can_manage {
+            return Self::default();
+        }
+        let allowed = state.events_for(Actor::Agent);
+        Self {
+            validate: allowed.contains(&Event::Validate),
+            send_back: allowed.contains(&Event::Return),
+            mark_leaving: allowed.contains(&Event::MarkLeaving),
+        }
+    }
+
+    pub fn any(&self) -> bool {
+        self.validate || self.send_back || self.mark_leaving
+    }
+}
 
 #[derive(Deserialize)]
 pub struct TransitionForm {
@@ -25,6 +57,50 @@ pub struct TransitionForm {
     event: String,
     #[serde(default)]
     reason: String,
+    /// `oui` once the agent confirmed "sortant" on its page.
+    #[serde(default)]
+    confirmation: String,
+}
+
+#[derive(Template)]
+#[template(path = "school/leaving.html")]
+pub struct LeavingPage {
+    pub chrome: Chrome,
+    pub uai: String,
+    pub dossier_id: i64,
+    pub pupil_name: String,
+}
+
+/// `GET …/dossiers/{dossier_id}/sortant`: asks the agent to confirm that the
+/// pupil leaves (a page, so that it works without JavaScript).
+pub async fn show_leaving(
+    State(state): State<AppState>,
+    agent: CurrentAgent<ManageSchool>,
+    chrome: Chrome,
+    Path((_uai, dossier_id)): Path<(String, i64)>,
+) -> Result<Response, AppError> {
+    let page = format!("/etablissements/{}/dossiers/{dossier_id}", agent.school_uai);
+    let dossier = dossiers::find_in_school(state.db.pool(), agent.scope(), dossier_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !StaffActions::new(dossier.state, true).mark_leaving {
+        return Ok(redirect_with_flash(
+            &state,
+            &page,
+            Flash::error(format!(
+                "Impossible depuis l'état « {} ».",
+                dossier.state.label()
+            )),
+        ));
+    }
+    let pupil = family::pupil(state.db.pool(), dossier.pupil_id).await?;
+    render(&LeavingPage {
+        chrome,
+        uai: agent.school_uai.clone(),
+        dossier_id,
+        pupil_name: format!("{} {}", pupil.first_name, pupil.last_name),
+    })
+    .map(IntoResponse::into_response)
 }
 
 pub async fn create(
@@ -44,6 +120,9 @@ pub async fn create(
         "sortant" => Event::MarkLeaving,
         _ => return Err(AppError::BadRequest("unknown event".into())),
     };
+    if event == Event::MarkLeaving && form.confirmation != "oui" {
+        return Ok(Redirect::to(&format!("{page}/sortant")).into_response());
+    }
     let reason: String = form.reason.trim().chars().take(1000).collect();
     if event == Event::Return && reason.is_empty() {
         return Ok(redirect_with_flash(
