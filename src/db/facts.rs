@@ -326,7 +326,8 @@ pub async fn contacts(
     .await
 }
 
-/// A file sent for an expected document.
+/// A file sent for an expected document and not refused (a refused file is
+/// no information: the family replaces it).
 #[derive(Debug, Clone, FromRow)]
 pub struct PieceRow {
     pub dossier_id: i64,
@@ -347,7 +348,7 @@ pub async fn pieces(
          JOIN expected_documents e ON e.id = u.expected_document_id
          JOIN dossiers d ON d.id = u.dossier_id
          JOIN campaigns c ON c.id = d.campaign_id
-         WHERE {}
+         WHERE {} AND u.status <> 'refused'
          ORDER BY u.id",
         current_dossiers()
     )))

@@ -204,8 +204,8 @@ impl<'a> Counted<'a> {
         self.typed += text.chars().count();
     }
 
-    /// From the welcome step to the pieces, changing nothing (the exit
-    /// authorisations, which have no default, answered "oui").
+    /// From the welcome step to the pieces, changing nothing (every answer
+    /// starts from last year's).
     async fn walk_to_pieces(&mut self) {
         self.button("Commencer").await;
         for _ in ["eleve", "responsables"] {
@@ -213,8 +213,6 @@ impl<'a> Counted<'a> {
         }
         self.button("Continuer").await; // contacts d'urgence
         self.button("Valider et continuer").await; // scolarité
-        self.label("photo-oui").await;
-        self.label("sorties-oui").await;
         self.button("Valider et continuer").await; // vie scolaire
         self.button("Valider et continuer").await; // santé
         assert!(self.path().await.ends_with("/pieces"));
