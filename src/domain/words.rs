@@ -48,6 +48,32 @@ pub fn of(name: &str) -> String {
     }
 }
 
+/// A MEF's label as families read it: « 6EME » → « 6e », « 3EME SEGPA » →
+/// « 3e SEGPA »; other labels as SIECLE writes them.
+pub fn mef(label: &str) -> String {
+    let label = label.trim();
+    for (level, short) in [
+        ("6EME", "6e"),
+        ("5EME", "5e"),
+        ("4EME", "4e"),
+        ("3EME", "3e"),
+    ] {
+        if let Some(rest) = label.strip_prefix(level) {
+            return format!("{short}{rest}");
+        }
+    }
+    label.to_owned()
+}
+
+/// « 5e → 4e », or « 3e → fin du collège » for a pupil who leaves.
+pub fn next_year(current: Option<&str>, next: Option<&str>) -> String {
+    let current = current.map(mef).unwrap_or_else(|| "—".into());
+    match next {
+        Some(next) => format!("{current} → {}", mef(next)),
+        None => format!("{current} → fin du collège"),
+    }
+}
+
 /// `F` → « Fille », `M` → « Garçon ».
 pub fn sex(code: &str) -> &str {
     match code {
@@ -172,6 +198,11 @@ mod tests {
         assert_eq!(of("Inès DUBOIS"), "d'Inès DUBOIS");
         assert_eq!(of("Hugo"), "d'Hugo");
         assert_eq!(of("Léa"), "de Léa");
+        assert_eq!(next_year(Some("5EME"), Some("4EME")), "5e → 4e");
+        assert_eq!(
+            next_year(Some("3EME SEGPA"), None),
+            "3e SEGPA → fin du collège"
+        );
         assert_eq!(value("city", "Lyon"), "Lyon");
         assert!(
             !value("profession_code", "54")

@@ -139,6 +139,9 @@ pub struct Facts {
     pub guardians: Vec<GuardianFacts>,
     pub baseline: Baseline,
     pub added: Vec<Added>,
+    /// « 5e → 4e »: where the pupil goes next year (not a change: the school
+    /// decides it).
+    pub next_year: String,
 }
 
 impl Facts {
@@ -295,19 +298,30 @@ pub fn for_guardian(facts: &Facts, viewer: i64, words: &Words) -> Summary {
         lines: contact,
     });
 
-    let answers = QUESTIONS
-        .iter()
-        .filter(|q| **q != "options" || facts.baseline.asks_options())
-        .filter_map(|q| {
-            let (answer, _) = author.answers.get(*q)?;
-            Some(Line::new(
-                field(q),
-                words,
-                facts.baseline.value(q).as_deref(),
-                answer,
-            ))
-        })
-        .collect();
+    let mut answers: Vec<Line> = Vec::new();
+    if !facts.next_year.is_empty() {
+        answers.push(Line {
+            key: "next_year",
+            label: "Classe l'an prochain".into(),
+            before: String::new(),
+            after: facts.next_year.clone(),
+            changed: false,
+        });
+    }
+    answers.extend(
+        QUESTIONS
+            .iter()
+            .filter(|q| **q != "options" || facts.baseline.asks_options())
+            .filter_map(|q| {
+                let (answer, _) = author.answers.get(*q)?;
+                Some(Line::new(
+                    field(q),
+                    words,
+                    facts.baseline.value(q).as_deref(),
+                    answer,
+                ))
+            }),
+    );
     sections.push(Section {
         title: "Scolarité et vie scolaire",
         lines: answers,

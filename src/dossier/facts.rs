@@ -250,6 +250,11 @@ async fn read(
                 guardians,
                 baseline,
                 added,
+                next_year: if row.mef_label.is_some() {
+                    words::next_year(row.mef_label.as_deref(), row.next_mef_label.as_deref())
+                } else {
+                    String::new()
+                },
             };
             Listed { row, facts }
         })
