@@ -278,7 +278,8 @@ pub fn for_guardian(facts: &Facts, viewer: i64, words: &Words) -> Summary {
                 .map_or(siecle, |(v, _)| v.as_str());
             Line::new(field(key), words, Some(siecle), now)
         })
-        .filter(|l| l.key != "other_first_names" || !l.after.is_empty() || l.changed)
+        // « Autres prénoms » only when there are some.
+        .filter(|l| l.key != "other_first_names" || l.after != "—" || l.changed)
         .collect();
     sections.push(Section {
         title: "Élève",

@@ -27,17 +27,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use super::csrf;
 use super::error::AppError;
 use crate::app::AppState;
-use crate::auth::keys::{hash_token, random_token};
-use crate::auth::throttle;
-use crate::db::sessions::{self, Owner, SessionView};
-use crate::db::{audit, now_ms};
-
-/// Agents' sessions end after this long, whatever happens.
-pub const SESSION_LIFETIME_MS: i64 = 12 * 3600 * 1000;
-/// … or after this long without a request.
-pub const SESSION_IDLE_MS: i64 = 2 * 3600 * 1000;
-/// `last_seen_at` is written at most this often.
-const TOUCH_EVERY_MS: i64 = 5 * 60 * 1000;
+use crate::auth::keys::random_token;
+use crate::auth::{sessions, throttle};
+use crate::db::audit;
+use crate::db::sessions::{Owner, SessionView};
 
 /// Cookie names, with the `__Host-` prefix on HTTPS.
 #[derive(Clone, Copy)]
@@ -228,18 +221,8 @@ pub async fn session_layer(
 
     let mut session = None;
     if let Some(token) = jar.get(names.session).map(|c| c.value().to_owned()) {
-        let token_hash = hash_token(&token);
-        match sessions::find_live(state.db.pool(), &token_hash).await {
-            Ok(Some(view)) if now_ms() - view.last_seen_at > SESSION_IDLE_MS => {
-                let _ = sessions::delete(state.db.pool(), &token_hash).await;
-            }
-            Ok(Some(view)) => {
-                if now_ms() - view.last_seen_at > TOUCH_EVERY_MS {
-                    let _ = sessions::touch(state.db.pool(), &token_hash).await;
-                }
-                session = Some(view);
-            }
-            Ok(None) => {}
+        match sessions::resolve(state.db.pool(), &token).await {
+            Ok(found) => session = found,
             Err(err) => return AppError::from(err).into_response(),
         }
     }
@@ -408,15 +391,7 @@ pub async fn sign_in_response(
 ) -> Result<Response, AppError> {
     let secure = state.settings.secure_cookies();
     let names = CookieNames::for_secure(secure);
-    let token = random_token();
-    sessions::create(
-        state.db.pool(),
-        &hash_token(&token),
-        owner,
-        now_ms() + SESSION_LIFETIME_MS,
-        &ip.to_string(),
-    )
-    .await?;
+    let token = sessions::open(state.db.pool(), owner, &ip.to_string()).await?;
     let mut response = Redirect::to(to).into_response();
     append_cookie(
         response.headers_mut(),
@@ -438,7 +413,7 @@ pub async fn sign_out_response(
 ) -> Result<Response, AppError> {
     let names = CookieNames::for_secure(state.settings.secure_cookies());
     if let Some(session) = &ctx.session {
-        sessions::delete(state.db.pool(), &session.token_hash).await?;
+        sessions::close(state.db.pool(), &session.token_hash).await?;
     }
     let mut response = redirect_with_flash(state, to, flash);
     append_cookie(

@@ -22,6 +22,13 @@ fn readable((to, subject, text): &(String, String, String)) -> String {
     format!("À : {to}\nObjet : {subject}\n\n{text}")
 }
 
+/// The text of a PDF, page by page.
+fn pdf_text(bytes: &[u8]) -> String {
+    let doc = lopdf::Document::load_mem(bytes).expect("a PDF");
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    doc.extract_text(&pages).expect("its text")
+}
+
 macro_rules! assert_message {
     ($name:expr, $message:expr) => {
         insta::with_settings!({
@@ -29,6 +36,7 @@ macro_rules! assert_message {
                 (r"\d{2}/\d{2}/\d{4}", "[date]"),
                 (r"\d{2}:\d{2}", "[heure]"),
                 (r"127\.0\.0\.1:\d+", "127.0.0.1:[port]"),
+                (r"Dossier n° \d+", "Dossier n° [numéro]"),
             ],
             prepend_module_to_snapshot => false,
         }, {
@@ -49,6 +57,17 @@ async fn the_family_s_receipt_and_the_school_s_send_back_read_as_written(app: Te
         .partition(|(_, _, text)| text.contains("Vous avez envoyé"));
     let receipt = mine[0].clone();
     assert_message!("receipt_email", &receipt);
+    // The receipt PDF, as its text reads.
+    let pdf = app
+        .get(&format!("{base}/recu.pdf"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_message!(
+        "receipt_pdf",
+        &("(PDF)".to_owned(), "recu.pdf".to_owned(), pdf_text(&pdf))
+    );
     assert_message!("receipt_email_to_the_other_parent", &other[0]);
 
     // The secretariat sends it back with a reason.

@@ -362,7 +362,9 @@ pub async fn show_receipt(
             } else {
                 String::new()
             };
-            lines.push(Line::Text(format!("{} : {}{mark}", line.label, line.after)));
+            // The PDF's fonts have no arrow.
+            let after = line.after.replace('→', "->");
+            lines.push(Line::Text(format!("{} : {after}{mark}", line.label)));
         }
         lines.push(Line::Blank);
     }
