@@ -26,4 +26,5 @@ mod route_access;
 mod sign_in_load;
 mod slow_requests;
 mod uploads;
+mod valid_html;
 mod web_shell;

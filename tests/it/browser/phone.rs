@@ -16,7 +16,7 @@ async fn on_a_phone_the_pages_fit_the_screen_and_stay_accessible() {
     };
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     for path in ["/", "/agent/connexion", "/accessibilite", "/outbox"] {
-        browser.client.goto(&app.url(path)).await.unwrap();
+        browser.goto(&app.url(path)).await;
         let overflow: Value = browser
             .client
             .execute("return document.documentElement.scrollWidth - document.documentElement.clientWidth", vec![])
