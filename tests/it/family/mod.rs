@@ -7,6 +7,7 @@ mod bad_input;
 mod journey;
 mod school_side;
 mod separated;
+mod stepper;
 mod uploads;
 
 use dossiersco::demo::Seeded;
