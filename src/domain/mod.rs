@@ -3,6 +3,7 @@
 pub mod access_code;
 pub mod dossier_state;
 pub mod fields;
+pub mod french;
 pub mod household;
 pub mod journey;
 pub mod limits;

@@ -28,3 +28,4 @@ mod slow_requests;
 mod uploads;
 mod valid_html;
 mod web_shell;
+mod words;
