@@ -81,9 +81,19 @@ impl Step {
         self.index().checked_sub(1).map(|i| Step::ALL[i])
     }
 
-    /// The steps a family fills, shown in the stepper (not the confirmation).
-    pub fn fillable() -> &'static [Step] {
-        &Step::ALL[..9]
+    /// The steps the stepper counts: from the pupil to the validation. The
+    /// welcome page introduces them and is not one of them: the DSFR stepper
+    /// draws its bar for at most 8 steps.
+    pub fn numbered() -> &'static [Step] {
+        &Step::ALL[1..9]
+    }
+
+    /// This step's position in the stepper (from 1), if the stepper counts it.
+    pub fn number(self) -> Option<usize> {
+        Step::numbered()
+            .iter()
+            .position(|s| *s == self)
+            .map(|i| i + 1)
     }
 }
 
@@ -131,6 +141,10 @@ mod tests {
             Step::Validation > Step::Sante,
             "steps are ordered, to track the furthest one"
         );
-        assert_eq!(Step::fillable().len(), 9);
+        assert_eq!(Step::numbered().len(), 8, "the DSFR stepper's limit");
+        assert_eq!(Step::Accueil.number(), None);
+        assert_eq!(Step::Eleve.number(), Some(1));
+        assert_eq!(Step::Validation.number(), Some(8));
+        assert_eq!(Step::Confirmation.number(), None);
     }
 }

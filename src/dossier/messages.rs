@@ -58,7 +58,7 @@ pub fn dossier_sent(
         .find(|g| g.id == sender)
         .map(|g| g.name.clone())
         .unwrap_or_default();
-    let of_child = words::of(child);
+    let of_child = words::de(child);
     facts
         .guardians
         .iter()
@@ -104,7 +104,7 @@ pub fn dossier_returned(
             .collect();
         format!("Pièces à remplacer :\n{}\n\n", lines.join("\n"))
     };
-    let of_child = words::of(child);
+    let of_child = words::de(child);
     facts
         .guardians
         .iter()

@@ -46,6 +46,19 @@ fn winansi(text: &str) -> Vec<u8> {
     out
 }
 
+/// A PDF text string (the document information's title): UTF-16BE with its
+/// byte order mark, written in hexadecimal. The WinAnsi bytes of the page
+/// text would be read in PDFDocEncoding there, which differs from WinAnsi
+/// ("—" read as "Š").
+fn text_string(text: &str) -> String {
+    let mut hex = String::from("<FEFF");
+    for unit in text.encode_utf16() {
+        let _ = write!(hex, "{unit:04X}");
+    }
+    hex.push('>');
+    hex
+}
+
 /// Cuts a paragraph into lines of at most `width` characters.
 fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
@@ -116,9 +129,7 @@ pub fn render(title: &str, lines: &[Line]) -> Vec<u8> {
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>"
             .to_vec(),
     );
-    let mut info = b"<< /Producer (DossierSCO) /Title (".to_vec();
-    info.extend(winansi(title));
-    info.extend(b") >>");
+    let info = format!("<< /Producer (DossierSCO) /Title {} >>", text_string(title)).into_bytes();
     objects.push(info);
     for (n, page) in pages.iter().enumerate() {
         let content_id = 7 + n * 2;
@@ -194,6 +205,22 @@ mod tests {
             .parse()
             .unwrap();
         assert!(pdf[xref_at..].starts_with(b"xref"));
+    }
+
+    #[test]
+    fn the_title_in_the_document_information_reads_as_written() {
+        let title = "Récépissé — Inès (5e) : œuvre à 12 €";
+        let pdf = render(title, &[Line::Text("x".into())]);
+        let document = lopdf::Document::load_mem(&pdf).unwrap();
+        let info = document
+            .trailer
+            .get(b"Info")
+            .unwrap()
+            .as_reference()
+            .unwrap();
+        let info = document.get_dictionary(info).unwrap();
+        let read = lopdf::decode_text_string(info.get(b"Title").unwrap()).unwrap();
+        assert_eq!(read, title);
     }
 
     #[test]

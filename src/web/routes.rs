@@ -117,6 +117,7 @@ pub fn routes() -> Vec<Route> {
         Route::get("/", Public, home::show),
         Route::get("/accessibilite", Public, pages::accessibility),
         Route::get("/donnees-personnelles", Public, pages::personal_data),
+        Route::get("/mentions-legales", Public, pages::legal_notice),
         // Agents' sign-in
         Route::get("/agent/connexion", Public, agent_session::new),
         Route::post("/agent/connexion", Public, agent_session::create),

@@ -27,4 +27,6 @@ mod sign_in_load;
 mod slow_requests;
 mod team;
 mod uploads;
+mod valid_html;
 mod web_shell;
+mod words;

@@ -22,7 +22,8 @@ async fn text(app: &TestApp, client: &reqwest::Client, page: &str) -> String {
         .unwrap()
 }
 
-/// A guardian's details as SIECLE gave them: (address, postcode, city, e-mail, mobile).
+/// A guardian's details as SIECLE gave them: (address, postcode, city, e-mail,
+/// mobile as pages show it).
 async fn siecle_details(app: &TestApp, last: &str, first: &str) -> [String; 5] {
     let (address, postcode, city, email, mobile): (String, String, String, String, String) =
         sqlx::query_as(
@@ -34,6 +35,8 @@ async fn siecle_details(app: &TestApp, last: &str, first: &str) -> [String; 5] {
         .fetch_one(app.db().pool())
         .await
         .unwrap();
+    // The mobile as pages show another guardian's: in pairs of digits.
+    let mobile = dossiersco::domain::words::phone(&mobile);
     [address, postcode, city, email, mobile]
 }
 

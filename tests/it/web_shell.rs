@@ -87,7 +87,11 @@ async fn an_unknown_url_gets_a_dsfr_404_page(app: TestApp) {
 }
 
 async fn the_footer_pages_exist(app: TestApp) {
-    for path in ["/accessibilite", "/donnees-personnelles"] {
+    for path in [
+        "/accessibilite",
+        "/donnees-personnelles",
+        "/mentions-legales",
+    ] {
         let (status, html) = app.get_html(path).await;
         assert_eq!(status, 200, "{path}");
         assert!(html.contains("<h1>"), "{path}");

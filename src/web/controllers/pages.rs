@@ -18,10 +18,20 @@ pub struct PersonalDataPage {
     pub chrome: Chrome,
 }
 
+#[derive(Template)]
+#[template(path = "pages/legal_notice.html")]
+pub struct LegalNoticePage {
+    pub chrome: Chrome,
+}
+
 pub async fn accessibility(chrome: Chrome) -> Result<Html<String>, AppError> {
     render(&AccessibilityPage { chrome })
 }
 
 pub async fn personal_data(chrome: Chrome) -> Result<Html<String>, AppError> {
     render(&PersonalDataPage { chrome })
+}
+
+pub async fn legal_notice(chrome: Chrome) -> Result<Html<String>, AppError> {
+    render(&LegalNoticePage { chrome })
 }

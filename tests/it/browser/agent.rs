@@ -16,7 +16,7 @@ async fn an_agent_signs_in_in_a_real_browser_and_every_page_is_accessible() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     let demo = app.seed_demo().await;
 
-    browser.client.goto(&app.url("/")).await.unwrap();
+    browser.goto(&app.url("/")).await;
     assert_eq!(
         browser.client.title().await.unwrap(),
         "Accueil — DossierSCO"
@@ -92,7 +92,7 @@ async fn an_agent_signs_in_in_a_real_browser_and_every_page_is_accessible() {
     );
     browser.assert_accessible("the school dashboard").await;
 
-    browser.client.goto(&app.url("/nulle-part")).await.unwrap();
+    browser.goto(&app.url("/nulle-part")).await;
     assert!(browser.text().await.contains("Page non trouvée"));
     browser.assert_accessible("the 404 page").await;
 

@@ -108,7 +108,6 @@ async fn two_separated_guardians_fill_the_same_dossier_in_their_own_browsers() {
     .await
     .unwrap();
     mother
-        .client
         .goto(
             &app.url(
                 &mother
@@ -120,8 +119,7 @@ async fn two_separated_guardians_fill_the_same_dossier_in_their_own_browsers() {
                     .replace("/sante", "/responsables"),
             ),
         )
-        .await
-        .unwrap();
+        .await;
     assert!(
         !mother.text().await.contains(&father_phone),
         "the father's phone stays private"
@@ -259,10 +257,8 @@ async fn a_heic_photo_from_a_phone_is_shown_to_the_school_as_a_jpeg() {
         .await
         .unwrap();
     browser
-        .client
         .goto(&app.url(&format!("/etablissements/{uai}/dossiers/{dossier_id}")))
-        .await
-        .unwrap();
+        .await;
     let mut pixels = Value::Null;
     for _ in 0..50 {
         pixels = browser
@@ -346,7 +342,7 @@ async fn with_javascript_answers_are_saved_as_they_are_typed() {
         1,
         "not moved on"
     );
-    browser.client.goto(page.as_str()).await.unwrap();
+    browser.goto(page.as_str()).await;
     let value: Value = browser
         .client
         .execute(
@@ -386,7 +382,7 @@ async fn with_javascript_answers_are_saved_as_they_are_typed() {
         app.count("SELECT COUNT(*) FROM emergency_contacts").await,
         0
     );
-    browser.client.refresh().await.unwrap();
+    browser.refresh().await;
     let value: Value = browser
         .client
         .execute("return document.getElementById('name').value", vec![])

@@ -1,7 +1,9 @@
 //! In a real browser: headless Chromium driven through ChromeDriver
 //! (`DOSSIERSCO_TEST_CHROMEDRIVER`, `DOSSIERSCO_TEST_CHROMIUM`), with axe-core
-//! (`DOSSIERSCO_TEST_AXE_JS`) run on every page visited. Here the driver and
-//! the helpers the browser tests share; the tests by subject below.
+//! (`DOSSIERSCO_TEST_AXE_JS`) run on every page visited, and html-validate
+//! (`DOSSIERSCO_TEST_HTML_VALIDATE`, see [`crate::valid_html`]) on the HTML
+//! the server sent for it. Here the driver and the helpers the browser tests
+//! share; the tests by subject below.
 
 mod agent;
 mod family;
@@ -12,17 +14,25 @@ use std::net::TcpListener;
 use std::process::Stdio;
 use std::time::Duration;
 
+use axum::http::Method;
 use dossiersco::db::Backend;
 use dossiersco::demo::DEMO_PASSWORD;
+use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
 use crate::harness::{TestApp, require};
+use crate::valid_html::HtmlValidator;
 
 /// A ChromeDriver process and a browser session; both end on drop.
 pub struct Browser {
     pub client: Client,
     axe: String,
+    html: HtmlValidator,
+    /// Whether pages run their scripts (axe-core cannot run where they do not).
+    javascript: bool,
+    /// The loader id of the last document validated (each document once).
+    validated: tokio::sync::Mutex<Option<Value>>,
     driver: tokio::process::Child,
     _profile: tempfile::TempDir,
 }
@@ -30,10 +40,21 @@ pub struct Browser {
 impl Browser {
     /// Starts a browser, or returns `None` after a visible skip.
     pub async fn start(width: u32, height: u32) -> Option<Self> {
+        Self::start_with(width, height, true).await
+    }
+
+    /// Starts a browser in which pages run no script of their own (the
+    /// tests' own scripts still run), or returns `None` after a visible skip.
+    pub async fn start_without_javascript(width: u32, height: u32) -> Option<Self> {
+        Self::start_with(width, height, false).await
+    }
+
+    async fn start_with(width: u32, height: u32, javascript: bool) -> Option<Self> {
         let driver = require("DOSSIERSCO_TEST_CHROMEDRIVER", "browser tests")?;
         let chromium = require("DOSSIERSCO_TEST_CHROMIUM", "browser tests")?;
         let axe_path = require("DOSSIERSCO_TEST_AXE_JS", "browser tests (axe-core)")?;
         let axe = std::fs::read_to_string(&axe_path).expect("axe-core script readable");
+        let html = HtmlValidator::start().await?;
         dossiersco::cli::install_tls_provider();
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -60,7 +81,9 @@ impl Browser {
                     "--no-first-run", "--disable-dev-shm-usage",
                     format!("--user-data-dir={}", profile.path().display()),
                     format!("--window-size={width},{height}"),
-                ]
+                ],
+                // 2: blocked, as by a visitor who turned JavaScript off.
+                "prefs": { "profile.managed_default_content_settings.javascript": if javascript { 1 } else { 2 } },
             }),
         );
         let url = format!("http://127.0.0.1:{port}");
@@ -80,9 +103,18 @@ impl Browser {
             }
         }
         let client = client.expect("a ChromeDriver session");
+        // The Network domain keeps each response's body, so that the HTML
+        // the server sent can be read back (see `served_html`).
+        client
+            .issue_cmd(Cdp::new("Network.enable", json!({})))
+            .await
+            .expect("Network.enable");
         Some(Self {
             client,
             axe,
+            html,
+            javascript,
+            validated: Default::default(),
             driver,
             _profile: profile,
         })
@@ -114,13 +146,77 @@ impl Browser {
         }
     }
 
+    /// Checks the current page with axe-core, and validates the HTML the
+    /// server sent for it with html-validate. Without JavaScript, axe-core
+    /// cannot run (its checks wait on the page's timers): only the HTML is
+    /// validated.
     pub async fn assert_accessible(&self, page: &str) {
-        let violations = self.axe_violations().await;
-        assert!(
-            violations.is_empty(),
-            "axe-core found problems on {page}:\n{}",
-            violations.join("\n")
-        );
+        if self.javascript {
+            let violations = self.axe_violations().await;
+            assert!(
+                violations.is_empty(),
+                "axe-core found problems on {page}:\n{}",
+                violations.join("\n")
+            );
+        }
+        self.assert_valid_html(page).await;
+    }
+
+    /// Validates the HTML the server sent for the current page (as sent, not
+    /// the document after scripts ran) with html-validate, once per
+    /// document; a document that is not HTML (a PDF) is not validated.
+    pub async fn assert_valid_html(&self, page: &str) {
+        let Some((loader, html)) = self.served_html().await else {
+            return;
+        };
+        let mut validated = self.validated.lock().await;
+        if validated.as_ref() != Some(&loader) {
+            self.html.assert_valid(page, &html).await;
+            *validated = Some(loader);
+        }
+    }
+
+    /// Goes to `url` and validates the page it serves.
+    pub async fn goto(&self, url: &str) {
+        self.client.goto(url).await.unwrap();
+        self.assert_valid_html(url).await;
+    }
+
+    /// Reloads the page and validates what it serves.
+    pub async fn refresh(&self) {
+        self.client.refresh().await.unwrap();
+        let url = self.client.current_url().await.unwrap();
+        self.assert_valid_html(url.path()).await;
+    }
+
+    /// The body of the response the current document was loaded from, with
+    /// the document's loader id, if it is HTML. Read through the Chrome
+    /// DevTools Protocol: the main frame's loader id is the id of its
+    /// document request, whose body the Network domain keeps (this holds
+    /// for a page that answers a POST too).
+    pub async fn served_html(&self) -> Option<(Value, String)> {
+        let tree = self
+            .client
+            .issue_cmd(Cdp::new("Page.getFrameTree", json!({})))
+            .await
+            .expect("Page.getFrameTree");
+        let frame = &tree["frameTree"]["frame"];
+        if frame["mimeType"] != json!("text/html") {
+            return None;
+        }
+        let body = self
+            .client
+            .issue_cmd(Cdp::new(
+                "Network.getResponseBody",
+                json!({ "requestId": frame["loaderId"] }),
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("the body of {} was not kept: {e}", frame["url"]));
+        assert_eq!(body["base64Encoded"], json!(false), "{}", frame["url"]);
+        Some((
+            frame["loaderId"].clone(),
+            body["body"].as_str().unwrap().to_owned(),
+        ))
     }
 
     /// The visible text of the page (read by script: no element handle to go stale).
@@ -151,6 +247,37 @@ impl Drop for Browser {
                 .stderr(Stdio::null())
                 .status();
         }
+    }
+}
+
+/// A Chrome DevTools Protocol command, sent through ChromeDriver.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl Cdp {
+    fn new(cmd: &'static str, params: Value) -> Self {
+        Self { cmd, params }
+    }
+}
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (Method, Option<String>) {
+        let body = json!({ "cmd": self.cmd, "params": self.params });
+        (Method::POST, Some(body.to_string()))
     }
 }
 
@@ -280,6 +407,14 @@ async fn wait_for_new_page(browser: &Browser) {
             .await
             .unwrap_or(Value::Null);
         if state.as_str() == Some("complete") {
+            let path = browser
+                .client
+                .current_url()
+                .await
+                .unwrap()
+                .path()
+                .to_owned();
+            browser.assert_valid_html(&path).await;
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -349,11 +484,7 @@ async fn demo_family(app: &TestApp, who: &str) -> (String, String) {
 
 /// Signs a demo agent in through the sign-in form and waits for the next page.
 pub async fn agent_sign_in(browser: &Browser, app: &TestApp, email: &str) {
-    browser
-        .client
-        .goto(&app.url("/agent/connexion"))
-        .await
-        .unwrap();
+    browser.goto(&app.url("/agent/connexion")).await;
     for (id, text) in [("email", email), ("password", DEMO_PASSWORD)] {
         browser
             .client
@@ -379,11 +510,7 @@ async fn phone_with_mother_signed_in() -> Option<(Browser, TestApp)> {
 
 /// Signs in through the form (not counted: the code is typed from the letter).
 async fn family_sign_in(browser: &Browser, app: &TestApp, code: &str, birth: &str) {
-    browser
-        .client
-        .goto(&app.url("/famille/connexion"))
-        .await
-        .unwrap();
+    browser.goto(&app.url("/famille/connexion")).await;
     browser.assert_accessible("/famille/connexion").await;
     browser
         .client

@@ -8,7 +8,10 @@ use serde_json::Value;
 
 use dossiersco::demo::DEMO_PASSWORD;
 
-use super::{Browser, Counted, choose_file, click_and_wait, phone_with_mother_signed_in};
+use super::{
+    Browser, Counted, choose_file, click_and_wait, demo_family, family_sign_in,
+    phone_with_mother_signed_in,
+};
 use crate::harness::TestApp;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -18,7 +21,7 @@ async fn on_a_phone_the_pages_fit_the_screen_and_stay_accessible() {
     };
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     for path in ["/", "/agent/connexion", "/accessibilite", "/outbox"] {
-        browser.client.goto(&app.url(path)).await.unwrap();
+        browser.goto(&app.url(path)).await;
         let overflow: Value = browser
             .client
             .execute("return document.documentElement.scrollWidth - document.documentElement.clientWidth", vec![])
@@ -91,7 +94,7 @@ async fn on_a_phone_a_family_with_no_change_re_enrols_in_at_most_12_clicks_witho
         browser
             .text()
             .await
-            .contains("Réinscription de Inès DUBOIS envoyée")
+            .contains("Réinscription d'Inès DUBOIS envoyée")
     );
     let (clicks, typed) = (user.clicks - sign_in_clicks, user.typed - sign_in_typed);
     // The figures in README.md ("Family effort"): keep them in step.
@@ -317,6 +320,69 @@ async fn on_a_phone_a_family_fixes_a_returned_dossier_from_its_list_of_what_to_f
         1
     );
     app.run_jobs().await;
+    browser.close().await;
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_phone_without_javascript_a_signed_in_family_signs_out_from_the_header() {
+    let Some(browser) = Browser::start_without_javascript(360, 740).await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let (code, birth) = demo_family(&app, "la mère").await;
+    family_sign_in(&browser, &app, &code, &birth).await;
+    assert!(
+        browser
+            .client
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/accueil")
+    );
+    let scripts_ran: Value = browser
+        .client
+        .execute(
+            "return document.documentElement.hasAttribute('data-fr-js');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        scripts_ran,
+        Value::Bool(false),
+        "the DSFR's script did not run"
+    );
+    let shown = |selector: &'static str| {
+        let browser = &browser;
+        async move {
+            browser
+                .client
+                .find(Locator::Css(selector))
+                .await
+                .unwrap()
+                .is_displayed()
+                .await
+                .unwrap()
+        }
+    };
+    assert!(
+        !shown("#button-menu").await,
+        "no menu button that does nothing"
+    );
+    assert!(
+        shown("header .fr-header__tools button[type=submit]").await,
+        "« Se déconnecter » is in sight"
+    );
+    browser.assert_accessible("a step without JavaScript").await;
+    click_and_wait(
+        &browser,
+        Locator::Css("header .fr-header__tools button[type=submit]"),
+    )
+    .await;
+    assert!(browser.text().await.contains("Vous êtes déconnecté·e."));
+    assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
     browser.close().await;
     app.finish().await;
 }

@@ -8,12 +8,14 @@ mod changes;
 mod journey;
 mod school_side;
 mod separated;
+mod stepper;
 mod uploads;
 
 use dossiersco::demo::Seeded;
 
 use crate::forms::{prefilled, prefilled_or_first};
 use crate::harness::TestApp;
+use crate::valid_html::HtmlValidator;
 
 /// The demo guardian whose description contains `who`: (code, first child's birth date).
 pub(crate) async fn family(app: &TestApp, seeded: &Seeded, who: &str) -> (String, String) {
@@ -99,6 +101,16 @@ async fn walk_without_change(app: &TestApp, base: &str) {
 
 /// [`walk_without_change`] from another browser (`client`, its own cookies).
 pub(crate) async fn walk_without_change_as(app: &TestApp, client: &reqwest::Client, base: &str) {
+    walk_without_change_validating(app, client, base, None).await;
+}
+
+/// [`walk_without_change_as`], each step's page validated by `validator` if any.
+pub(crate) async fn walk_without_change_validating(
+    app: &TestApp,
+    client: &reqwest::Client,
+    base: &str,
+    validator: Option<&HtmlValidator>,
+) {
     let step = |s: &str| format!("{base}/{s}");
     for (name, fields) in [
         ("accueil", vec![]),
@@ -119,6 +131,9 @@ pub(crate) async fn walk_without_change_as(app: &TestApp, client: &reqwest::Clie
             .text()
             .await
             .unwrap();
+        if let Some(validator) = validator {
+            validator.assert_valid(&page, &html).await;
+        }
         let mut form = prefilled_or_first(&html);
         for (k, v) in fields {
             form.retain(|(key, _)| key != k);

@@ -290,7 +290,7 @@ async fn the_import_pages_work_in_a_real_browser_and_are_accessible() {
     wait_for_text(&browser, "Analyse en cours").await;
     browser.assert_accessible("the import being analysed").await;
     assert_eq!(app.run_jobs().await, 1);
-    browser.client.refresh().await.unwrap();
+    browser.refresh().await;
     wait_for_text(&browser, "Ce que l'import va faire").await;
     browser.assert_accessible("the preview").await;
     // The demo's pupils are not in these files: the warning is acknowledged.
@@ -313,7 +313,7 @@ async fn the_import_pages_work_in_a_real_browser_and_are_accessible() {
     wait_for_text(&browser, "import SIECLE").await;
     browser.assert_accessible("the job page of an import").await;
     assert_eq!(app.run_jobs().await, 1);
-    browser.client.refresh().await.unwrap();
+    browser.refresh().await;
     wait_for_text(&browser, "Terminée").await;
     browser
         .client

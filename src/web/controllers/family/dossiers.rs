@@ -26,6 +26,9 @@ pub struct DossiersPage {
     pub children: Vec<ChildLine>,
 }
 
+/// The state of a dossier the family can fill but has not begun.
+const NOT_BEGUN: &str = "pas encore commencé";
+
 pub async fn list(
     State(state): State<AppState>,
     guardian: CurrentGuardian,
@@ -50,7 +53,13 @@ pub async fn list(
             };
             ChildLine {
                 name: format!("{} {}", c.first_name, c.last_name),
-                state_label: c.state.label(),
+                // Opened at sign-in, a dossier is "en cours" for the school;
+                // the family has not begun it until it leaves the welcome page.
+                state_label: if step == Step::Accueil {
+                    NOT_BEGUN
+                } else {
+                    c.state.label()
+                },
                 url: format!("/famille/dossiers/{}/{}", c.dossier_id, step.slug()),
                 action,
             }

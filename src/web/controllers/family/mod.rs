@@ -195,7 +195,9 @@ impl FamilyDossier {
 /// The stepper shown on each step (DSFR `fr-stepper`).
 #[derive(Debug, Clone)]
 pub struct Stepper {
-    pub current: usize,
+    /// The step's position in the stepper; `None` on the welcome page, which
+    /// introduces the steps and is not counted.
+    pub current: Option<usize>,
     pub total: usize,
     pub title: &'static str,
     pub next_title: Option<&'static str>,
@@ -206,11 +208,10 @@ pub struct Stepper {
 
 impl Stepper {
     pub fn new(dossier: &FamilyDossier, step: Step) -> Self {
-        let fillable = Step::fillable();
         let next = step.next();
         Self {
-            current: step.index() + 1,
-            total: fillable.len(),
+            current: step.number(),
+            total: Step::numbered().len(),
             title: step.title(),
             next_title: (next != step && next != Step::Confirmation).then(|| next.title()),
             child_name: format!(

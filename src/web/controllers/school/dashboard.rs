@@ -6,6 +6,7 @@ use axum::response::Html;
 
 use crate::app::AppState;
 use crate::db::{agents, dossiers, family, lockout};
+use crate::domain::dossier_state::DossierState;
 use crate::domain::role::{AnyStaff, ManageAgents, ManageSchool};
 use crate::web::auth::CurrentAgent;
 use crate::web::error::AppError;
@@ -45,28 +46,20 @@ pub struct FailingCodeRow {
 /// Failures in a row from which a code is listed even before its first lock.
 const FAILING_FROM: i64 = 3;
 
-const STATES: [(&str, &str); 6] = [
-    ("not_started", "non commencés"),
-    ("started", "en cours"),
-    ("submitted", "à valider"),
-    ("returned", "renvoyés aux familles"),
-    ("validated", "validés"),
-    ("leaving", "sortants"),
-];
-
 pub async fn show(
     State(state): State<AppState>,
     agent: CurrentAgent<AnyStaff>,
     chrome: Chrome,
 ) -> Result<Html<String>, AppError> {
     let counts = dossiers::count_by_state(state.db.pool(), agent.school_id).await?;
-    let tiles = STATES
-        .iter()
-        .map(|(code, label)| Tile {
-            label,
+    // The states' own labels, as on the list of dossiers.
+    let tiles = DossierState::ALL
+        .into_iter()
+        .map(|state| Tile {
+            label: state.label(),
             count: counts
                 .iter()
-                .find(|c| c.state.code() == *code)
+                .find(|c| c.state == state)
                 .map_or(0, |c| c.count),
         })
         .collect();
