@@ -49,12 +49,12 @@ pub async fn dossiers(
         "SELECT d.id AS dossier_id, p.id AS pupil_id, d.state, d.submitted_by, d.submitted_at,
                 p.last_name, p.first_name, p.other_first_names, p.sex, p.birth_date, p.birth_city,
                 p.division, p.regime_code, p.mef_id, m.label AS mef_label,
-                m.next_mef_id, n.label AS next_mef_label
+                n.id AS next_mef_id, n.label AS next_mef_label
          FROM dossiers d
          JOIN campaigns c ON c.id = d.campaign_id
          JOIN pupils p ON p.id = d.pupil_id
          LEFT JOIN mefs m ON m.id = p.mef_id
-         LEFT JOIN mefs n ON n.id = m.next_mef_id
+         LEFT JOIN mefs n ON n.id = CASE WHEN d.repeating THEN m.id ELSE m.next_mef_id END
          WHERE {}
          ORDER BY p.last_name, p.first_name, d.id",
         current_dossiers()

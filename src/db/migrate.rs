@@ -58,6 +58,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "code_slips",
         include_str!("migrations/0008_code_slips.sql"),
     ),
+    (
+        9,
+        "campaign_setup",
+        include_str!("migrations/0009_campaign_setup.sql"),
+    ),
 ];
 
 /// Turns a migration into the dialect of `backend`.

@@ -27,6 +27,7 @@ pub mod nodelay;
 pub mod pupils;
 pub mod schools;
 pub mod sessions;
+pub mod setup;
 pub mod sign_in_failures;
 pub mod uploads;
 

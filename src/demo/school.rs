@@ -1,7 +1,10 @@
 //! The demo collège's configuration: its campaign, MEF succession, options,
 //! expected documents, exit rules and demi-pension tariffs.
 
-use crate::db::{Tx, now_ms};
+use crate::db::Tx;
+use crate::db::setup::{self, CampaignText, DocumentSetup};
+use crate::domain::piece_conditions::Conditions;
+use crate::domain::tariff_grid::{self, Bracket};
 
 /// (code, label, next-year index)
 const MEFS: [(&str, &str); 4] = [
@@ -44,20 +47,34 @@ pub(super) async fn seed_configuration(
     school_id: i64,
     year: i64,
 ) -> anyhow::Result<Configured> {
-    let now = now_ms();
-    let campaign_id: i64 = sqlx::query_scalar(
-        "INSERT INTO campaigns (school_id, school_year, opens_on, closes_on, welcome_text, created_at,
-             contact_email, contact_phone)
-         VALUES ($1, $2, $3, $4, $5, $6, 'secretariat@demo.dossiersco.fr', '0140000000') RETURNING id",
+    // The demo is open today: it opened two weeks ago and closes in six
+    // weeks (the family journey refuses a campaign outside its dates).
+    let today = chrono::Utc::now().date_naive();
+    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    let campaign = setup::current_or_new_campaign(tx, school_id, year).await?;
+    let campaign_id = campaign.id;
+    setup::update_campaign(
+        &mut **tx,
+        school_id,
+        campaign_id,
+        &CampaignText {
+            opens_on: Some(day(today - chrono::Days::new(14))),
+            closes_on: Some(day(today + chrono::Days::new(42))),
+            returned_until: Some(day(today + chrono::Days::new(56))),
+            welcome_text: "Bienvenue ! Vérifiez les informations de votre enfant et dites-nous **seulement ce qui a changé**.".into(),
+            contact_email: "secretariat@demo.dossiersco.fr".into(),
+            contact_phone: "0140000000".into(),
+        },
     )
-    .bind(school_id)
-    .bind(year)
-    .bind(format!("{year}-05-02"))
-    .bind(format!("{year}-06-15"))
-    .bind("Bienvenue ! Vérifiez les informations de votre enfant et dites-nous seulement ce qui a changé.")
-    .bind(now)
-    .fetch_one(&mut **tx)
     .await?;
+    setup::set_help_text(
+        tx,
+        campaign_id,
+        "pieces",
+        "Une photo nette prise avec votre téléphone suffit.",
+    )
+    .await?;
+    setup::set_canteen_days(&mut **tx, school_id, campaign_id, "lun,mar,jeu,ven").await?;
 
     let (mef_ids, option_ids) = seed_mefs_and_options(tx, school_id).await?;
     seed_expected_documents(tx, school_id).await?;
@@ -85,13 +102,9 @@ async fn seed_mefs_and_options(
         .await?;
         mef_ids.push(id);
     }
-    for pair in mef_ids.windows(2) {
-        sqlx::query("UPDATE mefs SET next_mef_id = $2 WHERE id = $1")
-            .bind(pair[0])
-            .bind(pair[1])
-            .execute(&mut **tx)
-            .await?;
-    }
+    // Where each MEF goes, as the MEF screen's proposal sets it (6e → 5e →
+    // 4e → 3e → end of collège).
+    setup::apply_proposed_succession(tx, school_id).await?;
     let mut option_ids = Vec::new();
     for (code, label, explanation) in OPTIONS {
         let id: i64 = sqlx::query_scalar(
@@ -130,23 +143,36 @@ async fn seed_mefs_and_options(
 }
 
 async fn seed_expected_documents(tx: &mut Tx, school_id: i64) -> anyhow::Result<()> {
-    for (position, (label, explanation, mandatory)) in [
-        ("Attestation d'assurance scolaire", "Responsabilité civile et individuelle accident, pour l'année qui vient. Vous pouvez aussi l'apporter à la rentrée.", false),
-        ("Justificatif de domicile", "Seulement si vous avez déménagé depuis l'an dernier : facture ou quittance de moins de 3 mois.", false),
-        ("Attestation de quotient familial (CAF)", "Pour bénéficier du tarif de demi-pension qui correspond à vos revenus.", false),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        sqlx::query(
-            "INSERT INTO expected_documents (school_id, label, explanation, mandatory, position) VALUES ($1, $2, $3, $4, $5)",
+    for (label, explanation, only_demi_pension) in [
+        (
+            "Attestation d'assurance scolaire",
+            "Responsabilité civile et individuelle accident, pour l'année qui vient. Vous pouvez aussi l'apporter à la rentrée.",
+            false,
+        ),
+        (
+            "Justificatif de domicile",
+            "Seulement si vous avez déménagé depuis l'an dernier : facture ou quittance de moins de 3 mois.",
+            false,
+        ),
+        (
+            "Attestation de quotient familial (CAF)",
+            "Pour bénéficier du tarif de demi-pension qui correspond à vos revenus.",
+            true,
+        ),
+    ] {
+        setup::create_document(
+            tx,
+            school_id,
+            &DocumentSetup {
+                label: label.into(),
+                explanation: explanation.into(),
+                conditions: Conditions {
+                    only_demi_pension,
+                    ..Conditions::default()
+                },
+                ..DocumentSetup::default()
+            },
         )
-        .bind(school_id)
-        .bind(label)
-        .bind(explanation)
-        .bind(mandatory)
-        .bind(position as i64)
-        .execute(&mut **tx)
         .await?;
     }
     Ok(())
@@ -159,21 +185,21 @@ pub(super) async fn seed_school_settings(tx: &mut Tx, school_id: i64) -> anyhow:
         .fetch_one(&mut **tx)
         .await?;
     if rules == 0 {
-        for (position, (label, description)) in [
-            ("Régime 1 : sortie en fin de journée", "L'élève reste au collège de la première à la dernière heure de cours de la journée, même en cas d'absence d'un professeur."),
-            ("Régime 2 : sortie après le dernier cours", "L'élève peut quitter le collège après son dernier cours de la demi-journée."),
-            ("Régime 3 : sortie libre", "L'élève peut quitter le collège dès qu'il n'a pas cours."),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            sqlx::query("INSERT INTO exit_rules (school_id, label, description, position) VALUES ($1, $2, $3, $4)")
-                .bind(school_id)
-                .bind(label)
-                .bind(description)
-                .bind(position as i64)
-                .execute(&mut **tx)
-                .await?;
+        for (label, description) in [
+            (
+                "Régime 1 : sortie en fin de journée",
+                "L'élève reste au collège de la première à la dernière heure de cours de la journée, même en cas d'absence d'un professeur.",
+            ),
+            (
+                "Régime 2 : sortie après le dernier cours",
+                "L'élève peut quitter le collège après son dernier cours de la demi-journée.",
+            ),
+            (
+                "Régime 3 : sortie libre",
+                "L'élève peut quitter le collège dès qu'il n'a pas cours.",
+            ),
+        ] {
+            setup::create_exit_rule(&mut **tx, school_id, label, description).await?;
         }
     }
     let tariffs: i64 =
@@ -182,19 +208,21 @@ pub(super) async fn seed_school_settings(tx: &mut Tx, school_id: i64) -> anyhow:
             .fetch_one(&mut **tx)
             .await?;
     if tariffs == 0 {
-        for (label, max, cents) in [
-            ("Tarif 1", Some(450_i64), 150_i64),
-            ("Tarif 2", Some(900), 300),
-            ("Tarif 3", None, 450),
-        ] {
-            sqlx::query("INSERT INTO canteen_tariffs (school_id, label, quotient_max, price_cents) VALUES ($1, $2, $3, $4)")
-                .bind(school_id)
-                .bind(label)
-                .bind(max)
-                .bind(cents)
-                .execute(&mut **tx)
-                .await?;
-        }
+        let grid = [
+            ("Tarif 1", 0, Some(450_i64), 150_i64),
+            ("Tarif 2", 451, Some(900), 300),
+            ("Tarif 3", 901, None, 450),
+        ]
+        .into_iter()
+        .map(|(label, min, max, price_cents)| Bracket {
+            label: label.into(),
+            min,
+            max,
+            price_cents,
+        })
+        .collect();
+        let grid = tariff_grid::check(grid)?;
+        setup::replace_tariff_grid(tx, school_id, &grid).await?;
     }
     Ok(())
 }

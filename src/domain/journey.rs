@@ -88,6 +88,12 @@ impl Step {
         &Step::ALL[1..9]
     }
 
+    /// The steps a family fills in, welcome included (each may carry the
+    /// school's help text).
+    pub fn fillable() -> &'static [Step] {
+        &Step::ALL[..9]
+    }
+
     /// This step's position in the stepper (from 1), if the stepper counts it.
     pub fn number(self) -> Option<usize> {
         Step::numbered()

@@ -2,13 +2,17 @@
 
 pub mod academy;
 pub mod access_code;
+pub mod campaign_dates;
 pub mod dossier_state;
 pub mod fields;
 pub mod household;
 pub mod journey;
 pub mod limits;
+pub mod mef_succession;
+pub mod piece_conditions;
 pub mod role;
 pub mod schooling;
+pub mod tariff_grid;
 pub mod uai;
 pub mod upload;
 pub mod words;

@@ -108,6 +108,12 @@ impl Permission for ManageCanteen {
     const ROLES: &'static [Role] = &[Role::Admin, Role::Intendance];
 }
 
+/// Régimes de sortie (and authorisations): the CPE.
+pub struct ManageSchoolLife;
+impl Permission for ManageSchoolLife {
+    const ROLES: &'static [Role] = &[Role::Admin, Role::VieScolaire];
+}
+
 /// Whether `role` is allowed by permission `P`.
 pub fn allows<P: Permission>(role: Role) -> bool {
     P::ROLES.contains(&role)

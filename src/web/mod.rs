@@ -9,6 +9,7 @@ pub mod csrf;
 pub mod deadline;
 pub mod error;
 pub mod error_page;
+pub mod markdown;
 pub mod routes;
 pub mod security;
 pub mod server;

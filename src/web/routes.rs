@@ -22,7 +22,9 @@ use super::controllers::{
 };
 use crate::app::AppState;
 use crate::domain::Role;
-use crate::domain::role::{AnyStaff, ManageAgents, ManageSchool, Permission};
+use crate::domain::role::{
+    AnyStaff, ManageAgents, ManageCanteen, ManageSchool, ManageSchoolLife, Permission,
+};
 
 /// Who may use a route, as its handler's extractor checks it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +111,9 @@ pub fn routes() -> Vec<Route> {
     let staff = agent::<AnyStaff>();
     let manager = agent::<ManageSchool>();
     let direction = agent::<ManageAgents>();
+    let canteen = agent::<ManageCanteen>();
+    let school_life = agent::<ManageSchoolLife>();
+    use school::campaign;
     vec![
         // Outside the session layer
         Route::get("/healthz", Public, health::show).without_session(),
@@ -185,6 +190,31 @@ pub fn routes() -> Vec<Route> {
         Route::post("/etablissements/{uai}/agents/{agent_id}/desactivation", direction, school::agents::deactivate),
         Route::post("/etablissements/{uai}/agents/{agent_id}/reactivation", direction, school::agents::reactivate),
         Route::post("/etablissements/{uai}/agents/{agent_id}/invitation", direction, school::agents::resend),
+        // The campaign's set-up: each screen for the role that owns it
+        Route::get("/etablissements/{uai}/campagne", manager, campaign::dates::show),
+        Route::post("/etablissements/{uai}/campagne", manager, campaign::dates::update),
+        Route::get("/etablissements/{uai}/campagne/pret", manager, campaign::ready::show),
+        Route::get("/etablissements/{uai}/campagne/mefs", manager, campaign::mefs::show),
+        Route::post("/etablissements/{uai}/campagne/mefs", manager, campaign::mefs::update),
+        Route::post("/etablissements/{uai}/campagne/mefs/propositions", manager, campaign::mefs::apply_proposals),
+        Route::get("/etablissements/{uai}/campagne/redoublants", manager, campaign::mefs::show_repeaters),
+        Route::post("/etablissements/{uai}/campagne/redoublants", manager, campaign::mefs::update_repeaters),
+        Route::get("/etablissements/{uai}/campagne/pieces", manager, campaign::documents::list),
+        Route::post("/etablissements/{uai}/campagne/pieces", manager, campaign::documents::create),
+        Route::get("/etablissements/{uai}/campagne/pieces/{document_id}", manager, campaign::documents::show),
+        Route::post("/etablissements/{uai}/campagne/pieces/{document_id}", manager, campaign::documents::update),
+        Route::post("/etablissements/{uai}/campagne/pieces/{document_id}/retrait", manager, campaign::documents::delete),
+        Route::get("/etablissements/{uai}/campagne/regimes-de-sortie", school_life, campaign::exit_rules::list),
+        Route::post("/etablissements/{uai}/campagne/regimes-de-sortie", school_life, campaign::exit_rules::create),
+        Route::get("/etablissements/{uai}/campagne/regimes-de-sortie/{exit_rule_id}", school_life, campaign::exit_rules::show),
+        Route::post("/etablissements/{uai}/campagne/regimes-de-sortie/{exit_rule_id}", school_life, campaign::exit_rules::update),
+        Route::post("/etablissements/{uai}/campagne/regimes-de-sortie/{exit_rule_id}/retrait", school_life, campaign::exit_rules::delete),
+        Route::post("/etablissements/{uai}/campagne/regimes-de-sortie/{exit_rule_id}/monter", school_life, campaign::exit_rules::move_up),
+        Route::post("/etablissements/{uai}/campagne/regimes-de-sortie/{exit_rule_id}/descendre", school_life, campaign::exit_rules::move_down),
+        Route::get("/etablissements/{uai}/campagne/demi-pension", canteen, campaign::canteen::show),
+        Route::post("/etablissements/{uai}/campagne/demi-pension", canteen, campaign::canteen::update),
+        Route::get("/etablissements/{uai}/campagne/annee-suivante", manager, campaign::next_year::show),
+        Route::post("/etablissements/{uai}/campagne/annee-suivante", manager, campaign::next_year::create),
         // Demo outbox (404 unless outbox_web)
         Route::get("/outbox", DemoOutbox, outbox::list),
         Route::get("/outbox/{email_id}", DemoOutbox, outbox::show),

@@ -7,6 +7,7 @@ mod access;
 mod agent_sign_in;
 mod browser;
 mod builders;
+mod campaign_setup;
 mod connections;
 mod data;
 mod documents;

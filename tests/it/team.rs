@@ -763,6 +763,7 @@ async fn agents_of_an_older_install_keep_their_school_and_role_through_migration
     .execute(db.pool())
     .await
     .unwrap();
+    // 0007 and every later migration (0008 and up are added by other work).
     let applied = db.migrate().await.unwrap();
     assert_eq!(applied.first(), Some(&7), "{applied:?}");
     let rows: Vec<(String, i64, Flag)> = sqlx::query_as(

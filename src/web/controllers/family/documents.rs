@@ -12,7 +12,7 @@ use futures::{StreamExt, TryStreamExt};
 
 use super::{FamilyDossier, Stepper};
 use crate::app::AppState;
-use crate::db::{campaigns, family, uploads};
+use crate::db::{campaigns, family, setup, uploads};
 use crate::documents::quota::{self, NewUpload};
 use crate::documents::{DocumentError, heic, pdf_scan};
 use crate::domain::journey::Step;
@@ -66,8 +66,16 @@ impl PiecesPage {
 }
 
 async fn pieces(state: &AppState, dossier: &FamilyDossier) -> Result<Vec<PieceLine>, AppError> {
-    let expected =
-        campaigns::expected_documents(state.db.pool(), dossier.dossier.school_id).await?;
+    // Only the pieces whose conditions hold for this dossier.
+    let expected = {
+        let mut conn = state.db.pool().acquire().await?;
+        setup::documents_asked(
+            &mut conn,
+            dossier.dossier.school_id,
+            dossier.dossier.dossier_id,
+        )
+        .await?
+    };
     let uploads = family::uploads_seen_by(
         state.db.pool(),
         dossier.dossier.dossier_id,

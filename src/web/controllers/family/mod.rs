@@ -10,16 +10,24 @@ pub mod steps;
 pub mod to_fix;
 pub mod validation;
 
+use std::collections::HashMap;
+
+use askama::Template;
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::app::AppState;
-use crate::db::{audit, family, schools};
+use crate::db::{audit, family, schools, setup};
+use crate::domain::campaign_dates::Window;
 use crate::domain::dossier_state::DossierState;
 use crate::domain::journey::{self, Step};
+use crate::domain::words;
 use crate::web::error::AppError;
+use crate::web::markdown;
 use crate::web::session::RequestContext;
+use crate::web::templates::{Chrome, render};
 
 /// The signed-in guardian.
 #[derive(Debug, Clone)]
@@ -56,6 +64,76 @@ pub struct FamilyDossier {
     /// The page's script saves the form as the family types (`X-Autosave`):
     /// save, but neither advance nor redirect.
     pub autosave: bool,
+    /// The school's help of each step (slug → Markdown), for the stepper.
+    pub help: HashMap<String, String>,
+}
+
+/// The page a family gets outside the campaign's dates: when it opens, or
+/// since when it is closed, and whom to contact.
+#[derive(Template)]
+#[template(path = "family/closed.html")]
+pub struct ClosedPage {
+    pub chrome: Chrome,
+    pub school_name: String,
+    /// Not open yet (else: closed).
+    pub not_yet: bool,
+    /// The date in words (`15/06/2027`).
+    pub date: String,
+    pub contact_email: String,
+    pub contact_phone: String,
+    pub confirmation_url: String,
+}
+
+/// Whether a request of the family is let through on `window`: before the
+/// opening, nothing; after the closing, reading and the satisfaction mark
+/// only.
+fn allowed_in(window: Window, method: &Method, path: &str) -> bool {
+    match window {
+        Window::Open => true,
+        Window::NotYetOpen(_) => false,
+        Window::ClosedSince(_) => method == Method::GET || path.ends_with("/satisfaction"),
+    }
+}
+
+/// Today in France (the campaign's dates are French calendar days).
+fn today_in_france() -> chrono::NaiveDate {
+    let paris = chrono::FixedOffset::east_opt(3600).expect("valid offset");
+    chrono::Utc::now().with_timezone(&paris).date_naive()
+}
+
+async fn closed_page(
+    state: &AppState,
+    ctx: &RequestContext,
+    dossier: &family::ChildDossier,
+    campaign: &setup::FamilyCampaign,
+    window: Window,
+) -> Response {
+    let (not_yet, date) = match window {
+        Window::NotYetOpen(d) | Window::ClosedSince(d) => (
+            matches!(window, Window::NotYetOpen(_)),
+            words::french_date(&d.format("%Y-%m-%d").to_string()),
+        ),
+        Window::Open => (false, String::new()),
+    };
+    let school_name = schools::find(state.db.pool(), dossier.school_id)
+        .await
+        .ok()
+        .flatten()
+        .map(|s| s.name)
+        .unwrap_or_default();
+    let page = ClosedPage {
+        chrome: Chrome::new(ctx, state.settings.outbox_web),
+        school_name,
+        not_yet,
+        date,
+        contact_email: campaign.contact_email.clone(),
+        contact_phone: campaign.contact_phone.clone(),
+        confirmation_url: format!("/famille/dossiers/{}/confirmation", dossier.dossier_id),
+    };
+    match render(&page) {
+        Ok(html) => (StatusCode::FORBIDDEN, html).into_response(),
+        Err(err) => err.into_response(),
+    }
 }
 
 impl FromRequestParts<AppState> for FamilyDossier {
@@ -89,12 +167,26 @@ impl FromRequestParts<AppState> for FamilyDossier {
             .await;
             return Err(AppError::NotFound.into_response());
         };
+        let db_error = |e: sqlx::Error| AppError::from(e).into_response();
+        let campaign = setup::campaign_of_dossier(state.db.pool(), dossier.dossier_id)
+            .await
+            .map_err(db_error)?;
+        let window = campaign
+            .dates()
+            .window(today_in_france(), dossier.state == DossierState::Returned);
+        if !allowed_in(window, &parts.method, parts.uri.path()) {
+            return Err(closed_page(state, &guardian.ctx, &dossier, &campaign, window).await);
+        }
+        let help = setup::help_texts(state.db.pool(), campaign.campaign_id)
+            .await
+            .map_err(db_error)?;
         Ok(Self {
             guardian_id: guardian.guardian_id,
             state: dossier.state,
             dossier,
             ctx: guardian.ctx,
             autosave: parts.headers.contains_key("x-autosave"),
+            help,
         })
     }
 }
@@ -204,6 +296,8 @@ pub struct Stepper {
     pub child_name: String,
     pub dossier_id: i64,
     pub previous_url: Option<String>,
+    /// The school's help for this step, rendered and sanitised (empty: none).
+    pub help_html: String,
 }
 
 impl Stepper {
@@ -220,6 +314,11 @@ impl Stepper {
             ),
             dossier_id: dossier.dossier.dossier_id,
             previous_url: step.previous().map(|p| dossier.url(p)),
+            help_html: dossier
+                .help
+                .get(step.slug())
+                .map(|text| markdown::to_safe_html(text))
+                .unwrap_or_default(),
         }
     }
 }

@@ -60,7 +60,7 @@ async fn schooling_facts(
 > {
     let pool = state.db.pool();
     let (current, next_id, next_label) =
-        match campaigns::mef_succession(pool, dossier.dossier.mef_id).await? {
+        match campaigns::mef_succession_of_dossier(pool, dossier.dossier.dossier_id).await? {
             Some(m) => (m.label, m.next_mef_id, m.next_label),
             None => Default::default(),
         };

@@ -7,7 +7,7 @@
 
 use super::FamilyDossier;
 use crate::app::AppState;
-use crate::db::{campaigns, dossiers, family};
+use crate::db::{dossiers, family, setup};
 use crate::domain::dossier_state::DossierState;
 use crate::domain::journey::Step;
 use crate::web::error::AppError;
@@ -61,7 +61,11 @@ pub async fn to_fix(state: &AppState, dossier: &FamilyDossier) -> Result<ToFix, 
     // Replaced refused files are not in this list (see `uploads_seen_by`).
     let uploads = family::uploads_seen_by(pool, id, dossier.guardian_id).await?;
     let mut pieces = Vec::new();
-    for expected in campaigns::expected_documents(pool, dossier.dossier.school_id).await? {
+    let asked = {
+        let mut conn = pool.acquire().await?;
+        setup::documents_asked(&mut conn, dossier.dossier.school_id, id).await?
+    };
+    for expected in asked {
         let href = format!("{}#piece-{}", dossier.url(Step::Pieces), expected.id);
         let files: Vec<_> = uploads
             .iter()

@@ -31,6 +31,8 @@ pub struct DashboardPage {
     pub can_manage: bool,
     /// The direction manages the team.
     pub can_manage_agents: bool,
+    pub can_canteen: bool,
+    pub can_school_life: bool,
     /// Personal codes that keep failing (shown to those who issue codes).
     pub failing_codes: Vec<FailingCodeRow>,
 }
@@ -96,6 +98,10 @@ pub async fn show(
         agents,
         can_manage,
         can_manage_agents,
+        can_canteen: agent.roles.allows::<crate::domain::role::ManageCanteen>(),
+        can_school_life: agent
+            .roles
+            .allows::<crate::domain::role::ManageSchoolLife>(),
         failing_codes,
     })
 }

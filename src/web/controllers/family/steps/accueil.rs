@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::super::{FamilyDossier, Stepper};
 use crate::app::AppState;
-use crate::db::campaigns;
+use crate::db::{campaigns, setup};
 use crate::domain::journey::Step;
 use crate::web::error::AppError;
 use crate::web::templates::{Chrome, render};
@@ -18,7 +18,8 @@ pub struct AccueilPage {
     pub stepper: Stepper,
     pub action: String,
     pub school_name: String,
-    pub welcome_text: String,
+    /// The school's welcome, rendered and sanitised (`web::markdown`).
+    pub welcome_html: String,
     pub deadline: String,
     pub documents: Vec<(String, String, bool)>,
 }
@@ -34,14 +35,21 @@ pub async fn show_accueil(
     let welcome =
         campaigns::welcome_of_dossier(state.db.pool(), dossier.dossier.dossier_id).await?;
     let school_name = dossier.school_name(&state).await?;
-    let documents =
-        campaigns::expected_documents(state.db.pool(), dossier.dossier.school_id).await?;
+    let documents = {
+        let mut conn = state.db.pool().acquire().await?;
+        setup::documents_asked(
+            &mut conn,
+            dossier.dossier.school_id,
+            dossier.dossier.dossier_id,
+        )
+        .await?
+    };
     render(&AccueilPage {
         chrome,
         stepper: Stepper::new(&dossier, Step::Accueil),
         action: dossier.url(Step::Accueil),
         school_name,
-        welcome_text: welcome.welcome_text,
+        welcome_html: crate::web::markdown::to_safe_html(&welcome.welcome_text),
         deadline: welcome
             .closes_on
             .map(|d| french_date(&d))
