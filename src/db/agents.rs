@@ -374,8 +374,10 @@ pub async fn create_link(
     agent_id: i64,
     school_id: Option<i64>,
     purpose: LinkPurpose,
-    expires_at: i64,
+    lifetime_ms: i64,
 ) -> sqlx::Result<()> {
+    // One clock reading: the link lives exactly `lifetime_ms`.
+    let now = now_ms();
     sqlx::query(
         "INSERT INTO agent_links (token_hash, agent_id, school_id, purpose, created_at, expires_at)
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -384,8 +386,8 @@ pub async fn create_link(
     .bind(agent_id)
     .bind(school_id)
     .bind(purpose.code())
-    .bind(now_ms())
-    .bind(expires_at)
+    .bind(now)
+    .bind(now + lifetime_ms)
     .execute(db)
     .await?;
     Ok(())

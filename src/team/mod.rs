@@ -15,7 +15,7 @@ use crate::auth::keys::{hash_token, random_token};
 use crate::db::agents::{self, LinkPurpose};
 use crate::db::schools::School;
 use crate::db::sessions::{self, Owner};
-use crate::db::{Tx, audit, now_ms};
+use crate::db::{Tx, audit};
 use crate::domain::{Role, RoleSet};
 use crate::mail::Email;
 
@@ -115,7 +115,7 @@ async fn new_link(
         agent_id,
         school_id,
         purpose,
-        now_ms() + lifetime,
+        lifetime,
     )
     .await?;
     let path = match purpose {
