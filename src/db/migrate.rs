@@ -58,6 +58,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "code_slips",
         include_str!("migrations/0008_code_slips.sql"),
     ),
+    (
+        10,
+        "options_and_questions",
+        include_str!("migrations/0010_options_and_questions.sql"),
+    ),
 ];
 
 /// Turns a migration into the dialect of `backend`.

@@ -7,6 +7,7 @@ pub mod fields;
 pub mod household;
 pub mod journey;
 pub mod limits;
+pub mod questions;
 pub mod role;
 pub mod schooling;
 pub mod uai;
