@@ -108,6 +108,13 @@ impl Permission for ManageCanteen {
     const ROLES: &'static [Role] = &[Role::Admin, Role::Intendance];
 }
 
+/// The school's authorisations asked to families (and its exit rules): the
+/// vie scolaire and the direction.
+pub struct ManageSchoolLife;
+impl Permission for ManageSchoolLife {
+    const ROLES: &'static [Role] = &[Role::Admin, Role::VieScolaire];
+}
+
 /// Whether `role` is allowed by permission `P`.
 pub fn allows<P: Permission>(role: Role) -> bool {
     P::ROLES.contains(&role)

@@ -22,7 +22,7 @@ use super::controllers::{
 };
 use crate::app::AppState;
 use crate::domain::Role;
-use crate::domain::role::{AnyStaff, ManageAgents, ManageSchool, Permission};
+use crate::domain::role::{AnyStaff, ManageAgents, ManageSchool, ManageSchoolLife, Permission};
 
 /// Who may use a route, as its handler's extractor checks it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +109,7 @@ pub fn routes() -> Vec<Route> {
     let staff = agent::<AnyStaff>();
     let manager = agent::<ManageSchool>();
     let direction = agent::<ManageAgents>();
+    let school_life = agent::<ManageSchoolLife>();
     vec![
         // Outside the session layer
         Route::get("/healthz", Public, health::show).without_session(),
@@ -184,6 +185,21 @@ pub fn routes() -> Vec<Route> {
         Route::post("/etablissements/{uai}/agents/{agent_id}/desactivation", direction, school::agents::deactivate),
         Route::post("/etablissements/{uai}/agents/{agent_id}/reactivation", direction, school::agents::reactivate),
         Route::post("/etablissements/{uai}/agents/{agent_id}/invitation", direction, school::agents::resend),
+        // The campaign: options per MEF, the school's questions (secretariat and direction), authorisations (vie scolaire and direction)
+        Route::get("/etablissements/{uai}/campagne/options", manager, school::campaign::options::list),
+        Route::post("/etablissements/{uai}/campagne/options/nomenclature", manager, school::campaign::options::create_from_nomenclature),
+        Route::get("/etablissements/{uai}/campagne/options/{mef_id}", manager, school::campaign::options::show),
+        Route::post("/etablissements/{uai}/campagne/options/{mef_id}", manager, school::campaign::options::update),
+        Route::post("/etablissements/{uai}/campagne/options/{mef_id}/ajout", manager, school::campaign::options::create),
+        Route::post("/etablissements/{uai}/campagne/options/{mef_id}/groupes", manager, school::campaign::options::create_group),
+        Route::get("/etablissements/{uai}/campagne/questions", manager, school::campaign::questions::list),
+        Route::post("/etablissements/{uai}/campagne/questions", manager, school::campaign::questions::create),
+        Route::get("/etablissements/{uai}/campagne/questions/{question_id}/suppression", manager, school::campaign::questions::show_delete),
+        Route::post("/etablissements/{uai}/campagne/questions/{question_id}/suppression", manager, school::campaign::questions::delete),
+        Route::get("/etablissements/{uai}/campagne/autorisations", school_life, school::campaign::questions::list_authorisations),
+        Route::post("/etablissements/{uai}/campagne/autorisations", school_life, school::campaign::questions::create_authorisation),
+        Route::get("/etablissements/{uai}/campagne/autorisations/{authorisation_id}/suppression", school_life, school::campaign::questions::show_delete_authorisation),
+        Route::post("/etablissements/{uai}/campagne/autorisations/{authorisation_id}/suppression", school_life, school::campaign::questions::delete_authorisation),
         // Demo outbox (404 unless outbox_web)
         Route::get("/outbox", DemoOutbox, outbox::list),
         Route::get("/outbox/{email_id}", DemoOutbox, outbox::show),

@@ -2,6 +2,7 @@
 //! `CurrentAgent<Permission>`.
 
 pub mod agents;
+pub mod campaign;
 pub mod codes;
 pub mod dashboard;
 pub mod dossiers;
