@@ -139,7 +139,7 @@ fn places(option: &OfferedOption, queue: &[i64], dossier_id: i64) -> Option<Stri
                     format!("Places limitées : {left} place(s) encore libre(s) sur {capacity}.")
                 } else {
                     format!(
-                        "Places limitées : les {capacity} places sont demandées ; une nouvelle demande sera mise en liste d'attente."
+                        "Places limitées : toutes les places ({capacity}) sont demandées ; une nouvelle demande sera mise en liste d'attente."
                     )
                 }
             }
