@@ -5,6 +5,7 @@
 
 mod agent;
 mod family;
+mod offer;
 mod phone;
 mod team;
 
