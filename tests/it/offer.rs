@@ -571,3 +571,117 @@ on_both_databases!(
     the_school_s_option_rules_hold_in_the_family_s_choices,
     questions_the_school_configures_are_asked_answered_and_read_in_words,
 );
+
+/// An install from before migration 0010 whose families answered the photo
+/// and FSE questions that were hard-coded then keeps them as the school's
+/// own questions, under the same keys (so last year's answers still prefill).
+async fn answers_of_an_older_install_keep_their_questions_through_migration_0010(
+    backend: dossiersco::db::Backend,
+) {
+    use dossiersco::db::{Backend, Db, migrate};
+    let dir = tempfile::tempdir().unwrap();
+    let (url, postgres) = match backend {
+        Backend::Sqlite => (
+            format!("sqlite://{}", dir.path().join("old.db").display()),
+            None,
+        ),
+        Backend::Postgres => {
+            let Some(admin) =
+                crate::harness::require("DOSSIERSCO_TEST_DATABASE_URL", "PostgreSQL tests")
+            else {
+                return;
+            };
+            let (name, url) = crate::harness::fresh_postgres_database(&admin).await;
+            (url, Some((admin, name)))
+        }
+    };
+    let db = Db::connect(&url, 2).await.unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .execute(db.pool())
+    .await
+    .unwrap();
+    for &(version, name, sql) in migrate::MIGRATIONS.iter().filter(|m| m.0 < 10) {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(migrate::render(sql, backend)))
+            .execute(db.pool())
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, 0)")
+            .bind(version)
+            .bind(name)
+            .execute(db.pool())
+            .await
+            .unwrap();
+    }
+    sqlx::raw_sql(
+        "INSERT INTO schools (uai, name, created_at) VALUES ('0750680G', 'Arago', 0), ('0750681H', 'Voisin', 0);
+         INSERT INTO campaigns (school_id, school_year, created_at) VALUES (1, 2026, 0);
+         INSERT INTO pupils (school_id, last_name, first_name, sex, birth_date, created_at, updated_at)
+         VALUES (1, 'MARTIN', 'Léa', 'F', '2013-01-01', 0, 0);
+         INSERT INTO guardians (school_id, last_name, first_name, created_at, updated_at)
+         VALUES (1, 'MARTIN', 'Anne', 0, 0);
+         INSERT INTO dossiers (campaign_id, pupil_id, created_at, updated_at) VALUES (1, 1, 0, 0);
+         INSERT INTO dossier_answers (dossier_id, guardian_id, question, answer, answered_at)
+         VALUES (1, 1, 'photo', 'oui', 0), (1, 1, 'fse', 'non', 0);",
+    )
+    .execute(db.pool())
+    .await
+    .unwrap();
+    let applied = db.migrate().await.unwrap();
+    assert!(applied.contains(&10), "{applied:?}");
+    let kept: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT school_id, answer_key, kind, label FROM school_questions ORDER BY school_id, position",
+    )
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        kept,
+        [
+            (
+                1,
+                "photo".into(),
+                "authorisation".into(),
+                "Photo de classe".into()
+            ),
+            (
+                1,
+                "fse".into(),
+                "fse".into(),
+                "Adhésion au foyer socio-éducatif".into()
+            ),
+        ],
+        "only the answered questions, only for the school whose families answered them"
+    );
+    db.close().await;
+    if let Some((admin, name)) = postgres {
+        let admin = Db::connect(&admin, 1).await.unwrap();
+        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(admin.pool())
+        .await;
+        admin.close().await;
+    }
+}
+
+mod answers_of_an_older_install_keep_their_questions_through_migration_0010 {
+    use dossiersco::db::Backend;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::answers_of_an_older_install_keep_their_questions_through_migration_0010(
+            Backend::Sqlite,
+        )
+        .await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::answers_of_an_older_install_keep_their_questions_through_migration_0010(
+            Backend::Postgres,
+        )
+        .await
+    }
+}
