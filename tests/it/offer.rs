@@ -174,7 +174,10 @@ async fn the_school_s_option_rules_hold_in_the_family_s_choices(app: TestApp) {
         (format!("rule_{g}"), "droppable"),
         (format!("open_{g}"), "oui"),
         (format!("capacity_{g}"), "1"),
-        (format!("explanation_{g}"), "2 heures par semaine."),
+        (
+            format!("explanation_{g}"),
+            "2 heures <b>par</b> semaine {{ 7*7 }}.",
+        ),
     ];
     let changes: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), *v)).collect();
     let form = form_of(&app, &secretariat, &mef_page, &mef_page, &changes).await;
@@ -237,6 +240,11 @@ async fn the_school_s_option_rules_hold_in_the_family_s_choices(app: TestApp) {
         html.contains("toutes les places (1) sont demandées"),
         "{html}"
     );
+    assert!(
+        shows(&html, "2 heures <b>par</b> semaine {{ 7*7 }}."),
+        "{html}"
+    );
+    assert!(!html.contains("<b>par</b>"));
     let before = options_answer(&app, dossier_id).await;
     let radio = format!("group_{group}");
     let token = app.csrf_token(&page).await;
@@ -463,6 +471,7 @@ async fn questions_the_school_configures_are_asked_answered_and_read_in_words(ap
     assert!(!html.contains("<script>alert"));
     assert!(shows(&html, "J'autorise la diffusion de photos"), "{html}");
     assert!(html.contains("Une précision pour la vie scolaire ?"));
+    assert!(html.contains("Cotisation : 10,00 €"), "the demo's FSE fee");
     for key in [
         "transport",
         "droit_image",

@@ -6,7 +6,7 @@ use axum::response::Html;
 
 use crate::app::AppState;
 use crate::db::{agents, dossiers, family, lockout};
-use crate::domain::role::{AnyStaff, ManageAgents, ManageSchool};
+use crate::domain::role::{AnyStaff, ManageAgents, ManageSchool, ManageSchoolLife};
 use crate::web::auth::CurrentAgent;
 use crate::web::error::AppError;
 use crate::web::templates::{Chrome, render};
@@ -30,6 +30,8 @@ pub struct DashboardPage {
     pub can_manage: bool,
     /// The direction manages the team.
     pub can_manage_agents: bool,
+    /// The vie scolaire and the direction set the authorisations.
+    pub can_manage_school_life: bool,
     /// Personal codes that keep failing (shown to those who issue codes).
     pub failing_codes: Vec<FailingCodeRow>,
 }
@@ -78,6 +80,7 @@ pub async fn show(
         .collect();
     let can_manage = agent.roles.allows::<ManageSchool>();
     let can_manage_agents = agent.roles.allows::<ManageAgents>();
+    let can_manage_school_life = agent.roles.allows::<ManageSchoolLife>();
     let failing_codes = if can_manage {
         family::failing_codes(state.db.pool(), agent.school_id, FAILING_FROM)
             .await?
@@ -103,6 +106,7 @@ pub async fn show(
         agents,
         can_manage,
         can_manage_agents,
+        can_manage_school_life,
         failing_codes,
     })
 }
