@@ -1,11 +1,12 @@
 //! A school's campaign and the configuration the family journey reads: the
 //! welcome text and closing date, the expected documents, the MEF succession
-//! and the options each MEF offers, the exit rules and the canteen tariffs.
+//! and the exit rules and the canteen tariffs (the options each MEF offers:
+//! `super::offer`).
 
 use sqlx::{Any, Executor, FromRow};
 
 use super::Flag;
-use crate::domain::schooling::{OfferedOption, Tariff};
+use crate::domain::schooling::Tariff;
 
 /// The SQL condition "the campaign `campaign` is the current one of the
 /// school `school`": the campaign of the school's latest school year. Every
@@ -112,41 +113,6 @@ pub async fn mef_succession_of_dossier(
     .bind(dossier_id)
     .fetch_optional(db)
     .await
-}
-
-#[derive(FromRow)]
-struct OfferedOptionRow {
-    code: String,
-    label: String,
-    explanation: String,
-    #[sqlx(try_from = "Flag")]
-    can_drop: bool,
-    #[sqlx(try_from = "Flag")]
-    open_to_new: bool,
-}
-
-/// The options the MEF `mef_id` offers (none without a MEF), by label.
-pub async fn offered_options(
-    db: impl Executor<'_, Database = Any>,
-    mef_id: Option<i64>,
-) -> sqlx::Result<Vec<OfferedOption>> {
-    let rows: Vec<OfferedOptionRow> = sqlx::query_as(
-        "SELECT o.code, o.label, o.explanation, mo.can_drop, mo.open_to_new FROM mef_options mo
-         JOIN subject_options o ON o.id = mo.option_id WHERE mo.mef_id = $1 ORDER BY o.label",
-    )
-    .bind(mef_id)
-    .fetch_all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| OfferedOption {
-            code: r.code,
-            label: r.label,
-            explanation: r.explanation,
-            can_drop: r.can_drop,
-            open_to_new: r.open_to_new,
-        })
-        .collect())
 }
 
 /// A régime de sortie of the school.

@@ -238,48 +238,17 @@ pub async fn practised_options(
     dossier_id: Option<i64>,
 ) -> sqlx::Result<Vec<PractisedRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT d.id AS dossier_id, o.code
+        "SELECT DISTINCT d.id AS dossier_id, po.code
          FROM dossiers d
          JOIN campaigns c ON c.id = d.campaign_id
-         JOIN pupil_options po ON po.pupil_id = d.pupil_id
-         JOIN subject_options o ON o.id = po.option_id
+         JOIN ({}) po ON po.pupil_id = d.pupil_id
          WHERE {}
-         ORDER BY o.code",
+         ORDER BY d.id, po.code",
+        super::offer::PRACTISED_CODES,
         current_dossiers()
     )))
     .bind(school_id)
     .bind(dossier_id)
-    .fetch_all(db)
-    .await
-}
-
-/// An option a MEF offers, with the school's rules for it.
-#[derive(Debug, Clone, FromRow)]
-pub struct OfferedRow {
-    pub mef_id: i64,
-    pub code: String,
-    pub label: String,
-    pub explanation: String,
-    #[sqlx(try_from = "super::Flag")]
-    pub can_drop: bool,
-    #[sqlx(try_from = "super::Flag")]
-    pub open_to_new: bool,
-}
-
-/// Every option every MEF of the school offers, by label.
-pub async fn offered_options(
-    db: impl Executor<'_, Database = Any>,
-    school_id: i64,
-) -> sqlx::Result<Vec<OfferedRow>> {
-    sqlx::query_as(
-        "SELECT mo.mef_id, o.code, o.label, o.explanation, mo.can_drop, mo.open_to_new
-         FROM mef_options mo
-         JOIN mefs m ON m.id = mo.mef_id
-         JOIN subject_options o ON o.id = mo.option_id
-         WHERE m.school_id = $1
-         ORDER BY o.label",
-    )
-    .bind(school_id)
     .fetch_all(db)
     .await
 }

@@ -63,6 +63,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "campaign_setup",
         include_str!("migrations/0009_campaign_setup.sql"),
     ),
+    (
+        10,
+        "options_and_questions",
+        include_str!("migrations/0010_options_and_questions.sql"),
+    ),
 ];
 
 /// Turns a migration into the dialect of `backend`.

@@ -24,6 +24,7 @@ pub mod lockout;
 pub mod medical;
 pub mod migrate;
 pub mod nodelay;
+pub mod offer;
 pub mod pupils;
 pub mod schools;
 pub mod sessions;

@@ -2,8 +2,11 @@
 //! expected documents, exit rules and demi-pension tariffs.
 
 use crate::db::Tx;
+use crate::db::offer::{self, OptionRules};
 use crate::db::setup::{self, CampaignText, DocumentSetup};
 use crate::domain::piece_conditions::Conditions;
+use crate::domain::questions::{self, AnswerType, NewQuestion, QuestionKind};
+use crate::domain::schooling::GroupRule;
 use crate::domain::tariff_grid::{self, Bracket};
 
 /// (code, label, next-year index)
@@ -107,36 +110,53 @@ async fn seed_mefs_and_options(
     setup::apply_proposed_succession(tx, school_id).await?;
     let mut option_ids = Vec::new();
     for (code, label, explanation) in OPTIONS {
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO subject_options (school_id, code, label, explanation) VALUES ($1, $2, $3, $4) RETURNING id",
-        )
-        .bind(school_id)
-        .bind(code)
-        .bind(label)
-        .bind(explanation)
-        .fetch_one(&mut **tx)
-        .await?;
-        option_ids.push(id);
+        option_ids.push(offer::ensure_option(tx, school_id, code, label, explanation).await?);
     }
     for (level, mef_id) in mef_ids.iter().enumerate() {
+        // One LV2 at most, from 5e; Latin has 24 places for new requests.
+        let lv2 = if level >= 1 {
+            Some(
+                offer::create_group(
+                    tx,
+                    *mef_id,
+                    "Deuxième langue vivante (LV2)",
+                    GroupRule::AtMostOne,
+                )
+                .await?,
+            )
+        } else {
+            None
+        };
         for (n, option_id) in option_ids.iter().enumerate() {
             // English everywhere (mandatory); LV2 and Latin from 5e, Latin can be dropped.
-            let (modality, can_drop, open) = match n {
-                0 => ("O", false, false),
-                1 | 2 if level >= 1 => ("O", false, level == 1),
-                3 if level >= 1 => ("F", true, true),
+            let (modality, rules) = match n {
+                0 => (
+                    "O",
+                    OptionRules {
+                        mandatory: true,
+                        ..OptionRules::default()
+                    },
+                ),
+                1 | 2 if level >= 1 => (
+                    "O",
+                    OptionRules {
+                        open_to_new: level == 1,
+                        group_id: lv2,
+                        ..OptionRules::default()
+                    },
+                ),
+                3 if level >= 1 => (
+                    "F",
+                    OptionRules {
+                        can_drop: true,
+                        open_to_new: true,
+                        capacity: Some(24),
+                        ..OptionRules::default()
+                    },
+                ),
                 _ => continue,
             };
-            sqlx::query(
-                "INSERT INTO mef_options (mef_id, option_id, modality, can_drop, open_to_new) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(mef_id)
-            .bind(option_id)
-            .bind(modality)
-            .bind(can_drop)
-            .bind(open)
-            .execute(&mut **tx)
-            .await?;
+            offer::offer_option(tx, *mef_id, *option_id, modality, rules).await?;
         }
     }
     Ok((mef_ids, option_ids))
@@ -178,8 +198,64 @@ async fn seed_expected_documents(tx: &mut Tx, school_id: i64) -> anyhow::Result<
     Ok(())
 }
 
-/// Régimes de sortie and demi-pension tariffs, when the school has none.
+/// The school's own questions of vie scolaire (two authorisations and the
+/// FSE), through the same checks and functions as the school's screens,
+/// when the school has none.
+async fn seed_questions(tx: &mut Tx, school_id: i64) -> anyhow::Result<()> {
+    let existing = offer::questions(&mut **tx, school_id).await?;
+    if !existing.is_empty() {
+        return Ok(());
+    }
+    for (kind, key, label, question, help, amount) in [
+        (
+            QuestionKind::Authorisation,
+            "photo",
+            "Photo de classe",
+            "J'autorise la photo de classe de mon enfant",
+            "",
+            "",
+        ),
+        (
+            QuestionKind::Authorisation,
+            "sorties",
+            "Sorties scolaires",
+            "J'autorise mon enfant à participer aux sorties scolaires",
+            "Sorties pendant le temps scolaire, accompagnées par les professeurs.",
+            "",
+        ),
+        (
+            QuestionKind::Fse,
+            "fse",
+            "Adhésion au foyer socio-éducatif",
+            "J'adhère au foyer socio-éducatif (FSE)",
+            "Le foyer finance les clubs, les sorties et les fêtes du collège.",
+            "10",
+        ),
+    ] {
+        let typed = NewQuestion {
+            key: key.into(),
+            label: label.into(),
+            question: question.into(),
+            help: help.into(),
+            amount: amount.into(),
+            ..NewQuestion::default()
+        };
+        let keys: Vec<String> = offer::questions(&mut **tx, school_id)
+            .await?
+            .into_iter()
+            .map(|q| q.key)
+            .collect();
+        let checked = questions::check_new(kind, AnswerType::YesNo, &typed, &keys)
+            .map_err(|e| anyhow::anyhow!("demo question {key}: {e:?}"))?;
+        offer::create_question(tx, school_id, &checked).await?;
+    }
+    Ok(())
+}
+
+/// Régimes de sortie, demi-pension tariffs and the school's questions, when
+/// the school has none.
 pub(super) async fn seed_school_settings(tx: &mut Tx, school_id: i64) -> anyhow::Result<()> {
+    seed_questions(tx, school_id).await?;
     let rules: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM exit_rules WHERE school_id = $1")
         .bind(school_id)
         .fetch_one(&mut **tx)

@@ -3,6 +3,8 @@
 //! element it comes from or goes back to, and who may read it. The family
 //! summary, the receipt, the school's dossier page and (next) the return file
 //! all name fields through it, so staff and families read words, never keys.
+//! The school's own questions are not in the catalogue: [`label_with`] names
+//! them by the label the school gave them.
 
 use super::Role;
 
@@ -125,15 +127,25 @@ pub const FIELDS: &[Field] = &[
     field("exit_rule", "Régime de sortie", SchoolLife, None),
     field("canteen", "Restauration", SchoolLife, Some("CODE_REGIME")),
     field("quotient", "Quotient familial", SchoolLife, None),
-    field("photo", "Photo de classe", SchoolLife, None),
-    field("sorties", "Sorties scolaires", SchoolLife, None),
-    field("fse", "Adhésion au foyer socio-éducatif", SchoolLife, None),
     field("medical_note", "Information médicale", Health, None),
 ];
 
 /// The field stored under `key`.
 pub fn find(key: &str) -> Option<&'static Field> {
     FIELDS.iter().find(|f| f.key == key)
+}
+
+/// The French label of `key` where the school's own questions (FSE,
+/// authorisations, custom questions: `domain::questions`) are named by their
+/// own label; a key known to neither reads « Autre information ».
+pub fn label_with(key: &str, questions: &[super::questions::Question]) -> String {
+    match find(key) {
+        Some(f) => f.label.to_owned(),
+        None => questions
+            .iter()
+            .find(|q| q.key == key)
+            .map_or_else(|| "Autre information".to_owned(), |q| q.label.clone()),
+    }
 }
 
 /// The French label of `key`; a key missing from the catalogue reads

@@ -10,6 +10,7 @@ pub mod journey;
 pub mod limits;
 pub mod mef_succession;
 pub mod piece_conditions;
+pub mod questions;
 pub mod role;
 pub mod schooling;
 pub mod tariff_grid;

@@ -108,7 +108,8 @@ impl Permission for ManageCanteen {
     const ROLES: &'static [Role] = &[Role::Admin, Role::Intendance];
 }
 
-/// Régimes de sortie (and authorisations): the CPE.
+/// The school's authorisations asked to families (and its exit rules): the
+/// vie scolaire and the direction.
 pub struct ManageSchoolLife;
 impl Permission for ManageSchoolLife {
     const ROLES: &'static [Role] = &[Role::Admin, Role::VieScolaire];

@@ -1,4 +1,6 @@
-//! Rules for next year's options and for the demi-pension tariff.
+//! Rules for next year's options (mandatory, kept, droppable, open to
+//! requests; groups where one is chosen; capacities and their waiting list)
+//! and for the demi-pension tariff.
 
 /// An option the next MEF offers, with the school's rules for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -6,13 +8,61 @@ pub struct OfferedOption {
     pub code: String,
     pub label: String,
     pub explanation: String,
+    /// Followed by every pupil of the MEF; never dropped.
+    pub mandatory: bool,
     pub can_drop: bool,
     pub open_to_new: bool,
+    /// Places for new requests; `None`: no limit.
+    pub capacity: Option<i64>,
+    /// The group of options it belongs to, if any.
+    pub group: Option<i64>,
+}
+
+/// How many options of a group a pupil may follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupRule {
+    ExactlyOne,
+    AtMostOne,
+}
+
+impl GroupRule {
+    pub fn code(self) -> &'static str {
+        match self {
+            GroupRule::ExactlyOne => "exactly_one",
+            GroupRule::AtMostOne => "at_most_one",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "exactly_one" => Some(GroupRule::ExactlyOne),
+            "at_most_one" => Some(GroupRule::AtMostOne),
+            _ => None,
+        }
+    }
+
+    /// What the family reads under the group's name.
+    pub fn hint(self) -> &'static str {
+        match self {
+            GroupRule::ExactlyOne => "Choisissez une option, et une seule.",
+            GroupRule::AtMostOne => "Une option au plus.",
+        }
+    }
+}
+
+/// A group of options of a MEF (one LV2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptionGroup {
+    pub id: i64,
+    pub label: String,
+    pub rule: GroupRule,
 }
 
 /// What a family may do with one option.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OptionStatus {
+    /// Mandatory in the MEF: followed by everyone, not a choice.
+    Mandatory,
     /// Practised and not droppable: kept, shown, not a choice.
     Kept,
     /// Practised and droppable: kept unless the family unticks it.
@@ -21,8 +71,15 @@ pub enum OptionStatus {
     Requestable,
 }
 
+impl OptionStatus {
+    /// Whether the family decides (ticks or unticks) this option.
+    pub fn is_choice(self) -> bool {
+        matches!(self, OptionStatus::Droppable | OptionStatus::Requestable)
+    }
+}
+
 /// The options shown to a family, in the school's order; options neither
-/// practised nor open are not shown.
+/// mandatory, practised nor open are not shown.
 pub fn available(
     offered: &[OfferedOption],
     practised: &[String],
@@ -31,43 +88,124 @@ pub fn available(
         .iter()
         .filter_map(|option| {
             let was = practised.contains(&option.code);
-            let status = match (was, option.can_drop, option.open_to_new) {
-                (true, false, _) => OptionStatus::Kept,
-                (true, true, _) => OptionStatus::Droppable,
-                (false, _, true) => OptionStatus::Requestable,
-                (false, _, false) => return None,
+            let status = match (option.mandatory, was, option.can_drop, option.open_to_new) {
+                (true, _, _, _) => OptionStatus::Mandatory,
+                (false, true, false, _) => OptionStatus::Kept,
+                (false, true, true, _) => OptionStatus::Droppable,
+                (false, false, _, true) => OptionStatus::Requestable,
+                (false, false, _, false) => return None,
             };
             Some((option.clone(), status))
         })
         .collect()
 }
 
-/// The options a pupil will follow given what the family ticked: every kept
-/// option, plus the ticked ones it may keep or ask for. Anything else ticked
-/// (a forged form) is an error.
-pub fn resolve(
-    available: &[(OfferedOption, OptionStatus)],
-    ticked: &[String],
-) -> Result<Vec<String>, String> {
-    for code in ticked {
-        let allowed = available
-            .iter()
-            .any(|(o, s)| &o.code == code && *s != OptionStatus::Kept);
-        let kept = available
-            .iter()
-            .any(|(o, s)| &o.code == code && *s == OptionStatus::Kept);
-        if !allowed && !kept {
-            return Err(code.clone());
+/// Why a family's choice of options is refused, in French.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OptionsError {
+    /// A code the family may not tick (a forged form).
+    NotOffered(String),
+    /// A group where exactly one is required has none.
+    NoneInGroup { group: String },
+    /// A group has more than one.
+    SeveralInGroup { group: String, rule: GroupRule },
+}
+
+impl OptionsError {
+    pub fn message(&self) -> String {
+        match self {
+            OptionsError::NotOffered(_) => {
+                "Une option demandée n'est pas proposée l'an prochain : vérifiez vos choix.".into()
+            }
+            OptionsError::NoneInGroup { group } => {
+                format!("« {group} » : choisissez une option.")
+            }
+            OptionsError::SeveralInGroup { group, rule } => match rule {
+                GroupRule::ExactlyOne => {
+                    format!("« {group} » : choisissez une seule option.")
+                }
+                GroupRule::AtMostOne => {
+                    format!("« {group} » : une option au plus peut être choisie.")
+                }
+            },
         }
     }
-    let mut chosen: Vec<String> = available
+
+    /// The group the error is about, if any.
+    pub fn group(&self) -> Option<&str> {
+        match self {
+            OptionsError::NotOffered(_) => None,
+            OptionsError::NoneInGroup { group } | OptionsError::SeveralInGroup { group, .. } => {
+                Some(group)
+            }
+        }
+    }
+}
+
+/// The options a pupil will follow given what the family ticked: every
+/// mandatory and kept option, plus the ticked ones it may keep or ask for,
+/// within the groups' rules. Anything else ticked (a forged form) is refused;
+/// an unticked mandatory or kept option stays (it is not a choice).
+pub fn resolve(
+    available: &[(OfferedOption, OptionStatus)],
+    groups: &[OptionGroup],
+    ticked: &[String],
+) -> Result<Vec<String>, OptionsError> {
+    for code in ticked {
+        if !available.iter().any(|(o, _)| &o.code == code) {
+            return Err(OptionsError::NotOffered(code.clone()));
+        }
+    }
+    let chosen: Vec<&OfferedOption> = available
         .iter()
-        .filter(|(o, s)| *s == OptionStatus::Kept || ticked.contains(&o.code))
-        .map(|(o, _)| o.code.clone())
+        .filter(|(o, s)| !s.is_choice() || ticked.contains(&o.code))
+        .map(|(o, _)| o)
         .collect();
-    chosen.sort();
-    chosen.dedup();
-    Ok(chosen)
+    for group in groups {
+        let in_group = chosen.iter().filter(|o| o.group == Some(group.id)).count();
+        let offered_here = available.iter().any(|(o, _)| o.group == Some(group.id));
+        if in_group > 1 {
+            return Err(OptionsError::SeveralInGroup {
+                group: group.label.clone(),
+                rule: group.rule,
+            });
+        }
+        if in_group == 0 && offered_here && group.rule == GroupRule::ExactlyOne {
+            return Err(OptionsError::NoneInGroup {
+                group: group.label.clone(),
+            });
+        }
+    }
+    let mut codes: Vec<String> = chosen.into_iter().map(|o| o.code.clone()).collect();
+    codes.sort();
+    codes.dedup();
+    Ok(codes)
+}
+
+/// Where a dossier's request of an option stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestStanding {
+    /// Within the capacity (or no capacity).
+    Placed,
+    /// Beyond it: waiting, at this rank (1 is the next place to free up).
+    Waiting(usize),
+}
+
+/// Where `dossier` stands among the dossiers that asked for an option, in
+/// the order they asked (`requests`: dossier ids, earliest first), given
+/// the option's capacity. `None` when the dossier did not ask.
+pub fn request_standing(
+    requests: &[i64],
+    dossier: i64,
+    capacity: Option<i64>,
+) -> Option<RequestStanding> {
+    let rank = requests.iter().position(|d| *d == dossier)? + 1;
+    Some(match capacity {
+        Some(places) if rank as i64 > places => {
+            RequestStanding::Waiting(rank - usize::try_from(places).unwrap_or(0))
+        }
+        _ => RequestStanding::Placed,
+    })
 }
 
 /// A demi-pension tariff bracket.
@@ -107,9 +245,17 @@ mod tests {
             code: code.into(),
             label: code.into(),
             explanation: String::new(),
+            mandatory: false,
             can_drop,
             open_to_new,
+            capacity: None,
+            group: None,
         }
+    }
+
+    fn in_group(mut o: OfferedOption, group: i64) -> OfferedOption {
+        o.group = Some(group);
+        o
     }
 
     #[test]
@@ -143,24 +289,99 @@ mod tests {
         ];
         let shown = available(&offered, &["ANG".into(), "LAT".into()]);
         assert_eq!(
-            resolve(&shown, &["LAT".into()]).unwrap(),
+            resolve(&shown, &[], &["LAT".into()]).unwrap(),
             vec!["ANG", "LAT"],
             "no change"
         );
         assert_eq!(
-            resolve(&shown, &[]).unwrap(),
+            resolve(&shown, &[], &[]).unwrap(),
             vec!["ANG"],
             "Latin dropped, English kept anyway"
         );
         assert_eq!(
-            resolve(&shown, &["LAT".into(), "ESP".into()]).unwrap(),
+            resolve(&shown, &[], &["LAT".into(), "ESP".into()]).unwrap(),
             vec!["ANG", "ESP", "LAT"]
         );
         assert_eq!(
-            resolve(&shown, &["CHI".into()]),
-            Err("CHI".into()),
+            resolve(&shown, &[], &["CHI".into()]),
+            Err(OptionsError::NotOffered("CHI".into())),
             "a closed option cannot be forced"
         );
+    }
+
+    #[test]
+    fn a_mandatory_option_is_followed_by_everyone_and_never_dropped() {
+        let mut ang = option("ANG", true, true);
+        ang.mandatory = true;
+        let shown = available(&[ang], &[]);
+        assert_eq!(shown[0].1, OptionStatus::Mandatory);
+        assert_eq!(resolve(&shown, &[], &[]).unwrap(), vec!["ANG"]);
+    }
+
+    #[test]
+    fn a_group_takes_exactly_one_or_at_most_one() {
+        let offered = [
+            in_group(option("ESP", false, true), 1),
+            in_group(option("ALL", false, true), 1),
+            in_group(option("LAT", true, true), 2),
+            in_group(option("GRE", true, true), 2),
+        ];
+        let groups = [
+            OptionGroup {
+                id: 1,
+                label: "LV2".into(),
+                rule: GroupRule::ExactlyOne,
+            },
+            OptionGroup {
+                id: 2,
+                label: "Langues anciennes".into(),
+                rule: GroupRule::AtMostOne,
+            },
+        ];
+        let shown = available(&offered, &[]);
+        assert_eq!(
+            resolve(&shown, &groups, &[]),
+            Err(OptionsError::NoneInGroup {
+                group: "LV2".into()
+            })
+        );
+        assert_eq!(
+            resolve(&shown, &groups, &["ESP".into(), "ALL".into()]),
+            Err(OptionsError::SeveralInGroup {
+                group: "LV2".into(),
+                rule: GroupRule::ExactlyOne
+            })
+        );
+        assert_eq!(
+            resolve(&shown, &groups, &["ESP".into()]).unwrap(),
+            vec!["ESP"]
+        );
+        assert!(
+            resolve(&shown, &groups, &["ESP".into(), "LAT".into(), "GRE".into()]).is_err(),
+            "at most one ancient language"
+        );
+        assert_eq!(
+            resolve(&shown, &groups, &["ALL".into(), "GRE".into()]).unwrap(),
+            vec!["ALL", "GRE"]
+        );
+    }
+
+    #[test]
+    fn requests_beyond_the_capacity_wait_in_the_order_they_came() {
+        let requests = [7, 3, 9];
+        assert_eq!(
+            request_standing(&requests, 3, Some(2)),
+            Some(RequestStanding::Placed)
+        );
+        assert_eq!(
+            request_standing(&requests, 9, Some(2)),
+            Some(RequestStanding::Waiting(1))
+        );
+        assert_eq!(
+            request_standing(&requests, 9, None),
+            Some(RequestStanding::Placed)
+        );
+        assert_eq!(request_standing(&requests, 4, Some(2)), None);
     }
 
     #[test]

@@ -19,7 +19,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::domain::dossier_state::DossierState;
-use crate::domain::fields::{self, Field};
+use crate::domain::fields;
+use crate::domain::questions::Question;
 use crate::domain::words;
 
 /// The keys of the pupil's identity, in the order shown.
@@ -44,16 +45,10 @@ pub const CONTACT_FIELDS: [&str; 8] = [
     "profession_code",
 ];
 
-/// The questions of the journey (scolarité, vie scolaire), in order.
-pub const QUESTIONS: [&str; 7] = [
-    "options",
-    "exit_rule",
-    "canteen",
-    "quotient",
-    "photo",
-    "sorties",
-    "fse",
-];
+/// The questions every dossier asks (scolarité, vie scolaire), in order;
+/// the school's own questions (FSE, authorisations, custom questions) follow
+/// them ([`Facts::questions`]).
+pub const FIXED_QUESTIONS: [&str; 4] = ["options", "exit_rule", "canteen", "quotient"];
 
 /// What was known before this year's answers: where each question starts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -84,7 +79,8 @@ impl Baseline {
 
 /// The known answer of each question: SIECLE's régime for the canteen (when
 /// it says externe or demi-pensionnaire), else last year's answers (options
-/// excluded: they are the pupil's practised ones).
+/// excluded: they are the pupil's practised ones). Nothing else: a question
+/// nobody answered before starts unanswered, never from a default.
 pub fn baseline(
     regime_code: &str,
     previous: HashMap<String, String>,
@@ -92,7 +88,7 @@ pub fn baseline(
 ) -> Baseline {
     let mut answers: HashMap<String, String> = previous
         .into_iter()
-        .filter(|(q, _)| q != "options" && QUESTIONS.contains(&q.as_str()))
+        .filter(|(q, _)| q != "options")
         .collect();
     if let Some(canteen) = words::canteen_of_regime(regime_code) {
         answers.insert("canteen".into(), canteen.into());
@@ -142,9 +138,50 @@ pub struct Facts {
     /// « 5e → 4e »: where the pupil goes next year (not a change: the school
     /// decides it).
     pub next_year: String,
+    /// The keys of the school's own questions, in its order.
+    pub questions: Vec<String>,
+    /// The options asked for beyond their capacity: (code, rank on the
+    /// waiting list).
+    pub waiting: Vec<(String, usize)>,
 }
 
 impl Facts {
+    /// The line of question `key`, with the waiting list said after the
+    /// options.
+    fn line(&self, key: &str, words: &Words, before: Option<&str>, after: &str) -> Line {
+        let mut line = Line::new(key, words, before, after);
+        if key == "options" && !self.waiting.is_empty() {
+            let waiting: Vec<String> = self
+                .waiting
+                .iter()
+                .map(|(code, rank)| {
+                    let name = words
+                        .options
+                        .get(code)
+                        .cloned()
+                        .unwrap_or_else(|| code.clone());
+                    format!("{name} (rang {rank})")
+                })
+                .collect();
+            line.after = format!(
+                "{} ; en liste d'attente, faute de place : {}",
+                line.after,
+                waiting.join(", ")
+            );
+        }
+        line
+    }
+
+    /// Every question of the dossier, in order: the fixed ones, then the
+    /// school's.
+    pub fn question_keys(&self) -> Vec<&str> {
+        FIXED_QUESTIONS
+            .iter()
+            .copied()
+            .chain(self.questions.iter().map(String::as_str))
+            .collect()
+    }
+
     fn guardian(&self, id: i64) -> Option<&GuardianFacts> {
         self.guardians.iter().find(|g| g.id == id)
     }
@@ -157,16 +194,29 @@ impl Facts {
     }
 }
 
-/// How stored values read in French: option names, exit rule labels.
+/// How stored values read in French: option names, exit rule labels, the
+/// school's questions and their answers.
 #[derive(Debug, Clone, Default)]
 pub struct Words {
     /// Option code → label.
     pub options: HashMap<String, String>,
     /// Exit rule id → label.
     pub exit_rules: HashMap<String, String>,
+    /// The school's own questions (FSE, authorisations, custom questions).
+    pub questions: Vec<Question>,
 }
 
 impl Words {
+    /// The school's question stored under `key`.
+    pub fn question(&self, key: &str) -> Option<&Question> {
+        self.questions.iter().find(|q| q.key == key)
+    }
+
+    /// The French label of field or question `key`.
+    pub fn label(&self, key: &str) -> String {
+        fields::label_with(key, &self.questions)
+    }
+
     /// `value` of field `key` as a person reads it.
     pub fn show(&self, key: &str, value: &str) -> String {
         match key {
@@ -189,7 +239,10 @@ impl Words {
                 }
             }
             "exit_rule" => self.exit_rules.get(value).cloned().unwrap_or_default(),
-            other => words::value(other, value),
+            other => match self.question(other) {
+                Some(q) => q.show(value),
+                None => words::value(other, value),
+            },
         }
     }
 }
@@ -197,7 +250,7 @@ impl Words {
 /// One line: a field, what was known, what it is now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {
-    pub key: &'static str,
+    pub key: String,
     pub label: String,
     /// What was known, in words; empty when nothing was.
     pub before: String,
@@ -207,13 +260,13 @@ pub struct Line {
 }
 
 impl Line {
-    fn new(field: &'static Field, words: &Words, before: Option<&str>, after: &str) -> Self {
-        let changed = before.is_some_and(|b| !same(field.key, b, after));
+    fn new(key: &str, words: &Words, before: Option<&str>, after: &str) -> Self {
+        let changed = before.is_some_and(|b| !same(key, b, after));
         Line {
-            key: field.key,
-            label: field.label.to_owned(),
-            before: before.map(|b| words.show(field.key, b)).unwrap_or_default(),
-            after: words.show(field.key, after),
+            key: key.to_owned(),
+            label: words.label(key),
+            before: before.map(|b| words.show(key, b)).unwrap_or_default(),
+            after: words.show(key, after),
             changed,
         }
     }
@@ -232,10 +285,6 @@ fn same(key: &str, a: &str, b: &str) -> bool {
     } else {
         a == b
     }
-}
-
-fn field(key: &str) -> &'static Field {
-    fields::find(key).unwrap_or_else(|| panic!("{key} is missing from domain::fields"))
 }
 
 /// A titled part of a summary.
@@ -276,7 +325,7 @@ pub fn for_guardian(facts: &Facts, viewer: i64, words: &Words) -> Summary {
                 .pupil_edits
                 .get(*key)
                 .map_or(siecle, |(v, _)| v.as_str());
-            Line::new(field(key), words, Some(siecle), now)
+            Line::new(key, words, Some(siecle), now)
         })
         // « Autres prénoms » only when there are some.
         .filter(|l| l.key != "other_first_names" || l.after != "—" || l.changed)
@@ -291,7 +340,7 @@ pub fn for_guardian(facts: &Facts, viewer: i64, words: &Words) -> Summary {
         .map(|key| {
             let siecle = me.siecle.get(*key).map(String::as_str).unwrap_or("");
             let now = me.edits.get(*key).map_or(siecle, String::as_str);
-            Line::new(field(key), words, Some(siecle), now)
+            Line::new(key, words, Some(siecle), now)
         })
         .collect();
     sections.push(Section {
@@ -302,7 +351,7 @@ pub fn for_guardian(facts: &Facts, viewer: i64, words: &Words) -> Summary {
     let mut answers: Vec<Line> = Vec::new();
     if !facts.next_year.is_empty() {
         answers.push(Line {
-            key: "next_year",
+            key: "next_year".into(),
             label: "Classe l'an prochain".into(),
             before: String::new(),
             after: facts.next_year.clone(),
@@ -310,17 +359,13 @@ pub fn for_guardian(facts: &Facts, viewer: i64, words: &Words) -> Summary {
         });
     }
     answers.extend(
-        QUESTIONS
-            .iter()
-            .filter(|q| **q != "options" || facts.baseline.asks_options())
+        facts
+            .question_keys()
+            .into_iter()
+            .filter(|q| *q != "options" || facts.baseline.asks_options())
             .filter_map(|q| {
-                let (answer, _) = author.answers.get(*q)?;
-                Some(Line::new(
-                    field(q),
-                    words,
-                    facts.baseline.value(q).as_deref(),
-                    answer,
-                ))
+                let (answer, _) = author.answers.get(q)?;
+                Some(facts.line(q, words, facts.baseline.value(q).as_deref(), answer))
             }),
     );
     sections.push(Section {
@@ -339,7 +384,8 @@ pub fn for_guardian(facts: &Facts, viewer: i64, words: &Words) -> Summary {
                     "piece"
                 } else {
                     "emergency_contact"
-                },
+                }
+                .to_owned(),
                 label: a.label.clone(),
                 before: String::new(),
                 after: if mine {
@@ -370,7 +416,7 @@ pub fn for_guardian(facts: &Facts, viewer: i64, words: &Words) -> Summary {
 
 /// Where guardians disagree: the keys of the pupil's fields and questions
 /// with more than one value among the guardians who gave one.
-pub fn disagreements(facts: &Facts) -> Vec<&'static str> {
+pub fn disagreements(facts: &Facts) -> Vec<String> {
     let mut out = Vec::new();
     let sender = facts.certified_by().and_then(|id| facts.guardian(id));
     for key in PUPIL_FIELDS {
@@ -383,17 +429,17 @@ pub fn disagreements(facts: &Facts) -> Vec<&'static str> {
         // changes it: a disagreement too.
         let sender_kept = sender.is_some_and(|s| !s.pupil_edits.contains_key(key));
         if values.len() > 1 || (values.len() == 1 && sender_kept) {
-            out.push(key);
+            out.push(key.to_owned());
         }
     }
-    for key in QUESTIONS {
+    for key in facts.question_keys() {
         let values: BTreeSet<String> = facts
             .guardians
             .iter()
             .filter_map(|g| g.answers.get(key).map(|(v, _)| normalised(key, v)))
             .collect();
         if values.len() > 1 {
-            out.push(key);
+            out.push(key.to_owned());
         }
     }
     out
@@ -464,7 +510,7 @@ pub struct SchoolView {
     /// Emergency contacts and pieces added (label, text, by).
     pub added: Vec<(String, String, String)>,
     /// Labels of the fields the guardians disagree on.
-    pub disagreements: Vec<&'static str>,
+    pub disagreements: Vec<String>,
     /// The number of changes: the school's list shows it.
     pub changes: usize,
 }
@@ -539,7 +585,7 @@ pub fn for_school(facts: &Facts, words: &Words) -> SchoolView {
                     (Some(g), v, c)
                 }
             };
-            let line = Line::new(field(key), words, Some(siecle), value);
+            let line = Line::new(key, words, Some(siecle), value);
             let others = by.map(|g| others(key, g, value, true)).unwrap_or_default();
             if !line.changed && others.is_empty() {
                 return None;
@@ -569,20 +615,21 @@ pub fn for_school(facts: &Facts, words: &Words) -> SchoolView {
                 .filter_map(|key| {
                     let new = g.edits.get(*key)?;
                     let siecle = g.siecle.get(*key).map(String::as_str).unwrap_or("");
-                    let line = Line::new(field(key), words, Some(siecle), new);
+                    let line = Line::new(key, words, Some(siecle), new);
                     line.changed.then_some(line)
                 })
                 .collect(),
         })
         .collect();
 
-    let answers: Vec<SchoolLine> = QUESTIONS
-        .iter()
-        .filter(|q| **q != "options" || facts.baseline.asks_options())
+    let answers: Vec<SchoolLine> = facts
+        .question_keys()
+        .into_iter()
+        .filter(|q| *q != "options" || facts.baseline.asks_options())
         .filter_map(|q| {
-            let (g, value, certified) = read(facts, |g| g.answers.get(*q))?;
+            let (g, value, certified) = read(facts, |g| g.answers.get(q))?;
             Some(SchoolLine {
-                line: Line::new(field(q), words, facts.baseline.value(q).as_deref(), value),
+                line: facts.line(q, words, facts.baseline.value(q).as_deref(), value),
                 by: g.name.clone(),
                 certified,
                 others: others(q, g, value, false),
@@ -620,7 +667,7 @@ pub fn for_school(facts: &Facts, words: &Words) -> SchoolView {
         added,
         disagreements: disagreements(facts)
             .into_iter()
-            .map(|k| field(k).label)
+            .map(|k| words.label(&k))
             .collect(),
         changes,
     }

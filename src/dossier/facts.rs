@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use sqlx::AnyPool;
 
 use super::diff::{self, Added, Baseline, Facts, GuardianFacts, Words};
-use crate::db::{campaigns, facts as rows};
+use crate::db::{campaigns, facts as rows, offer};
 use crate::domain::schooling::{self, OfferedOption, OptionStatus};
 use crate::domain::words;
 
@@ -34,9 +34,10 @@ pub async fn of_school(pool: &AnyPool, school_id: i64) -> sqlx::Result<(Vec<List
     read(pool, school_id, None).await
 }
 
-/// The school's words (option names, exit rules).
+/// The school's words (option names, exit rules, its own questions).
 pub async fn words_of_school(pool: &AnyPool, school_id: i64) -> sqlx::Result<Words> {
     Ok(Words {
+        questions: offer::questions(pool, school_id).await?,
         options: rows::option_labels(pool, school_id)
             .await?
             .into_iter()
@@ -52,7 +53,7 @@ pub async fn words_of_school(pool: &AnyPool, school_id: i64) -> sqlx::Result<Wor
 /// The options a pupil is offered next year, with what the family may do
 /// with each: none when the pupil has no next MEF (leaving the collège).
 pub fn available_options(
-    offered: &[rows::OfferedRow],
+    offered: &[offer::MefOptionRow],
     next_mef_id: Option<i64>,
     practised: &[String],
 ) -> Vec<(OfferedOption, OptionStatus)> {
@@ -62,19 +63,14 @@ pub fn available_options(
     let offered: Vec<OfferedOption> = offered
         .iter()
         .filter(|o| o.mef_id == next)
-        .map(|o| OfferedOption {
-            code: o.code.clone(),
-            label: o.label.clone(),
-            explanation: o.explanation.clone(),
-            can_drop: o.can_drop,
-            open_to_new: o.open_to_new,
-        })
+        .map(offer::MefOptionRow::offered)
         .collect();
     schooling::available(&offered, practised)
 }
 
-/// The options kept unless the family drops them, `None` when none is
-/// offered (nothing is asked).
+/// The options baseline: what the pupil follows next year unless the family
+/// drops it (mandatory, kept and droppable options; never a request), `None`
+/// when none is offered (nothing is asked). Compared as a set.
 pub fn default_options(available: &[(OfferedOption, OptionStatus)]) -> Option<Vec<String>> {
     if available.is_empty() {
         return None;
@@ -86,6 +82,30 @@ pub fn default_options(available: &[(OfferedOption, OptionStatus)]) -> Option<Ve
         .collect();
     kept.sort();
     Some(kept)
+}
+
+/// The options dossier `dossier_id` asked for that are beyond their
+/// capacity: (code, rank on the waiting list).
+pub fn waiting_options(
+    available: &[(OfferedOption, OptionStatus)],
+    queues: &HashMap<(i64, String), Vec<i64>>,
+    next_mef_id: Option<i64>,
+    dossier_id: i64,
+) -> Vec<(String, usize)> {
+    let Some(mef) = next_mef_id else {
+        return Vec::new();
+    };
+    available
+        .iter()
+        .filter(|(_, s)| *s == OptionStatus::Requestable)
+        .filter_map(|(o, _)| {
+            let queue = queues.get(&(mef, o.code.clone()))?;
+            match schooling::request_standing(queue, dossier_id, o.capacity)? {
+                schooling::RequestStanding::Waiting(rank) => Some((o.code.clone(), rank)),
+                schooling::RequestStanding::Placed => None,
+            }
+        })
+        .collect()
 }
 
 fn group<T, K: std::hash::Hash + Eq>(items: Vec<T>, key: impl Fn(&T) -> K) -> HashMap<K, Vec<T>> {
@@ -126,7 +146,8 @@ async fn read(
         rows::practised_options(pool, school_id, dossier_id).await?,
         |r| r.dossier_id,
     );
-    let offered = rows::offered_options(pool, school_id).await?;
+    let offered = offer::options_of_school(pool, school_id).await?;
+    let queues = offer::request_queues(pool, school_id).await?;
     let mut contacts = group(rows::contacts(pool, school_id, dossier_id).await?, |r| {
         r.dossier_id
     });
@@ -145,8 +166,9 @@ async fn read(
                 .into_iter()
                 .map(|p| p.code)
                 .collect();
-            let options =
-                default_options(&available_options(&offered, row.next_mef_id, &practised));
+            let available = available_options(&offered, row.next_mef_id, &practised);
+            let options = default_options(&available);
+            let waiting = waiting_options(&available, &queues, row.next_mef_id, id);
             let previous: HashMap<String, String> = previous
                 .remove(&id)
                 .unwrap_or_default()
@@ -255,6 +277,8 @@ async fn read(
                 } else {
                     String::new()
                 },
+                questions: words.questions.iter().map(|q| q.key.clone()).collect(),
+                waiting,
             };
             Listed { row, facts }
         })

@@ -22,6 +22,7 @@ mod layers;
 mod mail;
 mod messages;
 mod no_sql_in_web;
+mod offer;
 mod privacy;
 mod route_access;
 mod sign_in_load;

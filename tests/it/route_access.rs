@@ -426,6 +426,24 @@ async fn world(app: &TestApp) -> World {
     .fetch_one(pool)
     .await
     .unwrap();
+    let mef_id: i64 = sqlx::query_scalar(
+        "SELECT m.id FROM mefs m JOIN schools s ON s.id = m.school_id WHERE s.uai = $1 ORDER BY m.id LIMIT 1",
+    )
+    .bind(&seeded.uai)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let question_of = |kind: &'static str| {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT q.id FROM school_questions q JOIN schools s ON s.id = q.school_id
+             WHERE s.uai = $1 AND q.kind = $2 ORDER BY q.id LIMIT 1",
+        )
+        .bind(&seeded.uai)
+        .bind(kind)
+        .fetch_one(pool)
+    };
+    let question_id = question_of("fse").await.unwrap();
+    let authorisation_id = question_of("authorisation").await.unwrap();
 
     let static_base = dossiersco::web::assets::base();
     let values = HashMap::from([
@@ -445,6 +463,9 @@ async fn world(app: &TestApp) -> World {
         ("email_id", email_id.to_string()),
         ("agent_id", invited.agent_id.to_string()),
         ("exit_rule_id", exit_rule_id.to_string()),
+        ("mef_id", mef_id.to_string()),
+        ("question_id", question_id.to_string()),
+        ("authorisation_id", authorisation_id.to_string()),
         // Not a live link: the link pages answer "no longer valid".
         ("token", "lien-inconnu".to_owned()),
     ]);
@@ -774,7 +795,8 @@ fn the_team_routes_of_the_table_are_exactly_the_designed_ones() {
 
 /// Who may use a screen of the campaign's set-up, as designed (issue 11):
 /// the secretariat and the direction set up the campaign, the intendance the
-/// demi-pension, the vie scolaire the exit rules. Written by hand: the table
+/// demi-pension, the vie scolaire the exit rules and the authorisations;
+/// options, the FSE and custom questions are the secretariat's. Written by hand: the table
 /// must agree, and a set-up route without its line here fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 /// (The direction may use every one of them.)
@@ -878,6 +900,72 @@ const CAMPAIGN_ROUTES: &[(&str, &str, Owner)] = {
             "POST",
             "/etablissements/{uai}/campagne/annee-suivante",
             Secretariat,
+        ),
+        ("GET", "/etablissements/{uai}/campagne/options", Secretariat),
+        (
+            "POST",
+            "/etablissements/{uai}/campagne/options/nomenclature",
+            Secretariat,
+        ),
+        (
+            "GET",
+            "/etablissements/{uai}/campagne/options/{mef_id}",
+            Secretariat,
+        ),
+        (
+            "POST",
+            "/etablissements/{uai}/campagne/options/{mef_id}",
+            Secretariat,
+        ),
+        (
+            "POST",
+            "/etablissements/{uai}/campagne/options/{mef_id}/ajout",
+            Secretariat,
+        ),
+        (
+            "POST",
+            "/etablissements/{uai}/campagne/options/{mef_id}/groupes",
+            Secretariat,
+        ),
+        (
+            "GET",
+            "/etablissements/{uai}/campagne/questions",
+            Secretariat,
+        ),
+        (
+            "POST",
+            "/etablissements/{uai}/campagne/questions",
+            Secretariat,
+        ),
+        (
+            "GET",
+            "/etablissements/{uai}/campagne/questions/{question_id}/suppression",
+            Secretariat,
+        ),
+        (
+            "POST",
+            "/etablissements/{uai}/campagne/questions/{question_id}/suppression",
+            Secretariat,
+        ),
+        (
+            "GET",
+            "/etablissements/{uai}/campagne/autorisations",
+            VieScolaire,
+        ),
+        (
+            "POST",
+            "/etablissements/{uai}/campagne/autorisations",
+            VieScolaire,
+        ),
+        (
+            "GET",
+            "/etablissements/{uai}/campagne/autorisations/{authorisation_id}/suppression",
+            VieScolaire,
+        ),
+        (
+            "POST",
+            "/etablissements/{uai}/campagne/autorisations/{authorisation_id}/suppression",
+            VieScolaire,
         ),
     ]
 };

@@ -1,4 +1,5 @@
 use super::*;
+use crate::domain::questions::{AnswerType, QuestionKind};
 
 const MOTHER: i64 = 1;
 const FATHER: i64 = 2;
@@ -39,6 +40,7 @@ fn facts() -> Facts {
             guardian(FATHER, "Monsieur Paul Martin"),
         ],
         baseline: baseline("2", previous, Some(vec!["LATIN".into()])),
+        questions: vec!["photo".into(), "sorties".into(), "fse".into()],
         ..Facts::default()
     }
 }
@@ -52,6 +54,25 @@ fn words() -> Words {
         exit_rules: [("7".to_owned(), "Régime 1".to_owned())]
             .into_iter()
             .collect(),
+        questions: [
+            ("photo", "Photo de classe"),
+            ("sorties", "Sorties scolaires"),
+            ("fse", "Adhésion au foyer socio-éducatif"),
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(i, (key, label))| Question {
+            id: i as i64,
+            kind: QuestionKind::Authorisation,
+            answer_type: AnswerType::YesNo,
+            key: key.into(),
+            label: label.into(),
+            question: format!("{label} ?"),
+            help: String::new(),
+            choices: Vec::new(),
+            amount_cents: None,
+        })
+        .collect(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Next year's schooling and school life: `…/scolarite` (MEF, options) and
-//! `…/vie-scolaire` (régime de sortie, demi-pension and its tariff,
-//! authorisations, FSE). Answers are this guardian's own: the other
+//! `…/vie-scolaire` (régime de sortie, demi-pension and its tariff, and
+//! the school's own questions: FSE, authorisations, custom questions, read
+//! from `db::offer`). Answers are this guardian's own: the other
 //! guardian's answers are never overwritten (differences flag the dossier).
 
 use std::collections::{BTreeMap, HashMap};
@@ -9,14 +10,17 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::Form;
-use serde::Deserialize;
 
 use super::steps::Errors;
 use super::{FamilyDossier, Stepper};
 use crate::app::AppState;
-use crate::db::{campaigns, family, pupils};
+use crate::db::{campaigns, family, offer, pupils};
 use crate::domain::journey::Step;
-use crate::domain::schooling::{self, OfferedOption, OptionStatus, Tariff};
+use crate::domain::questions::{AnswerType, Question};
+use crate::domain::schooling::{
+    self, GroupRule, OfferedOption, OptionGroup, OptionStatus, OptionsError, RequestStanding,
+    Tariff,
+};
 use crate::dossier::diff::Baseline;
 use crate::dossier::facts;
 use crate::web::error::AppError;
@@ -24,13 +28,32 @@ use crate::web::templates::{Chrome, render};
 
 // ---------------------------------------------------------------- scolarité
 
+/// An option as the family reads it.
 pub struct OptionLine {
     pub code: String,
     pub label: String,
     pub explanation: String,
-    pub kept: bool,
+    /// Not a choice: mandatory or kept.
+    pub fixed: bool,
+    /// Why it is not a choice (« obligatoire pour tous les élèves »).
+    pub fixed_why: &'static str,
     pub droppable: bool,
     pub checked: bool,
+    /// Places and waiting list, when the option has a capacity.
+    pub places: Option<String>,
+}
+
+/// A group of options where one (or at most one) is chosen.
+pub struct GroupBlock {
+    pub id: i64,
+    pub label: String,
+    pub hint: &'static str,
+    /// « Aucune » is offered (at most one, and nothing fixed in the group).
+    pub none_allowed: bool,
+    pub none_checked: bool,
+    pub fixed: Vec<OptionLine>,
+    pub choices: Vec<OptionLine>,
+    pub error: Option<String>,
 }
 
 #[derive(Template)]
@@ -41,52 +64,162 @@ pub struct SchoolingPage {
     pub action: String,
     pub current_mef: String,
     pub next_mef: String,
+    /// Options outside any group.
     pub options: Vec<OptionLine>,
-    pub error: Option<&'static str>,
+    pub groups: Vec<GroupBlock>,
+    pub error: Option<String>,
 }
 
-/// (current MEF label, next MEF label, available options, practised codes)
+impl SchoolingPage {
+    pub fn has_options(&self) -> bool {
+        !self.options.is_empty() || !self.groups.is_empty()
+    }
+}
+
+/// What the scolarité step is computed from.
+struct SchoolingFacts {
+    current_mef: String,
+    next_mef: String,
+    next_mef_id: Option<i64>,
+    available: Vec<(OfferedOption, OptionStatus)>,
+    groups: Vec<OptionGroup>,
+    practised: Vec<String>,
+    /// Option code → dossiers that asked for it, earliest first.
+    queues: HashMap<String, Vec<i64>>,
+}
+
 async fn schooling_facts(
     state: &AppState,
     dossier: &FamilyDossier,
-) -> Result<
-    (
-        String,
-        String,
-        Vec<(OfferedOption, OptionStatus)>,
-        Vec<String>,
-    ),
-    AppError,
-> {
+) -> Result<SchoolingFacts, AppError> {
     let pool = state.db.pool();
-    let (current, next_id, next_label) =
+    let (current_mef, next_mef_id, next_label) =
         match campaigns::mef_succession_of_dossier(pool, dossier.dossier.dossier_id).await? {
             Some(m) => (m.label, m.next_mef_id, m.next_label),
             None => Default::default(),
         };
-    let offered = campaigns::offered_options(pool, next_id).await?;
+    let offered = offer::offered_options(pool, next_mef_id).await?;
     let practised = pupils::practised_options(pool, dossier.dossier.pupil_id).await?;
-    let next = next_label.unwrap_or_else(|| "Fin du collège (orientation)".into());
-    Ok((
-        current,
-        next,
-        schooling::available(&offered, &practised),
+    let available = facts::available_options(&offered, next_mef_id, &practised);
+    let groups = offer::groups(pool, next_mef_id).await?;
+    let queues = match next_mef_id {
+        Some(mef) => offer::request_queues(pool, dossier.dossier.school_id)
+            .await?
+            .into_iter()
+            .filter(|((m, _), _)| *m == mef)
+            .map(|((_, code), queue)| (code, queue))
+            .collect(),
+        None => HashMap::new(),
+    };
+    Ok(SchoolingFacts {
+        current_mef,
+        next_mef: next_label.unwrap_or_else(|| "Fin du collège (orientation)".into()),
+        next_mef_id,
+        available,
+        groups,
         practised,
-    ))
+        queues,
+    })
 }
 
-fn option_lines(available: &[(OfferedOption, OptionStatus)], chosen: &[String]) -> Vec<OptionLine> {
-    available
+/// What the family reads about an option's places.
+fn places(option: &OfferedOption, queue: &[i64], dossier_id: i64) -> Option<String> {
+    let capacity = option.capacity?;
+    Some(
+        match schooling::request_standing(queue, dossier_id, Some(capacity)) {
+            Some(RequestStanding::Waiting(rank)) => format!(
+                "Places limitées : toutes les places sont prises, votre demande est en liste d'attente (rang {rank}). Le collège vous préviendra si une place se libère."
+            ),
+            Some(RequestStanding::Placed) => {
+                "Places limitées : votre demande a une place.".to_owned()
+            }
+            None => {
+                let left = capacity - queue.len() as i64;
+                if left > 0 {
+                    format!("Places limitées : {left} place(s) encore libre(s) sur {capacity}.")
+                } else {
+                    format!(
+                        "Places limitées : toutes les places ({capacity}) sont demandées ; une nouvelle demande sera mise en liste d'attente."
+                    )
+                }
+            }
+        },
+    )
+}
+
+fn schooling_page(
+    chrome: Chrome,
+    dossier: &FamilyDossier,
+    f: &SchoolingFacts,
+    chosen: &[String],
+    error: Option<&OptionsError>,
+) -> SchoolingPage {
+    let line = |(o, status): &(OfferedOption, OptionStatus)| OptionLine {
+        code: o.code.clone(),
+        label: o.label.clone(),
+        explanation: o.explanation.clone(),
+        fixed: !status.is_choice(),
+        fixed_why: match status {
+            OptionStatus::Mandatory => "obligatoire pour tous les élèves",
+            _ => "poursuivie (obligatoire)",
+        },
+        droppable: *status == OptionStatus::Droppable,
+        checked: !status.is_choice() || chosen.contains(&o.code),
+        places: (*status == OptionStatus::Requestable)
+            .then(|| {
+                places(
+                    o,
+                    f.queues.get(&o.code).map_or(&[][..], Vec::as_slice),
+                    dossier.dossier.dossier_id,
+                )
+            })
+            .flatten(),
+    };
+    let groups: Vec<GroupBlock> = f
+        .groups
         .iter()
-        .map(|(o, status)| OptionLine {
-            code: o.code.clone(),
-            label: o.label.clone(),
-            explanation: o.explanation.clone(),
-            kept: *status == OptionStatus::Kept,
-            droppable: *status == OptionStatus::Droppable,
-            checked: *status == OptionStatus::Kept || chosen.contains(&o.code),
+        .filter_map(|g| {
+            let members: Vec<OptionLine> = f
+                .available
+                .iter()
+                .filter(|(o, _)| o.group == Some(g.id))
+                .map(line)
+                .collect();
+            if members.is_empty() {
+                return None;
+            }
+            let (fixed, choices): (Vec<OptionLine>, Vec<OptionLine>) =
+                members.into_iter().partition(|l| l.fixed);
+            Some(GroupBlock {
+                id: g.id,
+                label: g.label.clone(),
+                hint: g.rule.hint(),
+                none_allowed: g.rule == GroupRule::AtMostOne && fixed.is_empty(),
+                none_checked: !choices.iter().any(|l| l.checked),
+                fixed,
+                choices,
+                error: error
+                    .filter(|e| e.group() == Some(g.label.as_str()))
+                    .map(OptionsError::message),
+            })
         })
-        .collect()
+        .collect();
+    let grouped: Vec<i64> = groups.iter().map(|g| g.id).collect();
+    SchoolingPage {
+        chrome,
+        stepper: Stepper::new(dossier, Step::Scolarite),
+        action: dossier.url(Step::Scolarite),
+        current_mef: f.current_mef.clone(),
+        next_mef: f.next_mef.clone(),
+        options: f
+            .available
+            .iter()
+            .filter(|(o, _)| o.group.is_none_or(|g| !grouped.contains(&g)))
+            .map(line)
+            .collect(),
+        groups,
+        error: error.map(OptionsError::message),
+    }
 }
 
 pub async fn show_scolarite(
@@ -97,7 +230,7 @@ pub async fn show_scolarite(
     if let Some(redirect) = dossier.redirect_for(Step::Scolarite) {
         return Ok(redirect.into_response());
     }
-    let (current_mef, next_mef, available, practised) = schooling_facts(&state, &dossier).await?;
+    let f = schooling_facts(&state, &dossier).await?;
     let answers = family::answers(
         state.db.pool(),
         dossier.dossier.dossier_id,
@@ -110,62 +243,64 @@ pub async fn show_scolarite(
             .filter(|c| !c.is_empty())
             .map(str::to_owned)
             .collect(),
-        None => practised,
+        None => f.practised.clone(),
     };
-    render(&SchoolingPage {
-        chrome,
-        stepper: Stepper::new(&dossier, Step::Scolarite),
-        action: dossier.url(Step::Scolarite),
-        current_mef,
-        next_mef,
-        options: option_lines(&available, &chosen),
-        error: None,
-    })
-    .map(IntoResponse::into_response)
+    render(&schooling_page(chrome, &dossier, &f, &chosen, None)).map(IntoResponse::into_response)
 }
 
-#[derive(Deserialize)]
-pub struct SchoolingForm {
-    #[serde(default)]
-    options: Vec<String>,
+/// The codes a scolarité form ticks: the `options` checkboxes and the
+/// `group_<id>` radios (« Aucune » is an empty value).
+fn ticked(form: &[(String, String)]) -> Vec<String> {
+    form.iter()
+        .filter(|(k, v)| (k == "options" || k.starts_with("group_")) && !v.is_empty())
+        .map(|(_, v)| v.clone())
+        .collect()
 }
 
 pub async fn update_scolarite(
     State(state): State<AppState>,
     dossier: FamilyDossier,
     chrome: Chrome,
-    Form(form): Form<SchoolingForm>,
+    Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     dossier.ensure_editable()?;
-    let (current_mef, next_mef, available, _) = schooling_facts(&state, &dossier).await?;
-    match schooling::resolve(&available, &form.options) {
+    let f = schooling_facts(&state, &dossier).await?;
+    let ticked = ticked(&form);
+    match schooling::resolve(&f.available, &f.groups, &ticked) {
         Ok(chosen) => {
             // Nothing is asked when nothing is offered (a pupil leaving the
             // collège): no answer, so no change to read.
-            if !available.is_empty() {
+            if let (false, Some(mef)) = (f.available.is_empty(), f.next_mef_id) {
+                let requested: Vec<String> = f
+                    .available
+                    .iter()
+                    .filter(|(o, s)| *s == OptionStatus::Requestable && chosen.contains(&o.code))
+                    .map(|(o, _)| o.code.clone())
+                    .collect();
+                let mut tx = state.db.begin().await?;
                 family::set_answer(
-                    state.db.pool(),
+                    &mut *tx,
                     dossier.dossier.dossier_id,
                     dossier.guardian_id,
                     "options",
                     &chosen.join(","),
                 )
                 .await?;
+                offer::set_requests(
+                    &mut tx,
+                    dossier.dossier.school_id,
+                    dossier.dossier.dossier_id,
+                    dossier.guardian_id,
+                    mef,
+                    &requested,
+                )
+                .await?;
+                tx.commit().await?;
             }
             dossier.complete(&state, Step::Scolarite).await
         }
-        Err(_) => {
-            let page = SchoolingPage {
-                chrome,
-                stepper: Stepper::new(&dossier, Step::Scolarite),
-                action: dossier.url(Step::Scolarite),
-                current_mef,
-                next_mef,
-                options: option_lines(&available, &form.options),
-                error: Some(
-                    "Une option demandée n'est pas proposée l'an prochain : vérifiez vos choix.",
-                ),
-            };
+        Err(error) => {
+            let page = schooling_page(chrome, &dossier, &f, &ticked, Some(&error));
             Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
         }
     }
@@ -173,38 +308,47 @@ pub async fn update_scolarite(
 
 // ---------------------------------------------------------------- vie scolaire
 
-#[derive(Debug, Clone, Default, Deserialize)]
+/// The vie scolaire form: the fixed questions, and the school's own ones
+/// (each under its key).
+#[derive(Debug, Clone, Default)]
 pub struct SchoolLifeForm {
-    #[serde(default)]
     pub exit_rule: String,
-    #[serde(default)]
     pub canteen: String,
-    #[serde(default)]
     pub quotient: String,
-    #[serde(default)]
-    pub photo: String,
-    #[serde(default)]
-    pub sorties: String,
-    #[serde(default)]
-    pub fse: String,
+    /// The school's question key → answer.
+    pub answers: HashMap<String, String>,
 }
 
 impl SchoolLifeForm {
-    fn answers(&self) -> [(&'static str, &str); 6] {
-        [
-            ("exit_rule", &self.exit_rule),
-            ("canteen", &self.canteen),
-            ("quotient", &self.quotient),
-            ("photo", &self.photo),
-            ("sorties", &self.sorties),
-            ("fse", &self.fse),
-        ]
+    /// The form's fields: the fixed ones by name, the school's questions by
+    /// their key; any other field is ignored.
+    fn from_fields(fields: &[(String, String)], questions: &[Question]) -> Self {
+        let get = |name: &str| {
+            fields
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        Self {
+            exit_rule: get("exit_rule"),
+            canteen: get("canteen"),
+            quotient: get("quotient").trim().to_owned(),
+            answers: questions
+                .iter()
+                .map(|q| (q.key.clone(), get(&q.key)))
+                .collect(),
+        }
     }
 
     /// The guardian's answers, else what was known (SIECLE's régime, last
     /// year's answers: see `dossier::diff::Baseline`); nothing is assumed, so
     /// a question with nothing known starts unanswered.
-    fn from_answers(answers: &HashMap<String, String>, baseline: &Baseline) -> Self {
+    fn from_answers(
+        answers: &HashMap<String, String>,
+        baseline: &Baseline,
+        questions: &[Question],
+    ) -> Self {
         let get = |key: &str| {
             answers
                 .get(key)
@@ -216,11 +360,34 @@ impl SchoolLifeForm {
             exit_rule: get("exit_rule"),
             canteen: get("canteen"),
             quotient: get("quotient"),
-            photo: get("photo"),
-            sorties: get("sorties"),
-            fse: get("fse"),
+            answers: questions
+                .iter()
+                .map(|q| {
+                    let value = get(&q.key);
+                    // Last year's choice may no longer be one.
+                    let value = if value.is_empty() || q.accepts(&value) {
+                        value
+                    } else {
+                        String::new()
+                    };
+                    (q.key.clone(), value)
+                })
+                .collect(),
         }
     }
+}
+
+/// A school's question as the family reads it, with its answer.
+pub struct QuestionField {
+    pub key: String,
+    pub question: String,
+    /// The help, and the FSE's fee.
+    pub hints: Vec<String>,
+    pub yes_no: bool,
+    pub choice: bool,
+    pub choices: Vec<String>,
+    pub value: String,
+    pub error: Option<String>,
 }
 
 #[derive(Template)]
@@ -235,6 +402,7 @@ pub struct SchoolLifePage {
     pub tariffs: Vec<(String, String, String)>,
     pub applicable_tariff: Option<String>,
     pub form: SchoolLifeForm,
+    pub questions: Vec<QuestionField>,
     pub errors: Errors,
 }
 
@@ -242,40 +410,49 @@ impl SchoolLifePage {
     pub fn error(&self, field: &str) -> Option<&&'static str> {
         self.errors.get(field)
     }
+
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty() || self.questions.iter().any(|q| q.error.is_some())
+    }
 }
 
-async fn school_life_facts(
-    state: &AppState,
-    school_id: i64,
-) -> Result<(Vec<(String, String, String)>, Vec<Tariff>), AppError> {
-    let rules = campaigns::exit_rules(state.db.pool(), school_id).await?;
-    let tariffs = campaigns::tariffs(state.db.pool(), school_id).await?;
-    Ok((
-        rules
+/// The school's exit rules, tariffs and questions.
+struct SchoolLifeFacts {
+    exit_rules: Vec<(String, String, String)>,
+    tariffs: Vec<Tariff>,
+    questions: Vec<Question>,
+}
+
+async fn school_life_facts(state: &AppState, school_id: i64) -> Result<SchoolLifeFacts, AppError> {
+    let pool = state.db.pool();
+    let rules = campaigns::exit_rules(pool, school_id).await?;
+    Ok(SchoolLifeFacts {
+        exit_rules: rules
             .into_iter()
             .map(|r| (r.id.to_string(), r.label, r.description))
             .collect(),
-        tariffs,
-    ))
+        tariffs: campaigns::tariffs(pool, school_id).await?,
+        questions: offer::questions(pool, school_id).await?,
+    })
 }
 
 fn school_life_page(
     chrome: Chrome,
     dossier: &FamilyDossier,
-    exit_rules: Vec<(String, String, String)>,
-    tariffs: &[Tariff],
+    f: SchoolLifeFacts,
     form: SchoolLifeForm,
     errors: Errors,
+    question_errors: &HashMap<String, String>,
 ) -> SchoolLifePage {
     let quotient = form.quotient.parse::<i64>().ok();
-    let applicable_tariff = schooling::tariff_for(quotient, tariffs).map(|t| {
+    let applicable_tariff = schooling::tariff_for(quotient, &f.tariffs).map(|t| {
         format!(
             "{} : {} par repas",
             t.label,
             schooling::euros(t.price_cents)
         )
     });
-    let mut sorted = tariffs.to_vec();
+    let mut sorted = f.tariffs.clone();
     sorted.sort_by_key(|t| t.quotient_max.unwrap_or(i64::MAX));
     let mut floor = 0;
     let tariffs = sorted
@@ -289,14 +466,37 @@ fn school_life_page(
             (t.label.clone(), bracket, schooling::euros(t.price_cents))
         })
         .collect();
+    let questions = f
+        .questions
+        .iter()
+        .map(|q| QuestionField {
+            key: q.key.clone(),
+            question: q.question.clone(),
+            hints: [
+                q.help.clone(),
+                q.amount_cents
+                    .map(|c| format!("Cotisation : {}", schooling::euros(c)))
+                    .unwrap_or_default(),
+            ]
+            .into_iter()
+            .filter(|h| !h.is_empty())
+            .collect(),
+            yes_no: q.answer_type == AnswerType::YesNo,
+            choice: q.answer_type == AnswerType::Choice,
+            choices: q.choices.clone(),
+            value: form.answers.get(&q.key).cloned().unwrap_or_default(),
+            error: question_errors.get(&q.key).cloned(),
+        })
+        .collect();
     SchoolLifePage {
         chrome,
         stepper: Stepper::new(dossier, Step::VieScolaire),
         action: dossier.url(Step::VieScolaire),
-        exit_rules,
+        exit_rules: f.exit_rules,
         tariffs,
         applicable_tariff,
         form,
+        questions,
         errors,
     }
 }
@@ -309,7 +509,7 @@ pub async fn show_vie_scolaire(
     if let Some(redirect) = dossier.redirect_for(Step::VieScolaire) {
         return Ok(redirect.into_response());
     }
-    let (rules, tariffs) = school_life_facts(&state, dossier.dossier.school_id).await?;
+    let f = school_life_facts(&state, dossier.dossier.school_id).await?;
     let answers = family::answers(
         state.db.pool(),
         dossier.dossier.dossier_id,
@@ -324,18 +524,18 @@ pub async fn show_vie_scolaire(
     .await?
     .map(|(listed, _)| listed.facts.baseline)
     .unwrap_or_default();
-    let mut form = SchoolLifeForm::from_answers(&answers, &baseline);
+    let mut form = SchoolLifeForm::from_answers(&answers, &baseline, &f.questions);
     // Last year's rule may no longer exist.
-    if !rules.iter().any(|r| r.0 == form.exit_rule) {
+    if !f.exit_rules.iter().any(|r| r.0 == form.exit_rule) {
         form.exit_rule.clear();
     }
     render(&school_life_page(
         chrome,
         &dossier,
-        rules,
-        &tariffs,
+        f,
         form,
         Errors::new(),
+        &HashMap::new(),
     ))
     .map(IntoResponse::into_response)
 }
@@ -344,16 +544,13 @@ pub async fn update_vie_scolaire(
     State(state): State<AppState>,
     dossier: FamilyDossier,
     chrome: Chrome,
-    Form(form): Form<SchoolLifeForm>,
+    Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     dossier.ensure_editable()?;
-    let (rules, tariffs) = school_life_facts(&state, dossier.dossier.school_id).await?;
-    let form = SchoolLifeForm {
-        quotient: form.quotient.trim().to_owned(),
-        ..form
-    };
+    let f = school_life_facts(&state, dossier.dossier.school_id).await?;
+    let form = SchoolLifeForm::from_fields(&fields, &f.questions);
     let mut errors: BTreeMap<&'static str, &'static str> = BTreeMap::new();
-    if !rules.is_empty() && !rules.iter().any(|r| r.0 == form.exit_rule) {
+    if !f.exit_rules.is_empty() && !f.exit_rules.iter().any(|r| r.0 == form.exit_rule) {
         errors.insert("exit_rule", "Choisissez un régime de sortie.");
     }
     if !matches!(form.canteen.as_str(), "externe" | "demi_pension") {
@@ -365,29 +562,28 @@ pub async fn update_vie_scolaire(
             "Le quotient familial est un nombre entier, par exemple 620.",
         );
     }
-    for (field, message) in [
-        ("photo", "Indiquez si vous autorisez la photo de classe."),
-        (
-            "sorties",
-            "Indiquez si vous autorisez les sorties scolaires.",
-        ),
-        ("fse", "Indiquez si vous adhérez au foyer socio-éducatif."),
-    ] {
-        let value = match field {
-            "photo" => &form.photo,
-            "sorties" => &form.sorties,
-            _ => &form.fse,
-        };
-        if !matches!(value.as_str(), "oui" | "non") {
-            errors.insert(field, message);
+    let mut question_errors: HashMap<String, String> = HashMap::new();
+    let mut answers: Vec<(String, String)> = Vec::new();
+    for q in &f.questions {
+        let raw = form.answers.get(&q.key).map_or("", String::as_str);
+        match q.check_answer(raw) {
+            Ok(value) => answers.push((q.key.clone(), value)),
+            Err(message) => {
+                question_errors.insert(q.key.clone(), message);
+            }
         }
     }
-    if !errors.is_empty() {
-        let page = school_life_page(chrome, &dossier, rules, &tariffs, form, errors);
+    if !errors.is_empty() || !question_errors.is_empty() {
+        let page = school_life_page(chrome, &dossier, f, form, errors, &question_errors);
         return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
     let mut tx = state.db.begin().await?;
-    for (question, answer) in form.answers() {
+    let fixed = [
+        ("exit_rule".to_owned(), form.exit_rule.clone()),
+        ("canteen".to_owned(), form.canteen.clone()),
+        ("quotient".to_owned(), form.quotient.clone()),
+    ];
+    for (question, answer) in fixed.iter().chain(&answers) {
         family::set_answer(
             &mut *tx,
             dossier.dossier.dossier_id,

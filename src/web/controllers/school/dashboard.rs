@@ -7,7 +7,7 @@ use axum::response::Html;
 use crate::app::AppState;
 use crate::db::{agents, dossiers, family, lockout};
 use crate::domain::dossier_state::DossierState;
-use crate::domain::role::{AnyStaff, ManageAgents, ManageSchool};
+use crate::domain::role::{AnyStaff, ManageAgents, ManageSchool, ManageSchoolLife};
 use crate::web::auth::CurrentAgent;
 use crate::web::error::AppError;
 use crate::web::templates::{Chrome, render};
@@ -33,6 +33,8 @@ pub struct DashboardPage {
     pub can_manage_agents: bool,
     pub can_canteen: bool,
     pub can_school_life: bool,
+    /// The vie scolaire and the direction set the authorisations.
+    pub can_manage_school_life: bool,
     /// Personal codes that keep failing (shown to those who issue codes).
     pub failing_codes: Vec<FailingCodeRow>,
 }
@@ -73,6 +75,7 @@ pub async fn show(
         .collect();
     let can_manage = agent.roles.allows::<ManageSchool>();
     let can_manage_agents = agent.roles.allows::<ManageAgents>();
+    let can_manage_school_life = agent.roles.allows::<ManageSchoolLife>();
     let failing_codes = if can_manage {
         family::failing_codes(state.db.pool(), agent.school_id, FAILING_FROM)
             .await?
@@ -102,6 +105,7 @@ pub async fn show(
         can_school_life: agent
             .roles
             .allows::<crate::domain::role::ManageSchoolLife>(),
+        can_manage_school_life,
         failing_codes,
     })
 }

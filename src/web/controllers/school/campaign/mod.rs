@@ -2,7 +2,8 @@
 //! file per screen; each takes the permission of the role that owns it
 //! (secretariat and direction: dates and texts, MEF succession, pieces, the
 //! ready page, next year; intendance: demi-pension; vie scolaire: exit
-//! rules). The SQL is in `db::setup`, the rules in `domain`.
+//! rules; options, questions: see their files). The SQL is in `db::setup`
+//! and `db::offer`, the rules in `domain`.
 
 pub mod canteen;
 pub mod dates;
@@ -10,6 +11,8 @@ pub mod documents;
 pub mod exit_rules;
 pub mod mefs;
 pub mod next_year;
+pub mod options;
+pub mod questions;
 pub mod ready;
 
 use crate::web::auth::CurrentAgent;
