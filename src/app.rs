@@ -14,6 +14,7 @@ use crate::db::audit::AnonymousTrail;
 use crate::documents::DocumentStore;
 use crate::import::jobs::{ImportApplyJob, ImportEnv, ImportPreviewJob, PurgeImportFilesJob};
 use crate::jobs::{JobSignal, LiveProgress, Registry};
+use crate::letters::job::{LettersEnv, MakeLettersJob, PurgeLettersJob};
 use crate::mail::{Mailer, SendEmailJob};
 use crate::settings::Settings;
 
@@ -82,7 +83,18 @@ pub fn job_registry(state: &AppState) -> Registry<AppState> {
         .register::<ImportPreviewJob>(import_env)
         .register::<ImportApplyJob>(import_env)
         .register::<PurgeImportFilesJob>(import_env)
+        .register::<MakeLettersJob>(letters_env)
+        .register::<PurgeLettersJob>(letters_env)
         .hourly(&PurgeImportFilesJob {})
+        .hourly(&PurgeLettersJob {})
+}
+
+fn letters_env(state: &AppState) -> LettersEnv {
+    LettersEnv {
+        db: state.db.clone(),
+        documents: state.documents.clone(),
+        base_url: state.settings.base_url.clone(),
+    }
 }
 
 fn import_env(state: &AppState) -> ImportEnv {

@@ -15,6 +15,7 @@ pub mod domain;
 pub mod dossier;
 pub mod import;
 pub mod jobs;
+pub mod letters;
 pub mod mail;
 pub mod pdf;
 pub mod private_fs;

@@ -58,6 +58,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "code_slips",
         include_str!("migrations/0008_code_slips.sql"),
     ),
+    (11, "letters", include_str!("migrations/0011_letters.sql")),
 ];
 
 /// Turns a migration into the dialect of `backend`.

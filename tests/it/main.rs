@@ -18,6 +18,7 @@ mod forms;
 mod import;
 mod jobs;
 mod layers;
+mod letters;
 mod mail;
 mod messages;
 mod no_sql_in_web;
