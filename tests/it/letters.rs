@@ -17,19 +17,19 @@ use crate::harness::TestApp;
 use crate::on_both_databases;
 use crate::team::dossiersco;
 
-const UAI: &str = "0750680G";
+pub const UAI: &str = "0750680G";
 const OLD_CODE: &str = "AAAA-BBBB-CCCC";
 
 /// Three guardians: Julie MARTIN (has a code; Léa, 4A), Paul MARTIN (no
 /// code, no e-mail; Léa in 4A and Noé in 6B), Awa DIALLO (no code; Tom, 6B).
-struct Families {
-    school: BuiltSchool,
-    julie: i64,
-    paul: i64,
-    awa: i64,
+pub struct Families {
+    pub school: BuiltSchool,
+    pub julie: i64,
+    pub paul: i64,
+    pub awa: i64,
 }
 
-async fn families(app: &TestApp) -> Families {
+pub async fn families(app: &TestApp) -> Families {
     let school = SchoolBuilder::new(UAI)
         .name("Collège Voisin")
         .build(app)
@@ -63,7 +63,7 @@ async fn families(app: &TestApp) -> Families {
 }
 
 /// Runs a command-line tool the tests need; a missing tool fails the test.
-fn tool(name: &str, args: &[&str]) -> String {
+pub fn tool(name: &str, args: &[&str]) -> String {
     let out = Command::new(name).args(args).output().unwrap_or_else(|e| {
         panic!("{name} must be installed (.ci/run installs poppler-utils and zbar-tools): {e}")
     });
@@ -75,7 +75,7 @@ fn tool(name: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn page_count(pdf: &Path) -> usize {
+pub fn page_count(pdf: &Path) -> usize {
     let info = tool("pdfinfo", &[pdf.to_str().unwrap()]);
     info.lines()
         .find_map(|l| l.strip_prefix("Pages:"))
@@ -86,7 +86,7 @@ fn page_count(pdf: &Path) -> usize {
 }
 
 /// The text of each page.
-fn page_texts(pdf: &Path) -> Vec<String> {
+pub fn page_texts(pdf: &Path) -> Vec<String> {
     let text = tool("pdftotext", &["-layout", pdf.to_str().unwrap(), "-"]);
     let mut pages: Vec<String> = text.split('\x0c').map(str::to_owned).collect();
     if pages.last().is_some_and(|p| p.trim().is_empty()) {
@@ -96,7 +96,7 @@ fn page_texts(pdf: &Path) -> Vec<String> {
 }
 
 /// The personal codes printed in `text` (XXXX-XXXX-XXXX).
-fn codes_in(text: &str) -> Vec<String> {
+pub fn codes_in(text: &str) -> Vec<String> {
     text.split_whitespace()
         .filter(|w| {
             w.len() == 14
@@ -112,7 +112,7 @@ fn codes_in(text: &str) -> Vec<String> {
 }
 
 /// What the QR code of page `page` (from 1) says, decoded from an image.
-fn qr_of_page(pdf: &Path, page: usize) -> String {
+pub fn qr_of_page(pdf: &Path, page: usize) -> String {
     let dir = pdf.parent().unwrap();
     let prefix = dir.join(format!("page-{page}"));
     let n = page.to_string();

@@ -5,6 +5,7 @@
 
 mod agent;
 mod family;
+mod letters;
 mod phone;
 mod team;
 
