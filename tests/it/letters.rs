@@ -515,3 +515,132 @@ on_both_databases!(
     letters_from_the_back_office_replace_codes_only_once_confirmed_and_their_qr_codes_sign_in,
     the_letters_command_prints_how_many_codes_it_issued_and_replaced,
 );
+
+/// The row of `html` whose id is `id`, up to its end.
+fn row<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html
+        .find(&format!("<tr id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no row {id} in:\n{html}"));
+    let end = html[start..].find("</tr>").unwrap() + start;
+    &html[start..end]
+}
+
+async fn the_dashboard_counts_this_campaign_s_dossiers_per_class_and_mef_and_lists_who_is_left(
+    app: TestApp,
+) {
+    use dossiersco::domain::dossier_state::DossierState;
+    let school = SchoolBuilder::new(UAI)
+        .name("Collège Voisin")
+        .build(&app)
+        .await;
+    let pool = app.db().pool();
+    let mef = |code: &'static str, label: &'static str| {
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO mefs (school_id, code, label) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(school.id)
+        .bind(code)
+        .bind(label)
+        .fetch_one(pool)
+    };
+    let fourth = mef("10310019110", "4EME").await.unwrap();
+    let sixth = mef("10010012110", "6EME").await.unwrap();
+    let mut made = Vec::new();
+    for (name, division, mef_id, state) in [
+        ("Léa", "4A", fourth, DossierState::NotStarted),
+        ("Tom", "4A", fourth, DossierState::Submitted),
+        ("Noé", "6B", sixth, DossierState::Started),
+        ("Inès", "6B", sixth, DossierState::Validated),
+        ("Yanis", "6B", sixth, DossierState::Leaving),
+    ] {
+        let built = school
+            .pupil("MARTIN", name)
+            .division(division)
+            .guardian(GuardianBuilder::new("MARTIN", &format!("Parent de {name}")))
+            .state(state)
+            .build(&app)
+            .await;
+        sqlx::query("UPDATE pupils SET mef_id = $2 WHERE id = $1")
+            .bind(built.pupil_id)
+            .bind(mef_id)
+            .execute(pool)
+            .await
+            .unwrap();
+        made.push(built);
+    }
+    // Last year's campaign: a validated dossier of Léa that must not count.
+    let last_year: i64 = sqlx::query_scalar(
+        "INSERT INTO campaigns (school_id, school_year, created_at)
+         SELECT school_id, school_year - 1, 0 FROM campaigns WHERE id = $1 RETURNING id",
+    )
+    .bind(school.campaign_id)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO dossiers (campaign_id, pupil_id, state, created_at, updated_at) VALUES ($1, $2, 'validated', 0, 0)",
+    )
+    .bind(last_year)
+    .bind(made[0].pupil_id)
+    .execute(pool)
+    .await
+    .unwrap();
+    school.agent(&app, "cpe@voisin.fr", Role::VieScolaire).await;
+    app.sign_in_agent("cpe@voisin.fr", AGENT_PASSWORD).await;
+    let (status, html) = app.get_html(&format!("/etablissements/{UAI}")).await;
+    assert_eq!(status, 200);
+
+    let tile = |state: DossierState, count: i64| {
+        format!(
+            "<p class=\"fr-tile__title\">{count}</p>\n          <p class=\"fr-tile__desc\">{}</p>",
+            state.label().replace('\'', "&#39;")
+        )
+    };
+    assert!(
+        html.contains(&tile(DossierState::Validated, 1)),
+        "last year's dossier is not counted:\n{html}"
+    );
+    assert!(html.contains(&tile(DossierState::NotStarted, 1)));
+    let class_4a = row(&html, "classe-4A");
+    assert!(
+        class_4a.contains("<td data-state=\"not_started\">1</td>"),
+        "{class_4a}"
+    );
+    assert!(class_4a.contains("<td data-state=\"submitted\">1</td>"));
+    assert!(class_4a.contains("<td data-state=\"validated\">0</td>"));
+    assert!(class_4a.contains("<td data-total>2</td>"));
+    assert!(class_4a.contains("50 %"), "{class_4a}");
+    let class_6b = row(&html, "classe-6B");
+    assert!(class_6b.contains("<td data-state=\"started\">1</td>"));
+    assert!(class_6b.contains("<td data-state=\"leaving\">1</td>"));
+    assert!(class_6b.contains("<td data-total>3</td>"));
+    assert!(
+        class_6b.contains("50 %"),
+        "the leaving pupil is out of the rate: {class_6b}"
+    );
+    let mef_6 = row(&html, "mef-6EME");
+    assert!(mef_6.contains("<td data-state=\"validated\">1</td>"));
+    // The whole campaign: 2 sent or validated of the 4 who stay.
+    assert!(
+        html.contains("50 % des dossiers sont envoyés ou validés (2 sur 4)"),
+        "{html}"
+    );
+
+    // Who is left: Léa (not started), Noé (started), with the list's labels.
+    let left = &html[html
+        .find("id=\"qui-reste\"")
+        .expect("the list of who is left")..];
+    let left = &left[..left.find("</table>").unwrap()];
+    assert!(left.contains("Léa") && left.contains(DossierState::NotStarted.label()));
+    assert!(left.contains("Noé") && left.contains(DossierState::Started.label()));
+    assert!(!left.contains("Tom") && !left.contains("Inès") && !left.contains("Yanis"));
+    assert!(left.contains(&format!(
+        "/etablissements/{UAI}/dossiers/{}",
+        made[0].dossier_id
+    )));
+    app.finish().await;
+}
+
+on_both_databases!(
+    the_dashboard_counts_this_campaign_s_dossiers_per_class_and_mef_and_lists_who_is_left
+);
