@@ -240,7 +240,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 uai,
                 selection: letters::Selection {
                     division,
-                    guardians: None,
+                    dossiers: None,
                     only_without_contact,
                 },
                 replace_codes,

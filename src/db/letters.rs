@@ -78,7 +78,8 @@ pub struct NewBatch {
     pub school_id: i64,
     pub agent_id: Option<i64>,
     pub division: Option<String>,
-    pub guardian_ids: Option<Vec<i64>>,
+    /// The chosen pupils' dossiers, for a selection.
+    pub dossier_ids: Option<Vec<i64>>,
     pub only_without_contact: bool,
     pub replace_codes: bool,
     pub confirmed_replacements: i64,
@@ -91,7 +92,7 @@ pub struct Batch {
     pub school_id: i64,
     pub agent_id: Option<i64>,
     pub division: Option<String>,
-    pub guardian_ids: Option<String>,
+    pub dossier_ids: Option<String>,
     #[sqlx(try_from = "Flag")]
     pub only_without_contact: bool,
     #[sqlx(try_from = "Flag")]
@@ -111,32 +112,32 @@ pub struct Batch {
 }
 
 impl Batch {
-    /// The chosen guardians, when the batch is for a selection.
-    pub fn selected_guardians(&self) -> Option<Vec<i64>> {
-        self.guardian_ids
+    /// The chosen pupils' dossiers, when the batch is for a selection.
+    pub fn selected_dossiers(&self) -> Option<Vec<i64>> {
+        self.dossier_ids
             .as_deref()
             .map(|json| serde_json::from_str(json).unwrap_or_default())
     }
 }
 
-const BATCH_COLUMNS: &str = "id, school_id, agent_id, division, guardian_ids, only_without_contact, replace_codes, \
+const BATCH_COLUMNS: &str = "id, school_id, agent_id, division, dossier_ids, only_without_contact, replace_codes, \
      confirmed_replacements, letter_text, status, failure, job_id, document_key, letters, issued, replaced, \
      created_at, done_at, document_deleted_at";
 
 pub async fn create(db: impl Executor<'_, Database = Any>, new: &NewBatch) -> sqlx::Result<i64> {
-    let guardian_ids = new
-        .guardian_ids
+    let dossier_ids = new
+        .dossier_ids
         .as_ref()
         .map(|ids| serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()));
     sqlx::query_scalar(
-        "INSERT INTO letter_batches (school_id, agent_id, division, guardian_ids, only_without_contact,
+        "INSERT INTO letter_batches (school_id, agent_id, division, dossier_ids, only_without_contact,
              replace_codes, confirmed_replacements, letter_text, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(new.school_id)
     .bind(new.agent_id)
     .bind(new.division.as_deref())
-    .bind(guardian_ids)
+    .bind(dossier_ids)
     .bind(new.only_without_contact)
     .bind(new.replace_codes)
     .bind(new.confirmed_replacements)

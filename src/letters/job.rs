@@ -63,7 +63,7 @@ impl Job for MakeLettersJob {
             .ok_or_else(|| anyhow::anyhow!("school {} not found", self.school_id))?;
         let selection = Selection {
             division: batch.division.clone(),
-            guardians: batch.selected_guardians(),
+            dossiers: batch.selected_dossiers(),
             only_without_contact: batch.only_without_contact,
         };
         let plan = super::plan(&env.db, self.school_id, &selection, batch.replace_codes).await?;

@@ -25,9 +25,10 @@ use crate::pdf::{self, Line, QrMatrix};
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
     /// A class: guardians of at least one pupil of it (`None`: every class).
+    /// With [`Selection::dossiers`], both must hold for one same child.
     pub division: Option<String>,
-    /// Chosen guardians only.
-    pub guardians: Option<Vec<i64>>,
+    /// The guardians of chosen pupils (their dossiers) only.
+    pub dossiers: Option<Vec<i64>>,
     /// Only guardians with neither an e-mail nor a mobile phone (whom no
     /// e-mail or SMS can reach).
     pub only_without_contact: bool,
@@ -98,11 +99,15 @@ fn letters_of(rows: Vec<RecipientRow>, selection: &Selection) -> Vec<Letter> {
             };
             (letter, has_contact, false)
         });
-        if selection
+        let in_division = selection
             .division
             .as_deref()
-            .is_none_or(|division| division == row.division)
-        {
+            .is_none_or(|division| division == row.division);
+        let chosen = selection
+            .dossiers
+            .as_ref()
+            .is_none_or(|ids| ids.contains(&row.dossier_id));
+        if in_division && chosen {
             entry.2 = true;
         }
         let child = Child {
@@ -117,13 +122,8 @@ fn letters_of(rows: Vec<RecipientRow>, selection: &Selection) -> Vec<Letter> {
     order
         .into_iter()
         .filter_map(|id| by_guardian.remove(&id))
-        .filter(|(letter, has_contact, in_division)| {
-            *in_division
-                && !(selection.only_without_contact && *has_contact)
-                && selection
-                    .guardians
-                    .as_ref()
-                    .is_none_or(|ids| ids.contains(&letter.guardian_id))
+        .filter(|(_, has_contact, selected)| {
+            *selected && !(selection.only_without_contact && *has_contact)
         })
         .map(|(letter, _, _)| letter)
         .collect()

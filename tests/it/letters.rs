@@ -27,6 +27,8 @@ pub struct Families {
     pub julie: i64,
     pub paul: i64,
     pub awa: i64,
+    pub lea_dossier: i64,
+    pub noe_dossier: i64,
 }
 
 pub async fn families(app: &TestApp) -> Families {
@@ -42,7 +44,7 @@ pub async fn families(app: &TestApp) -> Families {
         .build(app)
         .await;
     let paul = lea.guardian_ids[1];
-    school
+    let noe = school
         .pupil("MARTIN", "Noé")
         .division("6B")
         .existing_guardian(paul)
@@ -58,6 +60,8 @@ pub async fn families(app: &TestApp) -> Families {
         julie: lea.guardian_ids[0],
         paul,
         awa: tom.guardian_ids[0],
+        lea_dossier: lea.dossier_id,
+        noe_dossier: noe.dossier_id,
         school,
     }
 }
@@ -201,15 +205,26 @@ async fn a_bulk_plan_counts_new_and_replaced_codes_and_gives_one_letter_per_guar
         "only Paul has neither e-mail nor mobile phone"
     );
 
+    // A selection of pupils: Noé's guardian (Paul) only, with both children.
     let chosen = Selection {
-        guardians: Some(vec![f.julie]),
+        dossiers: Some(vec![f.noe_dossier]),
         ..Selection::default()
     };
     let plan = letters::plan(db, f.school.id, &chosen, false)
         .await
         .unwrap();
-    assert!(plan.letters.is_empty());
-    assert_eq!(plan.left_out, 1);
+    let ids: Vec<i64> = plan.letters.iter().map(|l| l.guardian_id).collect();
+    assert_eq!(ids, [f.paul]);
+    assert_eq!(plan.letters[0].children.len(), 2);
+    // Léa's: Julie is left out (she has a code), Paul gets a letter.
+    let chosen = Selection {
+        dossiers: Some(vec![f.lea_dossier]),
+        ..Selection::default()
+    };
+    let plan = letters::plan(db, f.school.id, &chosen, false)
+        .await
+        .unwrap();
+    assert_eq!((plan.letters.len(), plan.left_out), (1, 1));
     app.finish().await;
 }
 
@@ -641,6 +656,79 @@ async fn the_dashboard_counts_this_campaign_s_dossiers_per_class_and_mef_and_lis
     app.finish().await;
 }
 
+async fn pupils_ticked_in_the_dossier_list_get_letters_for_their_guardians_only(app: TestApp) {
+    let f = families(&app).await;
+    f.school
+        .agent(&app, "secretariat@voisin.fr", Role::Secretariat)
+        .await;
+    app.sign_in_agent("secretariat@voisin.fr", AGENT_PASSWORD)
+        .await;
+    let list = format!("/etablissements/{UAI}/dossiers");
+    let (_, html) = app.get_html(&list).await;
+    assert!(html.contains(&format!("name=\"dossier\" value=\"{}\"", f.noe_dossier)));
+    let page = format!("/etablissements/{UAI}/courriers");
+    let noe = f.noe_dossier.to_string();
+    let html = app
+        .post_form(&list, &page, &[("scope", "selection"), ("dossier", &noe)])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("les responsables de 1 élève(s) choisi(s)"),
+        "{html}"
+    );
+    assert!(html.contains("<strong>1</strong> courrier(s)"));
+    assert!(html.contains(&format!("name=\"dossier\" value=\"{noe}\"")));
+    // Nobody ticked: nobody, not the whole school.
+    let html = app
+        .post_form(&list, &page, &[("scope", "selection")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Aucun courrier à imprimer"), "{html}");
+    let response = app
+        .post_form(
+            &list,
+            &page,
+            &[
+                ("scope", "selection"),
+                ("dossier", &noe),
+                ("confirmed", "oui"),
+                ("confirmed_replacements", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    app.run_jobs().await;
+    assert!(has_code(&app, f.paul).await);
+    assert!(!has_code(&app, f.awa).await, "Tom was not ticked");
+    // The CPE sees the list without the boxes.
+    f.school
+        .agent(&app, "cpe@voisin.fr", Role::VieScolaire)
+        .await;
+    let cpe = TestApp::client_for(&app);
+    app.post_form_as(
+        &cpe,
+        "/agent/connexion",
+        "/agent/connexion",
+        &[("email", "cpe@voisin.fr"), ("password", AGENT_PASSWORD)],
+    )
+    .await;
+    let html = cpe
+        .get(app.url(&list))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("MARTIN Noé") && !html.contains("name=\"dossier\""));
+    app.finish().await;
+}
+
 on_both_databases!(
+    pupils_ticked_in_the_dossier_list_get_letters_for_their_guardians_only,
     the_dashboard_counts_this_campaign_s_dossiers_per_class_and_mef_and_lists_who_is_left
 );

@@ -8,11 +8,11 @@ CREATE TABLE letter_batches (
     school_id BIGINT NOT NULL REFERENCES schools(id) ON DELETE CASCADE,
     -- NULL when asked from the command line.
     agent_id BIGINT REFERENCES agents(id) ON DELETE SET NULL,
-    -- The selection: a class (NULL: every class), or chosen guardians (a JSON
-    -- array of ids; NULL: no such restriction), and only guardians without
-    -- an e-mail or a mobile phone.
+    -- The selection: a class (NULL: every class), or the guardians of chosen
+    -- pupils (a JSON array of dossier ids; NULL: no such restriction), and
+    -- only guardians without an e-mail or a mobile phone.
     division TEXT,
-    guardian_ids TEXT,
+    dossier_ids TEXT,
     only_without_contact {{bool}} NOT NULL DEFAULT FALSE,
     -- Whether guardians who have a code get a new one (the old one stops
     -- working), and how many replacements the agent confirmed.

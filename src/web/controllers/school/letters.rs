@@ -29,7 +29,8 @@ const PDF_LIMIT: u64 = 512 * 1024 * 1024;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct LettersForm {
-    /// "division" for one class; anything else: the whole school.
+    /// "division" for one class, "selection" for the ticked pupils of the
+    /// dossier list; anything else: the whole school.
     #[serde(default)]
     scope: String,
     #[serde(default)]
@@ -40,9 +41,9 @@ pub struct LettersForm {
     replace_codes: Option<String>,
     #[serde(default)]
     letter_text: String,
-    /// Chosen guardians (a selection), if any.
+    /// Chosen pupils' dossiers (a selection from the dossier list), if any.
     #[serde(default)]
-    guardian: Vec<i64>,
+    dossier: Vec<i64>,
     /// Present once the agent confirmed the numbers shown.
     #[serde(default)]
     confirmed: Option<String>,
@@ -56,7 +57,9 @@ impl LettersForm {
         Selection {
             division: (self.scope == "division" && !self.division.trim().is_empty())
                 .then(|| self.division.trim().to_owned()),
-            guardians: (!self.guardian.is_empty()).then(|| self.guardian.clone()),
+            // A selection with nobody ticked selects nobody, not everybody.
+            dossiers: (self.scope == "selection" || !self.dossier.is_empty())
+                .then(|| self.dossier.clone()),
             only_without_contact: self.only_without_contact.is_some(),
         }
     }
@@ -110,7 +113,7 @@ pub struct ConfirmPage {
     pub only_without_contact: bool,
     pub replace_codes: bool,
     pub letter_text: String,
-    pub guardians: Vec<i64>,
+    pub dossiers: Vec<i64>,
 }
 
 #[derive(Template)]
@@ -138,7 +141,7 @@ pub struct ShowPage {
 
 fn whom(division: Option<&str>, selected: Option<usize>, only_without_contact: bool) -> String {
     let mut text = match (division, selected) {
-        (_, Some(n)) => format!("{n} responsable(s) choisi(s)"),
+        (_, Some(n)) => format!("les responsables de {n} élève(s) choisi(s)"),
         (Some(division), None) => format!("les responsables des élèves de {division}"),
         (None, None) => "tous les responsables de l'établissement".to_owned(),
     };
@@ -151,7 +154,7 @@ fn whom(division: Option<&str>, selected: Option<usize>, only_without_contact: b
 fn batch_whom(batch: &Batch) -> String {
     whom(
         batch.division.as_deref(),
-        batch.selected_guardians().map(|ids| ids.len()),
+        batch.selected_dossiers().map(|ids| ids.len()),
         batch.only_without_contact,
     )
 }
@@ -205,7 +208,7 @@ fn confirm_page(
         uai: manager.school_uai.clone(),
         whom: whom(
             selection.division.as_deref(),
-            selection.guardians.as_ref().map(Vec::len),
+            selection.dossiers.as_ref().map(Vec::len),
             selection.only_without_contact,
         ),
         plan_letters: plan.letters.len(),
@@ -218,7 +221,7 @@ fn confirm_page(
         only_without_contact: selection.only_without_contact,
         replace_codes: form.replace(),
         letter_text: form.text(),
-        guardians: form.guardian.clone(),
+        dossiers: form.dossier.clone(),
     }
 }
 
@@ -247,7 +250,7 @@ pub async fn create(
             school_id: manager.school_id,
             agent_id: Some(manager.agent_id),
             division: selection.division.clone(),
-            guardian_ids: selection.guardians.clone(),
+            dossier_ids: selection.dossiers.clone(),
             only_without_contact: selection.only_without_contact,
             replace_codes: replace,
             confirmed_replacements: plan.replaced as i64,
