@@ -26,6 +26,7 @@ mod privacy;
 mod route_access;
 mod sign_in_load;
 mod slow_requests;
+mod sms;
 mod team;
 mod uploads;
 mod web_shell;

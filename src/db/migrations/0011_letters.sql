@@ -31,3 +31,13 @@ CREATE TABLE letter_batches (
     document_deleted_at BIGINT
 );
 CREATE INDEX letter_batches_school ON letter_batches (school_id, created_at);
+
+-- SMS kept by the outbox transport (demo, tests), like outbox_emails.
+CREATE TABLE outbox_sms (
+    id {{id}},
+    recipient TEXT NOT NULL,
+    body TEXT NOT NULL,
+    job_id BIGINT,
+    created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX outbox_sms_job ON outbox_sms (job_id);

@@ -95,6 +95,7 @@ pub async fn show(
 fn kind_label(kind: &str) -> &'static str {
     match kind {
         "send_email" => "envoi d'un courriel",
+        "send_sms" => "envoi d'un SMS",
         "import_preview" => "analyse d'un import SIECLE",
         "import_apply" => "import SIECLE",
         "make_letters" => "préparation de courriers",
