@@ -80,7 +80,7 @@ impl Job for MakeLettersJob {
             text: batch.letter_text.clone(),
             sign_in_url: sign_in_url(&env.base_url),
         };
-        let prepared = super::prepare(plan, &heading, ctx).await?;
+        let mut prepared = super::prepare(plan, &heading, ctx).await?;
         let key = format!(
             "letters/{}/{}-{}.pdf",
             self.school_id,
@@ -88,7 +88,7 @@ impl Job for MakeLettersJob {
             uuid::Uuid::new_v4().simple()
         );
         env.documents
-            .put_bytes(&key, Bytes::from(prepared.pdf.clone()))
+            .put_bytes(&key, Bytes::from(std::mem::take(&mut prepared.pdf)))
             .await?;
         let outcome = async {
             let mut tx = env.db.begin().await?;
