@@ -14,8 +14,10 @@ use crate::db::audit::AnonymousTrail;
 use crate::documents::DocumentStore;
 use crate::import::jobs::{ImportApplyJob, ImportEnv, ImportPreviewJob, PurgeImportFilesJob};
 use crate::jobs::{JobSignal, LiveProgress, Registry};
+use crate::letters::job::{LettersEnv, MakeLettersJob, PurgeLettersJob};
 use crate::mail::{Mailer, SendEmailJob};
 use crate::settings::Settings;
+use crate::sms::{SendSmsJob, SmsSender};
 
 /// Everything a request handler or a job needs; cheap to clone.
 #[derive(Clone)]
@@ -26,6 +28,7 @@ pub struct Inner {
     pub db: Db,
     pub documents: DocumentStore,
     pub mailer: Mailer,
+    pub sms: SmsSender,
     pub keys: Keys,
     /// Checks passwords on a few threads with bounded memory.
     pub passwords: PasswordChecker,
@@ -58,12 +61,14 @@ impl AppState {
         let documents =
             DocumentStore::from_settings(&settings).context("cannot open the documents store")?;
         let mailer = Mailer::from_settings(&settings, &db).context("invalid mail settings")?;
+        let sms = SmsSender::from_settings(&settings, &db).context("invalid SMS settings")?;
         let keys = Keys::from_settings(&settings)?;
         Ok(AppState(Arc::new(Inner {
             settings,
             db,
             documents,
             mailer,
+            sms,
             keys,
             passwords: PasswordChecker::for_this_machine(),
             sign_in_throttle: SignInThrottle::default(),
@@ -79,10 +84,22 @@ impl AppState {
 pub fn job_registry(state: &AppState) -> Registry<AppState> {
     Registry::new(state.db.clone(), state.live_progress.clone())
         .register::<SendEmailJob>(|state: &AppState| state.mailer.clone())
+        .register::<SendSmsJob>(|state: &AppState| state.sms.clone())
         .register::<ImportPreviewJob>(import_env)
         .register::<ImportApplyJob>(import_env)
         .register::<PurgeImportFilesJob>(import_env)
+        .register::<MakeLettersJob>(letters_env)
+        .register::<PurgeLettersJob>(letters_env)
         .hourly(&PurgeImportFilesJob {})
+        .hourly(&PurgeLettersJob {})
+}
+
+fn letters_env(state: &AppState) -> LettersEnv {
+    LettersEnv {
+        db: state.db.clone(),
+        documents: state.documents.clone(),
+        base_url: state.settings.base_url.clone(),
+    }
 }
 
 fn import_env(state: &AppState) -> ImportEnv {

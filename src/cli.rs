@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 use crate::db::Db;
 use crate::process::{App, shutdown_signal};
 use crate::settings::Settings;
-use crate::{demo, import, team, telemetry};
+use crate::{demo, import, letters, team, telemetry};
 
 #[derive(Parser)]
 #[command(
@@ -70,6 +70,31 @@ enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Issues personal codes and writes the letters that carry them (one page
+    /// per guardian, with a QR code) into a PDF; prints how many codes were
+    /// issued and replaced.
+    Letters {
+        /// The school's UAI.
+        #[arg(long)]
+        uai: String,
+        /// Only the guardians of the pupils of this class.
+        #[arg(long)]
+        division: Option<String>,
+        /// Only the guardians with neither an e-mail nor a mobile phone.
+        #[arg(long)]
+        only_without_contact: bool,
+        /// Also gives a new code to guardians who have one (their old code
+        /// stops working). Without it, they are left out.
+        #[arg(long)]
+        replace_codes: bool,
+        /// The school's text for the letter (a UTF-8 text file; blank lines
+        /// separate paragraphs).
+        #[arg(long)]
+        text: Option<PathBuf>,
+        /// The PDF file to write.
+        #[arg(short = 'o', long)]
+        out: PathBuf,
+    },
     /// The schools of the platform (operator commands).
     School {
         #[command(subcommand)]
@@ -114,6 +139,7 @@ pub fn main() -> ExitCode {
             | Command::Serve
             | Command::Migrate
             | Command::Import { .. }
+            | Command::Letters { .. }
             | Command::School { .. }
     ) {
         // Whatever these commands create (database, its -wal and -shm,
@@ -191,6 +217,37 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             for dir in dirs {
                 println!("{}", dir.display());
             }
+            Ok(())
+        }
+        Command::Letters {
+            uai,
+            division,
+            only_without_contact,
+            replace_codes,
+            text,
+            out,
+        } => {
+            let text = match text {
+                Some(path) => Some(
+                    std::fs::read_to_string(&path)
+                        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?,
+                ),
+                None => None,
+            };
+            let db = Db::connect(&settings.database_url(), 2).await?;
+            db.migrate().await?;
+            let request = letters::command::Request {
+                uai,
+                selection: letters::Selection {
+                    division,
+                    dossiers: None,
+                    only_without_contact,
+                },
+                replace_codes,
+                text,
+            };
+            let report = letters::command::letters(&db, &settings.base_url, &request, &out).await?;
+            print!("{}", report.text(&out));
             Ok(())
         }
         Command::School { command } => school(&settings, command).await,

@@ -34,6 +34,16 @@ pub enum MailTransport {
     Smtp,
 }
 
+/// How SMS leave the application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmsTransport {
+    /// Stored in the database (`outbox_sms`): demo, development, tests.
+    Outbox,
+    /// Sent through Brevo's transactional SMS API (`sms_*` settings).
+    Brevo,
+}
+
 /// Transport security for SMTP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -78,6 +88,10 @@ pub struct Settings {
     pub smtp_tls: SmtpTls,
     pub smtp_username: Option<String>,
     pub smtp_password: Option<Secret<String>>,
+    pub sms_transport: SmsTransport,
+    pub sms_api_url: String,
+    pub sms_api_key: Option<Secret<String>>,
+    pub sms_sender: String,
     pub upload_max_bytes: u64,
     pub sign_in_failures_per_minute: u32,
     pub behind_proxy: bool,
@@ -117,6 +131,10 @@ impl Default for Settings {
             smtp_tls: SmtpTls::Starttls,
             smtp_username: None,
             smtp_password: None,
+            sms_transport: SmsTransport::Outbox,
+            sms_api_url: "https://api.brevo.com/v3/transactionalSMS/sms".into(),
+            sms_api_key: None,
+            sms_sender: "DossierSCO".into(),
             upload_max_bytes: 20 * 1024 * 1024,
             sign_in_failures_per_minute: 20,
             behind_proxy: false,
@@ -252,6 +270,26 @@ pub const SETTINGS: &[SettingDoc] = &[
         key: "smtp_password",
         default: "",
         meaning: "SMTP password (never printed).",
+    },
+    SettingDoc {
+        key: "sms_transport",
+        default: "outbox",
+        meaning: "`outbox` (stored in the database) or `brevo` (Brevo's transactional SMS API).",
+    },
+    SettingDoc {
+        key: "sms_api_url",
+        default: "https://api.brevo.com/v3/transactionalSMS/sms",
+        meaning: "The provider's send endpoint (a local stand-in in tests).",
+    },
+    SettingDoc {
+        key: "sms_api_key",
+        default: "",
+        meaning: "The provider's API key, sent as `api-key` (never printed).",
+    },
+    SettingDoc {
+        key: "sms_sender",
+        default: "DossierSCO",
+        meaning: "The sender name families read (11 letters or digits at most).",
     },
     SettingDoc {
         key: "upload_max_bytes",

@@ -39,16 +39,84 @@ pub struct StateCount {
     pub count: i64,
 }
 
-/// Number of dossiers of a school per state (states with none are absent).
+/// Number of dossiers of a school's current campaign per state (states
+/// with none are absent; last year's dossiers are not counted).
 pub async fn count_by_state(
     db: impl Executor<'_, Database = Any>,
     school_id: i64,
 ) -> sqlx::Result<Vec<StateCount>> {
-    sqlx::query_as(
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT d.state, COUNT(*) AS count FROM dossiers d JOIN campaigns c ON c.id = d.campaign_id
-         WHERE c.school_id = $1 GROUP BY d.state",
-    )
+         WHERE c.school_id = $1 AND {} GROUP BY d.state",
+        campaigns::is_current("c", "$1")
+    )))
     .bind(school_id)
+    .fetch_all(db)
+    .await
+}
+
+/// How many dossiers of the current campaign are in one state, for one
+/// class (division) and one MEF (its label, "" when unknown).
+#[derive(Debug, Clone, FromRow)]
+pub struct GroupCount {
+    pub division: String,
+    pub mef_label: String,
+    pub state: DossierState,
+    pub count: i64,
+}
+
+/// The dashboard's counts: per class, MEF and state, for the current campaign.
+pub async fn count_by_class_and_mef(
+    db: impl Executor<'_, Database = Any>,
+    scope: SchoolScope,
+) -> sqlx::Result<Vec<GroupCount>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT p.division, COALESCE(m.label, '') AS mef_label, d.state, COUNT(*) AS count
+         FROM dossiers d
+         JOIN campaigns c ON c.id = d.campaign_id
+         JOIN pupils p ON p.id = d.pupil_id
+         LEFT JOIN mefs m ON m.id = p.mef_id
+         WHERE c.school_id = $1 AND {}
+         GROUP BY p.division, COALESCE(m.label, ''), d.state",
+        campaigns::is_current("c", "$1")
+    )))
+    .bind(scope.id())
+    .fetch_all(db)
+    .await
+}
+
+/// A dossier the family has not sent yet (not started, or started).
+#[derive(Debug, Clone, FromRow)]
+pub struct LeftDossier {
+    pub id: i64,
+    pub last_name: String,
+    pub first_name: String,
+    pub division: String,
+    pub state: DossierState,
+    /// The last time one of its guardians moved through the journey.
+    pub last_visit: Option<i64>,
+}
+
+/// Who is left: the current campaign's dossiers not started or started but
+/// not sent, by state, class and name.
+pub async fn left_to_finish(
+    db: impl Executor<'_, Database = Any>,
+    scope: SchoolScope,
+    limit: i64,
+) -> sqlx::Result<Vec<LeftDossier>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT d.id, p.last_name, p.first_name, p.division, d.state,
+                (SELECT MAX(gp.updated_at) FROM guardian_progress gp WHERE gp.dossier_id = d.id) AS last_visit
+         FROM dossiers d
+         JOIN campaigns c ON c.id = d.campaign_id
+         JOIN pupils p ON p.id = d.pupil_id
+         WHERE c.school_id = $1 AND {} AND d.state IN ('not_started', 'started')
+         ORDER BY d.state, p.division, p.last_name, p.first_name, d.id
+         LIMIT $2",
+        campaigns::is_current("c", "$1")
+    )))
+    .bind(scope.id())
+    .bind(limit)
     .fetch_all(db)
     .await
 }

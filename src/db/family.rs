@@ -118,6 +118,34 @@ pub async fn set_access_code<'c>(
     tx.commit().await
 }
 
+/// Issues a code in a batch of letters, inside the batch's transaction: sets
+/// it and ends the guardian's sessions, like [`set_access_code`], but only if
+/// the guardian has no code yet unless `replace`. Returns whether it was set
+/// (`false`: a code was issued since the batch was planned).
+pub async fn issue_access_code(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+    hash: &str,
+    replace: bool,
+) -> sqlx::Result<bool> {
+    let set = sqlx::query(
+        "UPDATE guardians SET access_code_hash = $2, access_code_issued_at = $3, failed_sign_ins = 0,
+             locked_until = NULL, sign_in_lockouts = 0
+         WHERE id = $1 AND ($4 OR access_code_hash IS NULL)",
+    )
+    .bind(id)
+    .bind(hash)
+    .bind(now_ms())
+    .bind(replace)
+    .execute(&mut *conn)
+    .await?;
+    if set.rows_affected() == 0 {
+        return Ok(false);
+    }
+    sessions::delete_all_of(&mut *conn, sessions::Owner::Guardian(id)).await?;
+    Ok(true)
+}
+
 /// A dossier as a guardian sees it in the list of their children.
 #[derive(Debug, Clone, FromRow)]
 pub struct ChildDossier {

@@ -68,6 +68,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "options_and_questions",
         include_str!("migrations/0010_options_and_questions.sql"),
     ),
+    (11, "letters", include_str!("migrations/0011_letters.sql")),
 ];
 
 /// Turns a migration into the dialect of `backend`.

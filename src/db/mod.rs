@@ -20,6 +20,7 @@ pub mod drafts;
 pub mod facts;
 pub mod family;
 pub mod imports;
+pub mod letters;
 pub mod lockout;
 pub mod medical;
 pub mod migrate;

@@ -181,6 +181,11 @@ pub fn routes() -> Vec<Route> {
         Route::get("/etablissements/{uai}/dossiers/{dossier_id}/sortant", manager, school::transitions::show_leaving),
         Route::post("/etablissements/{uai}/dossiers/{dossier_id}/responsables/{guardian_id}/code", manager, school::codes::create),
         Route::get("/etablissements/{uai}/dossiers/{dossier_id}/responsables/{guardian_id}/code", manager, school::codes::show),
+        // Personal codes in bulk and the letters that carry them
+        Route::get("/etablissements/{uai}/courriers", manager, school::letters::new),
+        Route::post("/etablissements/{uai}/courriers", manager, school::letters::create),
+        Route::get("/etablissements/{uai}/courriers/{batch_id}", manager, school::letters::show),
+        Route::get("/etablissements/{uai}/courriers/{batch_id}/courriers.pdf", manager, school::letters::download),
         // The school's team (direction only)
         Route::get("/etablissements/{uai}/agents", direction, school::agents::list),
         Route::post("/etablissements/{uai}/agents", direction, school::agents::create),

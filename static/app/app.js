@@ -21,6 +21,25 @@ function followJob() {
 
 followJob();
 
+// The family sign-in page opened from a letter's QR code: the code is in the
+// address's fragment (`#code=…`), which the browser never sends to the server
+// nor in a Referer; it is copied into the field, then removed from the
+// address bar and the history. Without JavaScript, the family types it.
+function prefillCode() {
+  const field = document.getElementById("code");
+  const match = /(?:^|&)code=([^&]*)/.exec(window.location.hash.slice(1));
+  if (!field || !match || field.form?.getAttribute("action") !== "/famille/connexion") return;
+  try {
+    field.value = decodeURIComponent(match[1]).slice(0, 40);
+  } catch (_) {
+    return;
+  }
+  history.replaceState(null, "", window.location.pathname + window.location.search);
+  document.getElementById("birth_date")?.focus();
+}
+
+prefillCode();
+
 // Uploads: big photos are shrunk before sending (phones take 4–12 MB
 // pictures; 2,000 px is plenty to read a document), and a file that is still
 // too large is refused here, with the same message as the server's.

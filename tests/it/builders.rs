@@ -128,7 +128,9 @@ impl BuiltSchool {
             last_name: last_name.to_owned(),
             first_name: first_name.to_owned(),
             birth_date: "2013-05-14".to_owned(),
+            division: String::new(),
             guardians: Vec::new(),
+            existing_guardians: Vec::new(),
             state: DossierState::NotStarted,
         }
     }
@@ -163,6 +165,12 @@ impl GuardianBuilder {
         self
     }
 
+    /// The guardian's e-mail as SIECLE knows it ("" for none).
+    pub fn email(mut self, email: &str) -> Self {
+        self.email = email.to_owned();
+        self
+    }
+
     /// Where the guardian lives, as SIECLE knows it.
     pub fn address(mut self, lines: &str) -> Self {
         self.address = lines.to_owned();
@@ -176,7 +184,10 @@ pub struct PupilBuilder {
     last_name: String,
     first_name: String,
     birth_date: String,
+    division: String,
     guardians: Vec<GuardianBuilder>,
+    /// Guardians made with another pupil (brothers and sisters).
+    existing_guardians: Vec<i64>,
     state: DossierState,
 }
 
@@ -199,6 +210,18 @@ impl PupilBuilder {
         self
     }
 
+    /// The pupil's class this year.
+    pub fn division(mut self, division: &str) -> Self {
+        self.division = division.to_owned();
+        self
+    }
+
+    /// A guardian already made with a brother or sister, after the new ones.
+    pub fn existing_guardian(mut self, guardian_id: i64) -> Self {
+        self.existing_guardians.push(guardian_id);
+        self
+    }
+
     /// The state of the pupil's dossier in the current campaign.
     pub fn state(mut self, state: DossierState) -> Self {
         self.state = state;
@@ -209,14 +232,15 @@ impl PupilBuilder {
         let pool = app.db().pool();
         let now = now_ms();
         let pupil_id: i64 = sqlx::query_scalar(
-            "INSERT INTO pupils (school_id, last_name, first_name, sex, birth_date, created_at, updated_at)
-             VALUES ($1, $2, $3, 'F', $4, $5, $5) RETURNING id",
+            "INSERT INTO pupils (school_id, last_name, first_name, sex, birth_date, division, created_at, updated_at)
+             VALUES ($1, $2, $3, 'F', $4, $6, $5, $5) RETURNING id",
         )
         .bind(self.school_id)
         .bind(&self.last_name)
         .bind(&self.first_name)
         .bind(&self.birth_date)
         .bind(now)
+        .bind(&self.division)
         .fetch_one(pool)
         .await
         .unwrap();
@@ -245,6 +269,20 @@ impl PupilBuilder {
             .bind(id)
             .bind(rank as i64 + 1)
             .bind(if rank == 0 { "20" } else { "10" })
+            .execute(pool)
+            .await
+            .unwrap();
+            guardian_ids.push(id);
+        }
+        for &id in &self.existing_guardians {
+            let rank = guardian_ids.len() as i64 + 1;
+            sqlx::query(
+                "INSERT INTO guardianships (pupil_id, guardian_id, rank, relationship_code)
+                 VALUES ($1, $2, $3, '20')",
+            )
+            .bind(pupil_id)
+            .bind(id)
+            .bind(rank)
             .execute(pool)
             .await
             .unwrap();

@@ -444,6 +444,26 @@ async fn world(app: &TestApp) -> World {
     };
     let question_id = question_of("fse").await.unwrap();
     let authorisation_id = question_of("authorisation").await.unwrap();
+    // A batch of letters asked by A's admin (still queued: nobody runs it).
+    let batch_id: i64 = sqlx::query_scalar(
+        "INSERT INTO letter_batches (school_id, agent_id, created_at)
+         SELECT s.id, m.agent_id, 0 FROM schools s
+         JOIN agent_memberships m ON m.school_id = s.id
+         JOIN agents a ON a.id = m.agent_id
+         WHERE s.uai = $1 AND a.email = $2 RETURNING id",
+    )
+    .bind(&seeded.uai)
+    .bind(
+        &seeded
+            .agents
+            .iter()
+            .find(|(role, _)| *role == Role::Admin)
+            .unwrap()
+            .1,
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
 
     let static_base = dossiersco::web::assets::base();
     let values = HashMap::from([
@@ -459,6 +479,7 @@ async fn world(app: &TestApp) -> World {
         ("upload_id", upload_id.to_string()),
         ("guardian_id", guardian_id.to_string()),
         ("import_id", import_id.to_string()),
+        ("batch_id", batch_id.to_string()),
         ("job_id", job_id),
         ("email_id", email_id.to_string()),
         ("agent_id", invited.agent_id.to_string()),

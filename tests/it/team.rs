@@ -763,9 +763,10 @@ async fn agents_of_an_older_install_keep_their_school_and_role_through_migration
     .execute(db.pool())
     .await
     .unwrap();
-    // 0007 and every later migration (0008 and up are added by other work).
+    // 7 first; the later migrations after it (8, 11 … as they are added).
     let applied = db.migrate().await.unwrap();
     assert_eq!(applied.first(), Some(&7), "{applied:?}");
+    assert!(applied.iter().all(|v| *v >= 7), "{applied:?}");
     let rows: Vec<(String, i64, Flag)> = sqlx::query_as(
         "SELECT a.email, m.roles, m.active FROM agent_memberships m JOIN agents a ON a.id = m.agent_id
          WHERE m.school_id = 1 ORDER BY a.email",

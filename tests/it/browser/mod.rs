@@ -7,6 +7,7 @@
 
 mod agent;
 mod family;
+mod letters;
 mod offer;
 mod phone;
 mod team;

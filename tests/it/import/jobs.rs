@@ -196,7 +196,11 @@ async fn uploaded_files_are_deleted_once_applied_or_abandoned(app: TestApp) {
         .enqueue_periodic()
         .await
         .unwrap();
-    assert_eq!(app.run_jobs().await, 1, "one purge job per hour");
+    assert_eq!(
+        app.run_jobs().await,
+        2,
+        "each hourly purge (import files, letters) once per hour"
+    );
     assert_eq!(in_store(&app, &abandoned_files).await, vec![false; 4]);
     assert_eq!(in_store(&app, &refused_files).await, vec![false]);
     assert_eq!(in_store(&app, &recent_files).await, vec![true; 4]);

@@ -44,6 +44,8 @@ pub struct DossiersPage {
     pub filter: String,
     pub states: Vec<(&'static str, &'static str)>,
     pub lines: Vec<Line>,
+    /// The agent may issue codes: the list lets them tick pupils for letters.
+    pub can_issue_codes: bool,
 }
 
 pub async fn list(
@@ -78,6 +80,7 @@ pub async fn list(
             .map(|s| (s.code(), s.label()))
             .collect(),
         lines,
+        can_issue_codes: agent.roles.allows::<ManageSchool>(),
     })
 }
 

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::response::Html;
 
 use crate::app::AppState;
-use crate::db::imports;
+use crate::db::{imports, letters};
 use crate::domain::role::AnyStaff;
 use crate::jobs::queue;
 use crate::web::auth::CurrentAgent;
@@ -68,6 +68,14 @@ pub async fn show(
                     )
                 })
         }
+        "make_letters" => letters::id_of_job(state.db.pool(), agent.scope(), job_id)
+            .await?
+            .map(|id| {
+                (
+                    format!("/etablissements/{}/courriers/{id}", agent.school_uai),
+                    format!("Voir les courriers n° {id}"),
+                )
+            }),
         _ => None,
     };
     render(&JobPage {
@@ -87,8 +95,10 @@ pub async fn show(
 fn kind_label(kind: &str) -> &'static str {
     match kind {
         "send_email" => "envoi d'un courriel",
+        "send_sms" => "envoi d'un SMS",
         "import_preview" => "analyse d'un import SIECLE",
         "import_apply" => "import SIECLE",
+        "make_letters" => "préparation de courriers",
         _ => "traitement",
     }
 }

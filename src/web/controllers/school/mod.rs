@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod dossiers;
 pub mod imports;
 pub mod jobs;
+pub mod letters;
 pub mod pieces;
 pub mod test_email;
 pub mod transitions;

@@ -1,0 +1,219 @@
+//! SMS, like e-mail (`crate::mail`): a message is put in a [`SendSmsJob`] in
+//! the caller's transaction and handed by the worker to one of two
+//! transports, chosen by `sms_transport`: the database outbox (demo, tests)
+//! or Brevo's transactional SMS API (a French provider schools' académies
+//! already buy; `sms_api_url`, `sms_api_key`, `sms_sender`).
+//!
+//! A number that is not a French mobile phone is refused before anything is
+//! sent, as is a message the provider refuses (4xx): retrying cannot help,
+//! the job fails at once with the reason. A provider that is down, slow
+//! (10 s) or overloaded (5xx, 429) is retried with the queue's backoff.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::db::{Db, now_ms};
+use crate::jobs::{Job, JobContext, permanent};
+use crate::secret::Secret;
+use crate::settings::{Settings, SmsTransport};
+
+/// One text to one phone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sms {
+    /// As the school has it: `06 12 34 56 78`, `+33 6…`.
+    pub to: String,
+    pub text: String,
+}
+
+/// A French mobile number (06, 07, in metropolitan form or international)
+/// in the international form providers expect, without `+`: `33612345678`.
+pub fn french_mobile(number: &str) -> Option<String> {
+    let digits: String = number
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')'))
+        .collect();
+    let national = if let Some(rest) = digits.strip_prefix("+33") {
+        rest.trim_start_matches('0').to_owned()
+    } else if let Some(rest) = digits.strip_prefix("0033") {
+        rest.trim_start_matches('0').to_owned()
+    } else {
+        digits.strip_prefix('0')?.to_owned()
+    };
+    let valid = national.len() == 9
+        && national.chars().all(|c| c.is_ascii_digit())
+        && (national.starts_with('6') || national.starts_with('7'));
+    valid.then(|| format!("33{national}"))
+}
+
+/// Why an SMS was not sent.
+#[derive(Debug, thiserror::Error)]
+pub enum SmsError {
+    /// Not a French mobile number: nothing was sent.
+    #[error("« {0} » n'est pas un numéro de téléphone portable français")]
+    InvalidNumber(String),
+    /// The provider refused the message (4xx): sending again will not help.
+    #[error("refusé par l'opérateur de SMS : {0}")]
+    Refused(String),
+    /// The provider could not be reached or failed (5xx, 429, timeout).
+    #[error("opérateur de SMS indisponible : {0}")]
+    Unavailable(String),
+}
+
+/// Where SMS go.
+#[derive(Clone)]
+pub enum SmsSender {
+    /// Stored in `outbox_sms`.
+    Outbox(Db),
+    /// Brevo's API: `POST sms_api_url` with the key in `api-key`.
+    Brevo {
+        client: reqwest::Client,
+        url: String,
+        api_key: Secret<String>,
+        sender: String,
+    },
+}
+
+/// What Brevo is sent (its transactional SMS API).
+#[derive(Serialize)]
+struct BrevoSms<'a> {
+    sender: &'a str,
+    recipient: &'a str,
+    content: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+}
+
+impl SmsSender {
+    pub fn from_settings(settings: &Settings, db: &Db) -> anyhow::Result<Self> {
+        Ok(match settings.sms_transport {
+            SmsTransport::Outbox => SmsSender::Outbox(db.clone()),
+            SmsTransport::Brevo => SmsSender::Brevo {
+                client: reqwest::Client::builder()
+                    .timeout(Duration::from_secs(10))
+                    .build()?,
+                url: settings.sms_api_url.clone(),
+                api_key: settings
+                    .sms_api_key
+                    .clone()
+                    .ok_or_else(|| anyhow::anyhow!("sms_transport = brevo needs sms_api_key"))?,
+                sender: settings.sms_sender.clone(),
+            },
+        })
+    }
+
+    /// Delivers `sms`. `job_id` makes a retried outbox delivery store it once.
+    pub async fn send(&self, sms: &Sms, job_id: Option<i64>) -> Result<(), SmsError> {
+        let to = french_mobile(&sms.to).ok_or_else(|| SmsError::InvalidNumber(sms.to.clone()))?;
+        match self {
+            SmsSender::Outbox(db) => {
+                sqlx::query(
+                    "INSERT INTO outbox_sms (recipient, body, job_id, created_at)
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (job_id) DO NOTHING",
+                )
+                .bind(&to)
+                .bind(&sms.text)
+                .bind(job_id)
+                .bind(now_ms())
+                .execute(db.pool())
+                .await
+                .map_err(|e| SmsError::Unavailable(e.to_string()))?;
+                Ok(())
+            }
+            SmsSender::Brevo {
+                client,
+                url,
+                api_key,
+                sender,
+            } => {
+                let body = serde_json::to_vec(&BrevoSms {
+                    sender,
+                    recipient: &to,
+                    content: &sms.text,
+                    kind: "transactional",
+                })
+                .map_err(|e| SmsError::Unavailable(e.to_string()))?;
+                let response = client
+                    .post(url)
+                    .header("api-key", api_key.expose())
+                    .header("content-type", "application/json")
+                    .header("accept", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .map_err(|e| SmsError::Unavailable(e.without_url().to_string()))?;
+                let status = response.status();
+                if status.is_success() {
+                    return Ok(());
+                }
+                let text = response.text().await.unwrap_or_default();
+                let reason = serde_json::from_str::<serde_json::Value>(&text)
+                    .ok()
+                    .and_then(|v| v.get("message")?.as_str().map(str::to_owned))
+                    .unwrap_or_else(|| text.chars().take(200).collect());
+                let reason = format!("{} {reason}", status.as_u16()).trim().to_owned();
+                if status.is_client_error() && status.as_u16() != 429 {
+                    Err(SmsError::Refused(reason))
+                } else {
+                    Err(SmsError::Unavailable(reason))
+                }
+            }
+        }
+    }
+}
+
+/// The job that delivers one SMS.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SendSmsJob {
+    pub sms: Sms,
+}
+
+impl Job for SendSmsJob {
+    const KIND: &'static str = "send_sms";
+    type Context = SmsSender;
+
+    async fn run(self, ctx: &JobContext<SmsSender>) -> anyhow::Result<()> {
+        match ctx.env.send(&self.sms, Some(ctx.job_id)).await {
+            Ok(()) => Ok(()),
+            Err(err @ (SmsError::InvalidNumber(_) | SmsError::Refused(_))) => {
+                Err(permanent(err.to_string()))
+            }
+            Err(err) => Err(err.into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn french_mobiles_are_read_in_every_usual_form_and_others_refused() {
+        for typed in [
+            "06 12 34 56 78",
+            "06.12.34.56.78",
+            "+33 6 12 34 56 78",
+            "+33 (0)6 12 34 56 78",
+            "0033612345678",
+        ] {
+            assert_eq!(
+                french_mobile(typed).as_deref(),
+                Some("33612345678"),
+                "{typed}"
+            );
+        }
+        assert_eq!(
+            french_mobile("07 00 00 00 01").as_deref(),
+            Some("33700000001")
+        );
+        for refused in [
+            "01 40 00 00 00",
+            "06 12 34",
+            "",
+            "+44 7700 900123",
+            "06 12 34 56 7a",
+        ] {
+            assert_eq!(french_mobile(refused), None, "{refused}");
+        }
+    }
+}
