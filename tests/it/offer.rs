@@ -552,6 +552,34 @@ async fn questions_the_school_configures_are_asked_answered_and_read_in_words(ap
         assert!(!html.contains("Autre information"), "{html}");
     }
 
+    // Its words are edited on its page; an empty label changes nothing.
+    let transport_id: i64 =
+        sqlx::query_scalar("SELECT id FROM school_questions WHERE answer_key = 'transport'")
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap();
+    let edit = format!("{questions_page}/{transport_id}");
+    let form = form_of(&app, &secretariat, &edit, &edit, &[("label", "  ")]).await;
+    let (status, html) = post(&app, &secretariat, &edit, &form).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("Saisissez un intitulé court"), "{html}");
+    let form = form_of(
+        &app,
+        &secretariat,
+        &edit,
+        &edit,
+        &[("label", "Mode de transport")],
+    )
+    .await;
+    assert_eq!(post(&app, &secretariat, &edit, &form).await.0, 303);
+    let summary = app.get_html(&format!("{base}/validation")).await.1;
+    assert!(summary.contains("Mode de transport") && summary.contains("En bus"));
+    assert_eq!(
+        get(&app, &vie_scolaire, &edit).await.0,
+        403,
+        "the vie scolaire does not edit the secretariat's questions"
+    );
+
     // Removing an authorisation goes through its confirmation.
     let id: i64 =
         sqlx::query_scalar("SELECT id FROM school_questions WHERE answer_key = 'droit_image'")

@@ -837,6 +837,16 @@ const OFFER_ROUTES: &[(&str, &str, Owner)] = &[
     ),
     (
         "GET",
+        "/etablissements/{uai}/campagne/questions/{question_id}",
+        Owner::SecretariatAndDirection,
+    ),
+    (
+        "POST",
+        "/etablissements/{uai}/campagne/questions/{question_id}",
+        Owner::SecretariatAndDirection,
+    ),
+    (
+        "GET",
         "/etablissements/{uai}/campagne/questions/{question_id}/suppression",
         Owner::SecretariatAndDirection,
     ),
@@ -853,6 +863,16 @@ const OFFER_ROUTES: &[(&str, &str, Owner)] = &[
     (
         "POST",
         "/etablissements/{uai}/campagne/autorisations",
+        Owner::VieScolaireAndDirection,
+    ),
+    (
+        "GET",
+        "/etablissements/{uai}/campagne/autorisations/{authorisation_id}",
+        Owner::VieScolaireAndDirection,
+    ),
+    (
+        "POST",
+        "/etablissements/{uai}/campagne/autorisations/{authorisation_id}",
         Owner::VieScolaireAndDirection,
     ),
     (
