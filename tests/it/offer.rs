@@ -604,8 +604,69 @@ async fn questions_the_school_configures_are_asked_answered_and_read_in_words(ap
     app.finish().await;
 }
 
+/// The options SIECLE's import says a pupil follows (`pupil_siecle_options`)
+/// are their options: kept next year unless the family drops them, and the
+/// baseline the diff compares with.
+async fn options_siecle_says_a_pupil_follows_are_kept_unless_the_family_drops_them(app: TestApp) {
+    let seeded = app.seed_demo().await;
+    let base = mother_dossier(&app, &seeded).await;
+    let dossier_id: i64 = base.rsplit('/').next().unwrap().parse().unwrap();
+    let pupil = scalar(
+        &app,
+        "SELECT pupil_id FROM dossiers WHERE id = $1",
+        dossier_id,
+    )
+    .await;
+    // Latin, as only the SIECLE import knows it.
+    sqlx::query(
+        "DELETE FROM pupil_options WHERE pupil_id = $1
+         AND option_id = (SELECT id FROM subject_options WHERE code = '020700')",
+    )
+    .bind(pupil)
+    .execute(app.db().pool())
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO pupil_siecle_options (pupil_id, subject_code, modality_code) VALUES ($1, '020700', 'F')",
+    )
+    .bind(pupil)
+    .execute(app.db().pool())
+    .await
+    .unwrap();
+    walk_without_change_as(&app, &app.client, &base).await;
+    let html = app.get_html(&format!("{base}/scolarite")).await.1;
+    assert!(
+        html.contains("Latin (suivie cette année : décochez pour l'abandonner)"),
+        "{html}"
+    );
+    let answer = options_answer(&app, dossier_id).await.unwrap();
+    assert!(answer.split(',').any(|c| c == "020700"), "{answer}");
+    let school_id = scalar(
+        &app,
+        "SELECT c.school_id FROM dossiers d JOIN campaigns c ON c.id = d.campaign_id WHERE d.id = $1",
+        dossier_id,
+    )
+    .await;
+    let (listed, _) =
+        dossiersco::dossier::facts::of_dossier(app.db().pool(), school_id, dossier_id)
+            .await
+            .unwrap()
+            .unwrap();
+    assert!(
+        listed
+            .facts
+            .baseline
+            .options
+            .unwrap()
+            .contains(&"020700".to_owned()),
+        "the baseline keeps what SIECLE says"
+    );
+    app.finish().await;
+}
+
 on_both_databases!(
     the_school_s_option_rules_hold_in_the_family_s_choices,
+    options_siecle_says_a_pupil_follows_are_kept_unless_the_family_drops_them,
     questions_the_school_configures_are_asked_answered_and_read_in_words,
 );
 
