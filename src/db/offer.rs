@@ -589,6 +589,30 @@ pub async fn create_question(
     .await
 }
 
+/// Replaces the words, choices and fee of question `question_id` of the
+/// school (its kind, answer type and key never change).
+pub async fn update_question(
+    tx: &mut Tx,
+    scope: SchoolScope,
+    question_id: i64,
+    q: &CheckedQuestion,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE school_questions SET label = $3, question = $4, help = $5, choices = $6, amount_cents = $7
+         WHERE id = $1 AND school_id = $2",
+    )
+    .bind(question_id)
+    .bind(scope.id())
+    .bind(&q.label)
+    .bind(&q.question)
+    .bind(&q.help)
+    .bind(q.choices.join("\n"))
+    .bind(q.amount_cents)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// Removes question `question_id` of the school if it is of one of `kinds`;
 /// whether it did. Families' answers stay in their dossiers.
 pub async fn delete_question(

@@ -300,6 +300,36 @@ pub fn check_new(
     })
 }
 
+/// Checks the new words of an existing question: its kind, answer type
+/// and key stay.
+pub fn check_edit(
+    existing: &Question,
+    typed: &NewQuestion,
+) -> Result<CheckedQuestion, QuestionErrors> {
+    let typed = NewQuestion {
+        key: existing.key.clone(),
+        ..typed.clone()
+    };
+    check_new(existing.kind, existing.answer_type, &typed, &[])
+}
+
+impl Question {
+    /// What the school typed for this question, to edit it.
+    pub fn as_typed(&self) -> NewQuestion {
+        NewQuestion {
+            key: self.key.clone(),
+            label: self.label.clone(),
+            question: self.question.clone(),
+            help: self.help.clone(),
+            choices: self.choices.join("\n"),
+            amount: self
+                .amount_cents
+                .map(|c| format!("{},{:02}", c / 100, c % 100))
+                .unwrap_or_default(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -552,6 +552,34 @@ async fn questions_the_school_configures_are_asked_answered_and_read_in_words(ap
         assert!(!html.contains("Autre information"), "{html}");
     }
 
+    // Its words are edited on its page; an empty label changes nothing.
+    let transport_id: i64 =
+        sqlx::query_scalar("SELECT id FROM school_questions WHERE answer_key = 'transport'")
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap();
+    let edit = format!("{questions_page}/{transport_id}");
+    let form = form_of(&app, &secretariat, &edit, &edit, &[("label", "  ")]).await;
+    let (status, html) = post(&app, &secretariat, &edit, &form).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("Saisissez un intitulé court"), "{html}");
+    let form = form_of(
+        &app,
+        &secretariat,
+        &edit,
+        &edit,
+        &[("label", "Mode de transport")],
+    )
+    .await;
+    assert_eq!(post(&app, &secretariat, &edit, &form).await.0, 303);
+    let summary = app.get_html(&format!("{base}/validation")).await.1;
+    assert!(summary.contains("Mode de transport") && summary.contains("En bus"));
+    assert_eq!(
+        get(&app, &vie_scolaire, &edit).await.0,
+        403,
+        "the vie scolaire does not edit the secretariat's questions"
+    );
+
     // Removing an authorisation goes through its confirmation.
     let id: i64 =
         sqlx::query_scalar("SELECT id FROM school_questions WHERE answer_key = 'droit_image'")
@@ -576,8 +604,160 @@ async fn questions_the_school_configures_are_asked_answered_and_read_in_words(ap
     app.finish().await;
 }
 
+/// The options SIECLE's import says a pupil follows (`pupil_siecle_options`)
+/// are their options: kept next year unless the family drops them, and the
+/// baseline the diff compares with.
+async fn options_siecle_says_a_pupil_follows_are_kept_unless_the_family_drops_them(app: TestApp) {
+    let seeded = app.seed_demo().await;
+    let base = mother_dossier(&app, &seeded).await;
+    let dossier_id: i64 = base.rsplit('/').next().unwrap().parse().unwrap();
+    let pupil = scalar(
+        &app,
+        "SELECT pupil_id FROM dossiers WHERE id = $1",
+        dossier_id,
+    )
+    .await;
+    // Latin, as only the SIECLE import knows it.
+    sqlx::query(
+        "DELETE FROM pupil_options WHERE pupil_id = $1
+         AND option_id = (SELECT id FROM subject_options WHERE code = '020700')",
+    )
+    .bind(pupil)
+    .execute(app.db().pool())
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO pupil_siecle_options (pupil_id, subject_code, modality_code) VALUES ($1, '020700', 'F')",
+    )
+    .bind(pupil)
+    .execute(app.db().pool())
+    .await
+    .unwrap();
+    walk_without_change_as(&app, &app.client, &base).await;
+    let html = app.get_html(&format!("{base}/scolarite")).await.1;
+    assert!(
+        html.contains("Latin (suivie cette année : décochez pour l'abandonner)"),
+        "{html}"
+    );
+    let answer = options_answer(&app, dossier_id).await.unwrap();
+    assert!(answer.split(',').any(|c| c == "020700"), "{answer}");
+    let school_id = scalar(
+        &app,
+        "SELECT c.school_id FROM dossiers d JOIN campaigns c ON c.id = d.campaign_id WHERE d.id = $1",
+        dossier_id,
+    )
+    .await;
+    let (listed, _) =
+        dossiersco::dossier::facts::of_dossier(app.db().pool(), school_id, dossier_id)
+            .await
+            .unwrap()
+            .unwrap();
+    assert!(
+        listed
+            .facts
+            .baseline
+            .options
+            .unwrap()
+            .contains(&"020700".to_owned()),
+        "the baseline keeps what SIECLE says"
+    );
+    app.finish().await;
+}
+
+/// The options of the imported nomenclature are proposed per MEF: a
+/// facultative subject droppable, the mandatory options of one rank a group
+/// where exactly one is chosen, the subject's label from SIECLE; proposing
+/// again keeps what the school set.
+async fn the_nomenclature_s_options_are_proposed_per_mef_and_the_school_s_rules_kept(app: TestApp) {
+    use crate::builders::{AGENT_PASSWORD, SchoolBuilder};
+    let school = SchoolBuilder::new("0750680G").build(&app).await;
+    school
+        .agent(&app, "secretariat@arago.fr", Role::Secretariat)
+        .await;
+    // What an import of Nomenclature.xml writes.
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO mefs (school_id, code, label, from_siecle) VALUES ({id}, '10110001110', '5EME', TRUE);
+         INSERT INTO subjects (school_id, code, long_label, edition_label) VALUES
+           ({id}, '030201', 'ANGLAIS LV1', 'Anglais LV1'),
+           ({id}, '030602', 'ESPAGNOL LV2', 'Espagnol LV2'),
+           ({id}, '030102', 'ALLEMAND LV2', 'Allemand LV2'),
+           ({id}, '020700', 'LATIN', 'Latin'),
+           ({id}, '010100', 'FRANCAIS', 'Français');
+         INSERT INTO programmes (school_id, mef_code, subject_code, modality_code) VALUES
+           ({id}, '10110001110', '030201', 'S'),
+           ({id}, '10110001110', '010100', 'S'),
+           ({id}, '10110001110', '030602', 'O'),
+           ({id}, '10110001110', '030102', 'O'),
+           ({id}, '10110001110', '020700', 'F');
+         INSERT INTO mandatory_options (school_id, mef_code, subject_code, option_rank) VALUES
+           ({id}, '10110001110', '030602', 1),
+           ({id}, '10110001110', '030102', 1);",
+        id = school.id
+    )))
+    .execute(app.db().pool())
+    .await
+    .unwrap();
+    let signed = app
+        .sign_in_agent("secretariat@arago.fr", AGENT_PASSWORD)
+        .await;
+    assert_eq!(signed.status(), 303);
+    let options = format!("/etablissements/{}/campagne/options", school.uai);
+    let propose = format!("{options}/nomenclature");
+    assert_eq!(app.post_form(&options, &propose, &[]).await.status(), 303);
+    let offered: Vec<(String, String, String, bool)> = {
+        let rows: Vec<(String, String, String, dossiersco::db::Flag)> = sqlx::query_as(
+            "SELECT o.code, o.label, COALESCE(g.rule, ''), mo.can_drop FROM mef_options mo
+             JOIN subject_options o ON o.id = mo.option_id
+             LEFT JOIN option_groups g ON g.id = mo.group_id ORDER BY o.code",
+        )
+        .fetch_all(app.db().pool())
+        .await
+        .unwrap();
+        rows.into_iter()
+            .map(|(a, b, c, d)| (a, b, c, d.0))
+            .collect()
+    };
+    assert_eq!(
+        offered,
+        [
+            ("020700".into(), "Latin".into(), "".into(), true),
+            (
+                "030102".into(),
+                "Allemand LV2".into(),
+                "exactly_one".into(),
+                false
+            ),
+            (
+                "030602".into(),
+                "Espagnol LV2".into(),
+                "exactly_one".into(),
+                false
+            ),
+        ],
+        "the common subjects (S) are not options"
+    );
+    // The school opens Latin to requests; proposing again keeps it.
+    sqlx::query("UPDATE mef_options SET open_to_new = TRUE")
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+    assert_eq!(app.post_form(&options, &propose, &[]).await.status(), 303);
+    assert_eq!(app.count("SELECT COUNT(*) FROM mef_options").await, 3);
+    assert_eq!(app.count("SELECT COUNT(*) FROM option_groups").await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM mef_options WHERE open_to_new = TRUE")
+            .await,
+        3
+    );
+    let html = app.get_html(&options).await.1;
+    assert!(html.contains("5EME"), "{html}");
+    app.finish().await;
+}
+
 on_both_databases!(
     the_school_s_option_rules_hold_in_the_family_s_choices,
+    the_nomenclature_s_options_are_proposed_per_mef_and_the_school_s_rules_kept,
+    options_siecle_says_a_pupil_follows_are_kept_unless_the_family_drops_them,
     questions_the_school_configures_are_asked_answered_and_read_in_words,
 );
 

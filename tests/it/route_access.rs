@@ -960,6 +960,16 @@ const CAMPAIGN_ROUTES: &[(&str, &str, Owner)] = {
         ),
         (
             "GET",
+            "/etablissements/{uai}/campagne/questions/{question_id}",
+            Secretariat,
+        ),
+        (
+            "POST",
+            "/etablissements/{uai}/campagne/questions/{question_id}",
+            Secretariat,
+        ),
+        (
+            "GET",
             "/etablissements/{uai}/campagne/questions/{question_id}/suppression",
             Secretariat,
         ),
@@ -976,6 +986,16 @@ const CAMPAIGN_ROUTES: &[(&str, &str, Owner)] = {
         (
             "POST",
             "/etablissements/{uai}/campagne/autorisations",
+            VieScolaire,
+        ),
+        (
+            "GET",
+            "/etablissements/{uai}/campagne/autorisations/{authorisation_id}",
+            VieScolaire,
+        ),
+        (
+            "POST",
+            "/etablissements/{uai}/campagne/autorisations/{authorisation_id}",
             VieScolaire,
         ),
         (

@@ -124,6 +124,16 @@ async fn the_secretariat_s_options_and_question_are_what_the_family_sees_and_ans
         .unwrap();
     user.check_page().await;
     assert!(browser.text().await.contains("Retirer « Transport » ?"));
+    browser
+        .client
+        .goto(&app.url(&format!(
+            "/etablissements/{}/campagne/questions/{question}",
+            seeded.uai
+        )))
+        .await
+        .unwrap();
+    user.check_page().await;
+    assert!(browser.text().await.contains("Modifier une question"));
 
     // The family.
     let (_, code, _) = seeded

@@ -3,7 +3,8 @@
 //! questions: secretariat and direction, `ManageSchool`) and
 //! `…/campagne/autorisations` (authorisations: vie scolaire and direction,
 //! `ManageSchoolLife`). Each lists its questions, creates one (checked by
-//! `domain::questions`: a refused form changes nothing) and removes one
+//! `domain::questions`: a refused form changes nothing), edits one's words
+//! (`…/{id}`: its kind, answer type and key stay) and removes one
 //! after a confirmation page (`GET …/{id}/suppression`; the POST without
 //! the confirmation changes nothing). Texts are shown as typed, escaped:
 //! never read as markup or as a template.
@@ -279,6 +280,126 @@ pub async fn create_authorisation(
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     create_on(&state, &agent, chrome, Screen::Authorisations, &form).await
+}
+
+#[derive(Template)]
+#[template(path = "school/campaign/question_edit.html")]
+pub struct EditPage {
+    pub chrome: Chrome,
+    pub back: String,
+    pub action: String,
+    pub key: String,
+    pub choice: bool,
+    pub fse: bool,
+    pub typed: NewQuestion,
+    pub errors: HashMap<&'static str, String>,
+}
+
+impl EditPage {
+    pub fn error(&self, field: &str) -> Option<&String> {
+        self.errors.get(field)
+    }
+}
+
+fn edit_page(chrome: Chrome, uai: &str, screen: Screen, q: &Question) -> EditPage {
+    let back = screen.path(uai);
+    EditPage {
+        chrome,
+        action: format!("{back}/{}", q.id),
+        back,
+        key: q.key.clone(),
+        choice: q.answer_type == AnswerType::Choice,
+        fse: q.kind == QuestionKind::Fse,
+        typed: q.as_typed(),
+        errors: HashMap::new(),
+    }
+}
+
+async fn show_edit_on<P: Permission>(
+    state: &AppState,
+    agent: &CurrentAgent<P>,
+    chrome: Chrome,
+    id: i64,
+    screen: Screen,
+) -> Result<Response, AppError> {
+    let q = question_on(state, agent.school_id, id, screen).await?;
+    Ok(render(&edit_page(chrome, &agent.school_uai, screen, &q))?.into_response())
+}
+
+async fn update_on<P: Permission>(
+    state: &AppState,
+    agent: &CurrentAgent<P>,
+    chrome: Chrome,
+    id: i64,
+    screen: Screen,
+    form: &HashMap<String, String>,
+) -> Result<Response, AppError> {
+    let q = question_on(state, agent.school_id, id, screen).await?;
+    let typed = NewQuestion {
+        key: q.key.clone(),
+        label: field(form, "label", 200),
+        question: field(form, "question", 500),
+        help: field(form, "help", 2000),
+        choices: field(form, "choices", 3000),
+        amount: field(form, "amount", 20),
+    };
+    match questions::check_edit(&q, &typed) {
+        Ok(checked) => {
+            let mut tx = state.db.begin().await?;
+            offer::update_question(&mut tx, agent.scope(), q.id, &checked).await?;
+            agent.audit(&mut *tx, "question.update", &q.key).await?;
+            tx.commit().await?;
+            Ok(redirect_with_flash(
+                state,
+                &screen.path(&agent.school_uai),
+                Flash::success(format!("« {} » enregistrée.", checked.label)),
+            ))
+        }
+        Err(errors) => {
+            let mut page = edit_page(chrome, &agent.school_uai, screen, &q);
+            page.typed = typed;
+            page.errors = errors.into_iter().collect();
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+        }
+    }
+}
+
+pub async fn show_edit(
+    State(state): State<AppState>,
+    agent: CurrentAgent<ManageSchool>,
+    chrome: Chrome,
+    Path((_, id)): Path<(String, i64)>,
+) -> Result<Response, AppError> {
+    show_edit_on(&state, &agent, chrome, id, Screen::Questions).await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    agent: CurrentAgent<ManageSchool>,
+    chrome: Chrome,
+    Path((_, id)): Path<(String, i64)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    update_on(&state, &agent, chrome, id, Screen::Questions, &form).await
+}
+
+pub async fn show_edit_authorisation(
+    State(state): State<AppState>,
+    agent: CurrentAgent<ManageSchoolLife>,
+    chrome: Chrome,
+    Path((_, id)): Path<(String, i64)>,
+) -> Result<Response, AppError> {
+    show_edit_on(&state, &agent, chrome, id, Screen::Authorisations).await
+}
+
+pub async fn update_authorisation(
+    State(state): State<AppState>,
+    agent: CurrentAgent<ManageSchoolLife>,
+    chrome: Chrome,
+    Path((_, id)): Path<(String, i64)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    update_on(&state, &agent, chrome, id, Screen::Authorisations, &form).await
 }
 
 #[derive(Template)]
