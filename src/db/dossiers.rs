@@ -121,47 +121,6 @@ pub async fn left_to_finish(
     .await
 }
 
-/// A line of the school's list of dossiers.
-#[derive(Debug, Clone, FromRow)]
-pub struct DossierLine {
-    pub id: i64,
-    pub last_name: String,
-    pub first_name: String,
-    pub division: String,
-    pub state: DossierState,
-    pub changes: i64,
-    pub conflicts: i64,
-}
-
-/// The dossiers of a school's current campaign, optionally in one state.
-pub async fn list_for_school(
-    db: impl Executor<'_, Database = Any>,
-    school_id: i64,
-    state: Option<DossierState>,
-) -> sqlx::Result<Vec<DossierLine>> {
-    sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT d.id, p.last_name, p.first_name, p.division, d.state,
-            (SELECT COUNT(*) FROM pupil_changes pc WHERE pc.dossier_id = d.id)
-              + (SELECT COUNT(*) FROM guardian_changes gc JOIN guardianships l ON l.guardian_id = gc.guardian_id
-                 WHERE l.pupil_id = p.id) AS changes,
-            (SELECT COUNT(*) FROM (SELECT a.question FROM dossier_answers a WHERE a.dossier_id = d.id
-                 GROUP BY a.question HAVING COUNT(DISTINCT a.answer) > 1) q) AS conflicts
-         FROM dossiers d
-         JOIN pupils p ON p.id = d.pupil_id
-         JOIN campaigns c ON c.id = d.campaign_id
-         WHERE c.school_id = $1
-           AND {}
-           AND ($2 IS NULL OR d.state = $2)
-         ORDER BY p.last_name, p.first_name
-         LIMIT 2000",
-        campaigns::is_current("c", "$1")
-    )))
-    .bind(school_id)
-    .bind(state.map(DossierState::code))
-    .fetch_all(db)
-    .await
-}
-
 /// A dossier found within a school.
 #[derive(Debug, Clone, FromRow)]
 pub struct SchoolDossier {

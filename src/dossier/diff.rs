@@ -23,6 +23,10 @@ use crate::domain::fields;
 use crate::domain::questions::Question;
 use crate::domain::words;
 
+/// What a guardian reads for a piece another guardian sent (its name stays
+/// theirs).
+pub const OTHERS_PIECE: &str = "Fichier fourni par l'autre responsable";
+
 /// The keys of the pupil's identity, in the order shown.
 pub const PUPIL_FIELDS: [&str; 6] = [
     "last_name",
@@ -391,7 +395,7 @@ pub fn for_guardian(facts: &Facts, viewer: i64, words: &Words) -> Summary {
                 after: if mine {
                     a.text.clone()
                 } else {
-                    "Fichier fourni par l'autre responsable".into()
+                    OTHERS_PIECE.into()
                 },
                 changed: mine,
             }

@@ -22,8 +22,7 @@ use crate::web::error::AppError;
 use crate::web::session::{Flash, redirect_with_flash};
 use crate::web::templates::{Chrome, render};
 
-/// How a file another guardian sent is named to this one (its name is theirs).
-pub const OTHERS_PIECE: &str = "Fichier fourni par l'autre responsable";
+pub use crate::dossier::diff::OTHERS_PIECE;
 
 pub struct UploadLine {
     pub id: i64,
