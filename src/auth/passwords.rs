@@ -173,7 +173,8 @@ fn verify_with(memory: &mut Vec<Block>, password: &[u8], stored: &str) -> bool {
         && constant_time_eq(&computed, expected.as_ref())
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+/// Whether `a` and `b` are equal, in a time that does not depend on where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

@@ -69,6 +69,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0010_options_and_questions.sql"),
     ),
     (11, "letters", include_str!("migrations/0011_letters.sql")),
+    (12, "messages", include_str!("migrations/0012_messages.sql")),
 ];
 
 /// Turns a migration into the dialect of `backend`.

@@ -23,6 +23,7 @@ pub mod imports;
 pub mod letters;
 pub mod lockout;
 pub mod medical;
+pub mod messages;
 pub mod migrate;
 pub mod nodelay;
 pub mod offer;

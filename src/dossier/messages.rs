@@ -42,8 +42,9 @@ pub fn address_of(facts: &Facts, guardian_id: i64) -> Option<String> {
     (!email.is_empty()).then_some(email)
 }
 
-/// The receipt of a sent dossier, one per guardian with an address: the
-/// sender reads that they sent it, the other guardian who sent it.
+/// The receipt of a sent dossier, one per guardian with an address (with
+/// the guardian's id): the sender reads that they sent it, the other
+/// guardian who sent it.
 pub fn dossier_sent(
     facts: &Facts,
     child: &str,
@@ -51,7 +52,7 @@ pub fn dossier_sent(
     when: &str,
     school: &SchoolContact,
     base_url: &str,
-) -> Vec<Email> {
+) -> Vec<(i64, Email)> {
     let sender_name = facts
         .guardians
         .iter()
@@ -69,7 +70,7 @@ pub fn dossier_sent(
             } else {
                 format!("{sender_name} a envoyé")
             };
-            Some(Email {
+            Some((g.id, Email {
                 to,
                 subject: format!("Réinscription {of_child} envoyée au collège"),
                 body_text: format!(
@@ -80,13 +81,13 @@ pub fn dossier_sent(
                     school.name,
                     school.line()
                 ),
-            })
+            }))
         })
         .collect()
 }
 
 /// The school sends the dossier back: every guardian with an address reads
-/// why, what to replace, and where to do it.
+/// why, what to replace, and where to do it (with the guardian's id).
 pub fn dossier_returned(
     facts: &Facts,
     child: &str,
@@ -94,7 +95,7 @@ pub fn dossier_returned(
     pieces: &[(String, String)],
     school: &SchoolContact,
     base_url: &str,
-) -> Vec<Email> {
+) -> Vec<(i64, Email)> {
     let pieces = if pieces.is_empty() {
         String::new()
     } else {
@@ -110,7 +111,7 @@ pub fn dossier_returned(
         .iter()
         .filter_map(|g| {
             let to = address_of(facts, g.id)?;
-            Some(Email {
+            Some((g.id, Email {
                 to,
                 subject: format!("Dossier de réinscription {of_child} à compléter"),
                 body_text: format!(
@@ -122,7 +123,7 @@ pub fn dossier_returned(
                     school.name,
                     school.line()
                 ),
-            })
+            }))
         })
         .collect()
 }

@@ -47,6 +47,9 @@ pub trait Job: Serialize + DeserializeOwned + Send + 'static {
 pub struct JobContext<C> {
     pub env: C,
     pub job_id: i64,
+    /// This run's attempt (1 for the first) and how many the job may have.
+    pub attempt: i64,
+    pub max_attempts: i64,
     db: Db,
     live_progress: LiveProgress,
 }
@@ -59,6 +62,16 @@ impl<C> JobContext<C> {
         Ok(())
     }
 
+    /// Whether a failure of this run ends the job (no attempt left).
+    pub fn is_last_attempt(&self) -> bool {
+        self.attempt >= self.max_attempts
+    }
+
+    /// The application's database, for a job that records what it did.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
     /// The in-memory progress of this process's jobs, for a job that reports
     /// from inside a long transaction (see [`LiveProgress`]).
     pub fn live_progress(&self) -> &LiveProgress {
@@ -66,8 +79,9 @@ impl<C> JobContext<C> {
     }
 }
 
-type RunFn<S> =
-    Box<dyn Fn(&S, String, i64) -> BoxFuture<'static, anyhow::Result<()>> + Send + Sync>;
+type RunFn<S> = Box<
+    dyn Fn(&S, String, i64, (i64, i64)) -> BoxFuture<'static, anyhow::Result<()>> + Send + Sync,
+>;
 
 /// The job kinds an application runs, each with how to get its context from
 /// the application's state `S`, and the jobs enqueued every hour.
@@ -92,10 +106,12 @@ impl<S: Send + Sync + 'static> Registry<S> {
     pub fn register<J: Job>(mut self, context: fn(&S) -> J::Context) -> Self {
         let db = self.db.clone();
         let live_progress = self.live_progress.clone();
-        let run: RunFn<S> = Box::new(move |state, payload, job_id| {
+        let run: RunFn<S> = Box::new(move |state, payload, job_id, (attempt, max_attempts)| {
             let ctx = JobContext {
                 env: context(state),
                 job_id,
+                attempt,
+                max_attempts,
                 db: db.clone(),
                 live_progress: live_progress.clone(),
             };
@@ -144,7 +160,15 @@ impl<S: Send + Sync + 'static> Registry<S> {
     /// Runs one claimed job to its end and records the outcome.
     async fn run_one(&self, state: &S, row: JobRow) -> anyhow::Result<()> {
         let outcome = match self.kinds.get(row.kind.as_str()) {
-            Some(run) => run(state, row.payload.clone(), row.id).await,
+            Some(run) => {
+                run(
+                    state,
+                    row.payload.clone(),
+                    row.id,
+                    (row.attempts, row.max_attempts),
+                )
+                .await
+            }
             None => Err(anyhow::anyhow!("unknown job kind {:?}", row.kind)),
         };
         self.live_progress.clear(row.id);

@@ -102,23 +102,27 @@ impl SmsSender {
         })
     }
 
-    /// Delivers `sms`. `job_id` makes a retried outbox delivery store it once.
-    pub async fn send(&self, sms: &Sms, job_id: Option<i64>) -> Result<(), SmsError> {
+    /// Delivers `sms`; returns the provider's id of the message (the
+    /// outbox's row id), which its delivery reports name. `job_id` makes a
+    /// retried outbox delivery store it once.
+    pub async fn send(&self, sms: &Sms, job_id: Option<i64>) -> Result<Option<String>, SmsError> {
         let to = french_mobile(&sms.to).ok_or_else(|| SmsError::InvalidNumber(sms.to.clone()))?;
         match self {
             SmsSender::Outbox(db) => {
-                sqlx::query(
+                // On a retry the row exists: the no-op update returns it.
+                let id: i64 = sqlx::query_scalar(
                     "INSERT INTO outbox_sms (recipient, body, job_id, created_at)
-                     VALUES ($1, $2, $3, $4) ON CONFLICT (job_id) DO NOTHING",
+                     VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (job_id) DO UPDATE SET job_id = excluded.job_id RETURNING id",
                 )
                 .bind(&to)
                 .bind(&sms.text)
                 .bind(job_id)
                 .bind(now_ms())
-                .execute(db.pool())
+                .fetch_one(db.pool())
                 .await
                 .map_err(|e| SmsError::Unavailable(e.to_string()))?;
-                Ok(())
+                Ok(Some(format!("outbox-{id}")))
             }
             SmsSender::Brevo {
                 client,
@@ -144,7 +148,12 @@ impl SmsSender {
                     .map_err(|e| SmsError::Unavailable(e.without_url().to_string()))?;
                 let status = response.status();
                 if status.is_success() {
-                    return Ok(());
+                    // `{"messageId": 1511882900176220}`
+                    let text = response.text().await.unwrap_or_default();
+                    let id = serde_json::from_str::<serde_json::Value>(&text)
+                        .ok()
+                        .and_then(|v| provider_message_id(v.get("messageId")?));
+                    return Ok(id);
                 }
                 let text = response.text().await.unwrap_or_default();
                 let reason = serde_json::from_str::<serde_json::Value>(&text)
@@ -162,10 +171,69 @@ impl SmsSender {
     }
 }
 
-/// The job that delivers one SMS.
+/// What a delivery report of the provider says of one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Report {
+    /// The phone received it.
+    Delivered,
+    /// The operator could not deliver it: why, for the school.
+    Bounced(String),
+    /// Anything else (sent, accepted, replied…): nothing to record.
+    Other,
+}
+
+/// Reads one event of Brevo's transactional SMS webhook: its `messageId`
+/// (the one the send answered) and its `msg_status` (`sent`, `delivered`,
+/// `soft_bounce`, `hard_bounce`…). `None` when it names no message.
+pub fn read_report(event: &serde_json::Value) -> Option<(String, Report)> {
+    let id = provider_message_id(event.get("messageId")?)?;
+    let status = event
+        .get("msg_status")
+        .or_else(|| event.get("event"))
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let detail = ["description", "reason", "error"]
+        .iter()
+        .find_map(|key| event.get(*key)?.as_str())
+        .map(str::trim)
+        .filter(|d| !d.is_empty());
+    let bounced = |why: &str| {
+        Report::Bounced(match detail {
+            Some(detail) => format!("{why} ({detail})"),
+            None => why.to_owned(),
+        })
+    };
+    let report = match status.as_str() {
+        "delivered" => Report::Delivered,
+        "hard_bounce" | "hardbounce" => {
+            bounced("numéro inexistant ou injoignable, refusé par l'opérateur")
+        }
+        "soft_bounce" | "softbounce" => {
+            bounced("téléphone injoignable (éteint, hors réseau ou saturé)")
+        }
+        "rejected" | "blacklisted" | "skip" => bounced("refusé par l'opérateur de SMS"),
+        _ => Report::Other,
+    };
+    Some((id, report))
+}
+
+/// Brevo's `messageId`, a number (or a string), as text.
+pub fn provider_message_id(value: &serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// The job that delivers one SMS, and records how it went on its message
+/// (`crate::notify`), if it has one.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SendSmsJob {
     pub sms: Sms,
+    #[serde(default)]
+    pub message_id: Option<i64>,
 }
 
 impl Job for SendSmsJob {
@@ -173,8 +241,14 @@ impl Job for SendSmsJob {
     type Context = SmsSender;
 
     async fn run(self, ctx: &JobContext<SmsSender>) -> anyhow::Result<()> {
-        match ctx.env.send(&self.sms, Some(ctx.job_id)).await {
-            Ok(()) => Ok(()),
+        let sent = ctx.env.send(&self.sms, Some(ctx.job_id)).await;
+        let outcome = match &sent {
+            Ok(id) => Ok(id.clone()),
+            Err(err) => Err((err.to_string(), !matches!(err, SmsError::Unavailable(_)))),
+        };
+        crate::notify::record_outcome(ctx, self.message_id, outcome).await?;
+        match sent {
+            Ok(_) => Ok(()),
             Err(err @ (SmsError::InvalidNumber(_) | SmsError::Refused(_))) => {
                 Err(permanent(err.to_string()))
             }

@@ -124,9 +124,7 @@ pub async fn add_school(
             tracing::warn!(error = %format!("{err:#}"), "invitation not sent now; queued");
             jobs::enqueue(
                 db.pool(),
-                &SendEmailJob {
-                    email: invitation.email,
-                },
+                &SendEmailJob::new(invitation.email),
                 None,
                 Some(school_id),
             )

@@ -19,6 +19,7 @@ use axum::routing::{self, MethodRouter};
 use super::assets;
 use super::controllers::{
     agent_links, agent_schools, agent_session, family, health, home, outbox, pages, school,
+    webhooks,
 };
 use crate::app::AppState;
 use crate::domain::Role;
@@ -43,6 +44,10 @@ pub enum Access {
     /// A signed-in guardian, for a `{dossier_id}` of one of their own children
     /// (`FamilyDossier`); any other dossier is "not found".
     GuardianOfDossier,
+    /// A provider's call (the SMS delivery reports), outside the session
+    /// layer, with the shared secret of its setting; refused (401) without it,
+    /// whoever calls.
+    SharedSecret,
     /// A signed-in agent of the `{uai}` school with one of these roles
     /// (`CurrentAgent<P>`); ids in the URL are looked up in that school only.
     Agent(&'static [Role]),
@@ -118,6 +123,7 @@ pub fn routes() -> Vec<Route> {
         // Outside the session layer
         Route::get("/healthz", Public, health::show).without_session(),
         Route::get("/static/{version}/{*path}", Public, assets::serve).without_session(),
+        Route::post("/webhooks/sms", Access::SharedSecret, webhooks::sms).without_session(),
         // Public pages
         Route::get("/", Public, home::show),
         Route::get("/accessibilite", Public, pages::accessibility),
@@ -289,7 +295,11 @@ mod tests {
                     assert!(!roles.is_empty(), "{}", route.path);
                 }
                 Access::GuardianOfDossier => assert!(dossier, "{}", route.path),
-                Access::Public | Access::DemoOutbox | Access::Guardian | Access::SignedInAgent => {
+                Access::Public
+                | Access::DemoOutbox
+                | Access::Guardian
+                | Access::SignedInAgent
+                | Access::SharedSecret => {
                     assert!(
                         !school && !dossier && !route.path.contains("{uai}"),
                         "{} names a school or a dossier but is not checked",
@@ -301,12 +311,15 @@ mod tests {
     }
 
     #[test]
-    fn only_static_files_and_the_health_check_skip_the_session_layer() {
+    fn only_static_files_the_health_check_and_the_provider_s_webhook_skip_the_session_layer() {
         let sessionless: Vec<&str> = routes()
             .into_iter()
             .filter(|r| r.sessionless)
             .map(|r| r.path)
             .collect();
-        assert_eq!(sessionless, ["/healthz", "/static/{version}/{*path}"]);
+        assert_eq!(
+            sessionless,
+            ["/healthz", "/static/{version}/{*path}", "/webhooks/sms"]
+        );
     }
 }

@@ -9,6 +9,7 @@ use crate::on_both_databases;
 
 fn email(n: usize) -> SendEmailJob {
     SendEmailJob {
+        message_id: None,
         email: Email {
             to: format!("parent{n}@exemple.fr"),
             subject: format!("Message {n}"),

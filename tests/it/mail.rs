@@ -40,6 +40,7 @@ async fn an_email_job_is_delivered_to_a_real_smtp_server() {
     .unwrap();
     let marker = uuid::Uuid::new_v4().simple().to_string();
     let job = SendEmailJob {
+        message_id: None,
         email: Email {
             to: "parent@exemple.fr".into(),
             subject: format!("Test {marker}"),

@@ -74,6 +74,8 @@ enum Expected {
     Forbidden,
     /// 404: the id is not one of this visitor's.
     NotFound,
+    /// 401: a provider's route called without its shared secret.
+    Unauthorized,
 }
 
 /// What the table says `actor` gets on `route`; `None` when the case is not
@@ -86,6 +88,8 @@ fn expected(route: &Route, actor: Actor) -> Option<Expected> {
             Actor::Anonymous => Allowed,
             _ => return None,
         },
+        // Nobody has the secret, signed in or not.
+        Access::SharedSecret => Unauthorized,
         Access::Guardian => match actor {
             Actor::Guardian | Actor::OtherFamily => Allowed,
             _ => FamilySignIn,
@@ -524,6 +528,7 @@ fn check(expected: Expected, status: u16, location: &str, body: &str) -> Result<
         Expected::FamilySignIn => status == 303 && location == "/famille/connexion",
         Expected::Forbidden => status == 403 && body.contains("Accès refusé"),
         Expected::NotFound => status == 404,
+        Expected::Unauthorized => status == 401,
     };
     if ok {
         Ok(())

@@ -250,7 +250,7 @@ pub async fn create_reset(
         team::request_password_reset(&mut tx, &state.settings.base_url, &email, &ctx.ip_string())
             .await?
     {
-        jobs::enqueue(&mut *tx, &SendEmailJob { email: message }, None, None).await?;
+        jobs::enqueue(&mut *tx, &SendEmailJob::new(message), None, None).await?;
     }
     tx.commit().await?;
     state.job_signal.notify();

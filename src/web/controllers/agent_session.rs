@@ -219,6 +219,7 @@ async fn tell_the_holder(
     .await?;
     if agents::claim_failure_notice(&mut *tx, agent.id, now_ms(), 3600 * 1000).await? {
         let job = SendEmailJob {
+            message_id: None,
             email: Email {
                 to: agent.email.clone(),
                 subject: "Connexions refusées à votre compte DossierSCO".into(),

@@ -10,3 +10,4 @@ pub mod home;
 pub mod outbox;
 pub mod pages;
 pub mod school;
+pub mod webhooks;

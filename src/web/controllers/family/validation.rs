@@ -18,8 +18,7 @@ use crate::domain::journey::Step;
 use crate::dossier::diff::{self, Summary};
 use crate::dossier::messages::{self, SchoolContact};
 use crate::dossier::{self, By, Move, MoveError, facts};
-use crate::jobs;
-use crate::mail::SendEmailJob;
+use crate::notify::{self, Message};
 use crate::pdf::{self, Line};
 use crate::web::error::AppError;
 use crate::web::session::{Flash, redirect_with_flash};
@@ -180,7 +179,7 @@ pub async fn update_validation(
     let when = crate::domain::words::paris_time(chrono::Utc::now().timestamp_millis());
     // One receipt per guardian with an address, each at their own; one
     // sending only: the state check above refuses a second one.
-    for email in messages::dossier_sent(
+    for (guardian_id, email) in messages::dossier_sent(
         &listed.facts,
         &child,
         dossier.guardian_id,
@@ -188,13 +187,13 @@ pub async fn update_validation(
         &school,
         &state.settings.base_url,
     ) {
-        jobs::enqueue(
-            &mut *tx,
-            &SendEmailJob { email },
-            None,
-            Some(dossier.dossier.school_id),
-        )
-        .await?;
+        let to = notify::Recipient {
+            school_id: dossier.dossier.school_id,
+            guardian_id,
+            dossier_id: Some(dossier.dossier.dossier_id),
+            batch_id: None,
+        };
+        notify::send(&mut tx, &to, notify::Kind::Receipt, &Message::Email(email)).await?;
     }
     tx.commit().await?;
     state.job_signal.notify();

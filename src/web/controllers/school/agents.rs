@@ -205,9 +205,7 @@ pub async fn create(
     };
     jobs::enqueue(
         &mut *tx,
-        &SendEmailJob {
-            email: invitation.email,
-        },
+        &SendEmailJob::new(invitation.email),
         None,
         Some(agent.school_id),
     )
@@ -382,9 +380,7 @@ pub async fn resend(
         {
             Ok(invitation) => jobs::enqueue(
                 &mut *tx,
-                &SendEmailJob {
-                    email: invitation.email,
-                },
+                &SendEmailJob::new(invitation.email),
                 None,
                 Some(agent.school_id),
             )

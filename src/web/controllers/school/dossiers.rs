@@ -89,6 +89,39 @@ pub async fn list(
 pub struct GuardianBlock {
     pub view: GuardianView,
     pub medical: Option<(String, String)>,
+    /// What was sent to this guardian, newest first, with its status.
+    pub messages: Vec<MessageLine>,
+}
+
+/// One message to a guardian as the school reads it.
+pub struct MessageLine {
+    pub when: String,
+    pub channel: &'static str,
+    pub recipient: String,
+    pub kind: &'static str,
+    pub status: &'static str,
+    /// Why it failed or bounced (empty otherwise).
+    pub failure: String,
+    pub failed: bool,
+}
+
+impl MessageLine {
+    fn of(m: crate::db::messages::MessageRow) -> Self {
+        let recipient = if m.channel == "sms" {
+            crate::domain::words::phone(&m.recipient)
+        } else {
+            m.recipient
+        };
+        Self {
+            when: crate::domain::words::paris_time(m.created_at),
+            channel: crate::notify::Channel::label(&m.channel),
+            recipient,
+            kind: crate::notify::Kind::label(&m.kind),
+            status: crate::notify::status_label(&m.status),
+            failed: matches!(m.status.as_str(), "failed" | "bounced"),
+            failure: m.failure,
+        }
+    }
 }
 
 /// A piece as agents see it: photos (JPEG, PNG) are previewed in the page.
@@ -168,8 +201,13 @@ async fn dossier_page<P>(
         .ok_or(AppError::NotFound)?;
     let mut diff = diff::for_school(&listed.facts, &words);
     let can_read_medical = agent.roles.allows::<ReadMedical>();
+    let mut sent = crate::db::messages::for_dossier_family(pool, agent.scope(), dossier_id).await?;
     let mut guardians = Vec::new();
     for view in std::mem::take(&mut diff.guardians) {
+        let messages = sent
+            .extract_if(.., |m| m.guardian_id == view.id)
+            .map(MessageLine::of)
+            .collect();
         let medical = if can_read_medical {
             medical::find_in_school(pool, agent.scope(), dossier_id, view.id)
                 .await?
@@ -177,7 +215,11 @@ async fn dossier_page<P>(
         } else {
             None
         };
-        guardians.push(GuardianBlock { view, medical });
+        guardians.push(GuardianBlock {
+            view,
+            medical,
+            messages,
+        });
     }
     let uploads = uploads::list_in_school(pool, agent.scope(), dossier_id)
         .await?

@@ -31,7 +31,7 @@ pub async fn create(
     let mut tx = state.db.begin().await?;
     let job_id = jobs::enqueue(
         &mut *tx,
-        &SendEmailJob { email },
+        &SendEmailJob::new(email),
         None,
         Some(agent.school_id),
     )

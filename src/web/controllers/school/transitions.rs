@@ -17,8 +17,7 @@ use crate::domain::dossier_state::{Actor, DossierState, Event};
 use crate::domain::role::ManageSchool;
 use crate::dossier::messages::{self, SchoolContact};
 use crate::dossier::{self, By, Move, MoveError, facts};
-use crate::jobs;
-use crate::mail::SendEmailJob;
+use crate::notify::{self, Message};
 use crate::web::auth::CurrentAgent;
 use crate::web::error::AppError;
 use crate::web::session::{Flash, redirect_with_flash};
@@ -176,7 +175,7 @@ pub async fn create(
             phone,
         };
         let child = format!("{} {}", pupil.first_name, pupil.last_name);
-        for email in messages::dossier_returned(
+        for (guardian_id, email) in messages::dossier_returned(
             &listed.facts,
             &child,
             &reason,
@@ -184,13 +183,13 @@ pub async fn create(
             &school,
             &state.settings.base_url,
         ) {
-            jobs::enqueue(
-                &mut *tx,
-                &SendEmailJob { email },
-                None,
-                Some(agent.school_id),
-            )
-            .await?;
+            let to = notify::Recipient {
+                school_id: agent.school_id,
+                guardian_id,
+                dossier_id: Some(dossier_id),
+                batch_id: None,
+            };
+            notify::send(&mut tx, &to, notify::Kind::Returned, &Message::Email(email)).await?;
         }
     }
     agent
