@@ -7,4 +7,5 @@
 pub mod keys;
 pub mod passwords;
 pub mod sessions;
+pub mod sign_in_links;
 pub mod throttle;

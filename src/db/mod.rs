@@ -32,6 +32,7 @@ pub mod schools;
 pub mod sessions;
 pub mod setup;
 pub mod sign_in_failures;
+pub mod sign_in_links;
 pub mod uploads;
 
 use std::str::FromStr;

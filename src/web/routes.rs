@@ -144,6 +144,8 @@ pub fn routes() -> Vec<Route> {
         // Families
         Route::get("/famille/connexion", Public, family::session::new),
         Route::post("/famille/connexion", Public, family::session::create),
+        Route::get("/famille/lien", Public, family::sign_in_link::show),
+        Route::post("/famille/lien", Public, family::sign_in_link::create),
         Route::post("/famille/deconnexion", Public, family::session::delete),
         Route::get("/famille", Guardian, family::dossiers::list),
         Route::get("/famille/dossiers/{dossier_id}/accueil", Own, family::steps::show_accueil),

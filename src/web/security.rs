@@ -36,10 +36,13 @@ pub async fn headers(
     if !headers.contains_key(header::X_FRAME_OPTIONS) {
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
+    // A page may be stricter (the sign-in link's: `no-referrer`).
+    if !headers.contains_key(header::REFERRER_POLICY) {
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        );
+    }
     headers.insert(
         "permissions-policy",
         HeaderValue::from_static("camera=(self), geolocation=(), microphone=(), payment=()"),

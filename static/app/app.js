@@ -40,6 +40,24 @@ function prefillCode() {
 
 prefillCode();
 
+// The page of a sign-in link (`/famille/lien#jeton=…`): the same, for the
+// link's token; its field is then hidden, the family only types the birth date.
+function prefillLinkToken() {
+  const field = document.getElementById("jeton");
+  const match = /(?:^|&)jeton=([^&]*)/.exec(window.location.hash.slice(1));
+  if (!field || !match || field.form?.getAttribute("action") !== "/famille/lien") return;
+  try {
+    field.value = decodeURIComponent(match[1]).slice(0, 40);
+  } catch (_) {
+    return;
+  }
+  history.replaceState(null, "", window.location.pathname + window.location.search);
+  document.getElementById("link-token-group")?.setAttribute("hidden", "");
+  document.getElementById("birth_date")?.focus();
+}
+
+prefillLinkToken();
+
 // Uploads: big photos are shrunk before sending (phones take 4–12 MB
 // pictures; 2,000 px is plenty to read a document), and a file that is still
 // too large is refused here, with the same message as the server's.

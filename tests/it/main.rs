@@ -26,6 +26,7 @@ mod no_sql_in_web;
 mod offer;
 mod privacy;
 mod route_access;
+mod sign_in_links;
 mod sign_in_load;
 mod slow_requests;
 mod sms;

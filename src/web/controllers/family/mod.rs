@@ -6,6 +6,7 @@ pub mod documents;
 pub mod dossiers;
 pub mod schooling;
 pub mod session;
+pub mod sign_in_link;
 pub mod steps;
 pub mod to_fix;
 pub mod validation;

@@ -27,7 +27,7 @@ pub const LOCKOUT: lockout::Policy = lockout::Policy {
 };
 
 /// The scope of families' sign-in failures per address (see `auth::throttle`).
-const SCOPE: &str = "family";
+pub const SCOPE: &str = "family";
 
 const WRONG: &str =
     "Code personnel ou date de naissance incorrects. Vérifiez le code reçu de l'établissement.";
@@ -100,36 +100,63 @@ pub async fn create(
     if let Some(until) = guardian.locked_until.filter(|&until| until > now_ms()) {
         return refuse(StatusCode::FORBIDDEN, &locked_message(until - now_ms()));
     }
+    let children = match check_birth_date(&state, &ctx, &guardian, &form.birth_date).await? {
+        Ok(children) => children,
+        Err(()) => return refuse(StatusCode::UNAUTHORIZED, WRONG),
+    };
+    open_session(&state, &ctx, &guardian, &children, "sign_in").await
+}
+
+/// The guardian's children if `typed` is the birth date of one of them;
+/// otherwise the failure is counted for the address and against the
+/// guardian's lockout, and audited.
+pub async fn check_birth_date(
+    state: &AppState,
+    ctx: &RequestContext,
+    guardian: &family::Guardian,
+    typed: &str,
+) -> Result<Result<Vec<family::ChildDossier>, ()>, AppError> {
     let children = family::dossiers_of_guardian(state.db.pool(), guardian.id).await?;
-    let birth = parse_birth_date(&form.birth_date);
-    if birth.is_none()
-        || !children
+    let birth = parse_birth_date(typed);
+    if birth.is_some()
+        && children
             .iter()
             .any(|c| Some(&c.birth_date) == birth.as_ref())
     {
-        session::count_sign_in_failure(&state, &ctx, SCOPE).await?;
-        let locked =
-            lockout::record_guardian_failure(state.db.pool(), guardian.id, LOCKOUT).await?;
-        let action = if locked.is_some() {
-            "sign_in_code_locked"
-        } else {
-            "sign_in_failed"
-        };
-        audit::record(
-            state.db.pool(),
-            Some(guardian.school_id),
-            audit::Actor::Guardian(guardian.id),
-            action,
-            "family",
-            &ctx.ip_string(),
-        )
-        .await?;
-        return refuse(StatusCode::UNAUTHORIZED, WRONG);
+        return Ok(Ok(children));
     }
+    session::count_sign_in_failure(state, ctx, SCOPE).await?;
+    let locked = lockout::record_guardian_failure(state.db.pool(), guardian.id, LOCKOUT).await?;
+    let action = if locked.is_some() {
+        "sign_in_code_locked"
+    } else {
+        "sign_in_failed"
+    };
+    audit::record(
+        state.db.pool(),
+        Some(guardian.school_id),
+        audit::Actor::Guardian(guardian.id),
+        action,
+        "family",
+        &ctx.ip_string(),
+    )
+    .await?;
+    Ok(Err(()))
+}
 
+/// Signs the guardian in: their not-started dossiers are opened, the sign-in
+/// is audited as `action`, and the family lands on its dossier (or the list
+/// of its children).
+pub async fn open_session(
+    state: &AppState,
+    ctx: &RequestContext,
+    guardian: &family::Guardian,
+    children: &[family::ChildDossier],
+    action: &str,
+) -> Result<Response, AppError> {
     let mut tx = state.db.begin().await?;
     family::record_sign_in(&mut *tx, guardian.id).await?;
-    for child in &children {
+    for child in children {
         let from = child.state;
         if from == DossierState::NotStarted {
             let opened = dossier::transition(
@@ -156,14 +183,14 @@ pub async fn create(
         &mut *tx,
         Some(guardian.school_id),
         audit::Actor::Guardian(guardian.id),
-        "sign_in",
+        action,
         "family",
         &ctx.ip_string(),
     )
     .await?;
     tx.commit().await?;
 
-    let to = match children.as_slice() {
+    let to = match children {
         [only] => {
             let editable = only.state.editable_by_family();
             let step = journey::resume(only.furthest_step.as_deref(), editable);
@@ -172,12 +199,16 @@ pub async fn create(
         _ => "/famille".to_owned(),
     };
     tracing::info!(guardian.id = guardian.id, "guardian signed in");
-    session::sign_in_response(&state, Owner::Guardian(guardian.id), ctx.client_ip, &to).await
+    session::sign_in_response(state, Owner::Guardian(guardian.id), ctx.client_ip, &to).await
 }
+
+/// Said under the lockout message on the link's page: the lock is the
+/// guardian's, whichever way they sign in.
+pub const LOCKED_SCOPE_NOTE: &str = "Le blocage vaut aussi pour les liens de connexion.";
 
 /// What a family reads while its code is locked: for how long still, and
 /// whom to ask.
-fn locked_message(remaining_ms: i64) -> String {
+pub fn locked_message(remaining_ms: i64) -> String {
     let minutes = (remaining_ms.max(0) + 59_999) / 60_000;
     let wait = if minutes >= 120 {
         format!("{} heures", (minutes + 59) / 60)
