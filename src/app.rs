@@ -90,6 +90,7 @@ pub fn job_registry(state: &AppState) -> Registry<AppState> {
         .register::<PurgeImportFilesJob>(import_env)
         .register::<MakeLettersJob>(letters_env)
         .register::<PurgeLettersJob>(letters_env)
+        .register::<crate::reminders::SendRemindersJob>(reminders_env)
         .hourly(&PurgeImportFilesJob {})
         .hourly(&PurgeLettersJob {})
 }
@@ -99,6 +100,14 @@ fn letters_env(state: &AppState) -> LettersEnv {
         db: state.db.clone(),
         documents: state.documents.clone(),
         base_url: state.settings.base_url.clone(),
+    }
+}
+
+fn reminders_env(state: &AppState) -> crate::reminders::RemindersEnv {
+    crate::reminders::RemindersEnv {
+        db: state.db.clone(),
+        settings: state.settings.clone(),
+        job_signal: state.job_signal.clone(),
     }
 }
 

@@ -21,6 +21,7 @@ pub mod notify;
 pub mod pdf;
 pub mod private_fs;
 pub mod process;
+pub mod reminders;
 pub mod secret;
 pub mod settings;
 pub mod sms;

@@ -124,6 +124,18 @@ pub async fn send(
     kind: Kind,
     message: &Message,
 ) -> anyhow::Result<i64> {
+    send_at(conn, to, kind, message, None).await
+}
+
+/// [`send`], handed to the provider no sooner than `not_before` (ms): a
+/// large sending keeps to the provider's rate (`messages_per_minute`).
+pub async fn send_at(
+    conn: &mut AnyConnection,
+    to: &Recipient,
+    kind: Kind,
+    message: &Message,
+    not_before: Option<i64>,
+) -> anyhow::Result<i64> {
     let (recipient, subject, body) = match message {
         Message::Email(e) => (e.to.as_str(), e.subject.as_str(), e.body_text.as_str()),
         Message::Sms(s) => (s.to.as_str(), "", s.text.as_str()),
@@ -143,7 +155,27 @@ pub async fn send(
         },
     )
     .await?;
-    enqueue_job(&mut *conn, message, Some(id), Some(to.school_id)).await?;
+    match not_before {
+        None => {
+            enqueue_job(&mut *conn, message, Some(id), Some(to.school_id)).await?;
+        }
+        Some(run_at) => match message {
+            Message::Email(email) => {
+                let job = SendEmailJob {
+                    email: email.clone(),
+                    message_id: Some(id),
+                };
+                jobs::enqueue_at(&mut *conn, &job, Some(to.school_id), run_at).await?;
+            }
+            Message::Sms(sms) => {
+                let job = SendSmsJob {
+                    sms: sms.clone(),
+                    message_id: Some(id),
+                };
+                jobs::enqueue_at(&mut *conn, &job, Some(to.school_id), run_at).await?;
+            }
+        },
+    }
     Ok(id)
 }
 

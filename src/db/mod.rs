@@ -28,6 +28,7 @@ pub mod migrate;
 pub mod nodelay;
 pub mod offer;
 pub mod pupils;
+pub mod reminders;
 pub mod schools;
 pub mod sessions;
 pub mod setup;

@@ -127,3 +127,97 @@ pub fn dossier_returned(
         })
         .collect()
 }
+
+/// An invitation (the campaign is open) or a reminder (not finished) to one
+/// guardian, naming their children concerned, with their single-use sign-in
+/// link (`auth::sign_in_links`).
+pub struct Invitation<'a> {
+    pub reminder: bool,
+    /// « Inès Martin », one per child concerned.
+    pub children: &'a [String],
+    pub school: &'a SchoolContact,
+    /// The link (its token in the fragment) and the token itself, to type
+    /// when the link does not open the page with its script.
+    pub link: &'a str,
+    pub token: &'a str,
+    /// When the link stops working, in words.
+    pub expires: &'a str,
+    pub base_url: &'a str,
+}
+
+impl Invitation<'_> {
+    /// « d'Inès Martin », « d'Inès Martin et de Noé Martin ».
+    fn of_children(&self) -> String {
+        let parts: Vec<String> = self.children.iter().map(|c| words::de(c)).collect();
+        parts.join(" et ")
+    }
+
+    pub fn email(&self) -> (String, String) {
+        let of_children = self.of_children();
+        let (subject, opening) = if self.reminder {
+            (
+                format!("Rappel : réinscription {of_children} à terminer"),
+                format!(
+                    "Le dossier de réinscription {of_children} au {} n'a pas encore été envoyé au collège. \
+                     Il ne reste que quelques minutes pour le terminer.",
+                    self.school.name
+                ),
+            )
+        } else {
+            (
+                format!("Réinscription {of_children} au collège : à faire en ligne"),
+                format!(
+                    "La réinscription {of_children} au {} se fait en ligne, sur DossierSCO, \
+                     depuis un téléphone ou un ordinateur.",
+                    self.school.name
+                ),
+            )
+        };
+        let body = format!(
+            "Bonjour,\n\n{opening}\n\n\
+             Ouvrez votre lien personnel, puis saisissez la date de naissance de votre enfant :\n{}\n\n\
+             Ce lien ne sert qu'une fois et fonctionne jusqu'au {}. S'il ne s'ouvre pas, allez sur \
+             {}/famille/lien et recopiez ce code : {}\n\
+             Vous pouvez aussi vous connecter avec le code personnel du courrier du collège.\n\n\
+             Une question ? Contactez {}.\n\nDossierSCO\n",
+            self.link,
+            self.expires,
+            self.base_url.trim_end_matches('/'),
+            self.token,
+            self.school.line()
+        );
+        (subject, body)
+    }
+
+    pub fn sms(&self) -> String {
+        let of_children = self.of_children();
+        if self.reminder {
+            format!(
+                "{} : la réinscription {of_children} n'est pas terminée. Votre lien personnel (une seule utilisation) : {}",
+                self.school.name, self.link
+            )
+        } else {
+            format!(
+                "{} : la réinscription {of_children} se fait en ligne. Votre lien personnel (une seule utilisation) : {}",
+                self.school.name, self.link
+            )
+        }
+    }
+}
+
+/// A message an agent writes to one family: their words, framed.
+pub fn individual_email(child: &str, text: &str, school: &SchoolContact) -> (String, String) {
+    (
+        format!("Message du collège au sujet {}", words::de(child)),
+        format!(
+            "Bonjour,\n\n{}\n\nPour répondre, contactez {}.\n\nDossierSCO\n",
+            text.trim(),
+            school.line()
+        ),
+    )
+}
+
+/// The same, by SMS.
+pub fn individual_sms(text: &str, school: &SchoolContact) -> String {
+    format!("{} : {}", school.name, text.trim())
+}

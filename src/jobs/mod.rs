@@ -241,6 +241,17 @@ pub async fn enqueue<J: Job>(
     Ok(queue::enqueue(db, J::KIND, &payload, dedup_key, school_id).await?)
 }
 
+/// Enqueues `job` to run no sooner than `run_at` (ms since the epoch).
+pub async fn enqueue_at<J: Job>(
+    db: impl Executor<'_, Database = Any>,
+    job: &J,
+    school_id: Option<i64>,
+    run_at: i64,
+) -> anyhow::Result<i64> {
+    let payload = serde_json::to_string(job)?;
+    Ok(queue::enqueue_at(db, J::KIND, &payload, school_id, run_at).await?)
+}
+
 /// How often a worker enqueues the periodic jobs.
 const PERIODIC_CHECK: Duration = Duration::from_secs(600);
 

@@ -55,6 +55,28 @@ pub async fn enqueue(
     .await
 }
 
+/// Adds a job that is not to run before `run_at` (ms): a sending spread
+/// over time to keep to a provider's rate.
+pub async fn enqueue_at(
+    db: impl Executor<'_, Database = Any>,
+    kind: &str,
+    payload: &str,
+    school_id: Option<i64>,
+    run_at: i64,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "INSERT INTO jobs (kind, payload, school_id, run_at, created_at)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(kind)
+    .bind(payload)
+    .bind(school_id)
+    .bind(run_at)
+    .bind(now_ms())
+    .fetch_one(db)
+    .await
+}
+
 /// Reserves the next ready job for `worker`, if there is one.
 pub async fn claim(db: &Db, worker: &str) -> sqlx::Result<Option<JobRow>> {
     loop {

@@ -194,6 +194,11 @@ pub fn routes() -> Vec<Route> {
         Route::post("/etablissements/{uai}/courriers", manager, school::letters::create),
         Route::get("/etablissements/{uai}/courriers/{batch_id}", manager, school::letters::show),
         Route::get("/etablissements/{uai}/courriers/{batch_id}/courriers.pdf", manager, school::letters::download),
+        // Invitations and reminders, and a message to one family
+        Route::get("/etablissements/{uai}/relances", manager, school::reminders::new),
+        Route::post("/etablissements/{uai}/relances", manager, school::reminders::create),
+        Route::get("/etablissements/{uai}/relances/{reminder_id}", manager, school::reminders::show),
+        Route::post("/etablissements/{uai}/dossiers/{dossier_id}/message", manager, school::reminders::create_message),
         // The school's team (direction only)
         Route::get("/etablissements/{uai}/agents", direction, school::agents::list),
         Route::post("/etablissements/{uai}/agents", direction, school::agents::create),

@@ -176,6 +176,12 @@ impl TestApp {
         (response.status().as_u16(), response.text().await.unwrap())
     }
 
+    /// A page as another browser (`client`) reads it: (status, HTML).
+    pub async fn get_html_as(&self, client: &reqwest::Client, path: &str) -> (u16, String) {
+        let response = client.get(self.url(path)).send().await.unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
     /// The CSRF token of the forms of the page at `path`.
     pub async fn csrf_token(&self, path: &str) -> String {
         let (_, html) = self.get_html(path).await;

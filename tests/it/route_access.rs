@@ -469,6 +469,16 @@ async fn world(app: &TestApp) -> World {
     .await
     .unwrap();
 
+    // A reminder asked by A (not run).
+    let reminder_id: i64 = sqlx::query_scalar(
+        "INSERT INTO reminder_batches (school_id, kind, target_state, created_at)
+         SELECT id, 'reminder', 'started', 0 FROM schools WHERE uai = $1 RETURNING id",
+    )
+    .bind(&seeded.uai)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+
     let static_base = dossiersco::web::assets::base();
     let values = HashMap::from([
         (
@@ -484,6 +494,7 @@ async fn world(app: &TestApp) -> World {
         ("guardian_id", guardian_id.to_string()),
         ("import_id", import_id.to_string()),
         ("batch_id", batch_id.to_string()),
+        ("reminder_id", reminder_id.to_string()),
         ("job_id", job_id),
         ("email_id", email_id.to_string()),
         ("agent_id", invited.agent_id.to_string()),

@@ -10,5 +10,6 @@ pub mod imports;
 pub mod jobs;
 pub mod letters;
 pub mod pieces;
+pub mod reminders;
 pub mod test_email;
 pub mod transitions;
