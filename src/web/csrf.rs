@@ -43,6 +43,19 @@ pub fn check_origin(headers: &HeaderMap, base_url: &str) -> Result<(), CsrfRefus
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return Ok(());
     };
+    // A page served with `Referrer-Policy: no-referrer` (the sign-in link's)
+    // makes the browser send `Origin: null` with its own forms; the browser's
+    // `Sec-Fetch-Site` (which no page can set) still says where it comes from.
+    // A sandboxed frame elsewhere also sends `null`, but never "same-origin".
+    if origin == "null" {
+        let same_origin =
+            headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("same-origin");
+        return if same_origin {
+            Ok(())
+        } else {
+            Err(CsrfRefusal::CrossSite)
+        };
+    }
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
@@ -185,5 +198,20 @@ mod tests {
             check_origin(&headers, "http://127.0.0.1:8080"),
             Err(CsrfRefusal::CrossSite)
         );
+    }
+
+    #[test]
+    fn a_null_origin_is_accepted_only_when_the_browser_says_same_origin() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, "localhost:8080".parse().unwrap());
+        headers.insert(header::ORIGIN, "null".parse().unwrap());
+        let base = "http://127.0.0.1:8080";
+        assert_eq!(check_origin(&headers, base), Err(CsrfRefusal::CrossSite));
+        headers.insert("sec-fetch-site", "cross-site".parse().unwrap());
+        assert_eq!(check_origin(&headers, base), Err(CsrfRefusal::CrossSite));
+        headers.insert("sec-fetch-site", "same-site".parse().unwrap());
+        assert_eq!(check_origin(&headers, base), Err(CsrfRefusal::CrossSite));
+        headers.insert("sec-fetch-site", "same-origin".parse().unwrap());
+        assert_eq!(check_origin(&headers, base), Ok(()));
     }
 }
