@@ -159,7 +159,7 @@ impl Invitation<'_> {
                 format!("Rappel : réinscription {of_children} à terminer"),
                 format!(
                     "Le dossier de réinscription {of_children} au {} n'a pas encore été envoyé au collège. \
-                     Il ne reste que quelques minutes pour le terminer.",
+                     Quelques minutes suffisent pour le terminer.",
                     self.school.name
                 ),
             )
@@ -173,9 +173,14 @@ impl Invitation<'_> {
                 ),
             )
         };
+        let whose = if self.children.len() > 1 {
+            "de l'un de vos enfants"
+        } else {
+            "de votre enfant"
+        };
         let body = format!(
             "Bonjour,\n\n{opening}\n\n\
-             Ouvrez votre lien personnel, puis saisissez la date de naissance de votre enfant :\n{}\n\n\
+             Ouvrez votre lien personnel, puis saisissez la date de naissance {whose} :\n{}\n\n\
              Ce lien ne sert qu'une fois et fonctionne jusqu'au {}. S'il ne s'ouvre pas, allez sur \
              {}/famille/lien et recopiez ce code : {}\n\
              Vous pouvez aussi vous connecter avec le code personnel du courrier du collège.\n\n\

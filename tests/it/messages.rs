@@ -123,3 +123,49 @@ on_both_databases!(
     the_family_s_receipt_and_the_school_s_send_back_read_as_written,
     the_notice_of_a_locked_account_reads_as_written,
 );
+
+/// Invitations and reminders (`dossier::messages::Invitation`), by e-mail
+/// and SMS, for a guardian of two children; and an agent's message.
+#[test]
+fn invitations_reminders_and_an_agent_s_message_read_as_written() {
+    use dossiersco::dossier::messages::{self, Invitation, SchoolContact};
+    let school = SchoolContact {
+        name: "Collège Jean Moulin".into(),
+        email: "secretariat@clg-moulin.fr".into(),
+        phone: "0140000000".into(),
+    };
+    let children = ["Inès Martin".to_owned(), "Noé Martin".to_owned()];
+    let invitation = |reminder| Invitation {
+        reminder,
+        children: &children,
+        school: &school,
+        link: "https://dossiersco.fr/famille/lien#jeton=K7QF-3MZA-9TXW-AB2C-DE3F",
+        token: "K7QF-3MZA-9TXW-AB2C-DE3F",
+        expires: "15/06/2026 à 10:00",
+        base_url: "https://dossiersco.fr",
+    };
+    for (name, reminder) in [("invitation", false), ("reminder", true)] {
+        let (subject, body) = invitation(reminder).email();
+        assert_message!(
+            format!("{name}_email").as_str(),
+            &("ines.martin@exemple.fr".to_owned(), subject, body)
+        );
+        assert_message!(
+            format!("{name}_sms").as_str(),
+            &(
+                "06 12 34 56 78".to_owned(),
+                "(SMS)".to_owned(),
+                invitation(reminder).sms()
+            )
+        );
+    }
+    let (subject, body) = messages::individual_email(
+        "Inès Martin",
+        "Merci d'apporter le certificat médical.",
+        &school,
+    );
+    assert_message!(
+        "individual_email",
+        &("ines.martin@exemple.fr".to_owned(), subject, body)
+    );
+}
