@@ -18,6 +18,9 @@ use crate::jobs::{Job, JobContext, permanent};
 use crate::secret::Secret;
 use crate::settings::{Settings, SmsTransport};
 
+/// How long the provider has to answer.
+const TIMEOUT: Duration = Duration::from_secs(10);
+
 /// One text to one phone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sms {
@@ -89,9 +92,7 @@ impl SmsSender {
         Ok(match settings.sms_transport {
             SmsTransport::Outbox => SmsSender::Outbox(db.clone()),
             SmsTransport::Brevo => SmsSender::Brevo {
-                client: reqwest::Client::builder()
-                    .timeout(Duration::from_secs(10))
-                    .build()?,
+                client: reqwest::Client::builder().timeout(TIMEOUT).build()?,
                 url: settings.sms_api_url.clone(),
                 api_key: settings
                     .sms_api_key
@@ -145,7 +146,13 @@ impl SmsSender {
                     .body(body)
                     .send()
                     .await
-                    .map_err(|e| SmsError::Unavailable(e.without_url().to_string()))?;
+                    .map_err(|e| {
+                        SmsError::Unavailable(if e.is_timeout() {
+                            format!("pas de réponse en {} s", TIMEOUT.as_secs())
+                        } else {
+                            e.without_url().to_string()
+                        })
+                    })?;
                 let status = response.status();
                 if status.is_success() {
                     // `{"messageId": 1511882900176220}`

@@ -501,6 +501,64 @@ async fn a_provider_down_is_retried_then_the_message_fails_with_its_reason(
     app.finish().await;
 }
 
+/// A provider that never answers in time: each attempt ends at the
+/// client's timeout (10 s), the job is retried with backoff, and at its last
+/// attempt the message fails with the reason.
+async fn a_provider_that_times_out_is_retried_then_the_message_fails_with_its_reason(
+    backend: dossiersco::db::Backend,
+) {
+    let slow = Router::new().route(
+        "/v3/transactionalSMS/send",
+        post(|| async {
+            tokio::time::sleep(std::time::Duration::from_secs(12)).await;
+            (StatusCode::CREATED, r#"{"messageId":1}"#)
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://{}/v3/transactionalSMS/send",
+        listener.local_addr().unwrap()
+    );
+    tokio::spawn(async move { axum::serve(listener, slow).await });
+    let Some(app) = TestApp::spawn_with(backend, |settings| {
+        settings.sms_transport = SmsTransport::Brevo;
+        settings.sms_api_url = url;
+        settings.sms_api_key = Some(Secret::from("cle-de-test"));
+    })
+    .await
+    else {
+        return;
+    };
+    let (school, guardian, dossier, _) = a_demo_guardian(&app).await;
+    let id = send_to(&app, (school, guardian, dossier), sms("06 12 34 56 78")).await;
+    app.run_jobs().await;
+    let (job_status, attempts, last_error): (String, i64, String) =
+        sqlx::query_as("SELECT status, attempts, last_error FROM jobs WHERE kind = 'send_sms'")
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        (job_status.as_str(), attempts),
+        ("queued", 1),
+        "retried later"
+    );
+    assert!(
+        last_error.contains("pas de réponse en 10 s"),
+        "{last_error}"
+    );
+    assert_eq!(status_of(&app, id).await.0, "queued");
+    // The last attempt (the others are the same, and long).
+    sqlx::query("UPDATE jobs SET run_at = 0, attempts = max_attempts - 1 WHERE kind = 'send_sms'")
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+    app.run_jobs().await;
+    let (status, failure, _) = status_of(&app, id).await;
+    assert_eq!(status, "failed");
+    assert!(failure.contains("pas de réponse en 10 s"), "{failure}");
+    app.finish().await;
+}
+
 on_both_databases!(
     an_e_mail_and_an_sms_go_through_one_door_to_their_outboxes,
     without_its_setting_the_webhook_refuses_every_report,
@@ -530,4 +588,5 @@ with_provider_on_both!(
     a_bounce_reported_by_the_provider_shows_its_reason_on_the_family_s_line,
     the_webhook_refuses_reports_without_the_shared_secret,
     a_provider_down_is_retried_then_the_message_fails_with_its_reason,
+    a_provider_that_times_out_is_retried_then_the_message_fails_with_its_reason,
 );
