@@ -9,6 +9,7 @@
 pub mod diff;
 pub mod facts;
 pub mod messages;
+pub mod review;
 
 use sqlx::AnyConnection;
 

@@ -15,6 +15,8 @@ use crate::domain::words;
 pub struct Listed {
     pub row: rows::DossierRow,
     pub facts: Facts,
+    /// Pieces sent and not yet accepted or refused.
+    pub pieces_to_check: usize,
 }
 
 /// The facts of one dossier of school `school_id` (`None` when the dossier
@@ -241,18 +243,14 @@ async fn read(
                     is_piece: false,
                 })
                 .collect();
-            added.extend(
-                pieces
-                    .remove(&id)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|p| Added {
-                        by: p.guardian_id,
-                        label: p.label,
-                        text: p.original_name,
-                        is_piece: true,
-                    }),
-            );
+            let pieces = pieces.remove(&id).unwrap_or_default();
+            let pieces_to_check = pieces.iter().filter(|p| p.status == "submitted").count();
+            added.extend(pieces.into_iter().map(|p| Added {
+                by: p.guardian_id,
+                label: p.label,
+                text: p.original_name,
+                is_piece: true,
+            }));
             let facts = Facts {
                 dossier_id: id,
                 state: row.state,
@@ -280,7 +278,11 @@ async fn read(
                 questions: words.questions.iter().map(|q| q.key.clone()).collect(),
                 waiting,
             };
-            Listed { row, facts }
+            Listed {
+                row,
+                facts,
+                pieces_to_check,
+            }
         })
         .collect();
     Ok((listed, words))

@@ -25,6 +25,7 @@ mod messages;
 mod no_sql_in_web;
 mod offer;
 mod privacy;
+mod review;
 mod route_access;
 mod sign_in_load;
 mod slow_requests;

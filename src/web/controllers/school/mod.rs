@@ -2,6 +2,7 @@
 //! `CurrentAgent<Permission>`.
 
 pub mod agents;
+pub mod bulk;
 pub mod campaign;
 pub mod codes;
 pub mod dashboard;
@@ -10,5 +11,6 @@ pub mod imports;
 pub mod jobs;
 pub mod letters;
 pub mod pieces;
+pub mod review;
 pub mod test_email;
 pub mod transitions;

@@ -135,7 +135,6 @@ pub async fn create(
     let (listed, _) = facts::of_dossier(state.db.pool(), agent.scope().id(), dossier_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let pupil = &listed.row;
     let mut tx = state.db.begin().await?;
     let moved = dossier::transition(
         &mut tx,
@@ -163,35 +162,7 @@ pub async fn create(
         Err(MoveError::Database(err)) => return Err(err.into()),
     };
     if event == Event::Return {
-        let refused: Vec<(String, String)> =
-            uploads::refused_in_school(&mut *tx, agent.scope(), dossier_id)
-                .await?
-                .into_iter()
-                .map(|p| (p.label, p.refusal_reason))
-                .collect();
-        let (email, phone) = campaigns::contact(&mut *tx, agent.school_id).await?;
-        let school = SchoolContact {
-            name: agent.school_name.clone(),
-            email,
-            phone,
-        };
-        let child = format!("{} {}", pupil.first_name, pupil.last_name);
-        for email in messages::dossier_returned(
-            &listed.facts,
-            &child,
-            &reason,
-            &refused,
-            &school,
-            &state.settings.base_url,
-        ) {
-            jobs::enqueue(
-                &mut *tx,
-                &SendEmailJob { email },
-                None,
-                Some(agent.school_id),
-            )
-            .await?;
-        }
+        send_back_messages(&mut tx, &state, &agent, &listed, &reason).await?;
     }
     agent
         .audit(
@@ -207,4 +178,46 @@ pub async fn create(
         &page,
         Flash::success(format!("Dossier {}.", to.label())),
     ))
+}
+
+/// The e-mails telling a dossier's family it was sent back (the reason, the
+/// refused pieces, the changes the school rejected), queued in `tx`.
+pub async fn send_back_messages<P>(
+    tx: &mut crate::db::Tx,
+    state: &AppState,
+    agent: &CurrentAgent<P>,
+    listed: &facts::Listed,
+    reason: &str,
+) -> Result<(), AppError> {
+    let dossier_id = listed.row.dossier_id;
+    let refused: Vec<(String, String)> =
+        uploads::refused_in_school(&mut **tx, agent.scope(), dossier_id)
+            .await?
+            .into_iter()
+            .map(|p| (p.label, p.refusal_reason))
+            .collect();
+    let (email, phone) = campaigns::contact(&mut **tx, agent.school_id).await?;
+    let school = SchoolContact {
+        name: agent.school_name.clone(),
+        email,
+        phone,
+    };
+    let child = format!("{} {}", listed.row.first_name, listed.row.last_name);
+    for email in messages::dossier_returned(
+        &listed.facts,
+        &child,
+        reason,
+        &refused,
+        &school,
+        &state.settings.base_url,
+    ) {
+        jobs::enqueue(
+            &mut **tx,
+            &SendEmailJob { email },
+            None,
+            Some(agent.school_id),
+        )
+        .await?;
+    }
+    Ok(())
 }
