@@ -144,6 +144,7 @@ pub struct GuardianEditRow {
     pub guardian_id: i64,
     pub field: String,
     pub new_value: String,
+    pub changed_at: i64,
 }
 
 pub async fn guardian_edits(
@@ -152,7 +153,7 @@ pub async fn guardian_edits(
     dossier_id: Option<i64>,
 ) -> sqlx::Result<Vec<GuardianEditRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT DISTINCT gc.guardian_id, gc.field, gc.new_value
+        "SELECT DISTINCT gc.guardian_id, gc.field, gc.new_value, gc.changed_at
          FROM guardian_changes gc
          JOIN guardianships l ON l.guardian_id = gc.guardian_id
          JOIN dossiers d ON d.pupil_id = l.pupil_id

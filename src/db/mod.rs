@@ -15,6 +15,7 @@ pub mod audit;
 pub mod campaigns;
 pub mod code_slips;
 pub mod contacts;
+pub mod decisions;
 pub mod dossiers;
 pub mod drafts;
 pub mod facts;

@@ -209,6 +209,12 @@ async fn read(
                         .flatten()
                         .map(|e| (e.field.clone(), e.new_value.clone()))
                         .collect(),
+                    edited_at: guardian_edits
+                        .get(&g.guardian_id)
+                        .into_iter()
+                        .flatten()
+                        .map(|e| (e.field.clone(), e.changed_at))
+                        .collect(),
                     pupil_edits: edits_by_guardian
                         .remove(&g.guardian_id)
                         .unwrap_or_default()

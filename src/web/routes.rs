@@ -181,6 +181,7 @@ pub fn routes() -> Vec<Route> {
         Route::get("/etablissements/{uai}/dossiers/{dossier_id}/pieces/{upload_id}", staff, school::dossiers::show_upload),
         Route::post("/etablissements/{uai}/dossiers/{dossier_id}/pieces/{upload_id}/decision", manager, school::pieces::update),
         Route::post("/etablissements/{uai}/dossiers/{dossier_id}/etat", manager, school::transitions::create),
+        Route::post("/etablissements/{uai}/dossiers/{dossier_id}/modifications", manager, school::decisions::update),
         Route::get("/etablissements/{uai}/dossiers/{dossier_id}/sortant", manager, school::transitions::show_leaving),
         Route::post("/etablissements/{uai}/dossiers/{dossier_id}/responsables/{guardian_id}/code", manager, school::codes::create),
         Route::get("/etablissements/{uai}/dossiers/{dossier_id}/responsables/{guardian_id}/code", manager, school::codes::show),

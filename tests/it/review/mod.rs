@@ -2,6 +2,7 @@
 //! school (filters, search, sort, pages, bulk actions), the decisions on
 //! each change, the timeline.
 
+mod decisions;
 mod list;
 
 use dossiersco::db::now_ms;

@@ -14,9 +14,10 @@ use serde::Deserialize;
 use super::review::{ListParams, PAGE_SIZES};
 use super::transitions::StaffActions;
 use crate::app::AppState;
-use crate::db::{contacts, dossiers, medical, uploads};
+use crate::db::{contacts, decisions as db_decisions, dossiers, medical, uploads};
 use crate::domain::dossier_state::DossierState;
 use crate::domain::role::{AnyStaff, ManageSchool, ReadMedical};
+use crate::dossier::decisions::{self, Decided};
 use crate::dossier::diff::{self, GuardianView, SchoolView};
 use crate::dossier::facts;
 use crate::dossier::review::{self, Entry, Filter, Page, SortKey};
@@ -293,6 +294,11 @@ pub struct DossierPage {
     pub can_manage: bool,
     /// The decisions offered (after the content).
     pub actions: StaffActions,
+    /// Each change with the school's decision on it.
+    pub decided: Vec<Decided>,
+    pub undecided: usize,
+    /// The agent may decide on the changes now (the dossier is to check).
+    pub can_decide: bool,
 }
 
 async fn dossier_page<P>(
@@ -306,6 +312,11 @@ async fn dossier_page<P>(
         .await?
         .ok_or(AppError::NotFound)?;
     let mut diff = diff::for_school(&listed.facts, &words);
+    let decided = decisions::pair(
+        diff.decidable(),
+        &db_decisions::list_in_school(pool, agent.scope(), dossier_id).await?,
+    );
+    let undecided = decisions::undecided(&decided);
     let can_read_medical = agent.roles.allows::<ReadMedical>();
     let mut guardians = Vec::new();
     for view in std::mem::take(&mut diff.guardians) {
@@ -357,6 +368,10 @@ async fn dossier_page<P>(
         can_read_medical,
         can_manage: agent.roles.allows::<ManageSchool>(),
         actions: StaffActions::new(listed.row.state, agent.roles.allows::<ManageSchool>()),
+        can_decide: agent.roles.allows::<ManageSchool>()
+            && listed.row.state == DossierState::Submitted,
+        decided,
+        undecided,
     })
 }
 

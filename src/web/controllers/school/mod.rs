@@ -6,6 +6,7 @@ pub mod bulk;
 pub mod campaign;
 pub mod codes;
 pub mod dashboard;
+pub mod decisions;
 pub mod dossiers;
 pub mod imports;
 pub mod jobs;

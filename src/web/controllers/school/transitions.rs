@@ -16,7 +16,7 @@ use crate::db::{campaigns, dossiers, family, uploads};
 use crate::domain::dossier_state::{Actor, DossierState, Event};
 use crate::domain::role::ManageSchool;
 use crate::dossier::messages::{self, SchoolContact};
-use crate::dossier::{self, By, Move, MoveError, facts};
+use crate::dossier::{self, By, Move, MoveError, decisions, facts};
 use crate::jobs;
 use crate::mail::SendEmailJob;
 use crate::web::auth::CurrentAgent;
@@ -130,6 +130,23 @@ pub async fn create(
             &page,
             Flash::error("Indiquez à la famille ce qu'il faut corriger."),
         ));
+    }
+    // Every change is decided before the dossier is validated: validating
+    // never accepts a change silently (the agent may accept all at once).
+    if event == Event::Validate {
+        let undecided = decisions::of_dossier(state.db.pool(), agent.scope(), dossier_id)
+            .await?
+            .map_or(0, |d| decisions::undecided(&d));
+        if undecided > 0 {
+            return Ok(redirect_with_flash(
+                &state,
+                &format!("{page}#modifications"),
+                Flash::error(format!(
+                    "{undecided} modification{} en attente de votre décision : acceptez-la ou refusez-la avant de valider le dossier (« Tout accepter » les accepte toutes).",
+                    if undecided > 1 { "s" } else { "" }
+                ).replace("acceptez-la ou refusez-la", if undecided > 1 { "acceptez-les ou refusez-les" } else { "acceptez-la ou refusez-la" })),
+            ));
+        }
     }
     // Read before the move: whom to write to if it is sent back.
     let (listed, _) = facts::of_dossier(state.db.pool(), agent.scope().id(), dossier_id)
