@@ -10,6 +10,7 @@ mod family;
 mod letters;
 mod offer;
 mod phone;
+mod review;
 mod team;
 
 use std::net::TcpListener;

@@ -2,28 +2,15 @@
 //! rejection shown to the family after a send-back and never among the
 //! changes SIECLE receives; validation waits for every decision.
 
-use dossiersco::db::{SchoolScope, now_ms};
+use dossiersco::db::SchoolScope;
 use dossiersco::domain::access_code;
 use dossiersco::dossier::decisions::accepted_changes;
 
-use super::{Pupil, UAI, review_school, sign_in, state_of};
+use super::{UAI, change_email, review_school, sign_in, state_of};
 use crate::harness::TestApp;
 use crate::on_both_databases;
 
 const CODE: &str = "AAAA-BBBB-CCCC";
-
-/// A second change: the guardian's e-mail.
-async fn change_email(app: &TestApp, p: &Pupil) {
-    sqlx::query(
-        "INSERT INTO guardian_changes (guardian_id, field, siecle_value, new_value, changed_at)
-         VALUES ($1, 'email', 'parent.durand@exemple.fr', 'nouvelle@exemple.fr', $2)",
-    )
-    .bind(p.guardian_id)
-    .bind(now_ms())
-    .execute(app.db().pool())
-    .await
-    .unwrap();
-}
 
 async fn scope(app: &TestApp) -> SchoolScope {
     let id: i64 = sqlx::query_scalar("SELECT id FROM schools WHERE uai = $1")

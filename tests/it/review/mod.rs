@@ -131,3 +131,16 @@ pub async fn sign_in(app: &TestApp) {
     let signed_in = app.sign_in_agent(AGENT, AGENT_PASSWORD).await;
     assert_eq!(signed_in.status(), 303);
 }
+
+/// A second change of `p`'s dossier: its guardian's e-mail.
+pub async fn change_email(app: &TestApp, p: &Pupil) {
+    sqlx::query(
+        "INSERT INTO guardian_changes (guardian_id, field, siecle_value, new_value, changed_at)
+         VALUES ($1, 'email', 'parent.durand@exemple.fr', 'nouvelle@exemple.fr', $2)",
+    )
+    .bind(p.guardian_id)
+    .bind(now_ms())
+    .execute(app.db().pool())
+    .await
+    .unwrap();
+}

@@ -38,6 +38,10 @@ pub struct SelectionForm {
     /// The ticked dossiers; none: the whole filter.
     #[serde(default)]
     dossier: Vec<i64>,
+    /// The confirmed dossiers, comma-separated (the confirmation page's one
+    /// hidden field).
+    #[serde(default)]
+    dossiers: String,
     /// The list's filter, as its query string.
     #[serde(default)]
     filtre: String,
@@ -53,13 +57,19 @@ impl SelectionForm {
     /// The selected dossiers among the campaign's, in the list's order.
     fn select(&self, all: Vec<Entry>) -> Vec<Entry> {
         let params = ListParams::parse(&self.filtre);
-        if self.dossier.is_empty() {
+        let mut ids = self.dossier.clone();
+        ids.extend(
+            self.dossiers
+                .split(',')
+                .filter_map(|id| id.trim().parse::<i64>().ok()),
+        );
+        if ids.is_empty() {
             review::select(all, &params.filter, params.sort, params.descending)
         } else {
             let chosen = review::select(all, &Default::default(), params.sort, params.descending);
             chosen
                 .into_iter()
-                .filter(|e| self.dossier.contains(&e.dossier_id))
+                .filter(|e| ids.contains(&e.dossier_id))
                 .collect()
         }
     }
@@ -79,6 +89,17 @@ pub struct ConfirmPage {
     pub left_alone: usize,
     pub filter_query: String,
     pub reason: String,
+}
+
+impl ConfirmPage {
+    /// The ids confirmed, comma-separated.
+    pub fn ids(&self) -> String {
+        self.chosen
+            .iter()
+            .map(|e| e.dossier_id.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
 }
 
 fn list_url(agent_uai: &str, filter: &str) -> String {
