@@ -3,6 +3,8 @@
 //! said, what each guardian changed or answered, pieces, history). Medical
 //! information is shown to the nurse only.
 
+use std::collections::HashSet;
+
 use askama::Template;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -13,7 +15,7 @@ use serde::Deserialize;
 
 use super::transitions::StaffActions;
 use crate::app::AppState;
-use crate::db::{contacts, dossiers, medical, uploads};
+use crate::db::{contacts, dashboard, dossiers, medical, uploads};
 use crate::domain::dossier_state::DossierState;
 use crate::domain::role::{AnyStaff, ManageSchool, ReadMedical};
 use crate::dossier::diff::{self, GuardianView, SchoolView};
@@ -25,7 +27,19 @@ use crate::web::templates::{Chrome, render};
 #[derive(Deserialize)]
 pub struct ListQuery {
     etat: Option<String>,
+    /// What needs the school (the dashboard's links): `conflits`, `pieces`,
+    /// `sans-ine`, `jamais-venus`.
+    #[serde(rename = "a-verifier")]
+    a_verifier: Option<String>,
 }
+
+/// The dossier list's filters on what needs the school: (code, label).
+pub const NEEDS: [(&str, &str); 4] = [
+    ("conflits", "Réponses différentes des responsables"),
+    ("pieces", "Pièces à vérifier"),
+    ("sans-ine", "Élèves sans INE"),
+    ("jamais-venus", "Aucun responsable jamais venu"),
+];
 
 pub struct Line {
     pub id: i64,
@@ -44,6 +58,9 @@ pub struct DossiersPage {
     pub filter: String,
     pub states: Vec<(&'static str, &'static str)>,
     pub lines: Vec<Line>,
+    /// The filter on what needs the school ("" for none) and the choices.
+    pub need: String,
+    pub needs: Vec<(&'static str, &'static str)>,
     /// The agent may issue codes: the list lets them tick pupils for letters.
     pub can_issue_codes: bool,
 }
@@ -55,10 +72,27 @@ pub async fn list(
     Query(query): Query<ListQuery>,
 ) -> Result<Html<String>, AppError> {
     let filter = query.etat.and_then(|s| s.parse::<DossierState>().ok());
-    let (listed, words) = facts::of_school(state.db.pool(), agent.scope().id()).await?;
+    let need = query
+        .a_verifier
+        .filter(|n| NEEDS.iter().any(|(code, _)| code == n))
+        .unwrap_or_default();
+    let pool = state.db.pool();
+    let among: Option<HashSet<i64>> = match need.as_str() {
+        "pieces" => Some(dashboard::with_pieces_to_check(pool, agent.scope()).await?),
+        "sans-ine" => Some(dashboard::without_ine(pool, agent.scope()).await?),
+        "jamais-venus" => Some(dashboard::never_visited(pool, agent.scope()).await?),
+        _ => None,
+    }
+    .map(|ids| ids.into_iter().collect());
+    let (listed, words) = facts::of_school(pool, agent.scope().id()).await?;
     let lines = listed
         .into_iter()
         .filter(|l| filter.is_none_or(|f| l.row.state == f))
+        .filter(|l| {
+            among
+                .as_ref()
+                .is_none_or(|ids| ids.contains(&l.row.dossier_id))
+        })
         .map(|l| {
             let view = diff::for_school(&l.facts, &words);
             Line {
@@ -70,6 +104,7 @@ pub async fn list(
                 conflicts: !view.disagreements.is_empty(),
             }
         })
+        .filter(|line| need != "conflits" || line.conflicts)
         .collect();
     render(&DossiersPage {
         chrome,
@@ -80,6 +115,8 @@ pub async fn list(
             .map(|s| (s.code(), s.label()))
             .collect(),
         lines,
+        need,
+        needs: NEEDS.to_vec(),
         can_issue_codes: agent.roles.allows::<ManageSchool>(),
     })
 }

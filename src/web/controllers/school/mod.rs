@@ -3,7 +3,9 @@
 
 pub mod agents;
 pub mod campaign;
+pub mod code_requests;
 pub mod codes;
+pub mod completion;
 pub mod dashboard;
 pub mod dossiers;
 pub mod imports;
