@@ -636,3 +636,101 @@ on_both_databases!(
     the_dashboard_counts_what_needs_the_school_and_the_families_who_never_came,
     the_direction_reads_the_satisfaction_marks_and_comments_and_other_roles_do_not,
 );
+
+/// An install from before migration 0013: each guardian's last sign-in is
+/// read back from the audit trail (the latest `sign_in` of that guardian).
+async fn last_sign_ins_of_an_older_install_come_from_the_audit_trail_in_migration_0013(
+    backend: dossiersco::db::Backend,
+) {
+    use dossiersco::db::{Backend, Db, migrate};
+    let dir = tempfile::tempdir().unwrap();
+    let (url, postgres) = match backend {
+        Backend::Sqlite => (
+            format!("sqlite://{}", dir.path().join("old.db").display()),
+            None,
+        ),
+        Backend::Postgres => {
+            let Some(admin) =
+                crate::harness::require("DOSSIERSCO_TEST_DATABASE_URL", "PostgreSQL tests")
+            else {
+                return;
+            };
+            let (name, url) = crate::harness::fresh_postgres_database(&admin).await;
+            (url, Some((admin, name)))
+        }
+    };
+    let db = Db::connect(&url, 2).await.unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .execute(db.pool())
+    .await
+    .unwrap();
+    for &(version, name, sql) in migrate::MIGRATIONS.iter().filter(|m| m.0 < 13) {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(migrate::render(sql, backend)))
+            .execute(db.pool())
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, 0)")
+            .bind(version)
+            .bind(name)
+            .execute(db.pool())
+            .await
+            .unwrap();
+    }
+    sqlx::raw_sql(
+        "INSERT INTO schools (uai, name, created_at) VALUES ('0750680G', 'Arago', 0);
+         INSERT INTO guardians (school_id, last_name, first_name, created_at, updated_at)
+         VALUES (1, 'MARTIN', 'Julie', 0, 0), (1, 'MARTIN', 'Paul', 0, 0);
+         INSERT INTO audit_events (school_id, actor_kind, actor_id, action, subject, created_at)
+         VALUES (1, 'guardian', 1, 'sign_in', 'family', 100),
+                (1, 'guardian', 1, 'sign_in', 'family', 300),
+                (1, 'guardian', 1, 'sign_in_failed', 'family', 400),
+                (1, 'agent', 2, 'sign_in', 'agent', 500),
+                (1, 'guardian', 2, 'sign_in_failed', 'family', 200);",
+    )
+    .execute(db.pool())
+    .await
+    .unwrap();
+    let applied = db.migrate().await.unwrap();
+    assert_eq!(applied.first(), Some(&13), "{applied:?}");
+    let visits: Vec<(String, Option<i64>)> =
+        sqlx::query_as("SELECT first_name, last_sign_in_at FROM guardians ORDER BY id")
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        visits,
+        [("Julie".to_owned(), Some(300)), ("Paul".to_owned(), None)]
+    );
+    db.close().await;
+    if let Some((admin, name)) = postgres {
+        let admin = Db::connect(&admin, 1).await.unwrap();
+        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(admin.pool())
+        .await;
+        admin.close().await;
+    }
+}
+
+mod last_sign_ins_of_an_older_install_come_from_the_audit_trail_in_migration_0013 {
+    use dossiersco::db::Backend;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::last_sign_ins_of_an_older_install_come_from_the_audit_trail_in_migration_0013(
+            Backend::Sqlite,
+        )
+        .await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::last_sign_ins_of_an_older_install_come_from_the_audit_trail_in_migration_0013(
+            Backend::Postgres,
+        )
+        .await
+    }
+}
