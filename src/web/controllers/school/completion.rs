@@ -80,13 +80,16 @@ pub fn chart(
 fn draw(days: &[Day], staying: i64) -> CompletionChart {
     let plot_width = WIDTH - LEFT - RIGHT;
     let plot_height = HEIGHT - TOP - BOTTOM;
-    let top_value = days
+    let highest = days
         .iter()
         .map(|d| d.sent_total.max(d.validated_total))
         .max()
         .unwrap_or(0)
         .max(staying)
         .max(1);
+    // Four steps of a round size up to the highest count.
+    let step = round_step((highest + 3) / 4);
+    let top_value = step * 4;
     let n = days.len() as i64;
     let x = |i: i64| {
         if n <= 1 {
@@ -105,10 +108,7 @@ fn draw(days: &[Day], staying: i64) -> CompletionChart {
     };
     let mut y_ticks: Vec<Tick> = Vec::new();
     for quarter in 0..=4 {
-        let value = top_value * quarter / 4;
-        if y_ticks.last().is_some_and(|t| t.label == value.to_string()) {
-            continue;
-        }
+        let value = step * quarter;
         y_ticks.push(Tick {
             at: y(value),
             label: value.to_string(),
@@ -166,6 +166,36 @@ fn draw(days: &[Day], staying: i64) -> CompletionChart {
     }
 }
 
+/// The smallest of 1, 2, 5, 10, 20, 25, 50, 100, 200, 250… that is at least
+/// `at_least`.
+fn round_step(at_least: i64) -> i64 {
+    let mut unit = 1;
+    loop {
+        for step in [unit, 2 * unit, 5 * unit / 2, 5 * unit] {
+            if step >= at_least {
+                return step;
+            }
+        }
+        unit *= 10;
+    }
+}
+
 fn french(date: NaiveDate) -> String {
     date.format("%d/%m/%Y").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::round_step;
+
+    #[test]
+    fn axis_steps_are_round() {
+        assert_eq!(round_step(0), 1);
+        assert_eq!(round_step(1), 1);
+        assert_eq!(round_step(3), 5);
+        assert_eq!(round_step(24), 25);
+        assert_eq!(round_step(26), 50);
+        assert_eq!(round_step(20), 20);
+        assert_eq!(round_step(430), 500);
+    }
 }
