@@ -221,3 +221,20 @@ pub async fn satisfaction(
     .fetch_all(db)
     .await
 }
+
+/// When a guardian of the school last signed in (`None`: never, or not a
+/// guardian of the school).
+pub async fn last_sign_in(
+    db: impl Executor<'_, Database = Any>,
+    scope: SchoolScope,
+    guardian_id: i64,
+) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar::<_, Option<i64>>(
+        "SELECT last_sign_in_at FROM guardians WHERE id = $1 AND school_id = $2",
+    )
+    .bind(guardian_id)
+    .bind(scope.id())
+    .fetch_optional(db)
+    .await
+    .map(Option::flatten)
+}

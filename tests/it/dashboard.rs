@@ -343,6 +343,24 @@ async fn the_dashboard_counts_what_needs_the_school_and_the_families_who_never_c
         "{never}"
     );
 
+    // Léa's dossier says when each of her parents last came.
+    let (_, page) = app
+        .get_html(&format!(
+            "/etablissements/{UAI}/dossiers/{}",
+            lea.dossier_id
+        ))
+        .await;
+    let julie = format!(
+        "<span data-last-visit=\"{}\">{}</span>",
+        lea.guardian_ids[0],
+        words::paris_time(visit.unwrap())
+    );
+    assert!(page.contains(&julie), "{page}");
+    assert!(page.contains(&format!(
+        "<span data-last-visit=\"{}\">jamais</span>",
+        lea.guardian_ids[1]
+    )));
+
     // Each count links to the dossier list filtered on it.
     assert_eq!(listed(&app, "conflits").await, ["Léa"]);
     assert_eq!(listed(&app, "pieces").await, ["Léa"]);

@@ -18,6 +18,7 @@ use crate::app::AppState;
 use crate::db::{contacts, dashboard, dossiers, medical, uploads};
 use crate::domain::dossier_state::DossierState;
 use crate::domain::role::{AnyStaff, ManageSchool, ReadMedical};
+use crate::domain::words;
 use crate::dossier::diff::{self, GuardianView, SchoolView};
 use crate::dossier::facts;
 use crate::web::auth::CurrentAgent;
@@ -125,6 +126,8 @@ pub async fn list(
 /// the nurse.
 pub struct GuardianBlock {
     pub view: GuardianView,
+    /// When they last signed in, in words (« jamais »).
+    pub last_visit: String,
     pub medical: Option<(String, String)>,
 }
 
@@ -214,7 +217,14 @@ async fn dossier_page<P>(
         } else {
             None
         };
-        guardians.push(GuardianBlock { view, medical });
+        let last_visit = dashboard::last_sign_in(pool, agent.scope(), view.id)
+            .await?
+            .map_or_else(|| "jamais".to_owned(), words::paris_time);
+        guardians.push(GuardianBlock {
+            view,
+            medical,
+            last_visit,
+        });
     }
     let uploads = uploads::list_in_school(pool, agent.scope(), dossier_id)
         .await?
