@@ -69,6 +69,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0010_options_and_questions.sql"),
     ),
     (11, "letters", include_str!("migrations/0011_letters.sql")),
+    (
+        14,
+        "siecle_return",
+        include_str!("migrations/0014_siecle_return.sql"),
+    ),
 ];
 
 /// Turns a migration into the dialect of `backend`.
