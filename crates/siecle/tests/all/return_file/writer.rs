@@ -264,3 +264,18 @@ fn an_empty_file_is_refused() {
     assert!(problems.contains("au moins un responsable"));
     assert!(problems.contains("au moins un élève"));
 }
+
+#[test]
+fn the_shared_example_of_a_return_file_is_refused_as_ill_formed() {
+    // The example the original team kept is not well-formed (a closing tag is wrong):
+    // the reader says so instead of reading half of it.
+    let Some(dir) = crate::samples::samples_dir() else {
+        return;
+    };
+    let bytes = std::fs::read(dir.join("import_eleves_example.xml")).unwrap();
+    let err = read_xml(&bytes).unwrap_err();
+    assert!(
+        err.to_string().starts_with("fichier de retour illisible"),
+        "{err}"
+    );
+}
