@@ -16,6 +16,7 @@
 //! Where each value comes from: `docs/SIECLE-RETURN.md`.
 
 mod dry_run;
+mod from_exports;
 pub mod latin9;
 mod model;
 mod problem;
@@ -23,6 +24,7 @@ mod read;
 mod write;
 
 pub use dry_run::{DryRun, DryRunContext, dry_run};
+pub use from_exports::{Choices, SiecleRecords, SiecleSnapshot, what_siecle_holds};
 pub use model::{
     ADDRESS_LINE_MAX, Address, Birthplace, Grant, Leaving, Link, LinkKind, OptionChoice, Person,
     Phones, PreviousSchool, PreviousYear, Pupil, ReturnFile, Schooling, Town,

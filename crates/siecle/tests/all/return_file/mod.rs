@@ -1,6 +1,7 @@
 //! The return file to SIECLE: writer, reader, XSD validation, dry run, properties.
 
 mod dry_run;
+mod from_synth;
 mod properties;
 mod writer;
 
