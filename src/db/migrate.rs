@@ -74,6 +74,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "dashboard",
         include_str!("migrations/0013_dashboard.sql"),
     ),
+    (
+        14,
+        "siecle_return",
+        include_str!("migrations/0014_siecle_return.sql"),
+    ),
 ];
 
 /// Turns a migration into the dialect of `backend`.
