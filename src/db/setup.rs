@@ -169,6 +169,8 @@ pub struct FamilyCampaign {
     pub returned_until: Option<String>,
     pub contact_email: String,
     pub contact_phone: String,
+    /// The canteen's days (`lun,mar,jeu`).
+    pub canteen_days: String,
 }
 
 impl FamilyCampaign {
@@ -186,7 +188,8 @@ pub async fn campaign_of_dossier(
     dossier_id: i64,
 ) -> sqlx::Result<FamilyCampaign> {
     sqlx::query_as(
-        "SELECT c.id AS campaign_id, c.opens_on, c.closes_on, c.returned_until, c.contact_email, c.contact_phone
+        "SELECT c.id AS campaign_id, c.opens_on, c.closes_on, c.returned_until, c.contact_email, c.contact_phone,
+                c.canteen_days
          FROM campaigns c JOIN dossiers d ON d.campaign_id = c.id WHERE d.id = $1",
     )
     .bind(dossier_id)

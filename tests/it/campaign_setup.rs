@@ -325,7 +325,8 @@ async fn conditional_pieces_are_asked_only_when_they_apply(app: TestApp) {
 }
 
 /// The intendance's grid: a gap or an overlap is refused with a message and
-/// nothing changes; a complete grid is saved. Other roles are refused.
+/// nothing changes; a complete grid is saved, and the family reads the
+/// canteen's days. Other roles are refused.
 async fn the_tariff_grid_refuses_gaps_and_overlaps(app: TestApp) {
     let seeded = app.seed_demo().await;
     let page = format!("/etablissements/{}/campagne/demi-pension", seeded.uai);
@@ -384,6 +385,14 @@ async fn the_tariff_grid_refuses_gaps_and_overlaps(app: TestApp) {
             .await
             .unwrap();
     assert_eq!(days, "lun,jeu");
+    // The family reads the days in the canteen step.
+    let dossier = mother_dossier(&app, &seeded).await;
+    walk_until(&app, &dossier, "vie-scolaire").await;
+    let (_, step) = app.get_html(&format!("{dossier}/vie-scolaire")).await;
+    assert!(
+        step.contains("Jours de demi-pension : lundi et jeudi."),
+        "{step}"
+    );
     let secretary = agent(&app, "secretariat@demo.dossiersco.fr", DEMO_PASSWORD).await;
     assert_eq!(
         get(&app, &secretary, &page).await.0,
@@ -660,8 +669,211 @@ async fn a_school_goes_from_missing_to_ready_then_next_year(app: TestApp) {
     app.finish().await;
 }
 
+/// Script tags and template syntax typed into every text field of the
+/// set-up not covered above.
+const MARKUP: &str = "<script>alert('x')</script> {{ 7*7 }} {% if true %}oui{% endif %}";
+
+/// Whether `html` shows [`MARKUP`] as text: no script tag, the template
+/// syntax as typed.
+fn shows_markup_as_text(html: &str) -> bool {
+    !html.contains("<script>alert")
+        && html.contains("{{ 7*7 }}")
+        && html.contains("{% if true %}oui{% endif %}")
+        && (html.contains("&lt;script&gt;alert") || html.contains("&#60;script&#62;alert"))
+}
+
+/// The form of `page` that posts to `action`, as prefilled, with `changes`.
+async fn form_on(
+    app: &TestApp,
+    client: &Client,
+    page: &str,
+    action: &str,
+    changes: &[(String, String)],
+) -> Vec<(String, String)> {
+    let (_, html) = get(app, client, page).await;
+    let start = html
+        .find(&format!("<form method=\"post\" action=\"{action}\""))
+        .unwrap_or_else(|| panic!("no form to {action} on {page}"));
+    let end = start + html[start..].find("</form>").unwrap() + 7;
+    let mut form = crate::forms::prefilled(&html[start..end]);
+    for (key, value) in changes {
+        form.retain(|(k, _)| k != key);
+        form.push((key.clone(), value.clone()));
+    }
+    form
+}
+
+/// Script tags and template syntax in the fields the other tests leave
+/// out (a piece's explanation, an option's label and a group's name, a
+/// question's help and choices, an authorisation, a tariff's label, an
+/// invited agent's name) are saved as typed and shown as text, on the
+/// screens and to the family; none is run as markup or as a template.
+async fn every_other_text_field_of_the_set_up_shows_markup_as_text(app: TestApp) {
+    let seeded = app.seed_demo().await;
+    let base = format!("/etablissements/{}/campagne", seeded.uai);
+    let secretary = agent(&app, "secretariat@demo.dossiersco.fr", DEMO_PASSWORD).await;
+    let marked = |before: &str| format!("{before} {MARKUP}");
+
+    // A piece asked of everyone, with its explanation.
+    let pieces = format!("{base}/pieces");
+    let (status, _, _) = post(
+        &app,
+        &secretary,
+        &pieces,
+        &pieces,
+        &[
+            ("label", "Assurance"),
+            ("explanation", &marked("Explication")),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert!(shows_markup_as_text(
+        &get(&app, &secretary, &pieces).await.1
+    ));
+
+    // The options of the mother's child's next MEF: a group and an option's label.
+    let dossier = mother_dossier(&app, &seeded).await;
+    let next_mef: i64 = sqlx::query_scalar(
+        "SELECT m.next_mef_id FROM dossiers d JOIN pupils p ON p.id = d.pupil_id
+         JOIN mefs m ON m.id = p.mef_id WHERE d.id = $1",
+    )
+    .bind(dossier.rsplit('/').next().unwrap().parse::<i64>().unwrap())
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    let mef_page = format!("{base}/options/{next_mef}");
+    let (status, _, _) = post(
+        &app,
+        &secretary,
+        &mef_page,
+        &format!("{mef_page}/groupes"),
+        &[
+            ("group_label", &marked("Groupe")),
+            ("group_rule", "at_most_one"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, html) = get(&app, &secretary, &mef_page).await;
+    let option = html
+        .split("id=\"label_")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("an option on the MEF's page")
+        .to_owned();
+    let form = form_on(
+        &app,
+        &secretary,
+        &mef_page,
+        &mef_page,
+        &[(format!("label_{option}"), marked("Option"))],
+    )
+    .await;
+    let response = secretary
+        .post(app.url(&mef_page))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let (_, html) = get(&app, &secretary, &mef_page).await;
+    assert!(shows_markup_as_text(&html), "{html}");
+
+    // A question's help and choices; an authorisation.
+    let questions = format!("{base}/questions");
+    let (status, _, _) = post(
+        &app,
+        &secretary,
+        &questions,
+        &questions,
+        &[
+            ("kind", "custom"),
+            ("answer_type", "choice"),
+            ("label", "Transport"),
+            ("question", "Comment vient-il ?"),
+            ("help", &marked("Aide")),
+            ("choices", &format!("À pied\n{}", marked("En bus"))),
+            ("key", "transport"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert!(shows_markup_as_text(
+        &get(&app, &secretary, &questions).await.1
+    ));
+    let cpe = agent(&app, "cpe@demo.dossiersco.fr", DEMO_PASSWORD).await;
+    let authorisations = format!("{base}/autorisations");
+    let (status, _, _) = post(
+        &app,
+        &cpe,
+        &authorisations,
+        &authorisations,
+        &[
+            ("label", &marked("Sortie")),
+            ("question", &marked("J'autorise")),
+            ("key", "sortie_piscine"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert!(shows_markup_as_text(
+        &get(&app, &cpe, &authorisations).await.1
+    ));
+
+    // A tariff's label.
+    let intendance = agent(&app, "intendance@demo.dossiersco.fr", DEMO_PASSWORD).await;
+    let canteen = format!("{base}/demi-pension");
+    let tariff = marked("Tarif");
+    let (status, _, body) = post(
+        &app,
+        &intendance,
+        &canteen,
+        &canteen,
+        &[
+            ("day", "lun"),
+            ("label_0", tariff.as_str()),
+            ("min_0", "0"),
+            ("max_0", ""),
+            ("price_0", "3"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303, "{body}");
+    assert!(shows_markup_as_text(
+        &get(&app, &intendance, &canteen).await.1
+    ));
+
+    // An invited agent's name, on the team's page.
+    let direction = agent(&app, "direction@demo.dossiersco.fr", DEMO_PASSWORD).await;
+    let team = format!("/etablissements/{}/agents", seeded.uai);
+    let (status, _, body) = post(
+        &app,
+        &direction,
+        &format!("{team}/nouveau"),
+        &team,
+        &[
+            ("name", &marked("Agent")),
+            ("email", "nouvel.agent@college.fr"),
+            ("role_secretariat", "oui"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303, "{body}");
+    assert!(shows_markup_as_text(&get(&app, &direction, &team).await.1));
+
+    // The family reads all of it as text.
+    walk_until(&app, &dossier, "pieces").await;
+    for step in ["scolarite", "vie-scolaire", "pieces"] {
+        let (_, html) = app.get_html(&format!("{dossier}/{step}")).await;
+        assert!(shows_markup_as_text(&html), "{step}: {html}");
+    }
+    app.finish().await;
+}
+
 on_both_databases!(
     dates_and_texts_are_saved_and_shown_as_safe_text,
+    every_other_text_field_of_the_set_up_shows_markup_as_text,
     dates_are_enforced_for_families,
     conditional_pieces_are_asked_only_when_they_apply,
     the_tariff_grid_refuses_gaps_and_overlaps,

@@ -9,6 +9,7 @@ mod agent;
 mod family;
 mod letters;
 mod offer;
+mod onboarding;
 mod phone;
 mod team;
 
