@@ -512,6 +512,14 @@ async fn a_school_from_an_empty_install_sets_up_its_campaign_in_the_browser_and_
         text.contains("Comment votre enfant vient-il au collège ?"),
         "{text}"
     );
+    // Nothing the school did not configure: no authorisation, no FSE.
+    for absent in [
+        "photo de classe",
+        "sorties scolaires",
+        "foyer socio-éducatif",
+    ] {
+        assert!(!text.contains(absent), "{absent}: {text}");
+    }
     user.click(Locator::XPath(
         "//label[starts-with(normalize-space(), 'Sortie libre après le dernier cours')]",
     ))
