@@ -5,9 +5,10 @@
 //! options with a group and a capacity, two conditional pieces, tariffs, an
 //! exit rule, a custom question), invites a secretary who signs up, sees the
 //! ready page all green and gives a guardian a code; the family then sees
-//! exactly this configuration. Everything through clicks and typing; the
-//! database is only read, to choose the family and to assert. axe-core and
-//! html-validate on every page.
+//! exactly this configuration. Everything through clicks and typing, each
+//! screen reached by its link (only the e-mailed links are opened as such);
+//! the database is only read, to choose the family and to assert. axe-core
+//! and html-validate on every page.
 
 use dossiersco::db::Backend;
 use fantoccini::Locator;
@@ -55,6 +56,13 @@ async fn select(browser: &Browser, id: &str, value: &str) {
 async fn follow(user: &mut Counted<'_>, text: &str) {
     click_and_wait(user.browser, Locator::LinkText(text)).await;
     user.check_page().await;
+}
+
+/// Clicks the (first) link of the page to `href` and checks the page it leads to.
+async fn click_href(user: &mut Counted<'_>, href: &str) {
+    click_and_wait(user.browser, Locator::Css(&format!("a[href='{href}']"))).await;
+    user.check_page().await;
+    assert_eq!(user.path().await, href);
 }
 
 /// Goes to `path` (as typed in the address bar) and checks the page.
@@ -203,7 +211,9 @@ async fn a_school_from_an_empty_install_sets_up_its_campaign_in_the_browser_and_
     app.run_jobs().await;
     browser.refresh().await;
     user.check_page().await;
-    visit(&mut user, &app, &format!("/etablissements/{uai}/imports")).await;
+    let home = format!("/etablissements/{uai}");
+    click_href(&mut user, &home).await;
+    follow(&mut user, "Importer des fichiers SIECLE").await;
     follow(&mut user, "Import n° 1").await;
     let status: Value = browser
         .client
@@ -218,7 +228,8 @@ async fn a_school_from_an_empty_install_sets_up_its_campaign_in_the_browser_and_
     assert_eq!(app.count("SELECT COUNT(*) FROM pupils").await, 30);
 
     // The ready page lists what is missing.
-    visit(&mut user, &app, &format!("/etablissements/{uai}")).await;
+    click_href(&mut user, &format!("{home}/imports")).await;
+    click_href(&mut user, &home).await;
     follow(&mut user, "Préparer la campagne").await;
     assert!(browser.text().await.contains("Pas encore prête"));
 
@@ -237,7 +248,9 @@ async fn a_school_from_an_empty_install_sets_up_its_campaign_in_the_browser_and_
     assert!(!browser.text().await.contains("Erreur"));
 
     // MEF succession, from the nomenclature.
-    visit(&mut user, &app, &format!("{base}/mefs")).await;
+    let ready = format!("{base}/pret");
+    click_href(&mut user, &ready).await;
+    click_href(&mut user, &format!("{base}/mefs")).await;
     user.button("Appliquer les propositions").await;
     assert_eq!(
         app.count("SELECT COUNT(*) FROM mefs WHERE next_mef_id IS NULL AND ends_college = FALSE")
@@ -271,7 +284,10 @@ async fn a_school_from_an_empty_install_sets_up_its_campaign_in_the_browser_and_
     .unwrap();
 
     // Options of the next MEF: Latin and Greek, one of them exactly, Greek with one place.
-    visit(&mut user, &app, &format!("{base}/options/{next_mef_id}")).await;
+    click_href(&mut user, &ready).await;
+    click_href(&mut user, &home).await;
+    click_href(&mut user, &format!("{base}/options")).await;
+    click_href(&mut user, &format!("{base}/options/{next_mef_id}")).await;
     for code in ["020300", "020200"] {
         select(&browser, "subject", code).await;
         user.button("Ajouter l'option").await;
@@ -313,11 +329,14 @@ async fn a_school_from_an_empty_install_sets_up_its_campaign_in_the_browser_and_
     assert_eq!(option_id(&browser, "Grec ancien").await, greek);
 
     // Two conditional pieces: one for the family's MEF, one for another.
+    click_href(&mut user, &format!("{base}/options")).await;
+    click_href(&mut user, &home).await;
+    click_href(&mut user, &ready).await;
+    click_href(&mut user, &format!("{base}/pieces")).await;
     for (label, mef) in [
         ("Attestation de natation", mef_id),
         ("Fiche d'orientation", other_mef_id),
     ] {
-        visit(&mut user, &app, &format!("{base}/pieces")).await;
         type_into(&browser, "label", label).await;
         user.label(&format!("mef_{mef}")).await;
         user.button("Enregistrer la pièce").await;
@@ -325,7 +344,8 @@ async fn a_school_from_an_empty_install_sets_up_its_campaign_in_the_browser_and_
     }
 
     // An exit rule.
-    visit(&mut user, &app, &format!("{base}/regimes-de-sortie")).await;
+    click_href(&mut user, &ready).await;
+    click_href(&mut user, &format!("{base}/regimes-de-sortie")).await;
     type_into(&browser, "label", "Sortie libre après le dernier cours").await;
     type_into(
         &browser,
@@ -342,7 +362,8 @@ async fn a_school_from_an_empty_install_sets_up_its_campaign_in_the_browser_and_
     );
 
     // The demi-pension: its days and a grid without gap nor overlap.
-    visit(&mut user, &app, &format!("{base}/demi-pension")).await;
+    click_href(&mut user, &ready).await;
+    click_href(&mut user, &format!("{base}/demi-pension")).await;
     for d in ["lun", "mar", "jeu", "ven"] {
         let checked: Value = browser
             .client
@@ -387,7 +408,9 @@ async fn a_school_from_an_empty_install_sets_up_its_campaign_in_the_browser_and_
     assert_eq!(app.count("SELECT COUNT(*) FROM canteen_tariffs").await, 2);
 
     // A custom question.
-    visit(&mut user, &app, &format!("{base}/questions")).await;
+    click_href(&mut user, &ready).await;
+    click_href(&mut user, &home).await;
+    click_href(&mut user, &format!("{base}/questions")).await;
     user.label("kind-custom").await;
     user.label("answer-choice").await;
     type_into(&browser, "label", "Transport").await;
@@ -403,7 +426,7 @@ async fn a_school_from_an_empty_install_sets_up_its_campaign_in_the_browser_and_
     assert!(browser.text().await.contains("« Transport » ajoutée."));
 
     // A secretary, invited, signs up.
-    visit(&mut user, &app, &format!("/etablissements/{uai}")).await;
+    click_href(&mut user, &home).await;
     follow(&mut user, "Gérer l'équipe").await;
     follow(&mut user, "Inviter une personne").await;
     type_into(&browser, "name", "Karima Benali").await;
@@ -418,7 +441,8 @@ async fn a_school_from_an_empty_install_sets_up_its_campaign_in_the_browser_and_
     );
 
     // The ready page is all green.
-    visit(&mut user, &app, &format!("{base}/pret")).await;
+    click_href(&mut user, &home).await;
+    click_href(&mut user, &ready).await;
     let text = browser.text().await;
     assert!(
         text.contains("Prête à ouvrir") && !text.contains("À faire"),
@@ -426,9 +450,10 @@ async fn a_school_from_an_empty_install_sets_up_its_campaign_in_the_browser_and_
     );
 
     // A code for the family's guardian, from the dossier's page.
-    visit(
+    click_href(&mut user, &home).await;
+    click_href(&mut user, &format!("/etablissements/{uai}/dossiers")).await;
+    click_href(
         &mut user,
-        &app,
         &format!("/etablissements/{uai}/dossiers/{dossier_id}"),
     )
     .await;
