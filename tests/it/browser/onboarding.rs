@@ -10,12 +10,12 @@
 //! the database is only read, to choose the family and to assert. axe-core
 //! and html-validate on every page.
 
-use dossiersco::db::Backend;
 use fantoccini::Locator;
 use serde_json::{Value, json};
 
 use super::{Browser, Counted, click_and_wait, family_sign_in, mark_page, wait_for_new_page};
 use crate::harness::TestApp;
+use crate::on_both_databases;
 use crate::team::{dossiersco, last_link_to, link_in};
 
 async fn type_into(browser: &Browser, id: &str, text: &str) {
@@ -110,13 +110,13 @@ fn day(offset: i64) -> String {
         .to_string()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_school_from_an_empty_install_sets_up_its_campaign_in_the_browser_and_the_family_sees_it()
-{
+async fn a_school_from_an_empty_install_sets_up_its_campaign_in_the_browser_and_the_family_sees_it(
+    app: TestApp,
+) {
     let Some(browser) = Browser::start(1280, 900).await else {
+        app.finish().await;
         return;
     };
-    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     assert_eq!(app.count("SELECT COUNT(*) FROM schools").await, 0);
 
     // One school's exports, made by `dossiersco generate`.
@@ -198,14 +198,14 @@ async fn a_school_from_an_empty_install_sets_up_its_campaign_in_the_browser_and_
     user.check_page().await;
     let text = browser.text().await;
     assert!(text.contains("Ce que l'import va faire"), "{text}");
-    if browser
-        .client
-        .find(Locator::Id("avertissement"))
-        .await
-        .is_ok()
-    {
-        user.label("avertissement").await;
-    }
+    assert!(
+        browser
+            .client
+            .find(Locator::Id("avertissement"))
+            .await
+            .is_err(),
+        "a first import raises no alarm"
+    );
     user.button("Confirmer l'import").await;
     assert!(user.path().await.contains("/taches/"));
     app.run_jobs().await;
@@ -569,3 +569,7 @@ async fn a_school_from_an_empty_install_sets_up_its_campaign_in_the_browser_and_
     browser.close().await;
     app.finish().await;
 }
+
+on_both_databases!(
+    a_school_from_an_empty_install_sets_up_its_campaign_in_the_browser_and_the_family_sees_it
+);
