@@ -3,7 +3,9 @@
 //! password, imports the school's exports made by `dossiersco generate`
 //! through the import screen, sets up the campaign (dates, MEF succession,
 //! options with a group and a capacity, two conditional pieces, tariffs, an
-//! exit rule, a custom question), invites a secretary who signs up, sees the
+//! exit rule, a custom question; closing before opening and a tariff grid
+//! with a gap or an overlap refused on the way), invites a secretary who
+//! signs up, sees the
 //! ready page all green and gives a guardian a code; the family then sees
 //! exactly this configuration. Everything through clicks and typing, each
 //! screen reached by its link (only the e-mailed links are opened as such);
@@ -235,6 +237,18 @@ async fn a_school_from_an_empty_install_sets_up_its_campaign_in_the_browser_and_
 
     // Dates and texts.
     follow(&mut user, "Dates et textes").await;
+    // Closing before opening: refused with its message, nothing saved.
+    set_date(&browser, "opens_on", &day(30)).await;
+    set_date(&browser, "closes_on", &day(0)).await;
+    user.button("Enregistrer").await;
+    browser.assert_accessible("the dates, refused").await;
+    let text = browser.text().await;
+    assert!(text.contains("avant la date d'ouverture"), "{text}");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM campaigns WHERE opens_on IS NOT NULL")
+            .await,
+        0
+    );
     set_date(&browser, "opens_on", &day(0)).await;
     set_date(&browser, "closes_on", &day(30)).await;
     type_into(
