@@ -6,10 +6,10 @@
 //! exit rule, a custom question; closing before opening and a tariff grid
 //! with a gap or an overlap refused on the way), invites a secretary who
 //! signs up, sees the ready page all green and gives a guardian a code; the
-//! family then sees exactly this configuration. Everything through clicks and typing, each
-//! screen reached by its link (only the e-mailed links are opened as such);
-//! the database is only read, to choose the family and to assert. axe-core
-//! and html-validate on every page.
+//! family then sees exactly this configuration. Everything through clicks
+//! and typing, each screen reached by its link (only the e-mailed links are
+//! opened as such); the database is only read, to choose the family and to
+//! assert. axe-core and html-validate on every page.
 
 use fantoccini::Locator;
 use serde_json::{Value, json};
