@@ -882,7 +882,89 @@ async fn every_other_text_field_of_the_set_up_shows_markup_as_text(app: TestApp)
     app.finish().await;
 }
 
+/// Posts the step `step` of `dossier` as prefilled, with `changes`.
+async fn post_step(app: &TestApp, dossier: &str, step: &str, changes: &[(&str, &str)]) {
+    let page = format!("{dossier}/{step}");
+    let html = app.get_html(&page).await.1;
+    let mut form = crate::forms::prefilled_or_first(&html);
+    for (key, value) in changes {
+        form.retain(|(k, _)| k != key);
+        form.push(((*key).to_owned(), (*value).to_owned()));
+    }
+    let response = app
+        .client
+        .post(app.url(&page))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303, "step {step}");
+}
+
+/// A piece for separated guardians only is asked of the separated family
+/// and not of the other; a piece for the demi-pension only follows the
+/// family's answer in the canteen step.
+async fn pieces_for_separated_guardians_or_the_demi_pension_follow_the_family(app: TestApp) {
+    let seeded = app.seed_demo().await;
+    let base = format!("/etablissements/{}/campagne/pieces", seeded.uai);
+    let secretary = agent(&app, "secretariat@demo.dossiersco.fr", DEMO_PASSWORD).await;
+    for (label, condition) in [
+        ("Jugement fixant la résidence", "only_separated"),
+        ("Autorisation de prélèvement", "only_demi_pension"),
+    ] {
+        let (status, _, _) = post(
+            &app,
+            &secretary,
+            &base,
+            &base,
+            &[("label", label), ("mandatory", "oui"), (condition, "oui")],
+        )
+        .await;
+        assert_eq!(status, 303, "{label}");
+    }
+
+    // The separated family, externe then demi-pensionnaire.
+    let dossier = mother_dossier(&app, &seeded).await;
+    walk_until(&app, &dossier, "vie-scolaire").await;
+    post_step(&app, &dossier, "vie-scolaire", &[("canteen", "externe")]).await;
+    post_step(&app, &dossier, "sante", &[]).await;
+    let (_, pieces) = app.get_html(&format!("{dossier}/pieces")).await;
+    assert!(pieces.contains("Jugement fixant la résidence"), "{pieces}");
+    assert!(!pieces.contains("Autorisation de prélèvement"), "{pieces}");
+    post_step(
+        &app,
+        &dossier,
+        "vie-scolaire",
+        &[("canteen", "demi_pension")],
+    )
+    .await;
+    let (_, pieces) = app.get_html(&format!("{dossier}/pieces")).await;
+    assert!(pieces.contains("Autorisation de prélèvement"), "{pieces}");
+
+    // A family living together is not asked the judgement.
+    let (code, birth) = family(&app, &seeded, "deux enfants (mère)").await;
+    sign_in(&app, &code, &birth).await;
+    let dossier_id: i64 = sqlx::query_scalar(
+        "SELECT d.id FROM dossiers d JOIN pupils p ON p.id = d.pupil_id
+         JOIN guardianships l ON l.pupil_id = p.id JOIN guardians g ON g.id = l.guardian_id
+         WHERE g.access_code_hash = $1
+           AND d.campaign_id = (SELECT id FROM campaigns ORDER BY school_year DESC LIMIT 1)
+         ORDER BY p.birth_date LIMIT 1",
+    )
+    .bind(dossiersco::domain::access_code::hash(&code))
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    let dossier = format!("/famille/dossiers/{dossier_id}");
+    walk_until(&app, &dossier, "pieces").await;
+    let (status, pieces) = app.get_html(&format!("{dossier}/pieces")).await;
+    assert_eq!(status, 200);
+    assert!(!pieces.contains("Jugement fixant la résidence"), "{pieces}");
+    app.finish().await;
+}
+
 on_both_databases!(
+    pieces_for_separated_guardians_or_the_demi_pension_follow_the_family,
     dates_and_texts_are_saved_and_shown_as_safe_text,
     every_other_text_field_of_the_set_up_shows_markup_as_text,
     dates_are_enforced_for_families,
