@@ -901,8 +901,8 @@ async fn post_step(app: &TestApp, dossier: &str, step: &str, changes: &[(&str, &
     assert_eq!(response.status(), 303, "step {step}");
 }
 
-/// A piece for separated guardians only is asked of the separated family
-/// and not of the other; a piece for the demi-pension only follows the
+/// A piece for separated guardians only is asked of the separated family,
+/// and of the other once a guardian declares another address; a piece for the demi-pension only follows the
 /// family's answer in the canteen step.
 async fn pieces_for_separated_guardians_or_the_demi_pension_follow_the_family(app: TestApp) {
     let seeded = app.seed_demo().await;
@@ -960,6 +960,20 @@ async fn pieces_for_separated_guardians_or_the_demi_pension_follow_the_family(ap
     let (status, pieces) = app.get_html(&format!("{dossier}/pieces")).await;
     assert_eq!(status, 200);
     assert!(!pieces.contains("Jugement fixant la résidence"), "{pieces}");
+    // Until a guardian declares another address: then they no longer live together.
+    post_step(
+        &app,
+        &dossier,
+        "responsables",
+        &[
+            ("address_lines", "3 rue des Lilas"),
+            ("postcode", "69003"),
+            ("city", "Lyon"),
+        ],
+    )
+    .await;
+    let (_, pieces) = app.get_html(&format!("{dossier}/pieces")).await;
+    assert!(pieces.contains("Jugement fixant la résidence"), "{pieces}");
     app.finish().await;
 }
 
