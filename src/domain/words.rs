@@ -130,6 +130,27 @@ pub fn canteen(answer: &str) -> &str {
     }
 }
 
+/// The canteen's days, as the school saves them (`lun,mar,jeu`), in words:
+/// « lundi, mardi et jeudi »; empty when the school set none.
+pub fn canteen_days(codes: &str) -> String {
+    let days: Vec<&str> = [
+        ("lun", "lundi"),
+        ("mar", "mardi"),
+        ("mer", "mercredi"),
+        ("jeu", "jeudi"),
+        ("ven", "vendredi"),
+    ]
+    .iter()
+    .filter(|(code, _)| codes.split(',').any(|c| c.trim() == *code))
+    .map(|(_, day)| *day)
+    .collect();
+    match days.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} et {last}", rest.join(", ")),
+    }
+}
+
 /// `oui` / `non` → « Oui » / « Non ».
 pub fn yes_no(answer: &str) -> &str {
     match answer {
@@ -224,6 +245,12 @@ mod tests {
     #[test]
     fn codes_read_as_words() {
         assert_eq!(value("sex", "F"), "Féminin");
+        assert_eq!(
+            canteen_days("lun,mar,jeu,ven"),
+            "lundi, mardi, jeudi et vendredi"
+        );
+        assert_eq!(canteen_days("mer"), "mercredi");
+        assert_eq!(canteen_days(""), "");
         assert_eq!(value("sex", "M"), "Masculin");
         assert_eq!(value("birth_date", "2013-03-12"), "12/03/2013");
         assert_eq!(value("canteen", "demi_pension"), "Demi-pensionnaire");

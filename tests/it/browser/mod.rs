@@ -10,6 +10,7 @@ mod dashboard;
 mod family;
 mod letters;
 mod offer;
+mod onboarding;
 mod phone;
 mod team;
 
