@@ -70,6 +70,16 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (11, "letters", include_str!("migrations/0011_letters.sql")),
     (
+        13,
+        "dashboard",
+        include_str!("migrations/0013_dashboard.sql"),
+    ),
+    (
+        14,
+        "siecle_return",
+        include_str!("migrations/0014_siecle_return.sql"),
+    ),
+    (
         15,
         "change_decisions",
         include_str!("migrations/0015_change_decisions.sql"),

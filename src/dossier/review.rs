@@ -31,6 +31,9 @@ pub struct Entry {
     /// An option asked for is beyond its capacity.
     pub waiting_list: bool,
     pub submitted_at: Option<i64>,
+    /// No guardian has ever signed in (set by the caller, who reads the
+    /// sign-ins: see `db::dashboard::never_visited`).
+    pub never_came: bool,
 }
 
 impl Entry {
@@ -50,6 +53,7 @@ impl Entry {
             pieces_to_check: listed.pieces_to_check,
             waiting_list: !listed.facts.waiting.is_empty(),
             submitted_at: row.submitted_at,
+            never_came: false,
         }
     }
 
@@ -88,6 +92,10 @@ pub struct Filter {
     pub pieces_to_check: bool,
     pub conflicts: bool,
     pub waiting_list: bool,
+    /// Pupils SIECLE knows without an INE.
+    pub without_ine: bool,
+    /// Dossiers none of whose guardians ever signed in.
+    pub never_came: bool,
     /// A name (accents and case aside) or an INE.
     pub search: String,
 }
@@ -127,6 +135,8 @@ impl Filter {
             && (!self.pieces_to_check || e.pieces_to_check > 0)
             && (!self.conflicts || e.conflicts)
             && (!self.waiting_list || e.waiting_list)
+            && (!self.without_ine || e.ine.is_empty())
+            && (!self.never_came || e.never_came)
             && self.matches_search(e)
     }
 
@@ -324,6 +334,7 @@ mod tests {
             pieces_to_check: 0,
             waiting_list: false,
             submitted_at: None,
+            never_came: false,
         }
     }
 

@@ -139,6 +139,8 @@ pub fn routes() -> Vec<Route> {
         Route::get("/famille/connexion", Public, family::session::new),
         Route::post("/famille/connexion", Public, family::session::create),
         Route::post("/famille/deconnexion", Public, family::session::delete),
+        Route::get("/famille/code-perdu", Public, family::lost_code::new),
+        Route::post("/famille/code-perdu", Public, family::lost_code::create),
         Route::get("/famille", Guardian, family::dossiers::list),
         Route::get("/famille/dossiers/{dossier_id}/accueil", Own, family::steps::show_accueil),
         Route::post("/famille/dossiers/{dossier_id}/accueil", Own, family::steps::update_accueil),
@@ -190,6 +192,10 @@ pub fn routes() -> Vec<Route> {
         Route::post("/etablissements/{uai}/courriers", manager, school::letters::create),
         Route::get("/etablissements/{uai}/courriers/{batch_id}", manager, school::letters::show),
         Route::get("/etablissements/{uai}/courriers/{batch_id}/courriers.pdf", manager, school::letters::download),
+        // Families' requests for a new code (made from the sign-in page)
+        Route::get("/etablissements/{uai}/demandes-de-code", manager, school::code_requests::list),
+        Route::post("/etablissements/{uai}/demandes-de-code/{request_id}/code", manager, school::code_requests::issue),
+        Route::post("/etablissements/{uai}/demandes-de-code/{request_id}/classement", manager, school::code_requests::dismiss),
         // The school's team (direction only)
         Route::get("/etablissements/{uai}/agents", direction, school::agents::list),
         Route::post("/etablissements/{uai}/agents", direction, school::agents::create),

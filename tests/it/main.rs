@@ -9,6 +9,7 @@ mod browser;
 mod builders;
 mod campaign_setup;
 mod connections;
+mod dashboard;
 mod data;
 mod documents;
 mod dossier;

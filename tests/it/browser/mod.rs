@@ -6,9 +6,11 @@
 //! share; the tests by subject below.
 
 mod agent;
+mod dashboard;
 mod family;
 mod letters;
 mod offer;
+mod onboarding;
 mod phone;
 mod review;
 mod team;

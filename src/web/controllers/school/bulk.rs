@@ -118,7 +118,7 @@ pub async fn validate(
     Form(form): Form<SelectionForm>,
 ) -> Result<Response, AppError> {
     let back = list_url(&agent.school_uai, &form.filtre);
-    let selected = form.select(entries(&state, agent.scope().id()).await?);
+    let selected = form.select(entries(&state, agent.scope()).await?);
     let total = selected.len();
     let chosen: Vec<Entry> = selected
         .into_iter()
@@ -208,7 +208,7 @@ pub async fn send_back(
     Form(form): Form<SelectionForm>,
 ) -> Result<Response, AppError> {
     let back = list_url(&agent.school_uai, &form.filtre);
-    let selected = form.select(entries(&state, agent.scope().id()).await?);
+    let selected = form.select(entries(&state, agent.scope()).await?);
     let total = selected.len();
     let chosen: Vec<Entry> = selected
         .into_iter()
@@ -301,7 +301,7 @@ pub async fn export(
     agent: CurrentAgent<AnyStaff>,
     Form(form): Form<SelectionForm>,
 ) -> Result<Response, AppError> {
-    let selected = form.select(entries(&state, agent.scope().id()).await?);
+    let selected = form.select(entries(&state, agent.scope()).await?);
     agent
         .audit(
             state.db.pool(),

@@ -3,6 +3,8 @@
 //! said, what each guardian changed or answered, pieces, history). Medical
 //! information is shown to the nurse only.
 
+use std::collections::HashSet;
+
 use askama::Template;
 use axum::body::Body;
 use axum::extract::{Path, Query, RawQuery, State};
@@ -14,9 +16,12 @@ use serde::Deserialize;
 use super::review::{ListParams, PAGE_SIZES};
 use super::transitions::StaffActions;
 use crate::app::AppState;
-use crate::db::{contacts, decisions as db_decisions, dossiers, medical, uploads};
+use crate::db::{
+    SchoolScope, contacts, dashboard, decisions as db_decisions, dossiers, medical, uploads,
+};
 use crate::domain::dossier_state::DossierState;
 use crate::domain::role::{AnyStaff, ManageSchool, ReadMedical};
+use crate::domain::words;
 use crate::dossier::decisions::{self, Decided};
 use crate::dossier::diff::{self, GuardianView, SchoolView};
 use crate::dossier::facts;
@@ -87,9 +92,21 @@ pub fn state_badge(state: DossierState) -> &'static str {
 }
 
 /// The campaign's dossiers as the list reads them, in bulk.
-pub async fn entries(state: &AppState, school_id: i64) -> Result<Vec<Entry>, AppError> {
-    let (listed, words) = facts::of_school(state.db.pool(), school_id).await?;
-    Ok(listed.iter().map(|l| Entry::of(l, &words)).collect())
+pub async fn entries(state: &AppState, scope: SchoolScope) -> Result<Vec<Entry>, AppError> {
+    let pool = state.db.pool();
+    let (listed, words) = facts::of_school(pool, scope.id()).await?;
+    let never_came: HashSet<i64> = dashboard::never_visited(pool, scope)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(listed
+        .iter()
+        .map(|l| {
+            let mut entry = Entry::of(l, &words);
+            entry.never_came = never_came.contains(&entry.dossier_id);
+            entry
+        })
+        .collect())
 }
 
 pub async fn list(
@@ -99,7 +116,7 @@ pub async fn list(
     RawQuery(query): RawQuery,
 ) -> Result<Html<String>, AppError> {
     let params = ListParams::parse(query.as_deref().unwrap_or_default());
-    let all = entries(&state, agent.scope().id()).await?;
+    let all = entries(&state, agent.scope()).await?;
     let base = format!("/etablissements/{}/dossiers", agent.school_uai);
     let href = |q: String| {
         if q.is_empty() {
@@ -228,6 +245,8 @@ fn page_numbers(current: usize, last: usize) -> Vec<Option<usize>> {
 /// the nurse.
 pub struct GuardianBlock {
     pub view: GuardianView,
+    /// When they last signed in, in words (« jamais »).
+    pub last_visit: String,
     pub medical: Option<(String, String)>,
 }
 
@@ -327,7 +346,14 @@ async fn dossier_page<P>(
         } else {
             None
         };
-        guardians.push(GuardianBlock { view, medical });
+        let last_visit = dashboard::last_sign_in(pool, agent.scope(), view.id)
+            .await?
+            .map_or_else(|| "jamais".to_owned(), words::paris_time);
+        guardians.push(GuardianBlock {
+            view,
+            medical,
+            last_visit,
+        });
     }
     let uploads = uploads::list_in_school(pool, agent.scope(), dossier_id)
         .await?

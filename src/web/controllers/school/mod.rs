@@ -4,7 +4,9 @@
 pub mod agents;
 pub mod bulk;
 pub mod campaign;
+pub mod code_requests;
 pub mod codes;
+pub mod completion;
 pub mod dashboard;
 pub mod decisions;
 pub mod dossiers;

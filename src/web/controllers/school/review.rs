@@ -62,6 +62,8 @@ impl ListParams {
                 "pieces" => p.filter.pieces_to_check = yes(value),
                 "conflits" => p.filter.conflicts = yes(value),
                 "attente" => p.filter.waiting_list = yes(value),
+                "sans-ine" => p.filter.without_ine = yes(value),
+                "jamais-venus" => p.filter.never_came = yes(value),
                 "q" => p.filter.search = value.chars().take(100).collect(),
                 "tri" => p.sort = SortKey::from_code(value).unwrap_or_default(),
                 "ordre" => p.descending = value == "desc",
@@ -98,6 +100,8 @@ impl ListParams {
             (f.pieces_to_check, "pieces"),
             (f.conflicts, "conflits"),
             (f.waiting_list, "attente"),
+            (f.without_ine, "sans-ine"),
+            (f.never_came, "jamais-venus"),
         ] {
             if on {
                 q.append_pair(key, "oui");
