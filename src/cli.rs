@@ -47,7 +47,8 @@ enum Command {
         /// The school's UAI; each XML file's UAJ must match it.
         #[arg(long)]
         uai: String,
-        /// Creates the school when no school has this UAI.
+        /// Creates the school when no school has this UAI, named « Établissement UAI »:
+        /// SIECLE's exports carry the UAJ but no school name (`school add` names it).
         #[arg(long)]
         create_school: bool,
         /// Prints the preview only; writes nothing.

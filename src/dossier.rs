@@ -6,9 +6,11 @@
 //! it, read the same by the family's summary and receipt and the school's
 //! list and dossier page; [`messages`] what the family receives about it.
 
+pub mod decisions;
 pub mod diff;
 pub mod facts;
 pub mod messages;
+pub mod review;
 
 use sqlx::AnyConnection;
 

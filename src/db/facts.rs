@@ -26,6 +26,7 @@ pub struct DossierRow {
     pub state: crate::domain::dossier_state::DossierState,
     pub submitted_by: Option<i64>,
     pub submitted_at: Option<i64>,
+    pub ine: Option<String>,
     pub last_name: String,
     pub first_name: String,
     pub other_first_names: String,
@@ -47,7 +48,7 @@ pub async fn dossiers(
 ) -> sqlx::Result<Vec<DossierRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT d.id AS dossier_id, p.id AS pupil_id, d.state, d.submitted_by, d.submitted_at,
-                p.last_name, p.first_name, p.other_first_names, p.sex, p.birth_date, p.birth_city,
+                p.ine, p.last_name, p.first_name, p.other_first_names, p.sex, p.birth_date, p.birth_city,
                 p.division, p.regime_code, p.mef_id, m.label AS mef_label,
                 n.id AS next_mef_id, n.label AS next_mef_label
          FROM dossiers d
@@ -143,6 +144,7 @@ pub struct GuardianEditRow {
     pub guardian_id: i64,
     pub field: String,
     pub new_value: String,
+    pub changed_at: i64,
 }
 
 pub async fn guardian_edits(
@@ -151,7 +153,7 @@ pub async fn guardian_edits(
     dossier_id: Option<i64>,
 ) -> sqlx::Result<Vec<GuardianEditRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT DISTINCT gc.guardian_id, gc.field, gc.new_value
+        "SELECT DISTINCT gc.guardian_id, gc.field, gc.new_value, gc.changed_at
          FROM guardian_changes gc
          JOIN guardianships l ON l.guardian_id = gc.guardian_id
          JOIN dossiers d ON d.pupil_id = l.pupil_id

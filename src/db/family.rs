@@ -86,11 +86,17 @@ pub async fn guardian(
     .await
 }
 
+/// A successful sign-in: the code's failures start again, and the school's
+/// dashboard reads when the guardian last came (`last_sign_in_at`).
 pub async fn record_sign_in(db: impl Executor<'_, Database = Any>, id: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE guardians SET failed_sign_ins = 0, locked_until = NULL, sign_in_lockouts = 0 WHERE id = $1")
-        .bind(id)
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "UPDATE guardians SET failed_sign_ins = 0, locked_until = NULL, sign_in_lockouts = 0, last_sign_in_at = $2
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(now_ms())
+    .execute(db)
+    .await?;
     Ok(())
 }
 

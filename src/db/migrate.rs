@@ -70,6 +70,21 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (11, "letters", include_str!("migrations/0011_letters.sql")),
     (12, "messages", include_str!("migrations/0012_messages.sql")),
+    (
+        13,
+        "dashboard",
+        include_str!("migrations/0013_dashboard.sql"),
+    ),
+    (
+        14,
+        "siecle_return",
+        include_str!("migrations/0014_siecle_return.sql"),
+    ),
+    (
+        15,
+        "change_decisions",
+        include_str!("migrations/0015_change_decisions.sql"),
+    ),
 ];
 
 /// Turns a migration into the dialect of `backend`.

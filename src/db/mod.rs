@@ -13,8 +13,11 @@
 pub mod agents;
 pub mod audit;
 pub mod campaigns;
+pub mod code_requests;
 pub mod code_slips;
 pub mod contacts;
+pub mod dashboard;
+pub mod decisions;
 pub mod dossiers;
 pub mod drafts;
 pub mod facts;

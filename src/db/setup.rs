@@ -169,6 +169,8 @@ pub struct FamilyCampaign {
     pub returned_until: Option<String>,
     pub contact_email: String,
     pub contact_phone: String,
+    /// The canteen's days (`lun,mar,jeu`).
+    pub canteen_days: String,
 }
 
 impl FamilyCampaign {
@@ -186,7 +188,8 @@ pub async fn campaign_of_dossier(
     dossier_id: i64,
 ) -> sqlx::Result<FamilyCampaign> {
     sqlx::query_as(
-        "SELECT c.id AS campaign_id, c.opens_on, c.closes_on, c.returned_until, c.contact_email, c.contact_phone
+        "SELECT c.id AS campaign_id, c.opens_on, c.closes_on, c.returned_until, c.contact_email, c.contact_phone,
+                c.canteen_days
          FROM campaigns c JOIN dossiers d ON d.campaign_id = c.id WHERE d.id = $1",
     )
     .bind(dossier_id)
@@ -540,6 +543,9 @@ struct GuardianAddressRow {
     postcode: String,
     city: String,
     country_code: String,
+    /// How many of the guardian's address fields the family changed: a
+    /// declared move.
+    address_changes: i64,
 }
 
 /// What a piece's conditions are checked against, for one dossier.
@@ -566,8 +572,12 @@ pub async fn dossier_facts(
         Some(answer) => answer == "demi_pension",
         None => words::canteen_of_regime(&row.regime_code) == Some("demi_pension"),
     };
+    // A change to one of the address fields (`family::ADDRESS_FIELDS`) is a declared move.
     let addresses: Vec<GuardianAddressRow> = sqlx::query_as(
-        "SELECT g.siecle_address_id, g.address_lines, g.postcode, g.city, g.country_code
+        "SELECT g.siecle_address_id, g.address_lines, g.postcode, g.city, g.country_code,
+                (SELECT COUNT(*) FROM guardian_changes c
+                 WHERE c.guardian_id = g.id AND c.field IN ('address_lines', 'postcode', 'city'))
+                  AS address_changes
          FROM guardianships gs JOIN guardians g ON g.id = gs.guardian_id
          JOIN dossiers d ON d.pupil_id = gs.pupil_id
          WHERE d.id = $1 AND gs.legal_responsibility = 1 ORDER BY gs.rank",
@@ -575,18 +585,26 @@ pub async fn dossier_facts(
     .bind(dossier_id)
     .fetch_all(&mut *conn)
     .await?;
-    let addresses: Vec<SiecleAddress> = addresses
+    let addresses: Vec<(SiecleAddress, bool)> = addresses
         .into_iter()
-        .map(|a| SiecleAddress {
-            id: a.siecle_address_id,
-            lines: a.address_lines,
-            postcode: a.postcode,
-            city: a.city,
-            country_code: a.country_code,
+        .map(|a| {
+            let moved = a.address_changes > 0;
+            let address = SiecleAddress {
+                id: a.siecle_address_id,
+                lines: a.address_lines,
+                postcode: a.postcode,
+                city: a.city,
+                country_code: a.country_code,
+            };
+            (address, moved)
         })
         .collect();
-    let separated =
-        addresses.len() >= 2 && !household::same_household(&addresses[0], &addresses[1]);
+    // Separated: not living together in SIECLE, or one of them declared
+    // another address since (the rule of shared contact details).
+    let separated = match addresses.as_slice() {
+        [(a, a_moved), (b, b_moved), ..] => !household::contacts_shared(a, b, *a_moved, *b_moved),
+        _ => false,
+    };
     Ok(DossierFacts {
         new_pupil: !row.last_year_uai.is_empty()
             && !row.last_year_uai.eq_ignore_ascii_case(&row.school_uai),

@@ -130,6 +130,27 @@ pub fn canteen(answer: &str) -> &str {
     }
 }
 
+/// The canteen's days, as the school saves them (`lun,mar,jeu`), in words:
+/// « lundi, mardi et jeudi »; empty when the school set none.
+pub fn canteen_days(codes: &str) -> String {
+    let days: Vec<&str> = [
+        ("lun", "lundi"),
+        ("mar", "mardi"),
+        ("mer", "mercredi"),
+        ("jeu", "jeudi"),
+        ("ven", "vendredi"),
+    ]
+    .iter()
+    .filter(|(code, _)| codes.split(',').any(|c| c.trim() == *code))
+    .map(|(_, day)| *day)
+    .collect();
+    match days.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} et {last}", rest.join(", ")),
+    }
+}
+
 /// `oui` / `non` → « Oui » / « Non ».
 pub fn yes_no(answer: &str) -> &str {
     match answer {
@@ -143,10 +164,20 @@ pub fn yes_no(answer: &str) -> &str {
 /// (Paris time: UTC+2 from the last Sunday of March to the last Sunday of
 /// October, 01:00 UTC, else UTC+1).
 pub fn paris_time(millis: i64) -> String {
+    paris_local(millis)
+        .map(|local| local.format("%d/%m/%Y à %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// The calendar day of an instant (Unix milliseconds) in Paris.
+pub fn paris_day(millis: i64) -> Option<chrono::NaiveDate> {
+    paris_local(millis).map(|local| local.date())
+}
+
+/// An instant as a Paris wall-clock time (see [`paris_time`]).
+fn paris_local(millis: i64) -> Option<chrono::NaiveDateTime> {
     use chrono::{Datelike, NaiveDate, TimeZone, Utc, Weekday};
-    let Some(utc) = Utc.timestamp_millis_opt(millis).single() else {
-        return String::new();
-    };
+    let utc = Utc.timestamp_millis_opt(millis).single()?;
     let last_sunday = |month: u32| {
         let mut day = NaiveDate::from_ymd_opt(utc.year(), month, 31).unwrap_or_default();
         while day.weekday() != Weekday::Sun {
@@ -155,8 +186,28 @@ pub fn paris_time(millis: i64) -> String {
         Utc.from_utc_datetime(&day.and_hms_opt(1, 0, 0).unwrap_or_default())
     };
     let summer = utc >= last_sunday(3) && utc < last_sunday(10);
-    let local = utc + chrono::Duration::hours(if summer { 2 } else { 1 });
-    local.format("%d/%m/%Y à %H:%M").to_string()
+    Some((utc + chrono::Duration::hours(if summer { 2 } else { 1 })).naive_utc())
+}
+
+/// A name folded for comparison: lower case, without accents, and only its
+/// letters and digits (« Zoé-Marie » and « ZOE MARIE » fold alike).
+pub fn folded_name(name: &str) -> String {
+    name.chars()
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            'à' | 'â' | 'ä' | 'á' | 'ã' | 'å' => 'a',
+            'ç' => 'c',
+            'é' | 'è' | 'ê' | 'ë' => 'e',
+            'î' | 'ï' | 'í' | 'ì' => 'i',
+            'ô' | 'ö' | 'ó' | 'ò' | 'õ' => 'o',
+            'ù' | 'û' | 'ü' | 'ú' => 'u',
+            'ÿ' | 'ý' => 'y',
+            'ñ' => 'n',
+            'æ' | 'œ' => 'e',
+            other => other,
+        })
+        .filter(|c| c.is_alphanumeric())
+        .collect()
 }
 
 /// A PCS profession code's name (« Employé administratif d'entreprise »).
@@ -194,6 +245,12 @@ mod tests {
     #[test]
     fn codes_read_as_words() {
         assert_eq!(value("sex", "F"), "Féminin");
+        assert_eq!(
+            canteen_days("lun,mar,jeu,ven"),
+            "lundi, mardi, jeudi et vendredi"
+        );
+        assert_eq!(canteen_days("mer"), "mercredi");
+        assert_eq!(canteen_days(""), "");
         assert_eq!(value("sex", "M"), "Masculin");
         assert_eq!(value("birth_date", "2013-03-12"), "12/03/2013");
         assert_eq!(value("canteen", "demi_pension"), "Demi-pensionnaire");
@@ -216,6 +273,13 @@ mod tests {
                 .chars()
                 .all(|c| c.is_ascii_digit())
         );
+    }
+
+    #[test]
+    fn names_fold_without_case_accents_or_dashes() {
+        assert_eq!(folded_name("Zoé-Marie"), folded_name("ZOE MARIE"));
+        assert_eq!(folded_name(" Inès "), "ines");
+        assert_ne!(folded_name("Léa"), folded_name("Léo"));
     }
 
     #[test]

@@ -110,6 +110,8 @@ pub struct GuardianFacts {
     pub siecle: HashMap<String, String>,
     /// Their edits of their own details (key → new value).
     pub edits: HashMap<String, String>,
+    /// When they made each of those edits (key → time).
+    pub edited_at: HashMap<String, i64>,
     /// Their edits of the pupil's identity (key → new value, when).
     pub pupil_edits: HashMap<String, (String, i64)>,
     /// Their answers (question → answer, when).
@@ -260,6 +262,8 @@ pub struct Line {
     pub before: String,
     /// What it is now, in words.
     pub after: String,
+    /// What it is now, as stored (what SIECLE would receive).
+    pub value: String,
     pub changed: bool,
 }
 
@@ -271,6 +275,7 @@ impl Line {
             label: words.label(key),
             before: before.map(|b| words.show(key, b)).unwrap_or_default(),
             after: words.show(key, after),
+            value: after.to_owned(),
             changed,
         }
     }
@@ -359,6 +364,7 @@ pub fn for_guardian(facts: &Facts, viewer: i64, words: &Words) -> Summary {
             label: "Classe l'an prochain".into(),
             before: String::new(),
             after: facts.next_year.clone(),
+            value: String::new(),
             changed: false,
         });
     }
@@ -397,6 +403,7 @@ pub fn for_guardian(facts: &Facts, viewer: i64, words: &Words) -> Summary {
                 } else {
                     OTHERS_PIECE.into()
                 },
+                value: String::new(),
                 changed: mine,
             }
         })
@@ -489,6 +496,8 @@ pub struct SchoolLine {
     pub by: String,
     /// Whether the value read is certified (the sender's).
     pub certified: bool,
+    /// When the value read was given (none when it is what was known).
+    pub at: Option<i64>,
     /// Other guardians' different values: (name, value in words, certified).
     pub others: Vec<(String, String, bool)>,
 }
@@ -501,6 +510,8 @@ pub struct GuardianView {
     pub standing: Standing,
     /// Their contact details that changed.
     pub changes: Vec<Line>,
+    /// When they changed each (key → time).
+    pub changed_at: HashMap<String, i64>,
 }
 
 /// The school's reading of a dossier.
@@ -524,18 +535,18 @@ pub struct SchoolView {
 fn read<'a>(
     facts: &'a Facts,
     pick: impl Fn(&'a GuardianFacts) -> Option<&'a (String, i64)>,
-) -> Option<(&'a GuardianFacts, &'a str, bool)> {
+) -> Option<(&'a GuardianFacts, &'a str, bool, i64)> {
     if let Some(sender) = facts.certified_by().and_then(|id| facts.guardian(id))
-        && let Some((v, _)) = pick(sender)
+        && let Some((v, at)) = pick(sender)
     {
-        return Some((sender, v.as_str(), true));
+        return Some((sender, v.as_str(), true, *at));
     }
     facts
         .guardians
         .iter()
         .filter_map(|g| pick(g).map(|(v, at)| (g, v, *at)))
         .max_by_key(|(_, _, at)| *at)
-        .map(|(g, v, _)| (g, v.as_str(), false))
+        .map(|(g, v, at)| (g, v.as_str(), false, at))
 }
 
 fn standing(facts: &Facts, g: &GuardianFacts) -> Standing {
@@ -578,15 +589,16 @@ pub fn for_school(facts: &Facts, words: &Words) -> SchoolView {
         .filter_map(|key| {
             let siecle = facts.pupil.get(*key).map(String::as_str).unwrap_or("");
             // Once sent, the sender's version, SIECLE's value included.
-            let (by, value, certified) = match sender {
+            let (by, value, certified, at) = match sender {
                 Some(s) => (
                     Some(s),
                     s.pupil_edits.get(*key).map_or(siecle, |(v, _)| v.as_str()),
                     true,
+                    s.pupil_edits.get(*key).map(|(_, at)| *at),
                 ),
                 None => {
-                    let (g, v, c) = read(facts, |g| g.pupil_edits.get(*key))?;
-                    (Some(g), v, c)
+                    let (g, v, c, at) = read(facts, |g| g.pupil_edits.get(*key))?;
+                    (Some(g), v, c, Some(at))
                 }
             };
             let line = Line::new(key, words, Some(siecle), value);
@@ -600,6 +612,7 @@ pub fn for_school(facts: &Facts, words: &Words) -> SchoolView {
                 } else {
                     String::new()
                 },
+                at: if line.changed { at } else { None },
                 line,
                 certified,
                 others,
@@ -614,6 +627,7 @@ pub fn for_school(facts: &Facts, words: &Words) -> SchoolView {
             id: g.id,
             name: g.name.clone(),
             standing: standing(facts, g),
+            changed_at: g.edited_at.clone(),
             changes: CONTACT_FIELDS
                 .iter()
                 .filter_map(|key| {
@@ -631,11 +645,12 @@ pub fn for_school(facts: &Facts, words: &Words) -> SchoolView {
         .into_iter()
         .filter(|q| *q != "options" || facts.baseline.asks_options())
         .filter_map(|q| {
-            let (g, value, certified) = read(facts, |g| g.answers.get(q))?;
+            let (g, value, certified, at) = read(facts, |g| g.answers.get(q))?;
             Some(SchoolLine {
                 line: facts.line(q, words, facts.baseline.value(q).as_deref(), value),
                 by: g.name.clone(),
                 certified,
+                at: Some(at),
                 others: others(q, g, value, false),
             })
         })
@@ -674,6 +689,85 @@ pub fn for_school(facts: &Facts, words: &Words) -> SchoolView {
             .map(|k| words.label(&k))
             .collect(),
         changes,
+    }
+}
+
+/// A change the school accepts or rejects: one of the pupil's fields, one
+/// of a guardian's contact details, or an answer that differs from what was
+/// known. (Pieces have their own decisions; emergency contacts are not
+/// SIECLE's.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// Stable within the dossier: `pupil:first_name`, `guardian:12:email`,
+    /// `answer:canteen`.
+    pub key: String,
+    /// Where it belongs: « Élève », « Coordonnées de Madame Anne Martin »,
+    /// « Scolarité et vie scolaire ».
+    pub section: String,
+    /// The field or question (`first_name`, `email`, `canteen`).
+    pub field: String,
+    /// The guardian whose contact detail it is.
+    pub guardian_id: Option<i64>,
+    pub label: String,
+    /// Before and after, in words.
+    pub before: String,
+    pub after: String,
+    /// The proposed value as stored: a decision holds for this value only.
+    pub value: String,
+    /// Who gave it, and when.
+    pub by: String,
+    pub at: Option<i64>,
+}
+
+impl SchoolView {
+    /// The changes to decide on, in the page's order.
+    pub fn decidable(&self) -> Vec<Change> {
+        let mut out = Vec::new();
+        for l in self.pupil.iter().filter(|l| l.line.changed) {
+            out.push(Change {
+                key: format!("pupil:{}", l.line.key),
+                section: "Élève".into(),
+                field: l.line.key.clone(),
+                guardian_id: None,
+                label: l.line.label.clone(),
+                before: l.line.before.clone(),
+                after: l.line.after.clone(),
+                value: l.line.value.clone(),
+                by: l.by.clone(),
+                at: l.at,
+            });
+        }
+        for g in &self.guardians {
+            for line in &g.changes {
+                out.push(Change {
+                    key: format!("guardian:{}:{}", g.id, line.key),
+                    section: format!("Coordonnées {}", words::de(&g.name)),
+                    field: line.key.clone(),
+                    guardian_id: Some(g.id),
+                    label: line.label.clone(),
+                    before: line.before.clone(),
+                    after: line.after.clone(),
+                    value: line.value.clone(),
+                    by: g.name.clone(),
+                    at: g.changed_at.get(&line.key).copied(),
+                });
+            }
+        }
+        for l in self.answers.iter().filter(|l| l.line.changed) {
+            out.push(Change {
+                key: format!("answer:{}", l.line.key),
+                section: "Scolarité et vie scolaire".into(),
+                field: l.line.key.clone(),
+                guardian_id: None,
+                label: l.line.label.clone(),
+                before: l.line.before.clone(),
+                after: l.line.after.clone(),
+                value: l.line.value.clone(),
+                by: l.by.clone(),
+                at: l.at,
+            });
+        }
+        out
     }
 }
 

@@ -15,6 +15,8 @@ use crate::domain::words;
 pub struct Listed {
     pub row: rows::DossierRow,
     pub facts: Facts,
+    /// Pieces sent and not yet accepted or refused.
+    pub pieces_to_check: usize,
 }
 
 /// The facts of one dossier of school `school_id` (`None` when the dossier
@@ -207,6 +209,12 @@ async fn read(
                         .flatten()
                         .map(|e| (e.field.clone(), e.new_value.clone()))
                         .collect(),
+                    edited_at: guardian_edits
+                        .get(&g.guardian_id)
+                        .into_iter()
+                        .flatten()
+                        .map(|e| (e.field.clone(), e.changed_at))
+                        .collect(),
                     pupil_edits: edits_by_guardian
                         .remove(&g.guardian_id)
                         .unwrap_or_default()
@@ -241,18 +249,14 @@ async fn read(
                     is_piece: false,
                 })
                 .collect();
-            added.extend(
-                pieces
-                    .remove(&id)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|p| Added {
-                        by: p.guardian_id,
-                        label: p.label,
-                        text: p.original_name,
-                        is_piece: true,
-                    }),
-            );
+            let pieces = pieces.remove(&id).unwrap_or_default();
+            let pieces_to_check = pieces.iter().filter(|p| p.status == "submitted").count();
+            added.extend(pieces.into_iter().map(|p| Added {
+                by: p.guardian_id,
+                label: p.label,
+                text: p.original_name,
+                is_piece: true,
+            }));
             let facts = Facts {
                 dossier_id: id,
                 state: row.state,
@@ -280,7 +284,11 @@ async fn read(
                 questions: words.questions.iter().map(|q| q.key.clone()).collect(),
                 waiting,
             };
-            Listed { row, facts }
+            Listed {
+                row,
+                facts,
+                pieces_to_check,
+            }
         })
         .collect();
     Ok((listed, words))

@@ -57,6 +57,38 @@ pub struct PupilIn {
     pub last_year_uai: String,
     pub entry_date: Option<String>,
     pub address: AddressIn,
+    /// What the return file sends back as SIECLE had it (docs/SIECLE-RETURN.md).
+    pub siecle: PupilSiecleValues,
+}
+
+/// The values of a pupil the return file to SIECLE must send back unchanged and
+/// that nothing else uses. `None`: SIECLE did not say (never taken as `false`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PupilSiecleValues {
+    /// ID_PRV_ELE, the private id SIECLE exports.
+    pub private_id: Option<String>,
+    pub usage_name: String,
+    pub first_name2: String,
+    pub first_name3: String,
+    /// CODE_STATUT.
+    pub status_code: String,
+    /// CODE_PROVENANCE.
+    pub provenance_code: String,
+    /// DOUBLEMENT.
+    pub repeating: Option<bool>,
+    /// ADHESION_TRANSPORT.
+    pub school_transport: Option<bool>,
+    pub accepts_sms: Option<bool>,
+    pub phone_home: String,
+    pub phone_work: String,
+    pub phone_mobile: String,
+    pub email: String,
+    /// DATE_SORTIE, `YYYY-MM-DD`.
+    pub exit_date: Option<String>,
+    /// CODE_MOTIF_SORTIE.
+    pub exit_reason_code: String,
+    /// CODE_BOURSE of each grant.
+    pub grant_codes: Vec<String>,
 }
 
 impl PupilIn {
@@ -93,6 +125,20 @@ pub struct GuardianIn {
     pub profession_code: String,
     pub accepts_sms: bool,
     pub address: AddressIn,
+    /// What the return file sends back as SIECLE had it.
+    pub siecle: GuardianSiecleValues,
+}
+
+/// The values of a person the return file to SIECLE must send back unchanged.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuardianSiecleValues {
+    /// ID_PRV_PER, the private id SIECLE exports.
+    pub private_id: Option<String>,
+    pub usage_name: String,
+    /// COMMUNICATION_ADRESSE.
+    pub shares_address: Option<bool>,
+    /// ACCEPTE_SMS as exported (`accepts_sms` takes absent as `false`).
+    pub accepts_sms: Option<bool>,
 }
 
 impl GuardianIn {
@@ -116,6 +162,21 @@ pub struct LinkIn {
     pub receives_aid: bool,
     pub lives_with_pupil: bool,
     pub contact_first: bool,
+    /// The link as SIECLE exported it.
+    pub siecle: LinkSiecleValues,
+}
+
+/// A link as SIECLE exported it: `relationship_code` above holds 90 when SIECLE
+/// gave no valid code, and the flags above take absent as `false`; the return
+/// file sends these instead.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkSiecleValues {
+    /// CODE_PARENTE as exported (empty when absent or invalid).
+    pub relationship_code: String,
+    pub pays_fees: Option<bool>,
+    pub receives_aid: Option<bool>,
+    pub lives_with_pupil: Option<bool>,
+    pub contact_first: Option<bool>,
 }
 
 /// A MEF of the nomenclature.
@@ -195,6 +256,11 @@ mod tests {
         assert_eq!(a.fingerprint(), b.fingerprint());
         b.division = "5A".into();
         assert_ne!(a.fingerprint(), b.fingerprint());
+        // The values only the return file to SIECLE uses count too: a pupil whose
+        // DOUBLEMENT changed in SIECLE is updated.
+        let mut c = a.clone();
+        c.siecle.repeating = Some(true);
+        assert_ne!(a.fingerprint(), c.fingerprint());
         assert_eq!(a.fingerprint().len(), 32);
     }
 }

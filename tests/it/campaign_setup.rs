@@ -325,7 +325,8 @@ async fn conditional_pieces_are_asked_only_when_they_apply(app: TestApp) {
 }
 
 /// The intendance's grid: a gap or an overlap is refused with a message and
-/// nothing changes; a complete grid is saved. Other roles are refused.
+/// nothing changes; a complete grid is saved, and the family reads the
+/// canteen's days. Other roles are refused.
 async fn the_tariff_grid_refuses_gaps_and_overlaps(app: TestApp) {
     let seeded = app.seed_demo().await;
     let page = format!("/etablissements/{}/campagne/demi-pension", seeded.uai);
@@ -384,6 +385,14 @@ async fn the_tariff_grid_refuses_gaps_and_overlaps(app: TestApp) {
             .await
             .unwrap();
     assert_eq!(days, "lun,jeu");
+    // The family reads the days in the canteen step.
+    let dossier = mother_dossier(&app, &seeded).await;
+    walk_until(&app, &dossier, "vie-scolaire").await;
+    let (_, step) = app.get_html(&format!("{dossier}/vie-scolaire")).await;
+    assert!(
+        step.contains("Jours de demi-pension : lundi et jeudi."),
+        "{step}"
+    );
     let secretary = agent(&app, "secretariat@demo.dossiersco.fr", DEMO_PASSWORD).await;
     assert_eq!(
         get(&app, &secretary, &page).await.0,
@@ -660,8 +669,318 @@ async fn a_school_goes_from_missing_to_ready_then_next_year(app: TestApp) {
     app.finish().await;
 }
 
+/// Script tags and template syntax typed into every text field of the
+/// set-up not covered above.
+const MARKUP: &str = "<script>alert('x')</script> {{ 7*7 }} {% if true %}oui{% endif %}";
+
+/// Whether `html` shows [`MARKUP`] as text: no script tag, the template
+/// syntax as typed.
+fn shows_markup_as_text(html: &str) -> bool {
+    !html.contains("<script>alert")
+        && html.contains("{{ 7*7 }}")
+        && html.contains("{% if true %}oui{% endif %}")
+        && (html.contains("&lt;script&gt;alert") || html.contains("&#60;script&#62;alert"))
+}
+
+fn assert_markup_as_text(page: &str, html: &str) {
+    let around = html
+        .find("7*7")
+        .map(|at| &html[at.saturating_sub(300)..(at + 100).min(html.len())])
+        .unwrap_or("(no « 7*7 »)");
+    assert!(shows_markup_as_text(html), "{page}: {around}");
+}
+
+/// The form of `page` that posts to `action`, as prefilled, with `changes`.
+async fn form_on(
+    app: &TestApp,
+    client: &Client,
+    page: &str,
+    action: &str,
+    changes: &[(String, String)],
+) -> Vec<(String, String)> {
+    let (_, html) = get(app, client, page).await;
+    let start = html
+        .find(&format!("<form method=\"post\" action=\"{action}\""))
+        .unwrap_or_else(|| panic!("no form to {action} on {page}"));
+    let end = start + html[start..].find("</form>").unwrap() + 7;
+    let mut form = crate::forms::prefilled(&html[start..end]);
+    for (key, value) in changes {
+        form.retain(|(k, _)| k != key);
+        form.push((key.clone(), value.clone()));
+    }
+    form
+}
+
+/// Script tags and template syntax in the fields the other tests leave
+/// out (a piece's explanation, an option's label and a group's name, a
+/// question's help and choices, an authorisation, a tariff's label, an
+/// invited agent's name) are saved as typed and shown as text, on the
+/// screens and to the family; none is run as markup or as a template.
+async fn every_other_text_field_of_the_set_up_shows_markup_as_text(app: TestApp) {
+    let seeded = app.seed_demo().await;
+    let base = format!("/etablissements/{}/campagne", seeded.uai);
+    let secretary = agent(&app, "secretariat@demo.dossiersco.fr", DEMO_PASSWORD).await;
+    let marked = |before: &str| format!("{before} {MARKUP}");
+
+    // A piece asked of everyone, with its explanation.
+    let pieces = format!("{base}/pieces");
+    let (status, _, _) = post(
+        &app,
+        &secretary,
+        &pieces,
+        &pieces,
+        &[
+            ("label", "Assurance"),
+            ("explanation", &marked("Explication")),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let piece: i64 =
+        sqlx::query_scalar("SELECT id FROM expected_documents WHERE label = 'Assurance'")
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap();
+    assert_markup_as_text(
+        "the piece",
+        &get(&app, &secretary, &format!("{pieces}/{piece}")).await.1,
+    );
+
+    // The options of the mother's child's next MEF: a group and an option's label.
+    let dossier = mother_dossier(&app, &seeded).await;
+    let next_mef: i64 = sqlx::query_scalar(
+        "SELECT m.next_mef_id FROM dossiers d JOIN pupils p ON p.id = d.pupil_id
+         JOIN mefs m ON m.id = p.mef_id WHERE d.id = $1",
+    )
+    .bind(dossier.rsplit('/').next().unwrap().parse::<i64>().unwrap())
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    let mef_page = format!("{base}/options/{next_mef}");
+    let (status, _, _) = post(
+        &app,
+        &secretary,
+        &mef_page,
+        &format!("{mef_page}/groupes"),
+        &[
+            ("group_label", &marked("Groupe")),
+            ("group_rule", "at_most_one"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, html) = get(&app, &secretary, &mef_page).await;
+    let option = html
+        .split("id=\"label_")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("an option on the MEF's page")
+        .to_owned();
+    let form = form_on(
+        &app,
+        &secretary,
+        &mef_page,
+        &mef_page,
+        &[(format!("label_{option}"), marked("Option"))],
+    )
+    .await;
+    let response = secretary
+        .post(app.url(&mef_page))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert_markup_as_text(
+        "the MEF's options",
+        &get(&app, &secretary, &mef_page).await.1,
+    );
+
+    // A question's help and choices; an authorisation.
+    let questions = format!("{base}/questions");
+    let (status, _, _) = post(
+        &app,
+        &secretary,
+        &questions,
+        &questions,
+        &[
+            ("kind", "custom"),
+            ("answer_type", "choice"),
+            ("label", "Transport"),
+            ("question", "Comment vient-il ?"),
+            ("help", &marked("Aide")),
+            ("choices", &format!("À pied\n{}", marked("En bus"))),
+            ("key", "transport"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert_markup_as_text("questions", &get(&app, &secretary, &questions).await.1);
+    let cpe = agent(&app, "cpe@demo.dossiersco.fr", DEMO_PASSWORD).await;
+    let authorisations = format!("{base}/autorisations");
+    let (status, _, _) = post(
+        &app,
+        &cpe,
+        &authorisations,
+        &authorisations,
+        &[
+            ("label", &marked("Sortie")),
+            ("question", &marked("J'autorise")),
+            ("key", "sortie_piscine"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert_markup_as_text("authorisations", &get(&app, &cpe, &authorisations).await.1);
+
+    // A tariff's label.
+    let intendance = agent(&app, "intendance@demo.dossiersco.fr", DEMO_PASSWORD).await;
+    let canteen = format!("{base}/demi-pension");
+    let tariff = marked("Tarif");
+    let (status, _, body) = post(
+        &app,
+        &intendance,
+        &canteen,
+        &canteen,
+        &[
+            ("day", "lun"),
+            ("label_0", tariff.as_str()),
+            ("min_0", "0"),
+            ("max_0", ""),
+            ("price_0", "3"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303, "{body}");
+    assert_markup_as_text("canteen", &get(&app, &intendance, &canteen).await.1);
+
+    // An invited agent's name, on the team's page.
+    let direction = agent(&app, "direction@demo.dossiersco.fr", DEMO_PASSWORD).await;
+    let team = format!("/etablissements/{}/agents", seeded.uai);
+    let (status, _, body) = post(
+        &app,
+        &direction,
+        &format!("{team}/nouveau"),
+        &team,
+        &[
+            ("name", &marked("Agent")),
+            ("email", "nouvel.agent@college.fr"),
+            ("role_secretariat", "oui"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 303, "{body}");
+    assert_markup_as_text("team", &get(&app, &direction, &team).await.1);
+
+    // The family reads all of it as text.
+    walk_until(&app, &dossier, "pieces").await;
+    for step in ["scolarite", "vie-scolaire", "pieces"] {
+        let (_, html) = app.get_html(&format!("{dossier}/{step}")).await;
+        assert_markup_as_text(step, &html);
+    }
+    app.run_jobs().await; // the invitation's e-mail
+    app.finish().await;
+}
+
+/// Posts the step `step` of `dossier` as prefilled, with `changes`.
+async fn post_step(app: &TestApp, dossier: &str, step: &str, changes: &[(&str, &str)]) {
+    let page = format!("{dossier}/{step}");
+    let html = app.get_html(&page).await.1;
+    let mut form = crate::forms::prefilled_or_first(&html);
+    for (key, value) in changes {
+        form.retain(|(k, _)| k != key);
+        form.push(((*key).to_owned(), (*value).to_owned()));
+    }
+    let response = app
+        .client
+        .post(app.url(&page))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303, "step {step}");
+}
+
+/// A piece for separated guardians only is asked of the separated family,
+/// and of the other once a guardian declares another address; a piece for the demi-pension only follows the
+/// family's answer in the canteen step.
+async fn pieces_for_separated_guardians_or_the_demi_pension_follow_the_family(app: TestApp) {
+    let seeded = app.seed_demo().await;
+    let base = format!("/etablissements/{}/campagne/pieces", seeded.uai);
+    let secretary = agent(&app, "secretariat@demo.dossiersco.fr", DEMO_PASSWORD).await;
+    for (label, condition) in [
+        ("Jugement fixant la résidence", "only_separated"),
+        ("Autorisation de prélèvement", "only_demi_pension"),
+    ] {
+        let (status, _, _) = post(
+            &app,
+            &secretary,
+            &base,
+            &base,
+            &[("label", label), ("mandatory", "oui"), (condition, "oui")],
+        )
+        .await;
+        assert_eq!(status, 303, "{label}");
+    }
+
+    // The separated family, externe then demi-pensionnaire.
+    let dossier = mother_dossier(&app, &seeded).await;
+    walk_until(&app, &dossier, "vie-scolaire").await;
+    post_step(&app, &dossier, "vie-scolaire", &[("canteen", "externe")]).await;
+    post_step(&app, &dossier, "sante", &[]).await;
+    let (_, pieces) = app.get_html(&format!("{dossier}/pieces")).await;
+    assert!(pieces.contains("Jugement fixant la résidence"), "{pieces}");
+    assert!(!pieces.contains("Autorisation de prélèvement"), "{pieces}");
+    post_step(
+        &app,
+        &dossier,
+        "vie-scolaire",
+        &[("canteen", "demi_pension")],
+    )
+    .await;
+    let (_, pieces) = app.get_html(&format!("{dossier}/pieces")).await;
+    assert!(pieces.contains("Autorisation de prélèvement"), "{pieces}");
+
+    // A family living together is not asked the judgement.
+    let (code, birth) = family(&app, &seeded, "deux enfants (mère)").await;
+    sign_in(&app, &code, &birth).await;
+    let dossier_id: i64 = sqlx::query_scalar(
+        "SELECT d.id FROM dossiers d JOIN pupils p ON p.id = d.pupil_id
+         JOIN guardianships l ON l.pupil_id = p.id JOIN guardians g ON g.id = l.guardian_id
+         WHERE g.access_code_hash = $1
+           AND d.campaign_id = (SELECT id FROM campaigns ORDER BY school_year DESC LIMIT 1)
+         ORDER BY p.birth_date LIMIT 1",
+    )
+    .bind(dossiersco::domain::access_code::hash(&code))
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    let dossier = format!("/famille/dossiers/{dossier_id}");
+    walk_until(&app, &dossier, "pieces").await;
+    let (status, pieces) = app.get_html(&format!("{dossier}/pieces")).await;
+    assert_eq!(status, 200);
+    assert!(!pieces.contains("Jugement fixant la résidence"), "{pieces}");
+    // Until a guardian declares another address: then they no longer live together.
+    post_step(
+        &app,
+        &dossier,
+        "responsables",
+        &[
+            ("address_lines", "3 rue des Lilas"),
+            ("postcode", "69003"),
+            ("city", "Lyon"),
+        ],
+    )
+    .await;
+    let (_, pieces) = app.get_html(&format!("{dossier}/pieces")).await;
+    assert!(pieces.contains("Jugement fixant la résidence"), "{pieces}");
+    app.finish().await;
+}
+
 on_both_databases!(
+    pieces_for_separated_guardians_or_the_demi_pension_follow_the_family,
     dates_and_texts_are_saved_and_shown_as_safe_text,
+    every_other_text_field_of_the_set_up_shows_markup_as_text,
     dates_are_enforced_for_families,
     conditional_pieces_are_asked_only_when_they_apply,
     the_tariff_grid_refuses_gaps_and_overlaps,

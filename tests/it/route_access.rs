@@ -478,6 +478,17 @@ async fn world(app: &TestApp) -> World {
     .fetch_one(pool)
     .await
     .unwrap();
+    // A family's request for a new code, waiting for A's secretariat.
+    let request_id: i64 = sqlx::query_scalar(
+        "INSERT INTO code_requests (school_id, pupil_last_name, pupil_first_name, birth_date, guardian_name,
+             contact, created_at)
+         SELECT id, 'DUBOIS', 'Inès', '2013-05-14', 'Claire DUBOIS', '0601020304', 0 FROM schools WHERE uai = $1
+         RETURNING id",
+    )
+    .bind(&seeded.uai)
+    .fetch_one(pool)
+    .await
+    .unwrap();
 
     let static_base = dossiersco::web::assets::base();
     let values = HashMap::from([
@@ -495,6 +506,7 @@ async fn world(app: &TestApp) -> World {
         ("import_id", import_id.to_string()),
         ("batch_id", batch_id.to_string()),
         ("reminder_id", reminder_id.to_string()),
+        ("request_id", request_id.to_string()),
         ("job_id", job_id),
         ("email_id", email_id.to_string()),
         ("agent_id", invited.agent_id.to_string()),

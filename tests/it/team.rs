@@ -328,12 +328,26 @@ async fn an_invitation_link_works_once_and_an_expired_or_replaced_one_changes_no
     // Expired (7 days later): refused, no password set.
     invite(&app, "cpe@arago.fr", &["vie_scolaire"]).await;
     let link = last_link_to(&app, "cpe@arago.fr").await;
+    let lifetime: i64 = sqlx::query_scalar(
+        "SELECT l.expires_at - l.created_at FROM agent_links l JOIN agents a ON a.id = l.agent_id
+         WHERE a.email = 'cpe@arago.fr'",
+    )
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    assert_eq!(lifetime, 7 * 24 * 3600 * 1000, "an invitation lasts 7 days");
     sqlx::query("UPDATE agent_links SET expires_at = $1")
         .bind(dossiersco::db::now_ms() - 1)
         .execute(app.db().pool())
         .await
         .unwrap();
-    assert_eq!(status_of(&app, &browser(), &link).await, 410);
+    let expired = browser().get(app.url(&link)).send().await.unwrap();
+    assert_eq!(expired.status(), 410);
+    let page = expired.text().await.unwrap();
+    assert!(
+        page.contains("Ce lien ne fonctionne plus") && page.contains("7 jours pour une invitation"),
+        "{page}"
+    );
     assert_eq!(
         set_password(&app, &browser(), &link, "un mot de passe valable")
             .await

@@ -136,12 +136,33 @@ async fn the_main_pages_are_valid_html() {
         "/accessibilite",
         "/donnees-personnelles",
         "/famille/connexion",
+        "/famille/code-perdu",
         "/agent/connexion",
         "/nulle-part",
         "/outbox",
     ] {
         check(&anonymous, path).await;
     }
+
+    // A request for a new code sent incomplete: every field says what it needs.
+    let html = anonymous
+        .get(app.url("/famille/code-perdu"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let response = anonymous
+        .post(app.url("/famille/code-perdu"))
+        .form(&[("csrf_token", extract_csrf(&html).unwrap().as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    validator
+        .assert_valid("code perdu (erreurs)", &response.text().await.unwrap())
+        .await;
 
     let base = mother_dossier(&app, &seeded).await;
     check(&app.client, "/famille").await;
@@ -196,6 +217,8 @@ async fn the_main_pages_are_valid_html() {
         format!("{school}/dossiers"),
         format!("{school}/dossiers/{dossier}"),
         format!("{school}/imports"),
+        format!("{school}/dossiers?conflits=oui"),
+        format!("{school}/demandes-de-code"),
     ] {
         check(&staff, &path).await;
     }

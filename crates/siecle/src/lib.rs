@@ -10,6 +10,7 @@
 //! - [`nomenclatures`]: BEE_NOMENCLATURES (Nomenclature.xml).
 //! - [`structures`]: BEE_STRUCTURES (Structures.xml).
 //! - [`tableur`]: the 136-column spreadsheet export (XLS / XLSX).
+//! - [`return_file`]: the IMPORT_ELEVES file sent back to SIECLE (writer, reader, dry run).
 //! - [`codes`]: typed code lists (countries, nationalities, parenté, PCS, régimes…).
 //! - [`synth`]: a generator of format-faithful synthetic exports (and, with the
 //!   `xlsx` feature, of the spreadsheet export: `SynthSchool::write_tableur_xlsx`).
@@ -47,6 +48,7 @@ mod fields;
 pub mod nomenclatures;
 mod reader;
 pub mod responsables;
+pub mod return_file;
 pub mod structures;
 pub mod synth;
 pub mod tableur;

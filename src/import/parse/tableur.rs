@@ -11,7 +11,7 @@ use dossiersco_siecle::tableur::{
 use dossiersco_siecle::{Limits, WarningEffect};
 
 use super::super::Problem;
-use super::super::model::{AddressIn, GuardianIn, LinkIn, PupilIn, PupilKey};
+use super::super::model::{AddressIn, GuardianIn, LinkIn, LinkSiecleValues, PupilIn, PupilKey};
 use super::{
     InputFile, NO_BIRTH_DATE, NO_SEX, Parsed, civility, country_code, date, division_of,
     nationality_code, other_first_names, regime_code, sex_code, stop, text, unique_by_code,
@@ -183,6 +183,7 @@ fn pupil_of(file: &InputFile, parsed: &mut Parsed, e: &EleveTableur) -> Option<P
         last_year_uai: String::new(),
         entry_date: date(e.date_entree),
         address: tableur_address(&e.adresse),
+        siecle: Default::default(),
     })
 }
 
@@ -223,22 +224,28 @@ impl Guardians {
                 profession_code: String::new(),
                 accepts_sms: false,
                 address,
+                siecle: Default::default(),
             });
         }
+        let exported = r
+            .lien_parente
+            .as_ref()
+            .filter(|p| p.has_valid_length())
+            .map(|p| p.code().to_string());
         self.links.push(LinkIn {
             pupil: PupilKey::Ine(ine.to_string()),
             guardian_key: key,
             rank: i64::from(r.rang.clamp(1, 2)),
-            relationship_code: r
-                .lien_parente
-                .as_ref()
-                .filter(|p| p.has_valid_length())
-                .map_or_else(|| "90".into(), |p| p.code().to_string()),
+            relationship_code: exported.clone().unwrap_or_else(|| "90".into()),
             legal_responsibility: 1,
             pays_fees: false,
             receives_aid: false,
             lives_with_pupil: false,
             contact_first: false,
+            siecle: LinkSiecleValues {
+                relationship_code: exported.unwrap_or_default(),
+                ..LinkSiecleValues::default()
+            },
         });
     }
 }

@@ -15,7 +15,8 @@ use dossiersco_siecle::structures::{StructuresReader, StructuresRecord};
 
 use super::super::Problem;
 use super::super::model::{
-    AddressIn, GuardianIn, LinkIn, MefIn, NomenclatureIn, PupilIn, PupilKey, StructureIn, SubjectIn,
+    AddressIn, GuardianIn, GuardianSiecleValues, LinkIn, LinkSiecleValues, MefIn, NomenclatureIn,
+    PupilIn, PupilKey, PupilSiecleValues, StructureIn, SubjectIn,
 };
 use super::{
     InputFile, NO_BIRTH_DATE, NO_SEX, Parsed, civility, country_code, date, division_of,
@@ -203,6 +204,7 @@ pub(super) fn read_eleves(
     let mut options: HashMap<u64, Vec<(String, String, Option<i64>)>> = HashMap::new();
     let mut structures: HashMap<u64, Vec<(String, String)>> = HashMap::new();
     let mut addresses: HashMap<u64, AddressIn> = HashMap::new();
+    let mut grants: HashMap<u64, Vec<String>> = HashMap::new();
     for record in &mut reader {
         match record {
             Err(err) => return stop(parsed, file, &err),
@@ -230,7 +232,12 @@ pub(super) fn read_eleves(
             Ok(ElevesRecord::Adresse(a)) => {
                 addresses.insert(a.adresse_id, address(&a));
             }
-            Ok(ElevesRecord::Bourse(_)) => {}
+            Ok(ElevesRecord::Bourse(b)) => {
+                let codes = grants.entry(b.eleve_id).or_default();
+                if !codes.contains(&b.code_bourse) {
+                    codes.push(b.code_bourse);
+                }
+            }
         }
     }
     let dropped = reader.dropped_warnings();
@@ -272,7 +279,9 @@ pub(super) fn read_eleves(
             .adresse_id
             .and_then(|id| addresses.get(&id).cloned())
             .unwrap_or_default();
-        pupils.push(pupil_of(&e, sex, birth_date, structures, options, address));
+        let mut pupil = pupil_of(&e, sex, birth_date, structures, options, address);
+        pupil.siecle.grant_codes = grants.remove(&e.eleve_id).unwrap_or_default();
+        pupils.push(pupil);
     }
     parsed.pupils = Some(pupils);
     Some(count)
@@ -312,6 +321,24 @@ fn pupil_of(
         last_year_uai: text(&last_year.code_rne),
         entry_date: date(e.date_entree),
         address,
+        siecle: PupilSiecleValues {
+            private_id: e.id_prv_ele.clone(),
+            usage_name: text(&e.nom_usage),
+            first_name2: text(&e.prenom2),
+            first_name3: text(&e.prenom3),
+            status_code: text(&e.code_statut),
+            provenance_code: text(&e.code_provenance),
+            repeating: e.doublement,
+            school_transport: e.adhesion_transport,
+            accepts_sms: e.accepte_sms,
+            phone_home: text(&e.tel_personnel),
+            phone_work: text(&e.tel_professionnel),
+            phone_mobile: text(&e.tel_portable),
+            email: text(&e.mel),
+            exit_date: date(e.date_sortie),
+            exit_reason_code: text(&e.code_motif_sortie),
+            grant_codes: Vec::new(),
+        },
     }
 }
 
@@ -361,6 +388,12 @@ fn guardian_of(p: &Personne, addresses: &HashMap<u64, AddressIn>) -> GuardianIn 
             .adresse_id
             .and_then(|id| addresses.get(&id).cloned())
             .unwrap_or_default(),
+        siecle: GuardianSiecleValues {
+            private_id: p.id_prv_per.clone(),
+            usage_name: text(&p.nom_usage),
+            shares_address: p.communication_adresse,
+            accepts_sms: p.accepte_sms,
+        },
     }
 }
 
@@ -431,6 +464,18 @@ pub(super) fn read_responsables(file: &InputFile, uai: &str, parsed: &mut Parsed
             receives_aid: r.percoit_les_aides.unwrap_or(false),
             lives_with_pupil: r.heberge_eleve.unwrap_or(false),
             contact_first: r.a_contacter_en_priorite.unwrap_or(false),
+            siecle: LinkSiecleValues {
+                relationship_code: r
+                    .code_parente
+                    .as_ref()
+                    .filter(|p| p.has_valid_length())
+                    .map(|p| p.code().to_string())
+                    .unwrap_or_default(),
+                pays_fees: r.paie_frais_scolaires,
+                receives_aid: r.percoit_les_aides,
+                lives_with_pupil: r.heberge_eleve,
+                contact_first: r.a_contacter_en_priorite,
+            },
         });
     }
     parsed.guardians = Some((guardians, links));

@@ -23,6 +23,7 @@ pub(super) enum Val {
     I(i64),
     OI(Option<i64>),
     B(bool),
+    OB(Option<bool>),
 }
 
 fn bind(
@@ -35,6 +36,7 @@ fn bind(
         Val::I(i) => q.bind(i),
         Val::OI(i) => q.bind(i),
         Val::B(b) => q.bind(b),
+        Val::OB(b) => q.bind(b),
     }
 }
 
@@ -44,7 +46,7 @@ impl Val {
         match self {
             Val::T(_) | Val::OT(_) => format!("r.value->>{n}"),
             Val::I(_) | Val::OI(_) => format!("CAST(r.value->>{n} AS BIGINT)"),
-            Val::B(_) => format!("CAST(r.value->>{n} AS BOOLEAN)"),
+            Val::B(_) | Val::OB(_) => format!("CAST(r.value->>{n} AS BOOLEAN)"),
         }
     }
 
@@ -52,8 +54,8 @@ impl Val {
         match self {
             Val::T(s) | Val::OT(Some(s)) => serde_json::to_writer(out, s),
             Val::I(i) | Val::OI(Some(i)) => serde_json::to_writer(out, i),
-            Val::OT(None) | Val::OI(None) => serde_json::to_writer(out, &()),
-            Val::B(b) => serde_json::to_writer(out, b),
+            Val::OT(None) | Val::OI(None) | Val::OB(None) => serde_json::to_writer(out, &()),
+            Val::B(b) | Val::OB(Some(b)) => serde_json::to_writer(out, b),
         }
     }
 }

@@ -6,7 +6,7 @@ use super::batch::{Val, insert_rows};
 use super::flag_missing;
 use super::pupils::pupil_ids;
 use crate::db::{Backend, Flag, Tx};
-use crate::import::model::LinkIn;
+use crate::import::model::{LinkIn, LinkSiecleValues};
 use crate::import::{Action, Plan};
 
 /// Upserts the new and changed guardians; flags those the export no longer
@@ -51,6 +51,10 @@ pub(super) async fn write_guardians(
                 Val::OI(import_id),
                 Val::I(now),
                 Val::I(now),
+                Val::OT(g.siecle.private_id.clone()),
+                Val::T(g.siecle.usage_name.clone()),
+                Val::OB(g.siecle.shares_address),
+                Val::OB(g.siecle.accepts_sms),
             ]
         })
         .collect();
@@ -60,7 +64,8 @@ pub(super) async fn write_guardians(
         "INSERT INTO guardians (school_id, siecle_personne_id, civility, civility_code, last_name, first_name,
              email, phone_mobile, phone_home, phone_work, profession_code, accepts_sms, siecle_address_id,
              address_lines, postcode, city, commune_insee, country_code, missing_from_siecle, siecle_hash,
-             last_import_id, created_at, updated_at)",
+             last_import_id, created_at, updated_at, siecle_private_id, usage_name, shares_address,
+             siecle_accepts_sms)",
         "ON CONFLICT (school_id, siecle_personne_id) DO UPDATE SET civility = excluded.civility,
              civility_code = excluded.civility_code, last_name = excluded.last_name,
              first_name = excluded.first_name, email = excluded.email, phone_mobile = excluded.phone_mobile,
@@ -70,7 +75,9 @@ pub(super) async fn write_guardians(
              postcode = excluded.postcode, city = excluded.city, commune_insee = excluded.commune_insee,
              country_code = excluded.country_code, missing_from_siecle = excluded.missing_from_siecle,
              siecle_hash = excluded.siecle_hash, last_import_id = excluded.last_import_id,
-             updated_at = excluded.updated_at",
+             updated_at = excluded.updated_at, siecle_private_id = excluded.siecle_private_id,
+             usage_name = excluded.usage_name, shares_address = excluded.shares_address,
+             siecle_accepts_sms = excluded.siecle_accepts_sms",
         rows,
     )
     .await?;
@@ -78,7 +85,20 @@ pub(super) async fn write_guardians(
     Ok(())
 }
 
-type LinkRow = (i64, i64, i64, String, i64, Flag, Flag, Flag, Flag, Flag);
+type LinkRow = (
+    i64,
+    i64,
+    i64,
+    String,
+    i64,
+    Flag,
+    Flag,
+    Flag,
+    Flag,
+    Flag,
+    String,
+    String,
+);
 
 /// The links of the files' guardians to their pupils; the SIECLE links the
 /// files no longer have are deleted for the pupils they cover.
@@ -98,7 +118,12 @@ pub(super) async fn write_links(tx: &mut Tx, backend: Backend, plan: &Plan) -> a
     .collect();
     let existing: Vec<LinkRow> = sqlx::query_as(
         "SELECT g.pupil_id, g.guardian_id, g.rank, g.relationship_code, g.legal_responsibility,
-                g.pays_fees, g.receives_aid, g.lives_with_pupil, g.contact_first, g.from_siecle
+                g.pays_fees, g.receives_aid, g.lives_with_pupil, g.contact_first, g.from_siecle,
+                g.siecle_relationship_code,
+                CASE WHEN g.siecle_pays_fees IS NULL THEN '-' WHEN g.siecle_pays_fees THEN '1' ELSE '0' END
+                || CASE WHEN g.siecle_receives_aid IS NULL THEN '-' WHEN g.siecle_receives_aid THEN '1' ELSE '0' END
+                || CASE WHEN g.siecle_lives_with_pupil IS NULL THEN '-' WHEN g.siecle_lives_with_pupil THEN '1' ELSE '0' END
+                || CASE WHEN g.siecle_contact_first IS NULL THEN '-' WHEN g.siecle_contact_first THEN '1' ELSE '0' END
          FROM guardianships g JOIN pupils p ON p.id = g.pupil_id WHERE p.school_id = $1",
     )
     .bind(school_id)
@@ -147,12 +172,18 @@ pub(super) async fn write_links(tx: &mut Tx, backend: Backend, plan: &Plan) -> a
         tx,
         backend,
         "INSERT INTO guardianships (pupil_id, guardian_id, rank, relationship_code, legal_responsibility,
-             pays_fees, receives_aid, lives_with_pupil, contact_first, from_siecle)",
+             pays_fees, receives_aid, lives_with_pupil, contact_first, from_siecle,
+             siecle_relationship_code, siecle_pays_fees, siecle_receives_aid, siecle_lives_with_pupil,
+             siecle_contact_first)",
         "ON CONFLICT (pupil_id, guardian_id) DO UPDATE SET rank = excluded.rank,
              relationship_code = excluded.relationship_code, legal_responsibility = excluded.legal_responsibility,
              pays_fees = excluded.pays_fees, receives_aid = excluded.receives_aid,
              lives_with_pupil = excluded.lives_with_pupil, contact_first = excluded.contact_first,
-             from_siecle = excluded.from_siecle",
+             from_siecle = excluded.from_siecle,
+             siecle_relationship_code = excluded.siecle_relationship_code,
+             siecle_pays_fees = excluded.siecle_pays_fees, siecle_receives_aid = excluded.siecle_receives_aid,
+             siecle_lives_with_pupil = excluded.siecle_lives_with_pupil,
+             siecle_contact_first = excluded.siecle_contact_first",
         rows,
     )
     .await?;
@@ -169,6 +200,27 @@ fn same_siecle_link(e: &LinkRow, l: &LinkIn) -> bool {
         && e.7.0 == l.lives_with_pupil
         && e.8.0 == l.contact_first
         && e.9.0
+        && e.10 == l.siecle.relationship_code
+        && e.11 == siecle_flags(&l.siecle)
+}
+
+/// The four exported flags of a link in one comparable text: `1`, `0` or `-`
+/// (absent) for PAIE_FRAIS_SCOLAIRES, PERCOIT_LES_AIDES, HEBERGE_ELEVE and
+/// A_CONTACTER_EN_PRIORITE (the SELECT of `write_links` computes the same).
+fn siecle_flags(s: &LinkSiecleValues) -> String {
+    [
+        s.pays_fees,
+        s.receives_aid,
+        s.lives_with_pupil,
+        s.contact_first,
+    ]
+    .iter()
+    .map(|f| match f {
+        Some(true) => '1',
+        Some(false) => '0',
+        None => '-',
+    })
+    .collect()
 }
 
 fn link_row(pupil_id: i64, guardian_id: i64, l: &LinkIn) -> Vec<Val> {
@@ -183,5 +235,10 @@ fn link_row(pupil_id: i64, guardian_id: i64, l: &LinkIn) -> Vec<Val> {
         Val::B(l.lives_with_pupil),
         Val::B(l.contact_first),
         Val::B(true),
+        Val::T(l.siecle.relationship_code.clone()),
+        Val::OB(l.siecle.pays_fees),
+        Val::OB(l.siecle.receives_aid),
+        Val::OB(l.siecle.lives_with_pupil),
+        Val::OB(l.siecle.contact_first),
     ]
 }

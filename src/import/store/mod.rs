@@ -89,6 +89,11 @@ pub async fn apply(
 
     if let Some(id) = import_id {
         super::records::mark_done(&mut tx, id, &plan.preview).await?;
+        sqlx::query("UPDATE imports SET school_year = $2 WHERE id = $1")
+            .bind(id)
+            .bind(parsed.school_year)
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
     step("commit");

@@ -13,7 +13,9 @@ const PUPIL_COLUMNS: &str = "school_id, siecle_eleve_id, ine, elenoet, last_name
     birth_date, birth_city, birth_country_code, nationality_code, mef_id, division, missing_from_siecle,
     created_at, updated_at, birth_commune_insee, birth_department, regime_code, siecle_mef_code,
     last_year_mef_code, last_year_division, last_year_uai, entry_date, siecle_address_id, address_lines,
-    postcode, city, commune_insee, country_code, siecle_hash, last_import_id";
+    postcode, city, commune_insee, country_code, siecle_hash, last_import_id, siecle_private_id, usage_name,
+    first_name2, first_name3, status_code, provenance_code, repeating, school_transport, accepts_sms,
+    phone_home, phone_work, phone_mobile, email, exit_date, exit_reason_code";
 
 const PUPIL_UPDATES: &str = "ine = COALESCE(excluded.ine, pupils.ine), elenoet = COALESCE(excluded.elenoet, pupils.elenoet),
     last_name = excluded.last_name, first_name = excluded.first_name, other_first_names = excluded.other_first_names,
@@ -27,7 +29,14 @@ const PUPIL_UPDATES: &str = "ine = COALESCE(excluded.ine, pupils.ine), elenoet =
     entry_date = excluded.entry_date, siecle_address_id = excluded.siecle_address_id,
     address_lines = excluded.address_lines, postcode = excluded.postcode, city = excluded.city,
     commune_insee = excluded.commune_insee, country_code = excluded.country_code,
-    siecle_hash = excluded.siecle_hash, last_import_id = excluded.last_import_id";
+    siecle_hash = excluded.siecle_hash, last_import_id = excluded.last_import_id,
+    siecle_private_id = excluded.siecle_private_id, usage_name = excluded.usage_name,
+    first_name2 = excluded.first_name2, first_name3 = excluded.first_name3,
+    status_code = excluded.status_code, provenance_code = excluded.provenance_code,
+    repeating = excluded.repeating, school_transport = excluded.school_transport,
+    accepts_sms = excluded.accepts_sms, phone_home = excluded.phone_home, phone_work = excluded.phone_work,
+    phone_mobile = excluded.phone_mobile, email = excluded.email, exit_date = excluded.exit_date,
+    exit_reason_code = excluded.exit_reason_code";
 
 /// Writes the pupils of `plan` (it has a pupils file).
 pub(super) async fn write_pupils(
@@ -128,6 +137,7 @@ fn pupil_row(
     import_id: Option<i64>,
 ) -> Vec<Val> {
     let a = &p.address;
+    let k = &p.siecle;
     vec![
         Val::I(school_id),
         Val::OT(p.eleve_id.clone()),
@@ -162,10 +172,25 @@ fn pupil_row(
         Val::T(a.country_code.clone()),
         Val::T(p.fingerprint()),
         Val::OI(import_id),
+        Val::OT(k.private_id.clone()),
+        Val::T(k.usage_name.clone()),
+        Val::T(k.first_name2.clone()),
+        Val::T(k.first_name3.clone()),
+        Val::T(k.status_code.clone()),
+        Val::T(k.provenance_code.clone()),
+        Val::OB(k.repeating),
+        Val::OB(k.school_transport),
+        Val::OB(k.accepts_sms),
+        Val::T(k.phone_home.clone()),
+        Val::T(k.phone_work.clone()),
+        Val::T(k.phone_mobile.clone()),
+        Val::T(k.email.clone()),
+        Val::OT(k.exit_date.clone()),
+        Val::T(k.exit_reason_code.clone()),
     ]
 }
 
-/// Their divisions, groups and options: replaced for the pupils written.
+/// Their divisions, groups, options and grants: replaced for the pupils written.
 async fn replace_structures_and_options(
     tx: &mut Tx,
     backend: Backend,
@@ -174,7 +199,7 @@ async fn replace_structures_and_options(
     written: &[&PupilIn],
 ) -> sqlx::Result<()> {
     let ids = pupil_ids(tx, school_id).await?;
-    for table in ["pupil_structures", "pupil_siecle_options"] {
+    for table in ["pupil_structures", "pupil_siecle_options", "pupil_grants"] {
         for_ids(
             tx,
             &format!("DELETE FROM {table} WHERE pupil_id IN ({{ids}})"),
@@ -185,12 +210,16 @@ async fn replace_structures_and_options(
     }
     let mut structure_rows = Vec::new();
     let mut option_rows = Vec::new();
+    let mut grant_rows = Vec::new();
     for p in written {
         let Some(id) = p.key().and_then(|k| ids.get(&k)).copied() else {
             continue;
         };
         for (code, kind) in &p.structures {
             structure_rows.push(vec![Val::I(id), Val::T(code.clone()), Val::T(kind.clone())]);
+        }
+        for code in &p.siecle.grant_codes {
+            grant_rows.push(vec![Val::I(id), Val::T(code.clone())]);
         }
         for (subject, modality, number) in &p.options {
             option_rows.push(vec![
@@ -215,6 +244,14 @@ async fn replace_structures_and_options(
         "INSERT INTO pupil_siecle_options (pupil_id, subject_code, modality_code, option_number)",
         "",
         option_rows,
+    )
+    .await?;
+    insert_rows(
+        tx,
+        backend,
+        "INSERT INTO pupil_grants (pupil_id, code)",
+        "",
+        grant_rows,
     )
     .await?;
     Ok(())

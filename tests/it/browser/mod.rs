@@ -6,11 +6,14 @@
 //! share; the tests by subject below.
 
 mod agent;
+mod dashboard;
 mod family;
 mod letters;
 mod offer;
+mod onboarding;
 mod phone;
 mod reminders;
+mod review;
 mod team;
 
 use std::net::TcpListener;

@@ -97,7 +97,8 @@ async fn a_mother_s_three_school_life_changes_are_counted_and_shown_in_words_eve
     )
     .await;
     let school = format!("/etablissements/{}/dossiers", seeded.uai);
-    let list = app.get_html(&school).await.1;
+    // Every pupil on one page.
+    let list = app.get_html(&format!("{school}?par_page=2000")).await.1;
     let row = row_of(&list, "DUBOIS Inès");
     assert!(row.ends_with("|3|—"), "the Modifications column: {row}");
     let dossier_id = base.rsplit('/').next().unwrap();
@@ -155,7 +156,10 @@ async fn a_family_changing_nothing_has_no_change_even_for_a_pupil_leaving_the_co
     )
     .await;
     let list = app
-        .get_html(&format!("/etablissements/{}/dossiers", seeded.uai))
+        .get_html(&format!(
+            "/etablissements/{}/dossiers?par_page=2000",
+            seeded.uai
+        ))
         .await
         .1;
     for child in ["MARTIN Hugo", "MARTIN Léa"] {

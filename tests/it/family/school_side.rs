@@ -61,7 +61,7 @@ async fn the_school_sees_the_sent_dossier_with_exactly_the_changed_fields_and_me
         .await
         .1;
     assert!(
-        list.contains("DUBOIS Inès") && list.contains("1 dossier(s)"),
+        list.contains("DUBOIS Inès") && list.contains("1 résultat,"),
         "{list}"
     );
     let html = app
@@ -74,7 +74,19 @@ async fn the_school_sees_the_sent_dossier_with_exactly_the_changed_fields_and_me
     );
     // Staff read the catalogue's French label, never the stored key.
     assert!(html.contains("Téléphone portable") && html.contains("07 11 22 33 44"));
-    assert!(!html.contains("phone_mobile"), "no raw field key");
+    // (The decision forms name each change by its key in a hidden field.)
+    let shown: String = html
+        .split("name=\"change\" value=\"")
+        .enumerate()
+        .map(|(i, part)| {
+            if i == 0 {
+                part
+            } else {
+                part.split_once('"').map_or(part, |(_, rest)| rest)
+            }
+        })
+        .collect();
+    assert!(!shown.contains("phone_mobile"), "no raw field key");
     assert_eq!(
         html.matches("<strong>").count() - html.matches("<strong>Information").count(),
         1,
@@ -470,6 +482,13 @@ async fn the_school_returns_a_dossier_the_family_corrects_it_and_the_school_vali
     app.sign_in_agent(
         "secretariat@demo.dossiersco.fr",
         dossiersco::demo::DEMO_PASSWORD,
+    )
+    .await;
+    // Every change is decided before validating (issue 13): all accepted.
+    app.post_form(
+        &page,
+        &format!("{page}/modifications"),
+        &[("decision", "tout_accepter")],
     )
     .await;
     app.post_form(&page, &action, &[("event", "valider")]).await;

@@ -6,6 +6,7 @@ mod apply;
 mod jobs;
 mod problems;
 mod samples;
+mod siecle_return;
 mod web;
 
 use std::path::Path;

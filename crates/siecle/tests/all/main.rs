@@ -1,6 +1,7 @@
 //! Integration tests of the SIECLE parsers: hand-written fixtures, the shared samples,
 //! spreadsheets built on the fly, and generator round trips.
 
+mod return_file;
 mod samples;
 mod synth;
 mod tableur;

@@ -14,13 +14,14 @@ use axum_extra::extract::Form;
 use super::steps::Errors;
 use super::{FamilyDossier, Stepper};
 use crate::app::AppState;
-use crate::db::{campaigns, family, offer, pupils};
+use crate::db::{campaigns, family, offer, pupils, setup};
 use crate::domain::journey::Step;
 use crate::domain::questions::{AnswerType, Question};
 use crate::domain::schooling::{
     self, GroupRule, OfferedOption, OptionGroup, OptionStatus, OptionsError, RequestStanding,
     Tariff,
 };
+use crate::domain::words;
 use crate::dossier::diff::Baseline;
 use crate::dossier::facts;
 use crate::web::error::AppError;
@@ -401,6 +402,8 @@ pub struct SchoolLifePage {
     /// (label, bracket, price)
     pub tariffs: Vec<(String, String, String)>,
     pub applicable_tariff: Option<String>,
+    /// The days the canteen serves, in words (empty when the school set none).
+    pub canteen_days: String,
     pub form: SchoolLifeForm,
     pub questions: Vec<QuestionField>,
     pub errors: Errors,
@@ -420,13 +423,20 @@ impl SchoolLifePage {
 struct SchoolLifeFacts {
     exit_rules: Vec<(String, String, String)>,
     tariffs: Vec<Tariff>,
+    canteen_days: String,
     questions: Vec<Question>,
 }
 
-async fn school_life_facts(state: &AppState, school_id: i64) -> Result<SchoolLifeFacts, AppError> {
+async fn school_life_facts(
+    state: &AppState,
+    dossier: &FamilyDossier,
+) -> Result<SchoolLifeFacts, AppError> {
     let pool = state.db.pool();
+    let school_id = dossier.dossier.school_id;
     let rules = campaigns::exit_rules(pool, school_id).await?;
+    let campaign = setup::campaign_of_dossier(pool, dossier.dossier.dossier_id).await?;
     Ok(SchoolLifeFacts {
+        canteen_days: words::canteen_days(&campaign.canteen_days),
         exit_rules: rules
             .into_iter()
             .map(|r| (r.id.to_string(), r.label, r.description))
@@ -495,6 +505,7 @@ fn school_life_page(
         exit_rules: f.exit_rules,
         tariffs,
         applicable_tariff,
+        canteen_days: f.canteen_days,
         form,
         questions,
         errors,
@@ -509,7 +520,7 @@ pub async fn show_vie_scolaire(
     if let Some(redirect) = dossier.redirect_for(Step::VieScolaire) {
         return Ok(redirect.into_response());
     }
-    let f = school_life_facts(&state, dossier.dossier.school_id).await?;
+    let f = school_life_facts(&state, &dossier).await?;
     let answers = family::answers(
         state.db.pool(),
         dossier.dossier.dossier_id,
@@ -547,7 +558,7 @@ pub async fn update_vie_scolaire(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
     dossier.ensure_editable()?;
-    let f = school_life_facts(&state, dossier.dossier.school_id).await?;
+    let f = school_life_facts(&state, &dossier).await?;
     let form = SchoolLifeForm::from_fields(&fields, &f.questions);
     let mut errors: BTreeMap<&'static str, &'static str> = BTreeMap::new();
     if !f.exit_rules.is_empty() && !f.exit_rules.iter().any(|r| r.0 == form.exit_rule) {

@@ -1,13 +1,14 @@
 //! What a family must fix before sending its dossier (again): the reason the
 //! school gave when it sent the dossier back, each refused piece not yet
 //! replaced (with the school's reason, to its sender) and each mandatory
-//! piece without a file — each with a link to where it is fixed. Shown as a
+//! piece without a file, and each change the school rejected (with its
+//! reason) — each with a link to where it is fixed. Shown as a
 //! banner on the validation step (`templates/family/_to_fix.html`); sending
 //! is refused while a mandatory piece is refused or missing.
 
 use super::FamilyDossier;
 use crate::app::AppState;
-use crate::db::{dossiers, family, setup};
+use crate::db::{decisions, dossiers, family, setup};
 use crate::domain::dossier_state::DossierState;
 use crate::domain::journey::Step;
 use crate::web::error::AppError;
@@ -33,13 +34,16 @@ pub struct ToFix {
     /// Where to start correcting what the reason says.
     pub return_link: String,
     pub pieces: Vec<PieceToFix>,
+    /// The changes the school rejected, once it sent the dossier back:
+    /// (field, proposed value in words, the school's reason).
+    pub rejected_changes: Vec<(String, String, String)>,
     /// The family tried to send while a mandatory piece was to fix.
     pub sending_refused: bool,
 }
 
 impl ToFix {
     pub fn is_empty(&self) -> bool {
-        self.return_reason.is_empty() && self.pieces.is_empty()
+        self.return_reason.is_empty() && self.pieces.is_empty() && self.rejected_changes.is_empty()
     }
 
     /// Whether the dossier cannot be sent yet: a mandatory piece is refused
@@ -53,10 +57,17 @@ impl ToFix {
 pub async fn to_fix(state: &AppState, dossier: &FamilyDossier) -> Result<ToFix, AppError> {
     let pool = state.db.pool();
     let id = dossier.dossier.dossier_id;
-    let return_reason = if dossier.state == DossierState::Returned {
-        dossiers::return_reason(pool, id).await?
+    let (return_reason, rejected_changes) = if dossier.state == DossierState::Returned {
+        (
+            dossiers::return_reason(pool, id).await?,
+            decisions::rejected(pool, id)
+                .await?
+                .into_iter()
+                .map(|r| (r.label, r.proposed_words, r.reason))
+                .collect(),
+        )
     } else {
-        String::new()
+        (String::new(), Vec::new())
     };
     // Replaced refused files are not in this list (see `uploads_seen_by`).
     let uploads = family::uploads_seen_by(pool, id, dossier.guardian_id).await?;
@@ -103,6 +114,7 @@ pub async fn to_fix(state: &AppState, dossier: &FamilyDossier) -> Result<ToFix, 
         },
         return_reason,
         pieces,
+        rejected_changes,
         sending_refused: false,
     })
 }

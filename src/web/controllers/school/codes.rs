@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use crate::app::AppState;
-use crate::db::{code_slips, dossiers, family};
+use crate::db::{Tx, code_slips, dossiers, family};
 use crate::domain::access_code;
 use crate::domain::role::ManageSchool;
 use crate::web::auth::CurrentAgent;
@@ -49,6 +49,27 @@ async fn guardian_of_dossier(
         .ok_or(AppError::NotFound)
 }
 
+/// Issues a new code to `guardian_id` (a guardian of the agent's school,
+/// checked by the caller) inside `tx`: the old code and the sessions opened
+/// with it end, the new code waits in `code_slips` for the code page.
+pub async fn issue(
+    tx: &mut Tx,
+    manager: &CurrentAgent<ManageSchool>,
+    guardian_id: i64,
+) -> Result<(), AppError> {
+    let code = access_code::generate();
+    family::set_access_code(&mut **tx, guardian_id, &access_code::hash(&code)).await?;
+    code_slips::keep(tx, guardian_id, manager.agent_id, &code).await?;
+    manager
+        .audit(
+            &mut **tx,
+            "access_code_reissued",
+            &format!("guardian:{guardian_id}"),
+        )
+        .await?;
+    Ok(())
+}
+
 /// `POST …/code`: issues the code, keeps it for the next page, redirects.
 pub async fn create(
     State(state): State<AppState>,
@@ -56,18 +77,8 @@ pub async fn create(
     Path((_uai, dossier_id, guardian_id)): Path<(String, i64, i64)>,
 ) -> Result<Response, AppError> {
     guardian_of_dossier(&state, &manager, dossier_id, guardian_id).await?;
-    let code = access_code::generate();
     let mut tx = state.db.begin().await?;
-    // Also ends the sessions opened with the old code, in this transaction.
-    family::set_access_code(&mut *tx, guardian_id, &access_code::hash(&code)).await?;
-    code_slips::keep(&mut tx, guardian_id, manager.agent_id, &code).await?;
-    manager
-        .audit(
-            &mut *tx,
-            "access_code_reissued",
-            &format!("guardian:{guardian_id}"),
-        )
-        .await?;
+    issue(&mut tx, &manager, guardian_id).await?;
     tx.commit().await?;
     Ok(Redirect::to(&format!(
         "/etablissements/{}/dossiers/{dossier_id}/responsables/{guardian_id}/code",

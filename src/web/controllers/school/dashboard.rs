@@ -8,11 +8,13 @@ use askama::Template;
 use axum::extract::State;
 use axum::response::Html;
 
+use super::completion::{self, CompletionChart};
 use crate::app::AppState;
-use crate::db::{agents, dossiers, family, lockout};
+use crate::db::{agents, code_requests, dashboard, dossiers, family, lockout, now_ms};
 use crate::domain::dossier_state::DossierState;
 use crate::domain::role::{AnyStaff, ManageAgents, ManageSchool, ManageSchoolLife};
 use crate::domain::words;
+use crate::dossier::{diff, facts};
 use crate::web::auth::CurrentAgent;
 use crate::web::error::AppError;
 use crate::web::templates::{Chrome, render};
@@ -150,7 +152,52 @@ pub struct DashboardPage {
     pub can_manage_school_life: bool,
     /// Personal codes that keep failing (shown to those who issue codes).
     pub failing_codes: Vec<FailingCodeRow>,
+    /// Sent and validated per day of the campaign.
+    pub completion: Option<CompletionChart>,
+    /// What needs the school: a count each, linking to what it counts.
+    pub needs: Vec<Need>,
+    /// Guardians of pupils who stay who never signed in (at most
+    /// [`NEVER_LISTED`]), of `guardians` in all; `came` did.
+    pub never_came: Vec<NeverCame>,
+    pub never_came_count: usize,
+    pub guardians: usize,
+    pub came: usize,
+    /// Satisfaction marks (direction and secretariat only): how many of each
+    /// mark 1 to 5, and the comments, newest first.
+    pub marks: Vec<(i64, i64)>,
+    pub marks_total: i64,
+    pub comments: Vec<Comment>,
 }
+
+/// One line of « À traiter par l'établissement ».
+pub struct Need {
+    /// The `id` of its line (`a-traiter-pieces`).
+    pub id: &'static str,
+    pub label: &'static str,
+    pub count: i64,
+    /// Where the school sees them, if there is a page yet.
+    pub href: Option<String>,
+}
+
+/// A guardian who never signed in.
+pub struct NeverCame {
+    pub guardian_id: i64,
+    pub name: String,
+    /// Their children who stay, « Léa MARTIN (4A) », with one dossier.
+    pub pupils: String,
+    pub dossier_id: i64,
+    /// How the school can reach them, in words.
+    pub reach: &'static str,
+}
+
+pub struct Comment {
+    pub mark: i64,
+    pub at: String,
+    pub text: String,
+}
+
+/// How many of the guardians who never came the dashboard lists.
+const NEVER_LISTED: usize = 500;
 
 pub struct FailingCodeRow {
     pub name: String,
@@ -233,6 +280,14 @@ pub async fn show(
     } else {
         Vec::new()
     };
+    let completion = completion_chart(&state, &agent, staying).await?;
+    let needs = needs(&state, &agent).await?;
+    let visits = guardian_visits(&state, &agent).await?;
+    let (marks, marks_total, comments) = if can_manage {
+        satisfaction(&state, &agent).await?
+    } else {
+        (Vec::new(), 0, Vec::new())
+    };
     render(&DashboardPage {
         chrome,
         uai: agent.school_uai.clone(),
@@ -269,5 +324,176 @@ pub async fn show(
             .allows::<crate::domain::role::ManageSchoolLife>(),
         can_manage_school_life,
         failing_codes,
+        completion,
+        needs,
+        never_came_count: visits.never_came.len(),
+        never_came: visits.never_came.into_iter().take(NEVER_LISTED).collect(),
+        guardians: visits.guardians,
+        came: visits.came,
+        marks,
+        marks_total,
+        comments,
     })
+}
+
+/// What needs the school, each counted and linked to the dossier list
+/// filtered on it.
+async fn needs(state: &AppState, agent: &CurrentAgent<AnyStaff>) -> Result<Vec<Need>, AppError> {
+    let pool = state.db.pool();
+    let list = |filter: &str| {
+        Some(format!(
+            "/etablissements/{}/dossiers?{filter}=oui",
+            agent.school_uai
+        ))
+    };
+    let (listed, _) = facts::of_school(pool, agent.school_id).await?;
+    let conflicts = listed
+        .iter()
+        .filter(|l| !diff::disagreements(&l.facts).is_empty())
+        .count() as i64;
+    let mut needs = vec![
+        Need {
+            id: "a-traiter-conflits",
+            label: "Dossiers où les responsables ont répondu différemment",
+            count: conflicts,
+            href: list("conflits"),
+        },
+        Need {
+            id: "a-traiter-pieces",
+            label: "Dossiers envoyés avec des pièces à vérifier",
+            count: dashboard::with_pieces_to_check(pool, agent.scope())
+                .await?
+                .len() as i64,
+            href: list("pieces"),
+        },
+        Need {
+            id: "a-traiter-ine",
+            label: "Élèves sans INE",
+            count: dashboard::without_ine(pool, agent.scope()).await?.len() as i64,
+            href: list("sans-ine"),
+        },
+        Need {
+            id: "a-traiter-messages",
+            label: "Messages aux familles non distribués",
+            count: dashboard::undelivered_messages(pool, agent.scope()).await?,
+            href: None,
+        },
+    ];
+    if agent.roles.allows::<ManageSchool>() {
+        needs.push(Need {
+            id: "a-traiter-demandes",
+            label: "Demandes de nouveau code personnel",
+            count: code_requests::count_pending(pool, agent.scope()).await?,
+            href: Some(format!(
+                "/etablissements/{}/demandes-de-code",
+                agent.school_uai
+            )),
+        });
+    }
+    Ok(needs)
+}
+
+struct Visits {
+    never_came: Vec<NeverCame>,
+    guardians: usize,
+    came: usize,
+}
+
+/// The guardians of pupils who stay, by whether they ever signed in.
+async fn guardian_visits(
+    state: &AppState,
+    agent: &CurrentAgent<AnyStaff>,
+) -> Result<Visits, AppError> {
+    let rows = dashboard::guardian_visits(state.db.pool(), agent.scope()).await?;
+    let mut by_guardian: Vec<(dashboard::GuardianVisit, Vec<String>)> = Vec::new();
+    for row in rows {
+        let pupil = if row.division.is_empty() {
+            format!("{} {}", row.pupil_first_name, row.pupil_last_name)
+        } else {
+            format!(
+                "{} {} ({})",
+                row.pupil_first_name, row.pupil_last_name, row.division
+            )
+        };
+        match by_guardian.last_mut() {
+            Some((last, pupils)) if last.guardian_id == row.guardian_id => pupils.push(pupil),
+            _ => by_guardian.push((row, vec![pupil])),
+        }
+    }
+    let guardians = by_guardian.len();
+    let came = by_guardian
+        .iter()
+        .filter(|(g, _)| g.last_sign_in_at.is_some())
+        .count();
+    let never_came = by_guardian
+        .into_iter()
+        .filter(|(g, _)| g.last_sign_in_at.is_none())
+        .map(|(g, pupils)| NeverCame {
+            guardian_id: g.guardian_id,
+            name: words::person(&g.civility, &g.first_name, &g.last_name),
+            pupils: pupils.join(", "),
+            dossier_id: g.dossier_id,
+            reach: match (g.has_email, g.has_mobile) {
+                (true, true) => "Courriel et SMS",
+                (true, false) => "Courriel",
+                (false, true) => "SMS",
+                (false, false) => "Courrier seulement",
+            },
+        })
+        .collect();
+    Ok(Visits {
+        never_came,
+        guardians,
+        came,
+    })
+}
+
+/// The distribution of the marks (1 to 5) and the comments.
+async fn satisfaction(
+    state: &AppState,
+    agent: &CurrentAgent<AnyStaff>,
+) -> Result<(Vec<(i64, i64)>, i64, Vec<Comment>), AppError> {
+    let rows = dashboard::satisfaction(state.db.pool(), agent.scope()).await?;
+    let marks = (1..=5)
+        .map(|mark| (mark, rows.iter().filter(|r| r.mark == mark).count() as i64))
+        .collect();
+    let comments = rows
+        .iter()
+        .filter(|r| !r.comment.trim().is_empty())
+        .take(200)
+        .map(|r| Comment {
+            mark: r.mark,
+            at: words::paris_time(r.created_at),
+            text: r.comment.clone(),
+        })
+        .collect();
+    Ok((marks, rows.len() as i64, comments))
+}
+
+/// The completion curve from the recorded instants; the clock only says
+/// which day is today.
+async fn completion_chart(
+    state: &AppState,
+    agent: &CurrentAgent<AnyStaff>,
+    staying: i64,
+) -> Result<Option<CompletionChart>, AppError> {
+    let Some((opens_on, closes_on)) =
+        dashboard::campaign_days(state.db.pool(), agent.scope()).await?
+    else {
+        return Ok(None);
+    };
+    let times = dashboard::completion_times(state.db.pool(), agent.scope()).await?;
+    let sent: Vec<i64> = times.iter().filter_map(|t| t.sent_at).collect();
+    let validated: Vec<i64> = times.iter().filter_map(|t| t.validated_at).collect();
+    let Some(today) = words::paris_day(now_ms()) else {
+        return Ok(None);
+    };
+    Ok(completion::chart(
+        opens_on.as_deref(),
+        closes_on.as_deref(),
+        today,
+        &sent,
+        &validated,
+        staying,
+    ))
 }

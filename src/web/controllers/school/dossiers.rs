@@ -3,37 +3,46 @@
 //! said, what each guardian changed or answered, pieces, history). Medical
 //! information is shown to the nurse only.
 
+use std::collections::HashSet;
+
 use askama::Template;
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use futures::TryStreamExt;
 use serde::Deserialize;
 
+use super::review::{ListParams, PAGE_SIZES};
 use super::transitions::StaffActions;
 use crate::app::AppState;
-use crate::db::{contacts, dossiers, medical, uploads};
+use crate::db::{
+    SchoolScope, contacts, dashboard, decisions as db_decisions, dossiers, medical, uploads,
+};
 use crate::domain::dossier_state::DossierState;
 use crate::domain::role::{AnyStaff, ManageSchool, ReadMedical};
+use crate::domain::words;
+use crate::dossier::decisions::{self, Decided};
 use crate::dossier::diff::{self, GuardianView, SchoolView};
 use crate::dossier::facts;
+use crate::dossier::review::{self, Entry, Filter, Page, SortKey};
 use crate::web::auth::CurrentAgent;
 use crate::web::error::AppError;
 use crate::web::templates::{Chrome, render};
 
-#[derive(Deserialize)]
-pub struct ListQuery {
-    etat: Option<String>,
+/// A row of the list.
+pub struct Line {
+    pub entry: Entry,
+    pub state_label: String,
+    pub state_badge: &'static str,
 }
 
-pub struct Line {
-    pub id: i64,
-    pub name: String,
-    pub division: String,
-    pub state_label: &'static str,
-    pub changes: usize,
-    pub conflicts: bool,
+/// A column header: its label, the link that sorts on it, and its
+/// `aria-sort` when the list is sorted on it.
+pub struct Column {
+    pub label: &'static str,
+    pub href: String,
+    pub aria_sort: &'static str,
 }
 
 #[derive(Template)]
@@ -41,53 +50,203 @@ pub struct Line {
 pub struct DossiersPage {
     pub chrome: Chrome,
     pub uai: String,
-    pub filter: String,
-    pub states: Vec<(&'static str, &'static str)>,
+    pub params: ListParams,
+    /// The state filter's code, or empty.
+    pub state: String,
+    /// Queue links: (code, label, count, href).
+    pub queues: Vec<(&'static str, String, usize, String)>,
+    pub divisions: Vec<String>,
+    pub mefs: Vec<String>,
+    pub page_sizes: &'static [usize],
+    /// The page size asked for is not one of `page_sizes`.
+    pub custom_page_size: bool,
+    pub columns: Vec<Column>,
     pub lines: Vec<Line>,
-    /// The agent may issue codes: the list lets them tick pupils for letters.
-    pub can_issue_codes: bool,
+    /// Dossiers in the campaign, and kept by the filter.
+    pub total: usize,
+    pub filtered: usize,
+    /// Of those kept, how many the bulk validation would validate.
+    pub validatable: usize,
+    pub page: Page,
+    /// Pagination links: (page number, href), `None` for an ellipsis.
+    pub pages: Vec<Option<(usize, String)>>,
+    pub previous: Option<String>,
+    pub next: Option<String>,
+    /// The filter's query string, sent with the bulk actions.
+    pub filter_query: String,
+    /// The agent may decide (bulk validation, letters).
+    pub can_manage: bool,
+}
+
+/// The DSFR badge class of a state (one vocabulary everywhere: see
+/// docs/ARCHITECTURE.md and the back-office conventions).
+pub fn state_badge(state: DossierState) -> &'static str {
+    match state {
+        DossierState::NotStarted => "",
+        DossierState::Started => "fr-badge--info fr-badge--no-icon",
+        DossierState::Submitted => "fr-badge--new fr-badge--no-icon",
+        DossierState::Returned => "fr-badge--warning",
+        DossierState::Validated => "fr-badge--success",
+        DossierState::Leaving => "fr-badge--purple-glycine",
+    }
+}
+
+/// The campaign's dossiers as the list reads them, in bulk.
+pub async fn entries(state: &AppState, scope: SchoolScope) -> Result<Vec<Entry>, AppError> {
+    let pool = state.db.pool();
+    let (listed, words) = facts::of_school(pool, scope.id()).await?;
+    let never_came: HashSet<i64> = dashboard::never_visited(pool, scope)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(listed
+        .iter()
+        .map(|l| {
+            let mut entry = Entry::of(l, &words);
+            entry.never_came = never_came.contains(&entry.dossier_id);
+            entry
+        })
+        .collect())
 }
 
 pub async fn list(
     State(state): State<AppState>,
     agent: CurrentAgent<AnyStaff>,
     chrome: Chrome,
-    Query(query): Query<ListQuery>,
+    RawQuery(query): RawQuery,
 ) -> Result<Html<String>, AppError> {
-    let filter = query.etat.and_then(|s| s.parse::<DossierState>().ok());
-    let (listed, words) = facts::of_school(state.db.pool(), agent.scope().id()).await?;
-    let lines = listed
-        .into_iter()
-        .filter(|l| filter.is_none_or(|f| l.row.state == f))
-        .map(|l| {
-            let view = diff::for_school(&l.facts, &words);
-            Line {
-                id: l.row.dossier_id,
-                name: format!("{} {}", l.row.last_name, l.row.first_name),
-                division: l.row.division,
-                state_label: l.row.state.label(),
-                changes: view.changes,
-                conflicts: !view.disagreements.is_empty(),
-            }
+    let params = ListParams::parse(query.as_deref().unwrap_or_default());
+    let all = entries(&state, agent.scope()).await?;
+    let base = format!("/etablissements/{}/dossiers", agent.school_uai);
+    let href = |q: String| {
+        if q.is_empty() {
+            base.clone()
+        } else {
+            format!("{base}?{q}")
+        }
+    };
+    let total = all.len();
+    let mut divisions: Vec<String> = all.iter().map(|e| e.division.clone()).collect();
+    divisions.sort();
+    divisions.dedup();
+    divisions.retain(|d| !d.is_empty());
+    let mut mefs: Vec<String> = all.iter().map(|e| e.mef.clone()).collect();
+    mefs.sort();
+    mefs.dedup();
+    mefs.retain(|m| !m.is_empty());
+    // Queue links: the other filters kept, the state changed.
+    let queue = |s: Option<DossierState>| {
+        let mut p = params.clone();
+        p.filter.state = s;
+        href(p.query(1, p.sort, p.descending))
+    };
+    let others = Filter {
+        state: None,
+        ..params.filter.clone()
+    };
+    let mut queues = vec![(
+        "",
+        "Tous".to_owned(),
+        all.iter().filter(|e| others.matches(e)).count(),
+        queue(None),
+    )];
+    queues.extend(DossierState::ALL.iter().map(|s| {
+        (
+            s.code(),
+            review::state_word(*s),
+            all.iter()
+                .filter(|e| e.state == *s && others.matches(e))
+                .count(),
+            queue(Some(*s)),
+        )
+    }));
+    let selected = review::select(all, &params.filter, params.sort, params.descending);
+    let filtered = selected.len();
+    let validatable = selected.iter().filter(|e| e.validatable_in_bulk()).count();
+    let page = Page::of(filtered, params.page, params.page_size);
+    let lines = selected[page.range(filtered)]
+        .iter()
+        .cloned()
+        .map(|entry| Line {
+            state_label: review::state_word(entry.state),
+            state_badge: state_badge(entry.state),
+            entry,
         })
+        .collect();
+    let columns = [
+        (SortKey::Name, "Élève"),
+        (SortKey::Division, "Classe"),
+        (SortKey::State, "État"),
+        (SortKey::Changes, "Modifications"),
+        (SortKey::Submitted, "Envoyé le"),
+    ]
+    .into_iter()
+    .map(|(key, label)| {
+        let sorted = params.sort == key;
+        Column {
+            label,
+            href: href(params.query(1, key, sorted && !params.descending)),
+            aria_sort: match (sorted, params.descending) {
+                (false, _) => "",
+                (true, false) => "ascending",
+                (true, true) => "descending",
+            },
+        }
+    })
+    .collect();
+    let page_href = |n: usize| href(params.query(n, params.sort, params.descending));
+    let pages = page_numbers(page.number, page.pages)
+        .into_iter()
+        .map(|n| n.map(|n| (n, page_href(n))))
         .collect();
     render(&DossiersPage {
         chrome,
         uai: agent.school_uai.clone(),
-        filter: filter.map(|s| s.code().to_owned()).unwrap_or_default(),
-        states: DossierState::ALL
-            .iter()
-            .map(|s| (s.code(), s.label()))
-            .collect(),
+        state: params
+            .filter
+            .state
+            .map(|s| s.code().to_owned())
+            .unwrap_or_default(),
+        filter_query: params.filter_query(),
+        queues,
+        divisions,
+        mefs,
+        page_sizes: &PAGE_SIZES,
+        custom_page_size: !PAGE_SIZES.contains(&page.size),
+        columns,
         lines,
-        can_issue_codes: agent.roles.allows::<ManageSchool>(),
+        total,
+        filtered,
+        validatable,
+        previous: (page.number > 1).then(|| page_href(page.number - 1)),
+        next: (page.number < page.pages).then(|| page_href(page.number + 1)),
+        page,
+        pages,
+        params,
+        can_manage: agent.roles.allows::<ManageSchool>(),
     })
+}
+
+/// The page numbers shown: the first, the last, and two around the current
+/// one; `None` where numbers are left out.
+fn page_numbers(current: usize, last: usize) -> Vec<Option<usize>> {
+    let mut out = Vec::new();
+    for n in 1..=last {
+        if n == 1 || n == last || n.abs_diff(current) <= 2 {
+            out.push(Some(n));
+        } else if out.last() != Some(&None) {
+            out.push(None);
+        }
+    }
+    out
 }
 
 /// A guardian as the school reads them, with their medical information for
 /// the nurse.
 pub struct GuardianBlock {
     pub view: GuardianView,
+    /// When they last signed in, in words (« jamais »).
+    pub last_visit: String,
     pub medical: Option<(String, String)>,
     /// What was sent to this guardian, newest first, with its status.
     pub messages: Vec<MessageLine>,
@@ -187,6 +346,11 @@ pub struct DossierPage {
     pub can_manage: bool,
     /// The decisions offered (after the content).
     pub actions: StaffActions,
+    /// Each change with the school's decision on it.
+    pub decided: Vec<Decided>,
+    pub undecided: usize,
+    /// The agent may decide on the changes now (the dossier is to check).
+    pub can_decide: bool,
 }
 
 async fn dossier_page<P>(
@@ -200,6 +364,11 @@ async fn dossier_page<P>(
         .await?
         .ok_or(AppError::NotFound)?;
     let mut diff = diff::for_school(&listed.facts, &words);
+    let decided = decisions::pair(
+        diff.decidable(),
+        &db_decisions::list_in_school(pool, agent.scope(), dossier_id).await?,
+    );
+    let undecided = decisions::undecided(&decided);
     let can_read_medical = agent.roles.allows::<ReadMedical>();
     let mut sent = crate::db::messages::for_dossier_family(pool, agent.scope(), dossier_id).await?;
     let mut guardians = Vec::new();
@@ -215,10 +384,14 @@ async fn dossier_page<P>(
         } else {
             None
         };
+        let last_visit = dashboard::last_sign_in(pool, agent.scope(), view.id)
+            .await?
+            .map_or_else(|| "jamais".to_owned(), words::paris_time);
         guardians.push(GuardianBlock {
             view,
             medical,
             messages,
+            last_visit,
         });
     }
     let uploads = uploads::list_in_school(pool, agent.scope(), dossier_id)
@@ -260,6 +433,10 @@ async fn dossier_page<P>(
         can_read_medical,
         can_manage: agent.roles.allows::<ManageSchool>(),
         actions: StaffActions::new(listed.row.state, agent.roles.allows::<ManageSchool>()),
+        can_decide: agent.roles.allows::<ManageSchool>()
+            && listed.row.state == DossierState::Submitted,
+        decided,
+        undecided,
     })
 }
 

@@ -16,7 +16,7 @@ use crate::db::{campaigns, dossiers, family, uploads};
 use crate::domain::dossier_state::{Actor, DossierState, Event};
 use crate::domain::role::ManageSchool;
 use crate::dossier::messages::{self, SchoolContact};
-use crate::dossier::{self, By, Move, MoveError, facts};
+use crate::dossier::{self, By, Move, MoveError, decisions, facts};
 use crate::notify::{self, Message};
 use crate::web::auth::CurrentAgent;
 use crate::web::error::AppError;
@@ -130,11 +130,27 @@ pub async fn create(
             Flash::error("Indiquez à la famille ce qu'il faut corriger."),
         ));
     }
+    // Every change is decided before the dossier is validated: validating
+    // never accepts a change silently (the agent may accept all at once).
+    if event == Event::Validate {
+        let undecided = decisions::of_dossier(state.db.pool(), agent.scope(), dossier_id)
+            .await?
+            .map_or(0, |d| decisions::undecided(&d));
+        if undecided > 0 {
+            return Ok(redirect_with_flash(
+                &state,
+                &format!("{page}#modifications"),
+                Flash::error(format!(
+                    "{undecided} modification{} en attente de votre décision : acceptez-la ou refusez-la avant de valider le dossier (« Tout accepter » les accepte toutes).",
+                    if undecided > 1 { "s" } else { "" }
+                ).replace("acceptez-la ou refusez-la", if undecided > 1 { "acceptez-les ou refusez-les" } else { "acceptez-la ou refusez-la" })),
+            ));
+        }
+    }
     // Read before the move: whom to write to if it is sent back.
     let (listed, _) = facts::of_dossier(state.db.pool(), agent.scope().id(), dossier_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let pupil = &listed.row;
     let mut tx = state.db.begin().await?;
     let moved = dossier::transition(
         &mut tx,
@@ -162,35 +178,7 @@ pub async fn create(
         Err(MoveError::Database(err)) => return Err(err.into()),
     };
     if event == Event::Return {
-        let refused: Vec<(String, String)> =
-            uploads::refused_in_school(&mut *tx, agent.scope(), dossier_id)
-                .await?
-                .into_iter()
-                .map(|p| (p.label, p.refusal_reason))
-                .collect();
-        let (email, phone) = campaigns::contact(&mut *tx, agent.school_id).await?;
-        let school = SchoolContact {
-            name: agent.school_name.clone(),
-            email,
-            phone,
-        };
-        let child = format!("{} {}", pupil.first_name, pupil.last_name);
-        for (guardian_id, email) in messages::dossier_returned(
-            &listed.facts,
-            &child,
-            &reason,
-            &refused,
-            &school,
-            &state.settings.base_url,
-        ) {
-            let to = notify::Recipient {
-                school_id: agent.school_id,
-                guardian_id,
-                dossier_id: Some(dossier_id),
-                batch_id: None,
-            };
-            notify::send(&mut tx, &to, notify::Kind::Returned, &Message::Email(email)).await?;
-        }
+        send_back_messages(&mut tx, &state, &agent, &listed, &reason).await?;
     }
     agent
         .audit(
@@ -206,4 +194,52 @@ pub async fn create(
         &page,
         Flash::success(format!("Dossier {}.", to.label())),
     ))
+}
+
+/// The e-mails telling a dossier's family it was sent back (the reason, the
+/// refused pieces, the changes the school rejected), queued in `tx`.
+pub async fn send_back_messages<P>(
+    tx: &mut crate::db::Tx,
+    state: &AppState,
+    agent: &CurrentAgent<P>,
+    listed: &facts::Listed,
+    reason: &str,
+) -> Result<(), AppError> {
+    let dossier_id = listed.row.dossier_id;
+    let refused: Vec<(String, String)> =
+        uploads::refused_in_school(&mut **tx, agent.scope(), dossier_id)
+            .await?
+            .into_iter()
+            .map(|p| (p.label, p.refusal_reason))
+            .collect();
+    let (email, phone) = campaigns::contact(&mut **tx, agent.school_id).await?;
+    let school = SchoolContact {
+        name: agent.school_name.clone(),
+        email,
+        phone,
+    };
+    let child = format!("{} {}", listed.row.first_name, listed.row.last_name);
+    for (guardian_id, email) in messages::dossier_returned(
+        &listed.facts,
+        &child,
+        reason,
+        &refused,
+        &school,
+        &state.settings.base_url,
+    ) {
+        let to = notify::Recipient {
+            school_id: agent.school_id,
+            guardian_id,
+            dossier_id: Some(dossier_id),
+            batch_id: None,
+        };
+        notify::send(
+            &mut **tx,
+            &to,
+            notify::Kind::Returned,
+            &Message::Email(email),
+        )
+        .await?;
+    }
+    Ok(())
 }
