@@ -238,3 +238,47 @@ pub async fn last_sign_in(
     .await
     .map(Option::flatten)
 }
+
+/// An invitation or reminder, and how many of the families it reached came
+/// back after it.
+#[derive(Debug, Clone, FromRow)]
+pub struct ReminderOutcome {
+    pub id: i64,
+    /// `invitation` or `reminder`.
+    pub kind: String,
+    pub created_at: i64,
+    /// Dossiers its messages were about.
+    pub dossiers: i64,
+    /// Of those, the ones a guardian it wrote to signed in for after it.
+    pub signed_in: i64,
+    /// Of those, the ones sent to the school after it.
+    pub sent: i64,
+}
+
+/// The school's last invitations and reminders (newest first, at most
+/// `limit`), each with the families who came back after it.
+pub async fn reminder_outcomes(
+    db: impl Executor<'_, Database = Any>,
+    scope: SchoolScope,
+    limit: i64,
+) -> sqlx::Result<Vec<ReminderOutcome>> {
+    sqlx::query_as(
+        "SELECT b.id, b.kind, b.created_at,
+                (SELECT COUNT(DISTINCT m.dossier_id) FROM messages m
+                  WHERE m.batch_id = b.id AND m.school_id = b.school_id) AS dossiers,
+                (SELECT COUNT(DISTINCT m.dossier_id) FROM messages m JOIN guardians g ON g.id = m.guardian_id
+                  WHERE m.batch_id = b.id AND m.school_id = b.school_id
+                    AND g.last_sign_in_at > b.created_at) AS signed_in,
+                (SELECT COUNT(DISTINCT m.dossier_id) FROM messages m JOIN dossiers d ON d.id = m.dossier_id
+                  WHERE m.batch_id = b.id AND m.school_id = b.school_id
+                    AND d.submitted_at > b.created_at) AS sent
+         FROM reminder_batches b
+         WHERE b.school_id = $1 AND b.status <> 'failed'
+         ORDER BY b.created_at DESC, b.id DESC
+         LIMIT $2",
+    )
+    .bind(scope.id())
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}

@@ -230,6 +230,47 @@ async fn a_reminder_to_started_but_not_sent_reaches_exactly_those_families_once_
         .unwrap();
     let (_, _, page) = post(&app, &staff, &uai, &choice).await;
     assert!(page.contains(&format!("Envoyer à {} responsable(s)", expected.len())));
+
+    // The dashboard tells who came back after it: a family of the second
+    // dossier sends it, a guardian of the third signs in; the others do not.
+    let later = dossiersco::db::now_ms() + 1000;
+    sqlx::query("UPDATE dossiers SET state = 'submitted', submitted_at = $1 WHERE id = $2")
+        .bind(later)
+        .bind(ids[1])
+        .execute(app.db().pool())
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE guardians SET last_sign_in_at = $1 WHERE id IN
+           (SELECT m.guardian_id FROM messages m WHERE m.dossier_id IN ($2, $3))",
+    )
+    .bind(later)
+    .bind(ids[1])
+    .bind(ids[2])
+    .execute(app.db().pool())
+    .await
+    .unwrap();
+    let reached_dossiers: i64 = sqlx::query_scalar(
+        "SELECT COUNT(DISTINCT dossier_id) FROM messages WHERE kind = 'reminder'",
+    )
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    let dashboard = app
+        .get_html_as(&staff, &format!("/etablissements/{uai}"))
+        .await
+        .1;
+    let row = &dashboard[dashboard
+        .find("data-reminder=")
+        .expect("the reminder's line")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(
+        row.contains(&format!("<td data-dossiers>{reached_dossiers}</td>")),
+        "{row}"
+    );
+    assert!(row.contains("<td data-signed-in>2</td>"), "{row}");
+    assert!(row.contains("<td data-sent>1</td>"), "{row}");
+    assert!(row.contains("Relance du "), "{row}");
     app.finish().await;
 }
 

@@ -167,7 +167,23 @@ pub struct DashboardPage {
     pub marks: Vec<(i64, i64)>,
     pub marks_total: i64,
     pub comments: Vec<Comment>,
+    /// The last invitations and reminders, and who came back after each
+    /// (direction and secretariat only).
+    pub reminders: Vec<ReminderLine>,
 }
+
+/// An invitation or reminder on the dashboard.
+pub struct ReminderLine {
+    pub id: i64,
+    pub at: String,
+    pub kind: &'static str,
+    pub dossiers: i64,
+    pub signed_in: i64,
+    pub sent: i64,
+}
+
+/// How many invitations and reminders the dashboard lists.
+const REMINDERS_LISTED: i64 = 10;
 
 /// One line of « À traiter par l'établissement ».
 pub struct Need {
@@ -288,6 +304,26 @@ pub async fn show(
     } else {
         (Vec::new(), 0, Vec::new())
     };
+    let reminders = if can_manage {
+        dashboard::reminder_outcomes(state.db.pool(), agent.scope(), REMINDERS_LISTED)
+            .await?
+            .into_iter()
+            .map(|r| ReminderLine {
+                id: r.id,
+                at: words::paris_time(r.created_at),
+                kind: if r.kind == "invitation" {
+                    "Invitation"
+                } else {
+                    "Relance"
+                },
+                dossiers: r.dossiers,
+                signed_in: r.signed_in,
+                sent: r.sent,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     render(&DashboardPage {
         chrome,
         uai: agent.school_uai.clone(),
@@ -333,6 +369,7 @@ pub async fn show(
         marks,
         marks_total,
         comments,
+        reminders,
     })
 }
 
