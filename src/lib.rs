@@ -23,6 +23,7 @@ pub mod private_fs;
 pub mod process;
 pub mod secret;
 pub mod settings;
+pub mod siecle_return;
 pub mod sms;
 pub mod team;
 pub mod telemetry;

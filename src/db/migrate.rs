@@ -79,6 +79,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "siecle_return",
         include_str!("migrations/0014_siecle_return.sql"),
     ),
+    (
+        17,
+        "siecle_sends",
+        include_str!("migrations/0017_siecle_sends.sql"),
+    ),
 ];
 
 /// Turns a migration into the dialect of `backend`.
