@@ -301,7 +301,6 @@ pub async fn assemble(
         .into_iter()
         .collect();
     let mut dossiers = Vec::new();
-    let mut changed_persons: BTreeSet<i64> = BTreeSet::new();
     for (dossier_id, pupil_id, p) in &mut pupils {
         let send = &to_send[pupil_id];
         let subject = Subject::Pupil {
@@ -321,7 +320,6 @@ pub async fn assemble(
                     if let Some(person) = persons.get_mut(guardian_id) {
                         let row = person_rows.iter().find(|l| l.guardian_id == *guardian_id);
                         apply_person(person, row.copied(), key, value, &mut problems);
-                        changed_persons.insert(*guardian_id);
                     }
                 }
                 Change::Answer { key, value } if key == "canteen" => {
@@ -359,7 +357,6 @@ pub async fn assemble(
         }
         dossiers.push(*dossier_id);
     }
-    let _ = changed_persons;
 
     let mut file_persons: Vec<Person> = persons.into_values().collect();
     file_persons.sort_by_key(|p| p.private_id);
@@ -722,7 +719,7 @@ fn apply_options(
     let before: BTreeSet<String> = before.iter().cloned().collect();
     let after = option_set(value);
     s.options
-        .retain(|o| !(before.contains(&o.subject) && !after.contains(&o.subject)));
+        .retain(|o| !before.contains(&o.subject) || after.contains(&o.subject));
     for code in after.difference(&before) {
         if s.options.iter().any(|o| &o.subject == code) {
             continue;

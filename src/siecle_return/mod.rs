@@ -155,7 +155,7 @@ pub struct Outcome {
 /// history and marks its dossiers as sent. A dry run is recorded without a
 /// number.
 pub async fn produce(pool: &AnyPool, scope: SchoolScope, req: Request) -> Result<Outcome, Error> {
-    let mut assembled = assemble(pool, scope, req.generated_at).await?;
+    let assembled = assemble(pool, scope, req.generated_at).await?;
     let dry = assembled.dry_run();
     let blocking = dry.blocking().count();
     let warnings = dry.warnings().count();
@@ -217,7 +217,6 @@ pub async fn produce(pool: &AnyPool, scope: SchoolScope, req: Request) -> Result
         )
         .await?;
     }
-    assembled.problems.clear();
     Ok(Outcome {
         file_name: assembled.file.file_name(),
         pupils: assembled.file.pupils.len(),

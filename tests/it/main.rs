@@ -27,6 +27,7 @@ mod no_sql_in_web;
 mod offer;
 mod privacy;
 mod route_access;
+mod siecle_return;
 mod sign_in_load;
 mod slow_requests;
 mod sms;
