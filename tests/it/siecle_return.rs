@@ -211,6 +211,17 @@ async fn the_return_file_holds_exactly_the_changes_of_validated_dossiers(app: Te
     family::set_guardian_field(pool, g0.0, "phone_mobile", &g0.1, "06 11 22 33 44")
         .await
         .unwrap();
+    // A birthplace in words: SIECLE wants an INSEE code for a town in France,
+    // so this change is a warning and not sent (SIECLE's value stays).
+    let city: String = sqlx::query_scalar("SELECT birth_commune_insee FROM pupils WHERE id = $1")
+        .bind(changed_name.1)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert!(!city.is_empty(), "born in France, with an INSEE code");
+    family::set_pupil_field(pool, changed_name.0, "birth_city", "", "Villeneuve", g0.0)
+        .await
+        .unwrap();
     let g1 = guardian(changed_address.1).await;
     family::set_guardian_field(pool, g1.0, "address_lines", &g1.2, address_text)
         .await
@@ -272,12 +283,29 @@ async fn the_return_file_holds_exactly_the_changes_of_validated_dossiers(app: Te
     assert!(!dry.failed, "{}", dry.text);
     assert!(dry.text.contains("2 élève(s)"), "{}", dry.text);
     assert!(!dry.text.contains("bloquant —"), "{}", dry.text);
+    assert!(
+        dry.text.contains("avertissement — la commune de naissance")
+            && dry.text.contains("Villeneuve"),
+        "{}",
+        dry.text
+    );
     assert!(dry.written.is_none());
     assert_eq!(rows::last_send(pool, scope).await.unwrap(), None);
     assert!(rows::sent_dossiers(pool, scope).await.unwrap().is_empty());
 
-    // The file.
+    // The file: refused while a warning is not accepted, then written.
     let out = out_dir.path().join("retour.zip");
+    let refused = export(app.db(), &school.uai, false, false, Some(out.clone()))
+        .await
+        .unwrap();
+    assert!(refused.failed, "{}", refused.text);
+    assert!(
+        refused.text.contains("avertissement(s) à lire et accepter"),
+        "{}",
+        refused.text
+    );
+    assert!(!out.exists());
+    assert_eq!(rows::last_send(pool, scope).await.unwrap(), None);
     let report = export(app.db(), &school.uai, false, true, Some(out.clone()))
         .await
         .unwrap();
@@ -377,12 +405,15 @@ async fn the_return_file_holds_exactly_the_changes_of_validated_dossiers(app: Te
     // The history: the dry run without a number, the file from the command
     // line with its two dossiers, marked as sent.
     let sends = rows::sends(pool, scope).await.unwrap();
-    assert_eq!(sends.len(), 2);
+    assert_eq!(sends.len(), 3);
     assert_eq!(sends[0].send_number, Some(1));
     assert!(sends[0].from_cli.0 && !sends[0].dry_run.0);
     assert_eq!(sends[0].dossier_count, 2);
-    assert_eq!(sends[1].send_number, None);
-    assert!(sends[1].dry_run.0);
+    assert!(
+        sends[1..]
+            .iter()
+            .all(|s| s.send_number.is_none() && s.dry_run.0)
+    );
     let mut sent = vec![changed_name.0, changed_address.0];
     sent.sort();
     assert_eq!(rows::sent_dossiers(pool, scope).await.unwrap(), sent);
