@@ -440,3 +440,48 @@ async fn the_return_file_holds_exactly_the_changes_of_validated_dossiers(app: Te
 }
 
 on_both_databases!(the_return_file_holds_exactly_the_changes_of_validated_dossiers);
+
+async fn private_ids_are_given_above_siecles_and_never_reused(app: TestApp) {
+    let school = crate::builders::SchoolBuilder::new("0750680G")
+        .build(&app)
+        .await;
+    let pool = app.db().pool();
+    let scope = SchoolScope::of_command_line(school.id);
+    let mut pupils = Vec::new();
+    for name in ["ALPHA", "BRAVO", "CHARLIE", "DELTA"] {
+        pupils.push(school.pupil(name, "Léa").build(&app).await.pupil_id);
+    }
+    // SIECLE exported ID_PRV_ELE 41 for the first one.
+    sqlx::query("UPDATE pupils SET siecle_private_id = '41' WHERE id = $1")
+        .bind(pupils[0])
+        .execute(pool)
+        .await
+        .unwrap();
+    let given = rows::allocate_ids(pool, scope, rows::IdKind::Pupil, &pupils[1..3])
+        .await
+        .unwrap();
+    assert_eq!(given, vec![(pupils[1], 42), (pupils[2], 43)]);
+    // Stable: asked again, in another order, the same numbers.
+    let again = rows::allocate_ids(pool, scope, rows::IdKind::Pupil, &[pupils[2], pupils[1]])
+        .await
+        .unwrap();
+    assert_eq!(again, vec![(pupils[2], 43), (pupils[1], 42)]);
+    // A deleted pupil's number is never given to another.
+    sqlx::query("DELETE FROM pupils WHERE id = $1")
+        .bind(pupils[2])
+        .execute(pool)
+        .await
+        .unwrap();
+    let next = rows::allocate_ids(pool, scope, rows::IdKind::Pupil, &pupils[3..])
+        .await
+        .unwrap();
+    assert_eq!(next, vec![(pupils[3], 44)]);
+    // Persons are numbered apart.
+    let persons = rows::allocate_ids(pool, scope, rows::IdKind::Person, &[pupils[3]])
+        .await
+        .unwrap();
+    assert_eq!(persons, vec![(pupils[3], 1)]);
+    app.finish().await;
+}
+
+on_both_databases!(private_ids_are_given_above_siecles_and_never_reused);
