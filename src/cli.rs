@@ -96,10 +96,38 @@ enum Command {
         #[arg(short = 'o', long)]
         out: PathBuf,
     },
+    /// Exports to other software.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
     /// The schools of the platform (operator commands).
     School {
         #[command(subcommand)]
         command: SchoolCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// Writes the return file to SIECLE (« import privé », schema 4.0, zipped)
+    /// with the changes of the validated dossiers; prints every problem per
+    /// pupil. Refuses on a blocking problem, and on warnings unless
+    /// --accept-warnings.
+    Siecle {
+        /// The school's UAI.
+        #[arg(long)]
+        uai: String,
+        /// Prints the problems only: writes no file and uses up no NUM_ENVOI.
+        #[arg(long)]
+        dry_run: bool,
+        /// Writes the file despite warnings (each one printed).
+        #[arg(long)]
+        accept_warnings: bool,
+        /// The file to write (default: the name SIECLE expects, `.zip`, in the
+        /// current folder).
+        #[arg(short = 'o', long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -141,6 +169,7 @@ pub fn main() -> ExitCode {
             | Command::Migrate
             | Command::Import { .. }
             | Command::Letters { .. }
+            | Command::Export { .. }
             | Command::School { .. }
     ) {
         // Whatever these commands create (database, its -wal and -shm,
@@ -252,6 +281,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::School { command } => school(&settings, command).await,
+        Command::Export {
+            command:
+                ExportCommand::Siecle {
+                    uai,
+                    dry_run,
+                    accept_warnings,
+                    out,
+                },
+        } => {
+            let db = Db::connect(&settings.database_url(), 2).await?;
+            db.migrate().await?;
+            let report =
+                crate::siecle_return::command::export(&db, &uai, dry_run, accept_warnings, out)
+                    .await?;
+            print!("{}", report.text);
+            if report.failed {
+                anyhow::bail!("{}", report.refused.unwrap_or_default());
+            }
+            Ok(())
+        }
     }
 }
 

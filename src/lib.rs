@@ -24,6 +24,7 @@ pub mod process;
 pub mod reminders;
 pub mod secret;
 pub mod settings;
+pub mod siecle_return;
 pub mod sms;
 pub mod team;
 pub mod telemetry;

@@ -110,3 +110,22 @@ pub async fn rejected(
     .fetch_all(db)
     .await
 }
+
+/// The changes the school accepted, in every dossier of its campaigns:
+/// (dossier, change key, the value accepted). A decision holds for its
+/// value only: the caller matches both.
+pub async fn accepted_in_school(
+    db: impl Executor<'_, Database = Any>,
+    scope: SchoolScope,
+) -> sqlx::Result<Vec<(i64, String, String)>> {
+    sqlx::query_as(
+        "SELECT x.dossier_id, x.change_key, x.proposed_value
+         FROM change_decisions x
+         JOIN dossiers d ON d.id = x.dossier_id
+         JOIN campaigns c ON c.id = d.campaign_id
+         WHERE c.school_id = $1 AND x.decision = 'accepted'",
+    )
+    .bind(scope.id())
+    .fetch_all(db)
+    .await
+}

@@ -85,6 +85,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "change_decisions",
         include_str!("migrations/0015_change_decisions.sql"),
     ),
+    (
+        17,
+        "siecle_sends",
+        include_str!("migrations/0017_siecle_sends.sql"),
+    ),
 ];
 
 /// Turns a migration into the dialect of `backend`.

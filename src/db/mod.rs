@@ -35,6 +35,7 @@ pub mod reminders;
 pub mod schools;
 pub mod sessions;
 pub mod setup;
+pub mod siecle_return;
 pub mod sign_in_failures;
 pub mod sign_in_links;
 pub mod uploads;
@@ -56,6 +57,12 @@ pub struct SchoolScope(i64);
 impl SchoolScope {
     /// The scope of the school `school_id`, for the agent signed in to it.
     pub fn of_signed_in_agent(school_id: i64) -> Self {
+        Self(school_id)
+    }
+
+    /// The scope of the school an operator names by its UAI on the command
+    /// line (`dossiersco export siecle --uai`).
+    pub fn of_command_line(school_id: i64) -> Self {
         Self(school_id)
     }
 

@@ -175,7 +175,7 @@ pub fn paris_day(millis: i64) -> Option<chrono::NaiveDate> {
 }
 
 /// An instant as a Paris wall-clock time (see [`paris_time`]).
-fn paris_local(millis: i64) -> Option<chrono::NaiveDateTime> {
+pub fn paris_local(millis: i64) -> Option<chrono::NaiveDateTime> {
     use chrono::{Datelike, NaiveDate, TimeZone, Utc, Weekday};
     let utc = Utc.timestamp_millis_opt(millis).single()?;
     let last_sunday = |month: u32| {

@@ -719,6 +719,23 @@ pub struct Change {
     pub at: Option<i64>,
 }
 
+impl Change {
+    /// The change as stored values, as the return file to SIECLE applies it.
+    pub fn stored(&self) -> StoredChange {
+        let key = self.field.clone();
+        let value = self.value.clone();
+        match (self.key.split(':').next(), self.guardian_id) {
+            (Some("guardian"), Some(guardian_id)) => StoredChange::Guardian {
+                guardian_id,
+                key,
+                value,
+            },
+            (Some("pupil"), _) => StoredChange::Pupil { key, value },
+            _ => StoredChange::Answer { key, value },
+        }
+    }
+}
+
 impl SchoolView {
     /// The changes to decide on, in the page's order.
     pub fn decidable(&self) -> Vec<Change> {
@@ -769,6 +786,80 @@ impl SchoolView {
         }
         out
     }
+}
+
+/// A change as stored values (not words): what the return file to SIECLE
+/// applies. Computed with the same rules as [`for_school`]: the sender's
+/// version once the dossier is sent, a change only where it differs from what
+/// was known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoredChange {
+    /// A field of the pupil's identity ([`PUPIL_FIELDS`]).
+    Pupil { key: String, value: String },
+    /// A guardian's contact detail ([`CONTACT_FIELDS`]).
+    Guardian {
+        guardian_id: i64,
+        key: String,
+        value: String,
+    },
+    /// An answer to a question ([`Facts::question_keys`]).
+    Answer { key: String, value: String },
+}
+
+/// Every change of the dossier, as stored values.
+pub fn changes(facts: &Facts) -> Vec<StoredChange> {
+    let mut out = Vec::new();
+    let sender = facts.certified_by().and_then(|id| facts.guardian(id));
+    for key in PUPIL_FIELDS {
+        let siecle = facts.pupil.get(key).map(String::as_str).unwrap_or("");
+        let value = match sender {
+            Some(s) => s.pupil_edits.get(key).map_or(siecle, |(v, _)| v.as_str()),
+            None => match read(facts, |g| g.pupil_edits.get(key)) {
+                Some((_, v, _)) => v,
+                None => continue,
+            },
+        };
+        if !same(key, siecle, value) {
+            out.push(StoredChange::Pupil {
+                key: key.to_owned(),
+                value: value.to_owned(),
+            });
+        }
+    }
+    for g in &facts.guardians {
+        for key in CONTACT_FIELDS {
+            let Some(new) = g.edits.get(key) else {
+                continue;
+            };
+            let siecle = g.siecle.get(key).map(String::as_str).unwrap_or("");
+            if !same(key, siecle, new) {
+                out.push(StoredChange::Guardian {
+                    guardian_id: g.id,
+                    key: key.to_owned(),
+                    value: new.clone(),
+                });
+            }
+        }
+    }
+    for q in facts.question_keys() {
+        if q == "options" && !facts.baseline.asks_options() {
+            continue;
+        }
+        let Some((_, value, _)) = read(facts, |g| g.answers.get(q)) else {
+            continue;
+        };
+        if facts
+            .baseline
+            .value(q)
+            .is_some_and(|before| !same(q, &before, value))
+        {
+            out.push(StoredChange::Answer {
+                key: q.to_owned(),
+                value: value.to_owned(),
+            });
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -29,6 +29,7 @@ mod privacy;
 mod reminders;
 mod review;
 mod route_access;
+mod siecle_return;
 mod sign_in_links;
 mod sign_in_load;
 mod slow_requests;

@@ -286,3 +286,51 @@ fn contact_details_changes_read_in_words() {
     assert_eq!(school.changes, 1);
     assert_eq!(for_guardian(&f, FATHER, &words()).changes, 0);
 }
+
+#[test]
+fn changes_as_stored_values_follow_the_sender_and_count_like_the_school_view() {
+    let mut f = facts();
+    f.state = DossierState::Submitted;
+    f.submitted_by = Some(MOTHER);
+    f.guardians[0]
+        .pupil_edits
+        .insert("last_name".into(), ("MARTIN-DURAND".into(), 5));
+    // The father's draft is not the sent version.
+    f.guardians[1]
+        .pupil_edits
+        .insert("first_name".into(), ("Ines".into(), 9));
+    f.guardians[1]
+        .edits
+        .insert("phone_mobile".into(), "0699999999".into());
+    // Same as SIECLE: not a change.
+    f.guardians[0]
+        .edits
+        .insert("email".into(), "x@example.fr".into());
+    f.guardians[0]
+        .answers
+        .insert("canteen".into(), ("externe".into(), 6));
+    // Options as a set: the same codes in another order are no change.
+    f.guardians[0]
+        .answers
+        .insert("options".into(), ("LATIN".into(), 6));
+    let got = changes(&f);
+    assert_eq!(
+        got,
+        vec![
+            StoredChange::Pupil {
+                key: "last_name".into(),
+                value: "MARTIN-DURAND".into()
+            },
+            StoredChange::Guardian {
+                guardian_id: FATHER,
+                key: "phone_mobile".into(),
+                value: "0699999999".into()
+            },
+            StoredChange::Answer {
+                key: "canteen".into(),
+                value: "externe".into()
+            },
+        ]
+    );
+    assert_eq!(got.len(), for_school(&f, &words()).changes);
+}

@@ -52,7 +52,7 @@ fn input(dir: &Path, name: &str, bytes: &[u8]) -> InputFile {
     }
 }
 
-async fn add_school(app: &TestApp, uai: &str) -> School {
+pub(crate) async fn add_school(app: &TestApp, uai: &str) -> School {
     let id = dossiersco::db::schools::upsert(app.db().pool(), uai, "Collège d'essai", "", "")
         .await
         .unwrap();

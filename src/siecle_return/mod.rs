@@ -1,0 +1,282 @@
+//! The return file to SIECLE, assembled from the database (issue 13,
+//! docs/SIECLE-RETURN.md): every value as the import kept it, replaced only by
+//! the changes to send ([`changes_to_send`]), for the pupils of validated
+//! dossiers with at least one such change. The writer and the dry run are
+//! `dossiersco_siecle::return_file` (pure); this module reads the school, its
+//! nomenclature and its counters, and records each file in the school's
+//! history ([`produce`]).
+
+mod assemble;
+pub mod command;
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use chrono::NaiveDateTime;
+use dossiersco_siecle::return_file::{DryRun, DryRunContext, Problem, ReturnFile, dry_run};
+use sqlx::AnyPool;
+
+use crate::db::{SchoolScope, decisions, siecle_return as rows};
+use crate::domain::dossier_state::DossierState;
+use crate::dossier::diff::{self, StoredChange as Change};
+use crate::dossier::facts;
+
+pub use assemble::assemble;
+
+/// What a validated dossier sends to SIECLE.
+#[derive(Debug, Clone)]
+pub struct ToSend {
+    pub dossier_id: i64,
+    pub pupil_id: i64,
+    /// The changes the file carries (identity, guardians' contact details,
+    /// canteen, options), as stored values.
+    pub changes: Vec<Change>,
+    /// The options the pupil kept unless the family dropped some (the
+    /// baseline of the options answer), to send only what the family changed.
+    pub options_before: Option<Vec<String>>,
+}
+
+/// Whether the return file carries a change: the pupil's identity, the
+/// guardians' contact details, the canteen (régime) and the options. The other
+/// answers (exit rule, quotient, the school's own questions) stay in the app.
+fn carried(change: &Change) -> bool {
+    match change {
+        Change::Pupil { .. } | Change::Guardian { .. } => true,
+        Change::Answer { key, .. } => key == "canteen" || key == "options",
+    }
+}
+
+/// The changes to send to SIECLE: the changes of the **validated** dossiers
+/// of the school's current campaign that an agent **accepted** (for the
+/// value they accepted: a value changed since needs deciding again) and that
+/// the file carries. A rejected or undecided change is never sent. Dossiers
+/// without such a change are left out.
+pub async fn changes_to_send(pool: &AnyPool, scope: SchoolScope) -> sqlx::Result<Vec<ToSend>> {
+    let (listed, words) = facts::of_school(pool, scope.id()).await?;
+    let accepted: HashSet<(i64, String, String)> = decisions::accepted_in_school(pool, scope)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(listed
+        .into_iter()
+        .filter(|l| l.facts.state == DossierState::Validated)
+        .filter_map(|l| {
+            let dossier_id = l.row.dossier_id;
+            let changes: Vec<Change> = diff::for_school(&l.facts, &words)
+                .decidable()
+                .into_iter()
+                .filter(|c| accepted.contains(&(dossier_id, c.key.clone(), c.value.clone())))
+                .map(|c| c.stored())
+                .filter(carried)
+                .collect();
+            (!changes.is_empty()).then(|| ToSend {
+                dossier_id,
+                pupil_id: l.row.pupil_id,
+                changes,
+                options_before: l.facts.baseline.options.clone(),
+            })
+        })
+        .collect())
+}
+
+/// The file, what SIECLE held before (the dry run's context) and what could
+/// not be put in the file.
+#[derive(Debug, Clone)]
+pub struct Assembled {
+    pub file: ReturnFile,
+    pub context: DryRunContext,
+    /// The changes that cannot be sent, and the values the file needs that
+    /// the import lacks, per pupil or person.
+    pub problems: Vec<Problem>,
+    /// The dossiers the file holds.
+    pub dossiers: Vec<i64>,
+    pub campaign_id: i64,
+}
+
+impl Assembled {
+    /// The dry run: the assembly's problems, then the writer's and every check
+    /// of RETURN-FILE-RULES.md §4.
+    pub fn dry_run(&self) -> DryRun {
+        let mut out = dry_run(&self.file, &self.context);
+        let mut problems = self.problems.clone();
+        problems.append(&mut out.problems);
+        out.problems = problems;
+        out
+    }
+}
+
+/// Why a file cannot be assembled at all.
+#[derive(Debug)]
+pub enum Error {
+    Db(sqlx::Error),
+    /// What is missing, in French, for the school.
+    Missing(String),
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        Error::Db(e)
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Db(e) => write!(f, "erreur de base de données : {e}"),
+            Error::Missing(what) => f.write_str(what),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Who asks for the file.
+#[derive(Debug, Clone, Copy)]
+pub struct Request {
+    /// A dry run never uses up a NUM_ENVOI and marks no dossier.
+    pub dry_run: bool,
+    /// Produce the file despite warnings (each acknowledged).
+    pub accept_warnings: bool,
+    /// The agent, `None` from the command line.
+    pub agent_id: Option<i64>,
+    pub from_cli: bool,
+    /// The generation time, French local time.
+    pub generated_at: NaiveDateTime,
+    /// Unix seconds, for the history.
+    pub now: i64,
+}
+
+/// What [`produce`] did.
+#[derive(Debug)]
+pub struct Outcome {
+    pub dry_run: DryRun,
+    pub file_name: String,
+    /// The pupils in the file.
+    pub pupils: usize,
+    /// The zip (`<name>.zip`, `<name>.xml` inside) and its name, when produced.
+    pub zip: Option<(String, Vec<u8>)>,
+    /// Why the file was not produced, in French.
+    pub refused: Option<String>,
+}
+
+/// Assembles the file, runs the dry run and, unless it is a dry run or a
+/// problem refuses it, gives it the school's next NUM_ENVOI, records it in the
+/// history and marks its dossiers as sent. A dry run is recorded without a
+/// number.
+pub async fn produce(pool: &AnyPool, scope: SchoolScope, req: Request) -> Result<Outcome, Error> {
+    let assembled = assemble(pool, scope, req.generated_at).await?;
+    let dry = assembled.dry_run();
+    let blocking = dry.blocking().count();
+    let warnings = dry.warnings().count();
+    let refused = if req.dry_run {
+        None
+    } else if blocking > 0 {
+        Some(format!(
+            "le fichier n'est pas produit : {blocking} problème(s) bloquant(s) à corriger d'abord"
+        ))
+    } else if warnings > 0 && !req.accept_warnings {
+        Some(format!(
+            "le fichier n'est pas produit : {warnings} avertissement(s) à lire et accepter d'abord"
+        ))
+    } else {
+        None
+    };
+    let generated_at = req.generated_at.format("%Y-%m-%d %H:%M:%S").to_string();
+    let mut zip = None;
+    if !req.dry_run && refused.is_none() {
+        let (name, bytes) = assembled
+            .file
+            .to_zip()
+            .map_err(|e| Error::Missing(format!("le fichier ne peut pas être écrit : {e:?}")))?;
+        rows::record_send(
+            pool,
+            scope,
+            &rows::NewSend {
+                campaign_id: assembled.campaign_id,
+                send_number: Some(i64::from(assembled.file.send_number)),
+                file_name: &name,
+                agent_id: req.agent_id,
+                from_cli: req.from_cli,
+                generated_at: &generated_at,
+                blocking_count: 0,
+                warning_count: warnings as i64,
+                dossiers: &assembled.dossiers,
+                now: req.now,
+            },
+        )
+        .await?;
+        zip = Some((name, bytes));
+    } else {
+        // The dry run (or the refused file) keeps the number for the next file.
+        rows::record_send(
+            pool,
+            scope,
+            &rows::NewSend {
+                campaign_id: assembled.campaign_id,
+                send_number: None,
+                file_name: &assembled.file.file_name(),
+                agent_id: req.agent_id,
+                from_cli: req.from_cli,
+                generated_at: &generated_at,
+                blocking_count: blocking as i64,
+                warning_count: warnings as i64,
+                dossiers: &assembled.dossiers,
+                now: req.now,
+            },
+        )
+        .await?;
+    }
+    Ok(Outcome {
+        file_name: assembled.file.file_name(),
+        pupils: assembled.file.pupils.len(),
+        dry_run: dry,
+        zip,
+        refused,
+    })
+}
+
+/// The problems in French, per pupil or person, blocking first within each:
+/// « Élève Inès MARTIN » then « - bloquant — la division : … ».
+pub fn report(dry: &DryRun) -> String {
+    if dry.problems.is_empty() {
+        return "Aucun problème : le fichier peut être déposé dans SIECLE.\n".into();
+    }
+    let mut out = String::new();
+    for (subject, problems) in dry.by_subject() {
+        out.push_str(&format!("{subject}\n"));
+        let mut problems = problems;
+        problems.sort_by_key(|p| !p.is_blocking());
+        for p in problems {
+            let kind = if p.is_blocking() {
+                "bloquant"
+            } else {
+                "avertissement"
+            };
+            out.push_str(&format!("  - {kind} — {} : {}\n", p.field, p.message));
+        }
+    }
+    out.push_str(&format!(
+        "{} problème(s) bloquant(s), {} avertissement(s).\n",
+        dry.blocking().count(),
+        dry.warnings().count()
+    ));
+    out
+}
+
+/// The sorted set of codes of a stored options answer (« a,b »).
+fn option_set(value: &str) -> BTreeSet<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Groups items by key.
+fn group<T, K: std::hash::Hash + Eq>(items: Vec<T>, key: impl Fn(&T) -> K) -> HashMap<K, Vec<T>> {
+    let mut map: HashMap<K, Vec<T>> = HashMap::new();
+    for item in items {
+        map.entry(key(&item)).or_default().push(item);
+    }
+    map
+}
