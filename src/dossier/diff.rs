@@ -815,7 +815,7 @@ pub fn changes(facts: &Facts) -> Vec<StoredChange> {
         let value = match sender {
             Some(s) => s.pupil_edits.get(key).map_or(siecle, |(v, _)| v.as_str()),
             None => match read(facts, |g| g.pupil_edits.get(key)) {
-                Some((_, v, _)) => v,
+                Some((_, v, _, _)) => v,
                 None => continue,
             },
         };
@@ -845,7 +845,7 @@ pub fn changes(facts: &Facts) -> Vec<StoredChange> {
         if q == "options" && !facts.baseline.asks_options() {
             continue;
         }
-        let Some((_, value, _)) = read(facts, |g| g.answers.get(q)) else {
+        let Some((_, value, _, _)) = read(facts, |g| g.answers.get(q)) else {
             continue;
         };
         if facts
