@@ -92,7 +92,8 @@ pub struct Filter {
     pub pieces_to_check: bool,
     pub conflicts: bool,
     pub waiting_list: bool,
-    /// Pupils SIECLE knows without an INE.
+    /// Pupils without an INE who stay (the dashboard's count: a pupil
+    /// leaving the collège needs none).
     pub without_ine: bool,
     /// Dossiers none of whose guardians ever signed in.
     pub never_came: bool,
@@ -135,7 +136,7 @@ impl Filter {
             && (!self.pieces_to_check || e.pieces_to_check > 0)
             && (!self.conflicts || e.conflicts)
             && (!self.waiting_list || e.waiting_list)
-            && (!self.without_ine || e.ine.is_empty())
+            && (!self.without_ine || (e.ine.is_empty() && e.state != DossierState::Leaving))
             && (!self.never_came || e.never_came)
             && self.matches_search(e)
     }

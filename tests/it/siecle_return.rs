@@ -266,8 +266,8 @@ async fn the_return_file_holds_exactly_the_changes_of_validated_dossiers(app: Te
     // The school decides on each change of the three it validates: it accepts
     // them all but the mobile phone of the first family, which it rejects.
     let agent_id: i64 = sqlx::query_scalar(
-        "INSERT INTO agents (school_id, email, display_name, role, created_at)
-         VALUES ($1, 'secretariat@college.fr', 'Secrétariat', 'secretariat', 0) RETURNING id",
+        "INSERT INTO agents (school_id, email, display_name, created_at)
+         VALUES ($1, 'secretariat@college.fr', 'Secrétariat', 0) RETURNING id",
     )
     .bind(school.id)
     .fetch_one(pool)

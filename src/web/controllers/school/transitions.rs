@@ -233,13 +233,7 @@ pub async fn send_back_messages<P>(
             dossier_id: Some(dossier_id),
             batch_id: None,
         };
-        notify::send(
-            &mut **tx,
-            &to,
-            notify::Kind::Returned,
-            &Message::Email(email),
-        )
-        .await?;
+        notify::send(tx, &to, notify::Kind::Returned, &Message::Email(email)).await?;
     }
     Ok(())
 }
