@@ -58,8 +58,13 @@ fn as_written(mut f: ReturnFile) -> ReturnFile {
 /// `xmllint --schema` against schema 4.0; skipped (visibly) when xmllint is
 /// missing, unless DOSSIERSCO_REQUIRE_ALL=1.
 fn xmllint(xml: &[u8]) {
-    let xsd = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/siecle/specs/schema_Import_4.0.xsd");
+    // Read in place from the shared specs, found as the SIECLE samples are
+    // (`DOSSIERSCO_SIECLE_SAMPLES`, which .ci/run sets, or ../shared).
+    let samples = std::env::var_os("DOSSIERSCO_SIECLE_SAMPLES").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/siecle/samples"),
+        PathBuf::from,
+    );
+    let xsd = samples.join("../specs/schema_Import_4.0.xsd");
     let required = std::env::var("DOSSIERSCO_REQUIRE_ALL").as_deref() == Ok("1");
     if !xsd.is_file() || Command::new("xmllint").arg("--version").output().is_err() {
         assert!(
