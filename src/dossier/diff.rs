@@ -789,9 +789,7 @@ impl SchoolView {
 }
 
 /// A change as stored values (not words): what the return file to SIECLE
-/// applies. Computed with the same rules as [`for_school`]: the sender's
-/// version once the dossier is sent, a change only where it differs from what
-/// was known.
+/// applies, from a decided [`Change`] ([`Change::stored`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoredChange {
     /// A field of the pupil's identity ([`PUPIL_FIELDS`]).
@@ -804,62 +802,6 @@ pub enum StoredChange {
     },
     /// An answer to a question ([`Facts::question_keys`]).
     Answer { key: String, value: String },
-}
-
-/// Every change of the dossier, as stored values.
-pub fn changes(facts: &Facts) -> Vec<StoredChange> {
-    let mut out = Vec::new();
-    let sender = facts.certified_by().and_then(|id| facts.guardian(id));
-    for key in PUPIL_FIELDS {
-        let siecle = facts.pupil.get(key).map(String::as_str).unwrap_or("");
-        let value = match sender {
-            Some(s) => s.pupil_edits.get(key).map_or(siecle, |(v, _)| v.as_str()),
-            None => match read(facts, |g| g.pupil_edits.get(key)) {
-                Some((_, v, _, _)) => v,
-                None => continue,
-            },
-        };
-        if !same(key, siecle, value) {
-            out.push(StoredChange::Pupil {
-                key: key.to_owned(),
-                value: value.to_owned(),
-            });
-        }
-    }
-    for g in &facts.guardians {
-        for key in CONTACT_FIELDS {
-            let Some(new) = g.edits.get(key) else {
-                continue;
-            };
-            let siecle = g.siecle.get(key).map(String::as_str).unwrap_or("");
-            if !same(key, siecle, new) {
-                out.push(StoredChange::Guardian {
-                    guardian_id: g.id,
-                    key: key.to_owned(),
-                    value: new.clone(),
-                });
-            }
-        }
-    }
-    for q in facts.question_keys() {
-        if q == "options" && !facts.baseline.asks_options() {
-            continue;
-        }
-        let Some((_, value, _, _)) = read(facts, |g| g.answers.get(q)) else {
-            continue;
-        };
-        if facts
-            .baseline
-            .value(q)
-            .is_some_and(|before| !same(q, &before, value))
-        {
-            out.push(StoredChange::Answer {
-                key: q.to_owned(),
-                value: value.to_owned(),
-            });
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -313,7 +313,11 @@ fn changes_as_stored_values_follow_the_sender_and_count_like_the_school_view() {
     f.guardians[0]
         .answers
         .insert("options".into(), ("LATIN".into(), 6));
-    let got = changes(&f);
+    let got: Vec<StoredChange> = for_school(&f, &words())
+        .decidable()
+        .iter()
+        .map(Change::stored)
+        .collect();
     assert_eq!(
         got,
         vec![
