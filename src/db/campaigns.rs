@@ -99,16 +99,19 @@ pub async fn mef_succession(
 
 /// The MEF of the pupil of dossier `dossier_id` and the one they go to next
 /// year: the same MEF when the school marked them as repeating, else the
-/// MEF's successor.
+/// MEF's successor; for a pupil the school created, the MEF it entered.
 pub async fn mef_succession_of_dossier(
     db: impl Executor<'_, Database = Any>,
     dossier_id: i64,
 ) -> sqlx::Result<Option<MefSuccession>> {
     sqlx::query_as(
-        "SELECT m.label, n.id AS next_mef_id, n.label AS next_label
-         FROM dossiers d JOIN pupils p ON p.id = d.pupil_id JOIN mefs m ON m.id = p.mef_id
-         LEFT JOIN mefs n ON n.id = CASE WHEN d.repeating THEN m.id ELSE m.next_mef_id END
-         WHERE d.id = $1",
+        "SELECT COALESCE(m.label, '') AS label, n.id AS next_mef_id, n.label AS next_label
+         FROM dossiers d JOIN pupils p ON p.id = d.pupil_id LEFT JOIN mefs m ON m.id = p.mef_id
+         LEFT JOIN mefs n ON n.id = CASE
+             WHEN p.entry_mef_code <> '' THEN
+                 (SELECT e.id FROM mefs e WHERE e.school_id = p.school_id AND e.code = p.entry_mef_code)
+             WHEN d.repeating THEN m.id ELSE m.next_mef_id END
+         WHERE d.id = $1 AND (m.id IS NOT NULL OR p.entry_mef_code <> '')",
     )
     .bind(dossier_id)
     .fetch_optional(db)

@@ -280,6 +280,22 @@ pub async fn guardian_in_school(
     .await
 }
 
+/// The guardians of pupil `pupil_id` of the school, by rank.
+pub async fn guardian_ids_in_school(
+    db: impl Executor<'_, Database = Any>,
+    scope: SchoolScope,
+    pupil_id: i64,
+) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar(
+        "SELECT l.guardian_id FROM guardianships l JOIN pupils p ON p.id = l.pupil_id
+         WHERE l.pupil_id = $1 AND p.school_id = $2 ORDER BY l.rank, l.guardian_id",
+    )
+    .bind(pupil_id)
+    .bind(scope.id())
+    .fetch_all(db)
+    .await
+}
+
 /// Whether this guardian already gave their opinion on the service.
 pub async fn satisfaction_given(
     db: impl Executor<'_, Database = Any>,

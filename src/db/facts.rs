@@ -55,7 +55,10 @@ pub async fn dossiers(
          JOIN campaigns c ON c.id = d.campaign_id
          JOIN pupils p ON p.id = d.pupil_id
          LEFT JOIN mefs m ON m.id = p.mef_id
-         LEFT JOIN mefs n ON n.id = CASE WHEN d.repeating THEN m.id ELSE m.next_mef_id END
+         LEFT JOIN mefs n ON n.id = CASE
+             WHEN p.entry_mef_code <> '' THEN
+                 (SELECT e.id FROM mefs e WHERE e.school_id = p.school_id AND e.code = p.entry_mef_code)
+             WHEN d.repeating THEN m.id ELSE m.next_mef_id END
          WHERE {}
          ORDER BY p.last_name, p.first_name, d.id",
         current_dossiers()

@@ -90,6 +90,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "siecle_sends",
         include_str!("migrations/0017_siecle_sends.sql"),
     ),
+    (
+        19,
+        "assisted_and_new_pupils",
+        include_str!("migrations/0019_assisted_and_new_pupils.sql"),
+    ),
 ];
 
 /// Turns a migration into the dialect of `backend`.

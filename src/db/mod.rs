@@ -28,6 +28,7 @@ pub mod lockout;
 pub mod medical;
 pub mod messages;
 pub mod migrate;
+pub mod new_pupils;
 pub mod nodelay;
 pub mod offer;
 pub mod pupils;

@@ -56,6 +56,12 @@ pub struct SessionView {
     pub school_id: Option<i64>,
     pub school_uai: Option<String>,
     pub school_name: Option<String>,
+    /// An agent filling a dossier with the family at the desk: the dossier,
+    /// the guardian they act as, and the dossier's school.
+    pub assisted_dossier_id: Option<i64>,
+    pub assisted_guardian_id: Option<i64>,
+    pub assisted_school_id: Option<i64>,
+    pub assisted_uai: Option<String>,
 }
 
 /// The live session with this token hash, if any.
@@ -66,17 +72,39 @@ pub async fn find_live(
     sqlx::query_as(
         "SELECT s.token_hash, s.agent_id, s.guardian_id, s.last_seen_at,
                 COALESCE(a.display_name, g.first_name || ' ' || g.last_name) AS display_name,
-                sc.id AS school_id, sc.uai AS school_uai, sc.name AS school_name
+                sc.id AS school_id, sc.uai AS school_uai, sc.name AS school_name,
+                s.assisted_dossier_id, s.assisted_guardian_id, asch.id AS assisted_school_id, asch.uai AS assisted_uai
          FROM sessions s
          LEFT JOIN agents a ON a.id = s.agent_id
          LEFT JOIN guardians g ON g.id = s.guardian_id
          LEFT JOIN schools sc ON sc.id = g.school_id
+         LEFT JOIN pupils ap ON ap.id = (SELECT d.pupil_id FROM dossiers d WHERE d.id = s.assisted_dossier_id)
+         LEFT JOIN schools asch ON asch.id = ap.school_id
          WHERE s.token_hash = $1 AND s.expires_at > $2",
     )
     .bind(token_hash)
     .bind(now_ms())
     .fetch_optional(db)
     .await
+}
+
+/// Starts (`Some((dossier_id, guardian_id))`) or ends (`None`) the assisted
+/// mode of an agent's session.
+pub async fn set_assisted(
+    db: impl Executor<'_, Database = Any>,
+    token_hash: &str,
+    assisted: Option<(i64, i64)>,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE sessions SET assisted_dossier_id = $2, assisted_guardian_id = $3
+         WHERE token_hash = $1 AND agent_id IS NOT NULL",
+    )
+    .bind(token_hash)
+    .bind(assisted.map(|a| a.0))
+    .bind(assisted.map(|a| a.1))
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 pub async fn touch(db: impl Executor<'_, Database = Any>, token_hash: &str) -> sqlx::Result<()> {

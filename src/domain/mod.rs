@@ -1,6 +1,7 @@
 //! Rules of the domain: plain types and functions, no I/O, unit-tested.
 
 pub mod academy;
+pub mod birthplace;
 pub mod access_code;
 pub mod campaign_dates;
 pub mod completion;

@@ -305,6 +305,16 @@ async fn plan_parsed(db: &Db, school: &School, mut parsed: Parsed) -> anyhow::Re
         .bind(school.id)
         .fetch_all(db.pool())
         .await?;
+        // Pupils the school created, not yet known to SIECLE: SIECLE's next
+        // export gives them an ELEVE_ID and an INE, found by names and birth date.
+        let created: Vec<(i64, String, String, String)> = sqlx::query_as(
+            "SELECT id, last_name, first_name, birth_date FROM pupils
+             WHERE school_id = $1 AND created_by_school = $2 AND siecle_eleve_id IS NULL AND ine IS NULL",
+        )
+        .bind(school.id)
+        .bind(true)
+        .fetch_all(db.pool())
+        .await?;
         let mut known_pupils: HashSet<PupilKey> = HashSet::new();
         for (_, eleve_id, ine, _, _) in &existing {
             known_pupils.extend(eleve_id.clone().map(PupilKey::EleveId));
@@ -312,7 +322,7 @@ async fn plan_parsed(db: &Db, school: &School, mut parsed: Parsed) -> anyhow::Re
         }
         if let Some(pupils) = &parsed.pupils {
             let skipped: HashSet<&PupilKey> = parsed.skipped_pupils.iter().collect();
-            let (actions, mut missing, problems) = classify_pupils(pupils, &existing, &skipped);
+            let (actions, mut missing, problems) = classify_pupils(pupils, &existing, &created, &skipped);
             parsed.problems.extend(problems);
             if parsed.unidentified_skipped_pupils > 0 && !missing.is_empty() {
                 // Any of them may be one of the records left out.
@@ -459,8 +469,27 @@ fn preview_of(parsed: &mut Parsed, counts: Counts) -> Preview {
 fn classify_pupils(
     pupils: &[PupilIn],
     existing: &[ExistingPupil],
+    created: &[(i64, String, String, String)],
     skipped: &HashSet<&PupilKey>,
 ) -> (Vec<Option<Action>>, Vec<i64>, Vec<Problem>) {
+    let identity = |last: &str, first: &str, born: &str| {
+        (
+            crate::domain::words::folded_name(last),
+            crate::domain::words::folded_name(first),
+            born.to_owned(),
+        )
+    };
+    let index_of: HashMap<i64, usize> = existing
+        .iter()
+        .enumerate()
+        .map(|(i, row)| (row.0, i))
+        .collect();
+    let mut by_identity: HashMap<(String, String, String), usize> = HashMap::new();
+    for (id, last, first, born) in created {
+        if let Some(&i) = index_of.get(id) {
+            by_identity.insert(identity(last, first, born), i);
+        }
+    }
     let mut by_eleve_id: HashMap<&str, usize> = HashMap::new();
     let mut by_ine: HashMap<&str, usize> = HashMap::new();
     for (i, (_, eleve_id, ine, _, _)) in existing.iter().enumerate() {
@@ -482,6 +511,17 @@ fn classify_pupils(
             .and_then(|e| by_eleve_id.get(e))
             .or_else(|| p.ine.as_deref().and_then(|i| by_ine.get(i)))
             .copied();
+        // A pupil the school created, now in SIECLE's export.
+        let created_found = found
+            .is_none()
+            .then(|| {
+                by_identity
+                    .get(&identity(&p.last_name, &p.first_name, &p.birth_date))
+                    .copied()
+            })
+            .flatten()
+            .filter(|i| !claimed.contains(i));
+        let found = found.or(created_found);
         let duplicate_ine = p
             .ine
             .as_ref()
@@ -500,7 +540,7 @@ fn classify_pupils(
             None => Action::New,
             Some(i) => {
                 let (id, eleve_id, _, hash, missing) = &existing[i];
-                let rekey = p.eleve_id.is_some() && *eleve_id != p.eleve_id;
+                let rekey = created_found.is_some() || (p.eleve_id.is_some() && *eleve_id != p.eleve_id);
                 if *hash == p.fingerprint() && !missing.0 && !rekey {
                     Action::Unchanged
                 } else {
@@ -521,7 +561,11 @@ fn classify_pupils(
     let missing = existing
         .iter()
         .enumerate()
-        .filter(|(i, row)| !claimed.contains(i) && !row.4.0 && !in_the_files_but_skipped(row))
+        .filter(|(i, row)| {
+            // A pupil the school created is not in SIECLE yet: not missing.
+            let from_siecle = row.1.is_some() || row.2.is_some();
+            from_siecle && !claimed.contains(i) && !row.4.0 && !in_the_files_but_skipped(row)
+        })
         .map(|(_, row)| row.0)
         .collect();
     (actions, missing, problems)

@@ -122,10 +122,12 @@ pub async fn assemble(
         .into_iter()
         .map(|t| (t.pupil_id, t))
         .collect();
+    // New pupils (not yet in SIECLE) are assembled apart.
+    let new = super::new_pupils::collect(pool, scope, &school.uai, start, &to_send).await?;
     let pupil_rows: Vec<PupilRow> = rows::validated_pupils(pool, scope)
         .await?
         .into_iter()
-        .filter(|p| to_send.contains_key(&p.pupil_id))
+        .filter(|p| to_send.contains_key(&p.pupil_id) && !new.pupil_ids.contains(&p.pupil_id))
         .collect();
     let links = group(
         rows::validated_links(pool, scope)
@@ -358,6 +360,12 @@ pub async fn assemble(
         dossiers.push(*dossier_id);
     }
 
+    for (dossier_id, pupil_id, p) in new.pupils {
+        dossiers.push(dossier_id);
+        pupils.push((dossier_id, pupil_id, p));
+    }
+    persons.extend(new.persons);
+    problems.extend(new.problems);
     let mut file_persons: Vec<Person> = persons.into_values().collect();
     file_persons.sort_by_key(|p| p.private_id);
     let last = rows::last_send(pool, scope).await?;
@@ -593,7 +601,7 @@ fn base_pupil(
     })
 }
 
-fn apply_pupil(p: &mut Pupil, key: &str, value: &str, subject: &Subject, out: &mut Vec<Problem>) {
+pub(super) fn apply_pupil(p: &mut Pupil, key: &str, value: &str, subject: &Subject, out: &mut Vec<Problem>) {
     match key {
         "last_name" => p.last_name = value.trim().to_owned(),
         "first_name" => p.first_name = value.trim().to_owned(),
@@ -636,7 +644,7 @@ fn apply_pupil(p: &mut Pupil, key: &str, value: &str, subject: &Subject, out: &m
     }
 }
 
-fn apply_person(
+pub(super) fn apply_person(
     p: &mut Person,
     row: Option<&LinkRow>,
     key: &str,
@@ -705,7 +713,7 @@ fn apply_person(
     }
 }
 
-fn apply_options(
+pub(super) fn apply_options(
     p: &mut Pupil,
     before: &[String],
     value: &str,

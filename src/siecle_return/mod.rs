@@ -8,6 +8,7 @@
 
 mod assemble;
 pub mod command;
+mod new_pupils;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 

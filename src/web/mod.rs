@@ -3,6 +3,7 @@
 //! control, errors, security headers, static files).
 
 pub mod assets;
+pub mod assisted;
 pub mod auth;
 pub mod controllers;
 pub mod csrf;
@@ -35,6 +36,7 @@ pub fn router(state: AppState) -> Router {
         .partition(|route| route.sessionless);
     let pages = routes::into_router(pages)
         .fallback(error_page::not_found)
+        .layer(from_fn_with_state(state.clone(), assisted::trail))
         .layer(from_fn_with_state(state.clone(), session::session_layer));
     routes::into_router(sessionless)
         .merge(pages)

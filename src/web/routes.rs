@@ -193,6 +193,11 @@ pub fn routes() -> Vec<Route> {
         Route::post("/etablissements/{uai}/dossiers/{dossier_id}/etat", manager, school::transitions::create),
         Route::post("/etablissements/{uai}/dossiers/{dossier_id}/modifications", manager, school::decisions::update),
         Route::get("/etablissements/{uai}/dossiers/{dossier_id}/sortant", manager, school::transitions::show_leaving),
+        // Assisted mode (filling the dossier with the family at the desk) and new pupils
+        Route::post("/etablissements/{uai}/dossiers/{dossier_id}/avec-la-famille", manager, school::assisted::start),
+        Route::post("/etablissements/{uai}/dossiers/{dossier_id}/avec-la-famille/fin", manager, school::assisted::end),
+        Route::get("/etablissements/{uai}/eleves/nouveau", manager, school::new_pupil::new),
+        Route::post("/etablissements/{uai}/eleves", manager, school::new_pupil::create),
         Route::post("/etablissements/{uai}/dossiers/{dossier_id}/responsables/{guardian_id}/code", manager, school::codes::create),
         Route::get("/etablissements/{uai}/dossiers/{dossier_id}/responsables/{guardian_id}/code", manager, school::codes::show),
         // Personal codes in bulk and the letters that carry them

@@ -18,6 +18,14 @@ pub struct UserBadge {
     pub is_agent: bool,
 }
 
+/// An agent filling a dossier with the family at the desk: the banner on
+/// every page, with the way back to the school's dossier page.
+#[derive(Debug, Clone)]
+pub struct AssistedBanner {
+    pub uai: String,
+    pub dossier_id: i64,
+}
+
 #[derive(Debug, Clone)]
 pub struct Chrome {
     pub csrf_token: String,
@@ -25,6 +33,7 @@ pub struct Chrome {
     pub user: Option<UserBadge>,
     pub outbox: bool,
     pub assets: &'static str,
+    pub assisted: Option<AssistedBanner>,
 }
 
 impl Chrome {
@@ -36,6 +45,7 @@ impl Chrome {
             user: None,
             outbox: false,
             assets: assets::base(),
+            assisted: None,
         }
     }
 
@@ -50,6 +60,12 @@ impl Chrome {
             user,
             outbox,
             assets: assets::base(),
+            assisted: ctx.session.as_ref().and_then(|s| {
+                Some(AssistedBanner {
+                    uai: s.assisted_uai.clone()?,
+                    dossier_id: s.assisted_dossier_id?,
+                })
+            }),
         }
     }
 }

@@ -5,6 +5,7 @@ mod process;
 
 mod access;
 mod agent_sign_in;
+mod assisted;
 mod browser;
 mod builders;
 mod campaign_setup;

@@ -56,12 +56,18 @@ pub(super) async fn write_pupils(
 
 async fn rekey_found_by_ine(tx: &mut Tx, plan: &Plan) -> sqlx::Result<()> {
     let pupils = plan.parsed.pupils.as_deref().unwrap_or_default();
-    // A pupil found by INE takes the file's ELEVE_ID first, so the upsert finds it.
+    // A pupil found by INE takes the file's ELEVE_ID first, so the upsert finds
+    // it; a pupil the school created, found by names and birth date, takes
+    // both.
     for (p, action) in pupils.iter().zip(&plan.pupil_actions) {
         if let Some(Action::Update { id, rekey: true }) = action {
-            sqlx::query("UPDATE pupils SET siecle_eleve_id = $1 WHERE id = $2")
+            sqlx::query(
+                "UPDATE pupils SET siecle_eleve_id = COALESCE($1, siecle_eleve_id), ine = COALESCE(ine, $3)
+                 WHERE id = $2",
+            )
                 .bind(p.eleve_id.clone())
                 .bind(*id)
+                .bind(p.ine.clone())
                 .execute(&mut **tx)
                 .await?;
         }

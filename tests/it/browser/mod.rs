@@ -6,6 +6,7 @@
 //! share; the tests by subject below.
 
 mod agent;
+mod assisted;
 mod dashboard;
 mod family;
 mod letters;

@@ -21,7 +21,8 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::app::AppState;
-use crate::db::{audit, family, schools, setup};
+use crate::db::{agents, audit, family, schools, setup};
+use crate::domain::role::ManageSchool;
 use crate::domain::campaign_dates::Window;
 use crate::domain::dossier_state::DossierState;
 use crate::domain::journey::{self, Step};
@@ -68,6 +69,52 @@ pub struct FamilyDossier {
     pub autosave: bool,
     /// The school's help of each step (slug → Markdown), for the stepper.
     pub help: HashMap<String, String>,
+    /// The agent filling the dossier with the family at the desk, as
+    /// `guardian_id` (assisted mode), if any.
+    pub assisted_by: Option<i64>,
+}
+
+/// The guardian an agent acts as and the agent, when the session is an
+/// agent's in assisted mode for dossier `dossier_id` (set from the school's
+/// dossier page) and the agent may still do it: an active member of the
+/// dossier's school with a role that manages its dossiers. `None` when the
+/// session is not assisting this dossier; refused when the agent may no
+/// longer.
+async fn assisted(
+    parts: &mut Parts,
+    state: &AppState,
+    dossier_id: Option<i64>,
+) -> Result<Option<(CurrentGuardian, i64)>, Response> {
+    let ctx = RequestContext::from_request_parts(parts, state)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let Some(session) = ctx.session.as_ref() else {
+        return Ok(None);
+    };
+    let (Some(agent_id), Some(assisted_dossier), Some(guardian_id), Some(uai)) = (
+        session.agent_id,
+        session.assisted_dossier_id,
+        session.assisted_guardian_id,
+        session.assisted_uai.clone(),
+    ) else {
+        return Ok(None);
+    };
+    if dossier_id != Some(assisted_dossier) {
+        return Ok(None);
+    }
+    let membership = agents::membership_by_uai(state.db.pool(), agent_id, &uai)
+        .await
+        .map_err(|e| AppError::from(e).into_response())?;
+    match membership {
+        Some(m) if m.is_active() && m.roles().allows::<ManageSchool>() => Ok(Some((
+            CurrentGuardian {
+                guardian_id,
+                ctx: ctx.clone(),
+            },
+            agent_id,
+        ))),
+        _ => Err(AppError::Forbidden.into_response()),
+    }
 }
 
 /// The page a family gets outside the campaign's dates: when it opens, or
@@ -145,15 +192,18 @@ impl FromRequestParts<AppState> for FamilyDossier {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let guardian = CurrentGuardian::from_request_parts(parts, state).await?;
         let params = RawPathParams::from_request_parts(parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
         let dossier_id = params
             .iter()
             .find(|(name, _)| *name == "dossier_id")
-            .and_then(|(_, value)| value.parse::<i64>().ok())
-            .ok_or_else(|| AppError::NotFound.into_response())?;
+            .and_then(|(_, value)| value.parse::<i64>().ok());
+        let (guardian, assisted_by) = match assisted(parts, state, dossier_id).await? {
+            Some((guardian, agent_id)) => (guardian, Some(agent_id)),
+            None => (CurrentGuardian::from_request_parts(parts, state).await?, None),
+        };
+        let dossier_id = dossier_id.ok_or_else(|| AppError::NotFound.into_response())?;
         let found = family::dossier_of_guardian(state.db.pool(), guardian.guardian_id, dossier_id)
             .await
             .map_err(|e| AppError::from(e).into_response())?;
@@ -184,6 +234,7 @@ impl FromRequestParts<AppState> for FamilyDossier {
             .map_err(db_error)?;
         Ok(Self {
             guardian_id: guardian.guardian_id,
+            assisted_by,
             state: dossier.state,
             dossier,
             ctx: guardian.ctx,
@@ -202,15 +253,30 @@ impl FamilyDossier {
         action: &str,
         subject: &str,
     ) -> sqlx::Result<()> {
-        audit::record(
-            db,
-            Some(self.dossier.school_id),
-            audit::Actor::Guardian(self.guardian_id),
-            action,
-            subject,
-            &self.ctx.ip_string(),
-        )
-        .await
+        match self.assisted_by {
+            Some(agent_id) => {
+                audit::record_assisted(
+                    db,
+                    self.dossier.school_id,
+                    agent_id,
+                    action,
+                    &format!("{subject} responsable:{}", self.guardian_id),
+                    &self.ctx.ip_string(),
+                )
+                .await
+            }
+            None => {
+                audit::record(
+                    db,
+                    Some(self.dossier.school_id),
+                    audit::Actor::Guardian(self.guardian_id),
+                    action,
+                    subject,
+                    &self.ctx.ip_string(),
+                )
+                .await
+            }
+        }
     }
 
     /// The name of the dossier's school.

@@ -351,6 +351,9 @@ pub struct DossierPage {
     pub undecided: usize,
     /// The agent may decide on the changes now (the dossier is to check).
     pub can_decide: bool,
+    /// The agent may fill the dossier with the family at the desk (assisted
+    /// mode: the family may still edit it).
+    pub can_assist: bool,
 }
 
 async fn dossier_page<P>(
@@ -435,6 +438,7 @@ async fn dossier_page<P>(
         actions: StaffActions::new(listed.row.state, agent.roles.allows::<ManageSchool>()),
         can_decide: agent.roles.allows::<ManageSchool>()
             && listed.row.state == DossierState::Submitted,
+        can_assist: agent.roles.allows::<ManageSchool>() && listed.row.state.editable_by_family(),
         decided,
         undecided,
     })

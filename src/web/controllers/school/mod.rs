@@ -2,6 +2,7 @@
 //! `CurrentAgent<Permission>`.
 
 pub mod agents;
+pub mod assisted;
 pub mod bulk;
 pub mod campaign;
 pub mod code_requests;
@@ -13,6 +14,7 @@ pub mod dossiers;
 pub mod imports;
 pub mod jobs;
 pub mod letters;
+pub mod new_pupil;
 pub mod pieces;
 pub mod reminders;
 pub mod review;
