@@ -63,7 +63,10 @@ pub struct Mef {
 }
 
 /// The school's MEFs (the campaign's), by label.
-pub async fn mefs(db: impl Executor<'_, Database = Any>, scope: SchoolScope) -> sqlx::Result<Vec<Mef>> {
+pub async fn mefs(
+    db: impl Executor<'_, Database = Any>,
+    scope: SchoolScope,
+) -> sqlx::Result<Vec<Mef>> {
     sqlx::query_as("SELECT id, code, label FROM mefs WHERE school_id = $1 ORDER BY code")
         .bind(scope.id())
         .fetch_all(db)
@@ -111,17 +114,26 @@ pub async fn homonyms(
     .bind(birth_date)
     .fetch_all(db)
     .await?;
-    let (last, first) = (words::folded_name(last_name), words::folded_name(first_name));
+    let (last, first) = (
+        words::folded_name(last_name),
+        words::folded_name(first_name),
+    );
     Ok(born
         .into_iter()
-        .filter(|p| words::folded_name(&p.last_name) == last && words::folded_name(&p.first_name) == first)
+        .filter(|p| {
+            words::folded_name(&p.last_name) == last && words::folded_name(&p.first_name) == first
+        })
         .collect())
 }
 
 /// Creates the pupil, their guardians and a dossier in the school's current
 /// campaign; returns (pupil id, dossier id). `None` when the school has no
 /// campaign yet.
-pub async fn create(tx: &mut Tx, scope: SchoolScope, p: &NewPupil) -> sqlx::Result<Option<(i64, i64)>> {
+pub async fn create(
+    tx: &mut Tx,
+    scope: SchoolScope,
+    p: &NewPupil,
+) -> sqlx::Result<Option<(i64, i64)>> {
     let school_id = scope.id();
     let now = now_ms();
     let Some(campaign_id): Option<i64> = sqlx::query_scalar(

@@ -28,7 +28,8 @@ pub fn department_code(typed: &str) -> Option<String> {
         _ if t.len() == 2 && t.bytes().all(|b| b.is_ascii_digit()) && t != "00" && t != "20" => {
             Some(format!("0{t}"))
         }
-        _ if t.len() == 3 && (t.starts_with("97") || t.starts_with("98"))
+        _ if t.len() == 3
+            && (t.starts_with("97") || t.starts_with("98"))
             && t.bytes().all(|b| b.is_ascii_digit()) =>
         {
             Some(t.to_owned())
@@ -46,7 +47,9 @@ mod tests {
         for ok in ["75112", "2A004", "2B033", "97411", "01001"] {
             assert!(is_insee_commune(ok), "{ok}");
         }
-        for bad in ["7511", "751120", "99109", "ABCDE", "2C004", "75 12", "", "00000"] {
+        for bad in [
+            "7511", "751120", "99109", "ABCDE", "2C004", "75 12", "", "00000",
+        ] {
             assert!(!is_insee_commune(bad), "{bad}");
         }
     }

@@ -1,8 +1,8 @@
 //! Rules of the domain: plain types and functions, no I/O, unit-tested.
 
 pub mod academy;
-pub mod birthplace;
 pub mod access_code;
+pub mod birthplace;
 pub mod campaign_dates;
 pub mod completion;
 pub mod dossier_state;

@@ -322,7 +322,8 @@ async fn plan_parsed(db: &Db, school: &School, mut parsed: Parsed) -> anyhow::Re
         }
         if let Some(pupils) = &parsed.pupils {
             let skipped: HashSet<&PupilKey> = parsed.skipped_pupils.iter().collect();
-            let (actions, mut missing, problems) = classify_pupils(pupils, &existing, &created, &skipped);
+            let (actions, mut missing, problems) =
+                classify_pupils(pupils, &existing, &created, &skipped);
             parsed.problems.extend(problems);
             if parsed.unidentified_skipped_pupils > 0 && !missing.is_empty() {
                 // Any of them may be one of the records left out.
@@ -540,7 +541,8 @@ fn classify_pupils(
             None => Action::New,
             Some(i) => {
                 let (id, eleve_id, _, hash, missing) = &existing[i];
-                let rekey = created_found.is_some() || (p.eleve_id.is_some() && *eleve_id != p.eleve_id);
+                let rekey =
+                    created_found.is_some() || (p.eleve_id.is_some() && *eleve_id != p.eleve_id);
                 if *hash == p.fingerprint() && !missing.0 && !rekey {
                     Action::Unchanged
                 } else {

@@ -601,7 +601,13 @@ fn base_pupil(
     })
 }
 
-pub(super) fn apply_pupil(p: &mut Pupil, key: &str, value: &str, subject: &Subject, out: &mut Vec<Problem>) {
+pub(super) fn apply_pupil(
+    p: &mut Pupil,
+    key: &str,
+    value: &str,
+    subject: &Subject,
+    out: &mut Vec<Problem>,
+) {
     match key {
         "last_name" => p.last_name = value.trim().to_owned(),
         "first_name" => p.first_name = value.trim().to_owned(),

@@ -66,7 +66,13 @@ fn address(g: &GuardianToSend) -> Option<Address> {
     })
 }
 
-fn problem(severity: Severity, check: u8, subject: &Subject, field: &'static str, message: String) -> Problem {
+fn problem(
+    severity: Severity,
+    check: u8,
+    subject: &Subject,
+    field: &'static str,
+    message: String,
+) -> Problem {
     Problem {
         severity,
         check,
@@ -97,7 +103,11 @@ pub(super) async fn collect(
         .map(|(record, n)| (record, u32::try_from(n).unwrap_or(u32::MAX)))
         .collect();
     let guardians = group(rows::guardians(pool, scope, &ids).await?, |g| g.pupil_id);
-    let guardian_ids: Vec<i64> = guardians.values().flatten().map(|g| g.guardian_id).collect();
+    let guardian_ids: Vec<i64> = guardians
+        .values()
+        .flatten()
+        .map(|g| g.guardian_id)
+        .collect();
     let person_ids: HashMap<i64, u32> = allocate_ids(pool, scope, IdKind::Person, &guardian_ids)
         .await?
         .into_iter()
@@ -113,7 +123,13 @@ pub(super) async fn collect(
             name: format!("{} {}", r.first_name, r.last_name),
         };
         let Some(birth_date) = NaiveDate::parse_from_str(&r.birth_date, "%Y-%m-%d").ok() else {
-            out.problems.push(problem(Severity::Blocking, 11, &subject, "la date de naissance", "absente".into()));
+            out.problems.push(problem(
+                Severity::Blocking,
+                11,
+                &subject,
+                "la date de naissance",
+                "absente".into(),
+            ));
             continue;
         };
         // Check 15: SIECLE must not know them already.

@@ -52,11 +52,17 @@ async fn agent_id(app: &TestApp, email: &str) -> i64 {
 }
 
 /// Signs `email` in and starts the assisted mode on `dossier_id`.
-async fn start_assisted(app: &TestApp, seeded: &Seeded, email: &str, dossier_id: i64) -> reqwest::Response {
+async fn start_assisted(
+    app: &TestApp,
+    seeded: &Seeded,
+    email: &str,
+    dossier_id: i64,
+) -> reqwest::Response {
     let signed_in = app.sign_in_agent(email, DEMO_PASSWORD).await;
     assert_eq!(signed_in.status(), 303, "{email} signs in");
     let page = format!("/etablissements/{}/dossiers/{dossier_id}", seeded.uai);
-    app.post_form(&page, &format!("{page}/avec-la-famille"), &[]).await
+    app.post_form(&page, &format!("{page}/avec-la-famille"), &[])
+        .await
 }
 
 async fn assisted_saves_are_the_agent_s_at_the_desk_without_the_family_signing_in(app: TestApp) {
@@ -70,7 +76,9 @@ async fn assisted_saves_are_the_agent_s_at_the_desk_without_the_family_signing_i
     assert_eq!(status, 200);
     assert!(html.contains("Remplir avec la famille"), "{html}");
     // Before the assisted mode, the family's pages are not the agent's.
-    let refused = app.get(&format!("/famille/dossiers/{dossier_id}/accueil")).await;
+    let refused = app
+        .get(&format!("/famille/dossiers/{dossier_id}/accueil"))
+        .await;
     assert_eq!(location(&refused), "/famille/connexion");
 
     let started = app
@@ -92,12 +100,23 @@ async fn assisted_saves_are_the_agent_s_at_the_desk_without_the_family_signing_i
             *v = "07 12 34 56 78".into();
         }
     }
-    let saved = app.client.post(app.url(&page)).form(&form).send().await.unwrap();
+    let saved = app
+        .client
+        .post(app.url(&page))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(saved.status(), 303);
     let page = format!("{base}/validation");
     let sent = app.post_form(&page, &page, &[("attestation", "oui")]).await;
     let to = location(&sent);
-    assert_eq!(to, format!("{base}/confirmation"), "{}", sent.text().await.unwrap());
+    assert_eq!(
+        to,
+        format!("{base}/confirmation"),
+        "{}",
+        sent.text().await.unwrap()
+    );
 
     let pool = app.db().pool();
     let rows: Vec<(String, Option<i64>, String, String)> = sqlx::query_as(
@@ -108,14 +127,20 @@ async fn assisted_saves_are_the_agent_s_at_the_desk_without_the_family_signing_i
     .unwrap();
     assert!(rows.len() >= 10, "every save is recorded: {rows:?}");
     for (kind, actor, mode, subject) in &rows {
-        assert_eq!((kind.as_str(), *actor, mode.as_str()), ("agent", Some(secretariat), "assisted"));
+        assert_eq!(
+            (kind.as_str(), *actor, mode.as_str()),
+            ("agent", Some(secretariat), "assisted")
+        );
         assert!(
             subject.starts_with(&format!("dossier:{dossier_id} etape:"))
                 && subject.ends_with(&format!("responsable:{guardian_id}")),
             "{subject}"
         );
     }
-    assert!(rows.iter().any(|r| r.3.contains("etape:validation")), "the sending too");
+    assert!(
+        rows.iter().any(|r| r.3.contains("etape:validation")),
+        "the sending too"
+    );
     let started: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit_events WHERE action = 'assisted_started' AND actor_id = $1 AND mode = 'assisted'",
     )
@@ -148,11 +173,17 @@ async fn assisted_saves_are_the_agent_s_at_the_desk_without_the_family_signing_i
 
     // Ended: back to the school's page, the family's pages closed again.
     let ended = app
-        .post_form(&format!("{base}/confirmation"), &format!("{school_page}/avec-la-famille/fin"), &[])
+        .post_form(
+            &format!("{base}/confirmation"),
+            &format!("{school_page}/avec-la-famille/fin"),
+            &[],
+        )
         .await;
     assert_eq!(location(&ended), school_page);
     let refused = app.get(&format!("{base}/accueil")).await;
     assert_eq!(location(&refused), "/famille/connexion");
+    app.run_jobs().await;
+    app.finish().await;
 }
 
 async fn the_nurse_and_school_life_may_not_fill_a_dossier_with_the_family(app: TestApp) {
@@ -198,18 +229,26 @@ async fn the_nurse_and_school_life_may_not_fill_a_dossier_with_the_family(app: T
     .execute(app.db().pool())
     .await
     .unwrap();
-    let refused = app.get(&format!("/famille/dossiers/{dossier_id}/accueil")).await;
+    let refused = app
+        .get(&format!("/famille/dossiers/{dossier_id}/accueil"))
+        .await;
     assert_eq!(refused.status(), 403);
-    let saves: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'dossier_saved'")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let saves: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'dossier_saved'")
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap();
     assert_eq!(saves, 0);
+    app.finish().await;
 }
 
 /// A complete, valid new pupil form of the demo school (`overrides` replace
 /// fields; a field set to "" is left out).
-pub(crate) async fn new_pupil_fields(app: &TestApp, school_id_uai: &str, overrides: &[(&str, &str)]) -> Vec<(String, String)> {
+pub(crate) async fn new_pupil_fields(
+    app: &TestApp,
+    school_id_uai: &str,
+    overrides: &[(&str, &str)],
+) -> Vec<(String, String)> {
     let pool = app.db().pool();
     let mef: String = sqlx::query_scalar(
         "SELECT m.code FROM mefs m JOIN schools s ON s.id = m.school_id WHERE s.uai = $1 ORDER BY m.code LIMIT 1",
@@ -266,7 +305,11 @@ pub(crate) async fn new_pupil_fields(app: &TestApp, school_id_uai: &str, overrid
     fields
 }
 
-async fn post_new_pupil(app: &TestApp, uai: &str, fields: &[(String, String)]) -> reqwest::Response {
+async fn post_new_pupil(
+    app: &TestApp,
+    uai: &str,
+    fields: &[(String, String)],
+) -> reqwest::Response {
     let page = format!("/etablissements/{uai}/eleves/nouveau");
     let token = app.csrf_token(&page).await;
     let mut body = vec![("csrf_token".to_owned(), token)];
@@ -295,23 +338,56 @@ async fn the_new_pupil_form_refuses_bad_codes_and_a_missing_guardian_in_french_a
     let seeded = app.seed_demo().await;
     app.sign_in_agent(SECRETARIAT, DEMO_PASSWORD).await;
     let before = counts(&app).await;
-    let (status, html) = app.get_html(&format!("/etablissements/{}/eleves/nouveau", seeded.uai)).await;
+    let (status, html) = app
+        .get_html(&format!("/etablissements/{}/eleves/nouveau", seeded.uai))
+        .await;
     assert_eq!(status, 200);
-    assert!(html.contains("Nouvel élève") && html.contains(">Allemagne<"), "countries by name");
+    assert!(
+        html.contains("Nouvel élève") && html.contains(">Allemagne<"),
+        "countries by name"
+    );
     assert!(!html.contains(">109<"), "no raw code shown");
     for (overrides, message) in [
-        (vec![("birth_commune_insee", "7512")], "Code INSEE de la commune invalide"),
-        (vec![("birth_commune_insee", "99109")], "Code INSEE de la commune invalide"),
-        (vec![("previous_uai", "0750680A")], "Code UAI invalide"),
-        (vec![("previous_uai", seeded.uai.as_str())], "C&#39;est le code de votre établissement"),
         (
-            vec![("previous_kind", "departement"), ("previous_department", "ZZ")],
+            vec![("birth_commune_insee", "7512")],
+            "Code INSEE de la commune invalide",
+        ),
+        (
+            vec![("birth_commune_insee", "99109")],
+            "Code INSEE de la commune invalide",
+        ),
+        (vec![("previous_uai", "0750680A")], "Code UAI invalide"),
+        (
+            vec![("previous_uai", seeded.uai.as_str())],
+            "C&#39;est le code de votre établissement",
+        ),
+        (
+            vec![
+                ("previous_kind", "departement"),
+                ("previous_department", "ZZ"),
+            ],
             "Département invalide",
         ),
-        (vec![("birth_country", "109"), ("birth_town_abroad", "")], "Ce champ est obligatoire"),
-        (vec![("g1_civility", ""), ("g1_last_name", ""), ("g1_first_name", "")], "Indiquez la civilité du responsable"),
-        (vec![("g1_relationship", "")], "Choisissez le lien avec l&#39;élève"),
-        (vec![("g1_address", ""), ("g1_postcode", "")], "Code postal invalide"),
+        (
+            vec![("birth_country", "109"), ("birth_town_abroad", "")],
+            "Ce champ est obligatoire",
+        ),
+        (
+            vec![
+                ("g1_civility", ""),
+                ("g1_last_name", ""),
+                ("g1_first_name", ""),
+            ],
+            "Indiquez la civilité du responsable",
+        ),
+        (
+            vec![("g1_relationship", "")],
+            "Choisissez le lien avec l&#39;élève",
+        ),
+        (
+            vec![("g1_address", ""), ("g1_postcode", "")],
+            "Code postal invalide",
+        ),
     ] {
         let fields = new_pupil_fields(&app, &seeded.uai, &overrides).await;
         let refused = post_new_pupil(&app, &seeded.uai, &fields).await;
@@ -322,29 +398,36 @@ async fn the_new_pupil_form_refuses_bad_codes_and_a_missing_guardian_in_french_a
         assert!(html.contains("Rien n'a été enregistré"), "{overrides:?}");
     }
     assert_eq!(counts(&app).await, before, "nothing was created");
+    app.finish().await;
 }
 
 async fn a_homonym_is_shown_before_a_new_pupil_is_created(app: TestApp) {
     let seeded = app.seed_demo().await;
     app.sign_in_agent(SECRETARIAT, DEMO_PASSWORD).await;
-    let (last, first, born): (String, String, String) = sqlx::query_as(
-        "SELECT last_name, first_name, birth_date FROM pupils ORDER BY id LIMIT 1",
-    )
-    .fetch_one(app.db().pool())
-    .await
-    .unwrap();
+    let (last, first, born): (String, String, String) =
+        sqlx::query_as("SELECT last_name, first_name, birth_date FROM pupils ORDER BY id LIMIT 1")
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap();
     let before = counts(&app).await;
     let lower = first.to_lowercase();
     let fields = new_pupil_fields(
         &app,
         &seeded.uai,
-        &[("last_name", last.as_str()), ("first_name", lower.as_str()), ("birth_date", born.as_str())],
+        &[
+            ("last_name", last.as_str()),
+            ("first_name", lower.as_str()),
+            ("birth_date", born.as_str()),
+        ],
     )
     .await;
     let warned = post_new_pupil(&app, &seeded.uai, &fields).await;
     assert_eq!(warned.status(), 409);
     let html = warned.text().await.unwrap();
-    assert!(html.contains("Un élève porte déjà ce nom, ce prénom et cette date de naissance"), "{html}");
+    assert!(
+        html.contains("Un élève porte déjà ce nom, ce prénom et cette date de naissance"),
+        "{html}"
+    );
     assert!(html.contains("Il s'agit bien d'un autre élève"), "{html}");
     assert_eq!(counts(&app).await, before, "nothing yet");
     let mut confirmed = fields.clone();
@@ -352,7 +435,11 @@ async fn a_homonym_is_shown_before_a_new_pupil_is_created(app: TestApp) {
     let created = post_new_pupil(&app, &seeded.uai, &confirmed).await;
     assert_eq!(created.status(), 303);
     let after = counts(&app).await;
-    assert_eq!((after.0, after.1, after.2), (before.0 + 1, before.1 + 1, before.2 + 1));
+    assert_eq!(
+        (after.0, after.1, after.2),
+        (before.0 + 1, before.1 + 1, before.2 + 1)
+    );
+    app.finish().await;
 }
 
 on_both_databases!(
@@ -362,7 +449,12 @@ on_both_databases!(
     a_homonym_is_shown_before_a_new_pupil_is_created,
 );
 
-async fn transition(app: &TestApp, school_id: i64, dossier_id: i64, steps: &[(DossierState, Event, By)]) {
+async fn transition(
+    app: &TestApp,
+    school_id: i64,
+    dossier_id: i64,
+    steps: &[(DossierState, Event, By)],
+) {
     for (from, event, by) in steps {
         let mut tx = app.db().begin().await.unwrap();
         dossiersco::dossier::transition(
@@ -402,7 +494,9 @@ async fn a_validated_new_pupil_goes_to_siecle_as_a_new_pupil_and_siecle_s_next_e
     first.eleves.retain(|e| e.eleve_id != arriving.eleve_id);
     first.options.retain(|o| o.eleve_id != arriving.eleve_id);
     first.structures.retain(|s| s.eleve_id != arriving.eleve_id);
-    first.responsables.retain(|r| r.eleve_id != arriving.eleve_id);
+    first
+        .responsables
+        .retain(|r| r.eleve_id != arriving.eleve_id);
     let school = add_school(&app, generated.uai.as_str()).await;
     let import = |exports: &crate::import::Exports| {
         let paths: Vec<PathBuf> = exports.files.iter().map(|f| f.path.clone()).collect();
@@ -418,9 +512,14 @@ async fn a_validated_new_pupil_goes_to_siecle_as_a_new_pupil_and_siecle_s_next_e
     let pool = app.db().pool();
     let scope = SchoolScope::of_command_line(school.id);
     let year = i32::from(generated.annee_scolaire);
-    rows::set_classes_dates(pool, scope, &format!("{year}-09-01"), &format!("{}-07-04", year + 1))
-        .await
-        .unwrap();
+    rows::set_classes_dates(
+        pool,
+        scope,
+        &format!("{year}-09-01"),
+        &format!("{}-07-04", year + 1),
+    )
+    .await
+    .unwrap();
     let campaign_id: i64 = sqlx::query_scalar(
         "SELECT id FROM campaigns WHERE school_id = $1 ORDER BY school_year DESC LIMIT 1",
     )
@@ -433,8 +532,11 @@ async fn a_validated_new_pupil_goes_to_siecle_as_a_new_pupil_and_siecle_s_next_e
         uai: school.uai.clone(),
         campaign_id,
     };
-    let agent = built.agent(&app, "secretariat@college.fr", Role::Secretariat).await;
-    app.sign_in_agent("secretariat@college.fr", AGENT_PASSWORD).await;
+    let agent = built
+        .agent(&app, "secretariat@college.fr", Role::Secretariat)
+        .await;
+    app.sign_in_agent("secretariat@college.fr", AGENT_PASSWORD)
+        .await;
 
     // The secretariat creates the arriving pupil. Their options are the
     // family's choice in the journey, not given here: the MEF asks for none
@@ -471,7 +573,12 @@ async fn a_validated_new_pupil_goes_to_siecle_as_a_new_pupil_and_siecle_s_next_e
     .await;
     let created = post_new_pupil(&app, &school.uai, &fields).await;
     assert_eq!(created.status(), 303, "{}", created.text().await.unwrap());
-    let dossier_id: i64 = location(&created).rsplit('/').next().unwrap().parse().unwrap();
+    let dossier_id: i64 = location(&created)
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     let (pupil_id, guardian_id): (i64, i64) = sqlx::query_as(
         "SELECT d.pupil_id, l.guardian_id FROM dossiers d JOIN guardianships l ON l.pupil_id = d.pupil_id WHERE d.id = $1",
     )
@@ -484,8 +591,16 @@ async fn a_validated_new_pupil_goes_to_siecle_as_a_new_pupil_and_siecle_s_next_e
         school.id,
         dossier_id,
         &[
-            (DossierState::NotStarted, Event::Open, By::Guardian(guardian_id)),
-            (DossierState::Started, Event::Submit, By::Guardian(guardian_id)),
+            (
+                DossierState::NotStarted,
+                Event::Open,
+                By::Guardian(guardian_id),
+            ),
+            (
+                DossierState::Started,
+                Event::Submit,
+                By::Guardian(guardian_id),
+            ),
             (DossierState::Submitted, Event::Validate, By::Agent(agent)),
         ],
     )
@@ -496,7 +611,9 @@ async fn a_validated_new_pupil_goes_to_siecle_as_a_new_pupil_and_siecle_s_next_e
     for n in 1..=2 {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("retour.zip");
-        let report = export(app.db(), &school.uai, false, true, Some(out.clone())).await.unwrap();
+        let report = export(app.db(), &school.uai, false, true, Some(out.clone()))
+            .await
+            .unwrap();
         assert!(!report.failed, "{}", report.text);
         assert!(report.text.contains("la provenance"), "{}", report.text);
         let (_, xml) = unzip(&out);
@@ -509,22 +626,37 @@ async fn a_validated_new_pupil_goes_to_siecle_as_a_new_pupil_and_siecle_s_next_e
             .iter()
             .find(|p| p.last_name == latin9::clean(&arriving.nom_de_famille).unwrap())
             .unwrap_or_else(|| panic!("the new pupil is in the file: {text}"));
-        assert_eq!((p.siecle_id, p.ine.as_deref()), (None, None), "no SIECLE id, no INE");
+        assert_eq!(
+            (p.siecle_id, p.ine.as_deref()),
+            (None, None),
+            "no SIECLE id, no INE"
+        );
         assert!(p.leaving.is_none());
         assert_eq!(p.birthplace, Some(Birthplace::Abroad("Berlin".into())));
-        assert_eq!((p.birth_country.as_str(), p.nationality.as_deref()), ("109", Some("109")));
+        assert_eq!(
+            (p.birth_country.as_str(), p.nationality.as_deref()),
+            ("109", Some("109"))
+        );
         assert_eq!(p.schooling.as_ref().unwrap().mef, mef);
         assert_eq!(
             p.previous.as_ref().unwrap().school,
             PreviousSchool::Uai("0750680G".into())
         );
         assert_eq!(p.links.len(), 1);
-        let person = back.persons.iter().find(|x| x.private_id == p.links[0].person).unwrap();
+        let person = back
+            .persons
+            .iter()
+            .find(|x| x.private_id == p.links[0].person)
+            .unwrap();
         assert_eq!(person.siecle_id, None);
         assert_eq!(person.civility, Civilite::Madame);
         assert!(person.address.is_some());
         assert!(
-            back.pupils.iter().filter(|o| o.private_id == p.private_id).count() == 1,
+            back.pupils
+                .iter()
+                .filter(|o| o.private_id == p.private_id)
+                .count()
+                == 1,
             "a private id of its own"
         );
         seen.push((p.private_id, person.private_id));
@@ -552,6 +684,7 @@ async fn a_validated_new_pupil_goes_to_siecle_as_a_new_pupil_and_siecle_s_next_e
             .unwrap();
     assert_eq!(eleve_id, Some(arriving.eleve_id.to_string()));
     assert_eq!(ine.is_some(), arriving.id_national.is_some());
+    app.finish().await;
 }
 
 on_both_databases!(

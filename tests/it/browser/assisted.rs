@@ -39,8 +39,10 @@ impl Counted<'_> {
             .unwrap();
         let names: Vec<String> = serde_json::from_value(names).unwrap();
         for name in &names {
-            self.click(Locator::Css(&format!("main form input[name='{name}'] + label")))
-                .await;
+            self.click(Locator::Css(&format!(
+                "main form input[name='{name}'] + label"
+            )))
+            .await;
         }
         names.len()
     }
@@ -109,7 +111,11 @@ async fn at_the_desk_an_agent_creates_a_new_pupil_and_fills_the_dossier_with_the
     assert!(text.contains("Léo MARTIN"), "{text}");
 
     user.button("Remplir avec la famille").await;
-    assert!(user.path().await.ends_with("/accueil"), "{}", user.path().await);
+    assert!(
+        user.path().await.ends_with("/accueil"),
+        "{}",
+        user.path().await
+    );
     assert!(browser.text().await.contains("Mode accompagné"));
     user.button("Commencer").await;
     user.button("Valider et continuer").await; // élève
@@ -121,12 +127,24 @@ async fn at_the_desk_an_agent_creates_a_new_pupil_and_fills_the_dossier_with_the
     user.button("Valider et continuer").await; // vie scolaire
     user.answer_unanswered().await;
     user.button("Valider et continuer").await; // santé
-    assert!(user.path().await.ends_with("/pieces"), "{}", user.path().await);
+    assert!(
+        user.path().await.ends_with("/pieces"),
+        "{}",
+        user.path().await
+    );
     user.button("Continuer").await;
-    assert!(user.path().await.ends_with("/validation"), "{}", user.path().await);
+    assert!(
+        user.path().await.ends_with("/validation"),
+        "{}",
+        user.path().await
+    );
     user.label("attestation").await;
     user.button("Envoyer le dossier à l'établissement").await;
-    assert!(user.path().await.ends_with("/confirmation"), "{}", browser.text().await);
+    assert!(
+        user.path().await.ends_with("/confirmation"),
+        "{}",
+        browser.text().await
+    );
     user.button("Terminer et revenir au dossier").await;
     let text = browser.text().await;
     assert!(text.contains("Mode accompagné terminé"), "{text}");
@@ -135,7 +153,10 @@ async fn at_the_desk_an_agent_creates_a_new_pupil_and_fills_the_dossier_with_the
     // What the agent did, counted (with the family's answers given at the desk).
     assert_eq!(form_typed, 74, "characters typed in the new pupil form");
     assert_eq!(form_clicks, 9, "taps in the new pupil form");
-    assert!(answered > 0, "a new family answers the school-life questions");
+    assert!(
+        answered > 0,
+        "a new family answers the school-life questions"
+    );
     let _ = std::io::Write::write_fmt(
         &mut std::io::stderr(),
         format_args!(
@@ -144,6 +165,7 @@ async fn at_the_desk_an_agent_creates_a_new_pupil_and_fills_the_dossier_with_the
         ),
     );
     assert_eq!(user.typed, form_typed, "nothing typed in the journey");
+    assert_eq!(user.clicks, 26, "taps in all, the new pupil form included");
     let saves = app
         .count("SELECT COUNT(*) FROM audit_events WHERE action = 'dossier_saved' AND mode = 'assisted'")
         .await;
@@ -154,5 +176,6 @@ async fn at_the_desk_an_agent_creates_a_new_pupil_and_fills_the_dossier_with_the
         1
     );
     browser.close().await;
+    app.run_jobs().await;
     app.finish().await;
 }

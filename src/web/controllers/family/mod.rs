@@ -22,10 +22,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::app::AppState;
 use crate::db::{agents, audit, family, schools, setup};
-use crate::domain::role::ManageSchool;
 use crate::domain::campaign_dates::Window;
 use crate::domain::dossier_state::DossierState;
 use crate::domain::journey::{self, Step};
+use crate::domain::role::ManageSchool;
 use crate::domain::words;
 use crate::web::error::AppError;
 use crate::web::markdown;
@@ -201,7 +201,10 @@ impl FromRequestParts<AppState> for FamilyDossier {
             .and_then(|(_, value)| value.parse::<i64>().ok());
         let (guardian, assisted_by) = match assisted(parts, state, dossier_id).await? {
             Some((guardian, agent_id)) => (guardian, Some(agent_id)),
-            None => (CurrentGuardian::from_request_parts(parts, state).await?, None),
+            None => (
+                CurrentGuardian::from_request_parts(parts, state).await?,
+                None,
+            ),
         };
         let dossier_id = dossier_id.ok_or_else(|| AppError::NotFound.into_response())?;
         let found = family::dossier_of_guardian(state.db.pool(), guardian.guardian_id, dossier_id)

@@ -13,7 +13,9 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::db::{audit, dossiers, sessions};
+use crate::domain::dossier_state::{DossierState, Event};
 use crate::domain::role::ManageSchool;
+use crate::dossier::{self, By, Move, MoveError};
 use crate::web::auth::CurrentAgent;
 use crate::web::error::AppError;
 use crate::web::session::{Flash, redirect_with_flash};
@@ -42,25 +44,45 @@ pub async fn start(
     Form(form): Form<StartForm>,
 ) -> Result<Response, AppError> {
     let pool = state.db.pool();
-    let dossier = dossiers::find_in_school(pool, agent.scope(), dossier_id)
+    let found = dossiers::find_in_school(pool, agent.scope(), dossier_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if !dossier.state.editable_by_family() {
+    if !found.state.editable_by_family() {
         return Err(AppError::DossierLocked);
     }
     let guardian_id = match form.responsable {
         Some(id) => id,
-        None => dossiers::guardian_ids_in_school(pool, agent.scope(), dossier.pupil_id)
+        None => dossiers::guardian_ids_in_school(pool, agent.scope(), found.pupil_id)
             .await?
             .first()
             .copied()
             .ok_or(AppError::NotFound)?,
     };
-    dossiers::guardian_in_school(pool, agent.scope(), dossier.pupil_id, guardian_id)
+    dossiers::guardian_in_school(pool, agent.scope(), found.pupil_id, guardian_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let token = session_token(&agent)?;
     let mut tx = state.db.begin().await?;
+    // The family at the desk opens its dossier, as its sign-in would.
+    if found.state == DossierState::NotStarted {
+        let opened = dossier::transition(
+            &mut tx,
+            Move {
+                school_id: agent.school_id,
+                dossier_id,
+                from: found.state,
+                event: Event::Open,
+                by: By::Guardian(guardian_id),
+                ip: &agent.ctx.ip_string(),
+                reason: "",
+            },
+        )
+        .await;
+        match opened {
+            Ok(_) | Err(MoveError::Moved) => {}
+            Err(err) => return Err(AppError::Internal(err.into())),
+        }
+    }
     sessions::set_assisted(&mut *tx, &token, Some((dossier_id, guardian_id))).await?;
     audit::record_assisted(
         &mut *tx,
@@ -100,10 +122,7 @@ pub async fn end(
     tx.commit().await?;
     Ok(redirect_with_flash(
         &state,
-        &format!(
-            "/etablissements/{}/dossiers/{dossier_id}",
-            agent.school_uai
-        ),
+        &format!("/etablissements/{}/dossiers/{dossier_id}", agent.school_uai),
         Flash::success("Mode accompagné terminé."),
     ))
 }

@@ -117,14 +117,24 @@ impl NewPupilForm {
             previous_kind: "uai".into(),
             transport: "non".into(),
             repeating: "non".into(),
-            rest: BTreeMap::from([("g1_country".into(), "100".into()), ("g2_country".into(), "100".into()), ("g1_lives_with".into(), "oui".into())]),
+            rest: BTreeMap::from([
+                ("g1_country".into(), "100".into()),
+                ("g2_country".into(), "100".into()),
+                ("g1_lives_with".into(), "oui".into()),
+            ]),
             ..Self::default()
         }
     }
 
     /// Guardian `n` (1 or 2) as typed.
     pub fn guardian(&self, n: u8) -> GuardianFields {
-        let get = |name: &str| clean(self.rest.get(&format!("g{n}_{name}")).map_or("", String::as_str));
+        let get = |name: &str| {
+            clean(
+                self.rest
+                    .get(&format!("g{n}_{name}"))
+                    .map_or("", String::as_str),
+            )
+        };
         GuardianFields {
             civility: get("civility"),
             last_name: get("last_name"),
@@ -173,9 +183,15 @@ fn check_text(errors: &mut Errors, field: &str, value: &str, required: bool) {
     if required && value.is_empty() {
         errors.insert(field.into(), "Ce champ est obligatoire.");
     } else if value.chars().count() > 100 {
-        errors.insert(field.into(), "Ce texte est trop long (100 caractères au plus).");
+        errors.insert(
+            field.into(),
+            "Ce texte est trop long (100 caractères au plus).",
+        );
     } else if value.chars().any(char::is_control) {
-        errors.insert(field.into(), "Ce texte contient des caractères non autorisés.");
+        errors.insert(
+            field.into(),
+            "Ce texte contient des caractères non autorisés.",
+        );
     }
 }
 
@@ -191,58 +207,98 @@ fn check_guardian(errors: &mut Errors, n: u8, g: &GuardianFields) {
     }
     check_text(errors, &f("address"), &g.address, true);
     if g.address.chars().count() > 38 * 4 {
-        errors.insert(f("address"), "L'adresse est trop longue (quatre lignes de 38 caractères au plus).");
+        errors.insert(
+            f("address"),
+            "L'adresse est trop longue (quatre lignes de 38 caractères au plus).",
+        );
     }
     if !is_country(&g.country) {
         errors.insert(f("country"), "Choisissez le pays dans la liste.");
     } else if g.country == "100" {
         if g.postcode.len() != 5 || !g.postcode.bytes().all(|b| b.is_ascii_digit()) {
-            errors.insert(f("postcode"), "Code postal invalide : 5 chiffres, par exemple 75012.");
+            errors.insert(
+                f("postcode"),
+                "Code postal invalide : 5 chiffres, par exemple 75012.",
+            );
         }
         check_text(errors, &f("city"), &g.city, true);
     } else {
         check_text(errors, &f("city"), &g.city, true);
     }
     if g.city.chars().count() > 32 {
-        errors.insert(f("city"), "Le nom de la commune est trop long (32 caractères au plus).");
+        errors.insert(
+            f("city"),
+            "Le nom de la commune est trop long (32 caractères au plus).",
+        );
     }
     let digits = g.phone.chars().filter(char::is_ascii_digit).count();
     if !g.phone.is_empty()
-        && (!g.phone.chars().all(|c| c.is_ascii_digit() || " .+-()".contains(c)) || !(9..=15).contains(&digits))
+        && (!g
+            .phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || " .+-()".contains(c))
+            || !(9..=15).contains(&digits))
     {
         errors.insert(
             f("phone"),
             "Numéro de téléphone invalide. Format attendu : 06 12 34 56 78 ou +33 6 12 34 56 78.",
         );
     }
-    if !g.email.is_empty() && (!g.email.contains('@') || g.email.contains(' ') || g.email.len() > 254) {
-        errors.insert(f("email"), "Adresse électronique invalide. Format attendu : nom@domaine.fr.");
+    if !g.email.is_empty()
+        && (!g.email.contains('@') || g.email.contains(' ') || g.email.len() > 254)
+    {
+        errors.insert(
+            f("email"),
+            "Adresse électronique invalide. Format attendu : nom@domaine.fr.",
+        );
     }
 }
 
 /// The form's checks; `school_uai` is the school's own (never last year's
 /// school by default, check 38).
-fn check(form: &NewPupilForm, mefs: &[new_pupils::Mef], regimes: &[(String, String)], school_uai: &str) -> Errors {
+fn check(
+    form: &NewPupilForm,
+    mefs: &[new_pupils::Mef],
+    regimes: &[(String, String)],
+    school_uai: &str,
+) -> Errors {
     let mut errors = Errors::new();
     check_text(&mut errors, "last_name", &form.last_name, true);
     check_text(&mut errors, "first_name", &form.first_name, true);
-    check_text(&mut errors, "other_first_names", &form.other_first_names, false);
+    check_text(
+        &mut errors,
+        "other_first_names",
+        &form.other_first_names,
+        false,
+    );
     if !matches!(form.sex.as_str(), "F" | "M") {
         errors.insert("sex".into(), "Indiquez le sexe de l'élève.");
     }
     match chrono::NaiveDate::parse_from_str(&form.birth_date, "%Y-%m-%d") {
         Err(_) => {
-            errors.insert("birth_date".into(), "Date invalide. Format attendu : JJ/MM/AAAA.");
+            errors.insert(
+                "birth_date".into(),
+                "Date invalide. Format attendu : JJ/MM/AAAA.",
+            );
         }
         Ok(date) => {
             let today = chrono::Utc::now().date_naive();
-            if today.years_since(date).is_none_or(|age| !(8..=25).contains(&age)) {
-                errors.insert("birth_date".into(), "Cette date ne correspond pas à l'âge d'un collégien.");
+            if today
+                .years_since(date)
+                .is_none_or(|age| !(8..=25).contains(&age))
+            {
+                errors.insert(
+                    "birth_date".into(),
+                    "Cette date ne correspond pas à l'âge d'un collégien.",
+                );
             }
         }
     }
     if !is_country(&form.birth_country) {
-        errors.insert("birth_country".into(), "Choisissez le pays de naissance dans la liste.");
+        errors.insert(
+            "birth_country".into(),
+            "Choisissez le pays de naissance dans la liste.",
+        );
     } else if form.birth_country == "100" {
         if !birthplace::is_insee_commune(&form.birth_commune_insee) {
             errors.insert(
@@ -251,22 +307,39 @@ fn check(form: &NewPupilForm, mefs: &[new_pupils::Mef], regimes: &[(String, Stri
             );
         }
     } else {
-        check_text(&mut errors, "birth_town_abroad", &form.birth_town_abroad, true);
+        check_text(
+            &mut errors,
+            "birth_town_abroad",
+            &form.birth_town_abroad,
+            true,
+        );
         if form.birth_town_abroad.chars().count() > 32 {
-            errors.insert("birth_town_abroad".into(), "Le nom de la ville est trop long (32 caractères au plus).");
+            errors.insert(
+                "birth_town_abroad".into(),
+                "Le nom de la ville est trop long (32 caractères au plus).",
+            );
         }
     }
     if !is_country(&form.nationality) {
-        errors.insert("nationality".into(), "Choisissez la nationalité dans la liste.");
+        errors.insert(
+            "nationality".into(),
+            "Choisissez la nationalité dans la liste.",
+        );
     }
     if !mefs.iter().any(|m| m.code == form.entry_mef) {
-        errors.insert("entry_mef".into(), "Choisissez la classe de l'élève à la rentrée.");
+        errors.insert(
+            "entry_mef".into(),
+            "Choisissez la classe de l'élève à la rentrée.",
+        );
     }
     if !regimes.iter().any(|(code, _)| code == &form.regime) {
         errors.insert("regime".into(), "Choisissez le régime de l'élève.");
     }
     if !matches!(form.transport.as_str(), "oui" | "non") {
-        errors.insert("transport".into(), "Indiquez si l'élève prend le transport scolaire.");
+        errors.insert(
+            "transport".into(),
+            "Indiquez si l'élève prend le transport scolaire.",
+        );
     }
     if !matches!(form.repeating.as_str(), "oui" | "non") {
         errors.insert("repeating".into(), "Indiquez si l'élève redouble.");
@@ -296,7 +369,10 @@ fn check(form: &NewPupilForm, mefs: &[new_pupils::Mef], regimes: &[(String, Stri
             }
         }
         _ => {
-            errors.insert("previous_kind".into(), "Indiquez l'établissement de l'an dernier.");
+            errors.insert(
+                "previous_kind".into(),
+                "Indiquez l'établissement de l'an dernier.",
+            );
         }
     }
     check_guardian(&mut errors, 1, &form.guardian(1));
@@ -309,13 +385,21 @@ fn check(form: &NewPupilForm, mefs: &[new_pupils::Mef], regimes: &[(String, Stri
 
 fn new_guardian(g: &GuardianFields) -> NewGuardian {
     NewGuardian {
-        civility: if g.civility == "1" { "M.".into() } else { "MME".into() },
+        civility: if g.civility == "1" {
+            "M.".into()
+        } else {
+            "MME".into()
+        },
         civility_code: g.civility.clone(),
         last_name: g.last_name.clone(),
         first_name: g.first_name.clone(),
         relationship_code: g.relationship.clone(),
         address_lines: g.address.clone(),
-        postcode: if g.country == "100" { g.postcode.clone() } else { String::new() },
+        postcode: if g.country == "100" {
+            g.postcode.clone()
+        } else {
+            String::new()
+        },
         city: g.city.clone(),
         country_code: g.country.clone(),
         phone_mobile: g.phone.clone(),
@@ -340,14 +424,26 @@ fn new_pupil(form: &NewPupilForm) -> NewPupil {
         sex: form.sex.clone(),
         birth_date: form.birth_date.clone(),
         birth_country_code: form.birth_country.clone(),
-        birth_commune_insee: if in_france { form.birth_commune_insee.clone() } else { String::new() },
-        birth_town_abroad: if in_france { String::new() } else { form.birth_town_abroad.clone() },
+        birth_commune_insee: if in_france {
+            form.birth_commune_insee.clone()
+        } else {
+            String::new()
+        },
+        birth_town_abroad: if in_france {
+            String::new()
+        } else {
+            form.birth_town_abroad.clone()
+        },
         nationality_code: form.nationality.clone(),
         entry_mef_code: form.entry_mef.clone(),
         regime_code: form.regime.clone(),
         school_transport: form.transport == "oui",
         repeating: form.repeating == "oui",
-        last_year_uai: if by_uai { form.previous_uai.clone() } else { String::new() },
+        last_year_uai: if by_uai {
+            form.previous_uai.clone()
+        } else {
+            String::new()
+        },
         last_year_department: if by_uai {
             String::new()
         } else {
@@ -428,7 +524,11 @@ async fn page(
         v.sort_by_key(|(code, label)| (code != "100", crate::domain::words::folded_name(label)));
         v
     };
-    let countries = sorted(PAYS.iter().map(|p| (p.code.to_owned(), p.label.to_owned())).collect());
+    let countries = sorted(
+        PAYS.iter()
+            .map(|p| (p.code.to_owned(), p.label.to_owned()))
+            .collect(),
+    );
     let nationalities = sorted(
         PAYS.iter()
             .filter(|p| !p.nationalite.is_empty())
@@ -457,7 +557,10 @@ async fn page(
         ]),
         countries,
         nationalities,
-        links: Parente::ALL.iter().map(|p| (p.code().to_owned(), p.label().to_owned())).collect(),
+        links: Parente::ALL
+            .iter()
+            .map(|p| (p.code().to_owned(), p.label().to_owned()))
+            .collect(),
         mefs: mefs.into_iter().map(|m| (m.code, m.label)).collect(),
         regimes,
         homonyms,
@@ -493,7 +596,15 @@ pub async fn new(
     agent: CurrentAgent<ManageSchool>,
     chrome: Chrome,
 ) -> Result<Response, AppError> {
-    let page = page(&state, &agent, chrome, NewPupilForm::blank(), Errors::new(), Vec::new()).await?;
+    let page = page(
+        &state,
+        &agent,
+        chrome,
+        NewPupilForm::blank(),
+        Errors::new(),
+        Vec::new(),
+    )
+    .await?;
     Ok(render(&page)?.into_response())
 }
 
@@ -512,17 +623,30 @@ pub async fn create(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
     let pool = state.db.pool();
-    let homonyms = new_pupils::homonyms(pool, agent.scope(), &form.last_name, &form.first_name, &form.birth_date).await?;
+    let homonyms = new_pupils::homonyms(
+        pool,
+        agent.scope(),
+        &form.last_name,
+        &form.first_name,
+        &form.birth_date,
+    )
+    .await?;
     if !homonyms.is_empty() && form.homonym_confirmed != "oui" {
         let page = page(&state, &agent, chrome, form, Errors::new(), homonyms).await?;
         return Ok((StatusCode::CONFLICT, render(&page)?).into_response());
     }
     let mut tx = state.db.begin().await?;
-    let Some((pupil_id, dossier_id)) = new_pupils::create(&mut tx, agent.scope(), &new_pupil(&form)).await? else {
+    let Some((pupil_id, dossier_id)) =
+        new_pupils::create(&mut tx, agent.scope(), &new_pupil(&form)).await?
+    else {
         return Err(AppError::NotFound);
     };
     agent
-        .audit(&mut *tx, "pupil_created", &format!("pupil:{pupil_id} dossier:{dossier_id}"))
+        .audit(
+            &mut *tx,
+            "pupil_created",
+            &format!("pupil:{pupil_id} dossier:{dossier_id}"),
+        )
         .await?;
     tx.commit().await?;
     Ok(redirect_with_flash(
