@@ -373,6 +373,13 @@ async fn the_return_file_holds_exactly_the_changes_of_validated_dossiers(app: Te
         "{}",
         dry.text
     );
+    assert!(
+        dry.text.contains(&format!(
+            "à enregistrer dans SIECLE (absents du fichier) :\n  - {leaving_name} (INE "
+        )),
+        "{}",
+        dry.text
+    );
     let listed = dossiersco::siecle_return::leaving(pool, scope)
         .await
         .unwrap();
