@@ -646,9 +646,8 @@ fn base_pupil(
     if r.status_code.is_empty() {
         missing("le statut");
     }
-    if r.last_year_uai.is_empty() {
-        missing("l'établissement d'origine");
-    }
+    // ELEVES' SCOLARITE_AN_DERNIER (the year before this one) is not sent: a
+    // pupil moved up has this year's schooling here as last year's.
     if r.provenance_code.is_empty() {
         missing("la provenance");
     }
