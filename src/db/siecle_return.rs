@@ -96,6 +96,14 @@ pub struct PupilRow {
     pub provenance_code: String,
     pub last_year_mef_code: String,
     pub last_year_division: String,
+    /// This year's MEF in the campaign (`mefs`), its successor and whether
+    /// it ends the collège (the campaign's MEF succession, set-up screen).
+    pub mef_label: Option<String>,
+    pub next_mef_code: Option<String>,
+    pub ends_college: Option<Flag>,
+    /// The agent's decision for this pupil: repeats the year (the campaign's
+    /// « redoublants », `dossiers.repeating`).
+    pub decided_repeating: Flag,
 }
 
 const VALIDATED: &str = "FROM dossiers d
@@ -119,11 +127,49 @@ pub async fn validated_pupils(pool: &AnyPool, scope: SchoolScope) -> sqlx::Resul
                 p.country_code, p.phone_home, p.phone_work, p.phone_mobile, p.email,
                 p.accepts_sms, p.school_transport, p.regime_code, p.repeating, p.siecle_mef_code,
                 p.division, p.status_code, p.last_year_uai, p.provenance_code,
-                p.last_year_mef_code, p.last_year_division
+                p.last_year_mef_code, p.last_year_division,
+                m.label AS mef_label, n.code AS next_mef_code, m.ends_college,
+                d.repeating AS decided_repeating
          {VALIDATED}
+         LEFT JOIN mefs m ON m.id = p.mef_id AND m.school_id = c.school_id
+         LEFT JOIN mefs n ON n.id = m.next_mef_id AND n.school_id = c.school_id
          WHERE {}
          ORDER BY p.last_name, p.first_name, p.id",
         validated_where()
+    )))
+    .bind(scope.id())
+    .fetch_all(pool)
+    .await
+}
+
+/// A pupil of the current campaign whose dossier says they leave the school.
+#[derive(Debug, Clone, FromRow)]
+pub struct LeavingRow {
+    pub dossier_id: i64,
+    pub pupil_id: i64,
+    pub ine: Option<String>,
+    pub last_name: String,
+    pub first_name: String,
+    pub division: String,
+    pub mef_label: Option<String>,
+    /// SIECLE's DATE_SORTIE and CODE_MOTIF_SORTIE, when it already had them.
+    pub exit_date: Option<String>,
+    pub exit_reason_code: String,
+}
+
+/// The pupils of the current campaign marked as leaving (dossier state
+/// `leaving`), by name.
+pub async fn leaving_pupils(pool: &AnyPool, scope: SchoolScope) -> sqlx::Result<Vec<LeavingRow>> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT d.id AS dossier_id, p.id AS pupil_id, p.ine, p.last_name, p.first_name,
+                p.division, m.label AS mef_label, p.exit_date, p.exit_reason_code
+         FROM dossiers d
+         JOIN campaigns c ON c.id = d.campaign_id
+         JOIN pupils p ON p.id = d.pupil_id AND p.school_id = c.school_id
+         LEFT JOIN mefs m ON m.id = p.mef_id AND m.school_id = c.school_id
+         WHERE c.school_id = $1 AND d.state = 'leaving' AND {}
+         ORDER BY p.last_name, p.first_name, p.id",
+        is_current("c", "$1")
     )))
     .bind(scope.id())
     .fetch_all(pool)
@@ -205,12 +251,16 @@ pub struct OptionRow {
     pub subject_code: String,
     pub modality_code: String,
     pub option_number: Option<i64>,
+    /// The subject's CODE_GESTION (nomenclature), for OPTIONS_AN_DERNIER.
+    pub management_code: Option<String>,
 }
 
 pub async fn validated_options(pool: &AnyPool, scope: SchoolScope) -> sqlx::Result<Vec<OptionRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT o.pupil_id, o.subject_code, o.modality_code, o.option_number
+        "SELECT o.pupil_id, o.subject_code, o.modality_code, o.option_number,
+                s.management_code
          {VALIDATED} JOIN pupil_siecle_options o ON o.pupil_id = p.id
+         LEFT JOIN subjects s ON s.school_id = c.school_id AND s.code = o.subject_code
          WHERE {} ORDER BY o.pupil_id, o.option_number, o.subject_code",
         validated_where()
     )))

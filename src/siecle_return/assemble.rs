@@ -15,7 +15,7 @@ use dossiersco_siecle::return_file::{
 use dossiersco_siecle::structures::Division;
 use sqlx::AnyPool;
 
-use super::{Assembled, Error, ToSend, changes_to_send, group, option_set};
+use super::{Assembled, Error, ToSend, changes_to_send, group, next_year, option_set};
 use crate::db::siecle_return::{self as rows, IdKind, LinkRow, PupilRow};
 use crate::db::{Flag, SchoolScope};
 use crate::domain::words;
@@ -98,15 +98,7 @@ pub async fn assemble(
         .ok_or_else(|| Error::Missing("l'établissement n'a pas de campagne".into()))?;
     let uai = Uai::parse(&school.uai)
         .ok_or_else(|| Error::Missing(format!("l'UAI {} n'est pas valide", school.uai)))?;
-    let school_year = school
-        .exports_year
-        .and_then(|y| u16::try_from(y).ok())
-        .ok_or_else(|| {
-            Error::Missing(
-                "l'année scolaire des exports SIECLE n'est pas connue : importez de nouveau les exports SIECLE"
-                    .into(),
-            )
-        })?;
+    let (exports_year, school_year) = years(&school)?;
     let (Some(start), Some(end)) = (
         school.classes_start_on.as_deref().and_then(date),
         school.classes_end_on.as_deref().and_then(date),
@@ -140,6 +132,36 @@ pub async fn assemble(
     let mut grants = group(rows::validated_grants(pool, scope).await?, |g| g.0);
     let mut options = group(rows::validated_options(pool, scope).await?, |o| o.pupil_id);
     let programmes = rows::programmes(pool, scope).await?;
+    let subject_rows = rows::subjects(pool, scope).await?;
+    let division_rows: Vec<(String, String, Vec<String>)> = rows::divisions(pool, scope)
+        .await?
+        .into_iter()
+        .map(|(code, label, mefs)| {
+            let mefs = mefs
+                .split([',', ' '])
+                .map(str::trim)
+                .filter(|m| !m.is_empty())
+                .map(str::to_owned)
+                .collect();
+            (code, label, mefs)
+        })
+        .collect();
+    let divisions_mefs: Vec<(String, Vec<String>)> = division_rows
+        .iter()
+        .map(|(code, _, mefs)| (code.clone(), mefs.clone()))
+        .collect();
+    let subject_names: HashMap<String, String> = subject_rows
+        .iter()
+        .map(|s| {
+            let name = some(&s.long_label).or_else(|| some(&s.short_label));
+            (s.code.clone(), name.unwrap_or_else(|| "une option".into()))
+        })
+        .collect();
+    let nomenclature = next_year::Nomenclature {
+        programmes: &programmes,
+        divisions: &divisions_mefs,
+        subject_names: &subject_names,
+    };
 
     // Private ids: SIECLE's exported ones, else the allocator's.
     let pupil_ids = private_ids(
@@ -237,8 +259,9 @@ pub async fn assemble(
             name: p.display_name(),
         };
         for (_, code) in grants.remove(&row.pupil_id).unwrap_or_default() {
-            // NB_PART is not exported: the dry run warns about it (check 30).
-            p.grants.push(Grant { code, parts: 0 });
+            // NB_PART is not exported: unknown, so never sent as a made-up
+            // number (the writer leaves the grant out, check 30 warns).
+            p.grants.push(Grant { code, parts: None });
         }
         for l in links.get(&row.pupil_id).cloned().unwrap_or_default() {
             let Some(person) = persons.get(&l.guardian_id) else {
@@ -279,8 +302,9 @@ pub async fn assemble(
                 contact_first: unless_contact(l.siecle_contact_first),
             });
         }
+        let this_year_options = options.remove(&row.pupil_id).unwrap_or_default();
         if let Some(s) = p.schooling.as_mut() {
-            let mut kept = options.remove(&row.pupil_id).unwrap_or_default();
+            let mut kept = this_year_options.clone();
             kept.sort_by_key(|o| (o.modality_code != "O", o.option_number));
             s.options = kept
                 .into_iter()
@@ -290,6 +314,15 @@ pub async fn assemble(
                 })
                 .collect();
         }
+        to_next_year(
+            &mut p,
+            row,
+            &school.uai,
+            this_year_options,
+            &nomenclature,
+            &subject,
+            &mut problems,
+        );
         pupils.push((row.dossier_id, row.pupil_id, p));
     }
     let before_pupils: Vec<Pupil> = pupils.iter().map(|(_, _, p)| p.clone()).collect();
@@ -366,6 +399,8 @@ pub async fn assemble(
     }
     persons.extend(new.persons);
     problems.extend(new.problems);
+    name_subjects_as_sent(&mut problems, &pupils);
+
     let mut file_persons: Vec<Person> = persons.into_values().collect();
     file_persons.sort_by_key(|p| p.private_id);
     let last = rows::last_send(pool, scope).await?;
@@ -390,8 +425,7 @@ pub async fn assemble(
                 ..Default::default()
             })
             .collect(),
-        subjects: rows::subjects(pool, scope)
-            .await?
+        subjects: subject_rows
             .into_iter()
             .map(|s| Matiere {
                 code_matiere: s.code,
@@ -419,19 +453,13 @@ pub async fn assemble(
                 rang_option: u8::try_from(rank).unwrap_or(u8::MAX),
             })
             .collect(),
-        divisions: rows::divisions(pool, scope)
-            .await?
+        divisions: division_rows
             .into_iter()
             .map(|(code, label, mefs)| Division {
                 code_structure: code,
                 libelle_long: some(&label),
                 code_contrat: None,
-                mefs: mefs
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|m| !m.is_empty())
-                    .map(str::to_owned)
-                    .collect(),
+                mefs,
             })
             .collect(),
         siecle_pupils: before_pupils,
@@ -439,9 +467,10 @@ pub async fn assemble(
         removed_links: Vec::new(),
         exports: vec![Parametres {
             uaj: Some(uai),
-            annee_scolaire: Some(school_year),
+            annee_scolaire: Some(exports_year),
             ..Default::default()
         }],
+        exports_of_the_year_before: true,
         last_send: last.and_then(|(n, at)| {
             Some((
                 u32::try_from(n).ok()?,
@@ -449,13 +478,115 @@ pub async fn assemble(
             ))
         }),
     };
+    // Pupils leaving are never in the file (check 31): listed apart.
+    let leaving = super::leaving(pool, scope).await?;
+    problems.extend(super::leaving_warning(&leaving));
     Ok(Assembled {
         file,
         context,
         problems,
         dossiers,
         campaign_id: school.campaign_id,
+        leaving,
     })
+}
+
+/// Names each pupil of the assembly's problems as the file (and so the dry
+/// run) names them, after the changes: one group per pupil in the report.
+fn name_subjects_as_sent(problems: &mut [Problem], pupils: &[(i64, i64, Pupil)]) {
+    let names: HashMap<u32, String> = pupils
+        .iter()
+        .map(|(_, _, p)| (p.private_id, p.display_name()))
+        .collect();
+    for p in problems {
+        if let Subject::Pupil { private_id, name } = &mut p.subject
+            && let Some(sent) = names.get(private_id)
+        {
+            name.clone_from(sent);
+        }
+    }
+}
+
+/// The exports' school year and the file's: the campaign's, the year after
+/// the exports' (the campaign is prepared from the ending year's exports,
+/// docs/SIECLE-RETURN.md « Which year »).
+fn years(school: &rows::SchoolRow) -> Result<(u16, u16), Error> {
+    let exports_year = school
+        .exports_year
+        .and_then(|y| u16::try_from(y).ok())
+        .ok_or_else(|| {
+            Error::Missing(
+                "l'année scolaire des exports SIECLE n'est pas connue : importez de nouveau les exports SIECLE"
+                    .into(),
+            )
+        })?;
+    let campaign_year = u16::try_from(school.school_year).unwrap_or(u16::MAX);
+    if u32::from(exports_year) + 1 != u32::from(campaign_year) {
+        return Err(Error::Missing(format!(
+            "les exports SIECLE importés sont de l'année {exports_year}-{}, la campagne prépare l'année {campaign_year}-{} : le fichier se prépare à partir des exports de l'année qui s'achève ({}-{campaign_year})",
+            exports_year + 1,
+            campaign_year + 1,
+            campaign_year - 1,
+        )));
+    }
+    Ok((exports_year, campaign_year))
+}
+
+/// Moves a pupil staying up to next year ([`next_year`]): the agent's
+/// decision or the campaign's succession, this year's schooling as
+/// ETABLISSEMENT_AN_DERNIER (options by their CODE_GESTION). Without a next
+/// MEF the pupil stays as imported, with a blocking problem.
+fn to_next_year(
+    p: &mut Pupil,
+    row: &PupilRow,
+    uai: &str,
+    this_year_options: Vec<rows::OptionRow>,
+    nomenclature: &next_year::Nomenclature<'_>,
+    subject: &Subject,
+    problems: &mut Vec<Problem>,
+) {
+    let succession = next_year::Succession {
+        mef: &row.siecle_mef_code,
+        mef_label: row.mef_label.as_deref(),
+        next: row.next_mef_code.as_deref(),
+        ends_college: row.ends_college.is_some_and(|f| f.0),
+        repeats: row.decided_repeating.0,
+    };
+    let next = match next_year::next_mef(&succession) {
+        Ok(next) => next,
+        Err(why) => {
+            problems.push(problem(
+                Severity::Blocking,
+                32,
+                subject,
+                "la formation de l'an prochain",
+                why,
+            ));
+            return;
+        }
+    };
+    let mut ordered = this_year_options;
+    ordered.sort_by_key(|o| (o.option_number, o.subject_code.clone()));
+    let mut last_year = Vec::new();
+    for o in ordered {
+        match o.management_code.as_deref().and_then(some) {
+            Some(code) => last_year.push(code),
+            None => problems.push(problem(
+                Severity::Blocking,
+                38,
+                subject,
+                "les options de l'an dernier",
+                format!(
+                    "l'option « {} » de cette année n'a pas de code de gestion dans la nomenclature SIECLE importée : réimportez la nomenclature",
+                    nomenclature
+                        .subject_names
+                        .get(&o.subject_code)
+                        .map_or("sans nom", String::as_str)
+                ),
+            )),
+        }
+    }
+    next_year::move_up(p, &next, uai, last_year, nomenclature, subject, problems);
 }
 
 /// record → ID_PRV: SIECLE's exported id when it is a number, else the
@@ -523,9 +654,8 @@ fn base_pupil(
     if r.status_code.is_empty() {
         missing("le statut");
     }
-    if r.last_year_uai.is_empty() {
-        missing("l'établissement d'origine");
-    }
+    // ELEVES' SCOLARITE_AN_DERNIER (the year before this one) is not sent: a
+    // pupil moved up has this year's schooling here as last year's.
     if r.provenance_code.is_empty() {
         missing("la provenance");
     }

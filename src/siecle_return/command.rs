@@ -52,6 +52,28 @@ pub async fn export(
         outcome.file_name, outcome.pupils
     );
     text.push_str(&report(&outcome.dry_run));
+    if !outcome.leaving.is_empty() {
+        text.push_str(
+            "Élèves qui quittent le collège, à enregistrer dans SIECLE (absents du fichier) :\n",
+        );
+        for l in &outcome.leaving {
+            let mut about = Vec::new();
+            if let Some(ine) = &l.ine {
+                about.push(format!("INE {ine}"));
+            }
+            if let Some(division) = &l.division {
+                about.push(format!("classe {division}"));
+            }
+            if let Some(date) = l.exit_date {
+                about.push(format!("sortie le {}", date.format("%d/%m/%Y")));
+            }
+            if about.is_empty() {
+                text.push_str(&format!("  - {}\n", l.name));
+            } else {
+                text.push_str(&format!("  - {} ({})\n", l.name, about.join(", ")));
+            }
+        }
+    }
     let mut written = None;
     if let Some((name, bytes)) = &outcome.zip {
         let path = out.unwrap_or_else(|| PathBuf::from(name));

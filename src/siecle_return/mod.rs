@@ -9,11 +9,14 @@
 mod assemble;
 pub mod command;
 mod new_pupils;
+mod next_year;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use chrono::NaiveDateTime;
-use dossiersco_siecle::return_file::{DryRun, DryRunContext, Problem, ReturnFile, dry_run};
+use chrono::{NaiveDate, NaiveDateTime};
+use dossiersco_siecle::return_file::{
+    DryRun, DryRunContext, Problem, ReturnFile, Severity, Subject, dry_run,
+};
 use sqlx::AnyPool;
 
 use crate::db::{SchoolScope, decisions, siecle_return as rows};
@@ -91,6 +94,76 @@ pub struct Assembled {
     /// The dossiers the file holds.
     pub dossiers: Vec<i64>,
     pub campaign_id: i64,
+    /// The pupils leaving, never in the file ([`leaving`]).
+    pub leaving: Vec<Leaving>,
+}
+
+/// A pupil leaving the school (dossier marked « sortant »). Never written as
+/// ELEVE_SORTANT: RETURN-FILE-RULES.md check 31 (source LIL, rule family
+/// SORTI) says exits are recorded in SIECLE, so the school records this one
+/// there by hand; the dry run lists them in a warning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leaving {
+    pub dossier_id: i64,
+    pub pupil_id: i64,
+    /// « Prénom NOM ».
+    pub name: String,
+    /// The INE as SIECLE exported it, when it had one.
+    pub ine: Option<String>,
+    /// This year's division and MEF label, to find the pupil in SIECLE.
+    pub division: Option<String>,
+    pub mef: Option<String>,
+    /// SIECLE's DATE_SORTIE, when it already had one. The app records no
+    /// destination nor date of its own when a pupil is marked as leaving.
+    pub exit_date: Option<NaiveDate>,
+}
+
+/// The school's pupils of the current campaign marked as leaving, by name.
+pub async fn leaving(pool: &AnyPool, scope: SchoolScope) -> sqlx::Result<Vec<Leaving>> {
+    let nonempty = |s: &str| {
+        let s = s.trim();
+        (!s.is_empty()).then(|| s.to_owned())
+    };
+    Ok(rows::leaving_pupils(pool, scope)
+        .await?
+        .into_iter()
+        .map(|r| Leaving {
+            dossier_id: r.dossier_id,
+            pupil_id: r.pupil_id,
+            name: format!("{} {}", r.first_name.trim(), r.last_name.trim()),
+            ine: r.ine.as_deref().and_then(nonempty),
+            division: nonempty(&r.division),
+            mef: r.mef_label.as_deref().and_then(nonempty),
+            exit_date: r
+                .exit_date
+                .as_deref()
+                .and_then(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok()),
+        })
+        .collect())
+}
+
+/// The dry run's warning about the pupils leaving: « 2 élèves quittent le
+/// collège : enregistrez leur sortie dans SIECLE (…) ».
+pub fn leaving_warning(leaving: &[Leaving]) -> Option<Problem> {
+    let names: Vec<&str> = leaving.iter().map(|l| l.name.as_str()).collect();
+    let message = match names.as_slice() {
+        [] => return None,
+        [one] => format!(
+            "1 élève quitte le collège : enregistrez sa sortie dans SIECLE, ce fichier ne la porte pas ({one})"
+        ),
+        many => format!(
+            "{} élèves quittent le collège : enregistrez leur sortie dans SIECLE, ce fichier ne la porte pas ({})",
+            many.len(),
+            many.join(", ")
+        ),
+    };
+    Some(Problem {
+        severity: Severity::Warning,
+        check: 31,
+        subject: Subject::File,
+        field: "les élèves sortants",
+        message,
+    })
 }
 
 impl Assembled {
@@ -157,6 +230,8 @@ pub struct Outcome {
     pub zip: Option<(String, Vec<u8>)>,
     /// Why the file was not produced, in French.
     pub refused: Option<String>,
+    /// The pupils leaving, to record in SIECLE by hand (never in the file).
+    pub leaving: Vec<Leaving>,
 }
 
 /// Assembles the file, runs the dry run and, unless it is a dry run or a
@@ -232,6 +307,7 @@ pub async fn produce(pool: &AnyPool, scope: SchoolScope, req: Request) -> Result
         dry_run: dry,
         zip,
         refused,
+        leaving: assembled.leaving,
     })
 }
 

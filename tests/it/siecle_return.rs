@@ -18,7 +18,8 @@ use dossiersco::siecle_return::command::export;
 use dossiersco_siecle::eleves::parse_eleves;
 use dossiersco_siecle::responsables::parse_responsables;
 use dossiersco_siecle::return_file::{
-    Address, Choices, ReturnFile, SiecleRecords, latin9, read_xml, what_siecle_holds,
+    Address, Choices, PreviousSchool, PreviousYear, ReturnFile, SiecleRecords, latin9, read_xml,
+    what_siecle_holds,
 };
 use dossiersco_siecle::synth;
 
@@ -39,6 +40,11 @@ fn clean(s: &mut String) {
 /// The file as its values are written: names transliterated to Latin-9.
 fn as_written(mut f: ReturnFile) -> ReturnFile {
     for p in &mut f.pupils {
+        // NB_PART is unknown (not exported): such a grant is left out.
+        p.grants.retain(|g| g.parts.is_some());
+        if let Some(prev) = p.previous.as_mut() {
+            prev.options.sort();
+        }
         clean(&mut p.last_name);
         clean(&mut p.first_name);
         p.first_name2
@@ -150,7 +156,15 @@ async fn the_return_file_holds_exactly_the_changes_of_validated_dossiers(app: Te
         .unwrap();
     let pool = app.db().pool();
     let scope = SchoolScope::of_command_line(school.id);
-    let year = i32::from(generated.annee_scolaire);
+    // The exports are of the ending year; the campaign and the file are for
+    // the next one.
+    let year = i32::from(generated.annee_scolaire) + 1;
+    // The campaign's MEF succession, as the set-up screen proposes it.
+    let mut tx = app.db().begin().await.unwrap();
+    dossiersco::db::setup::apply_proposed_succession(&mut tx, school.id)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
 
     // Without the school year's dates, no file (never a hard-coded date).
     let out_dir = tempfile::tempdir().unwrap();
@@ -172,10 +186,13 @@ async fn the_return_file_holds_exactly_the_changes_of_validated_dossiers(app: Te
     .await
     .unwrap();
 
-    // Pupils whose guardians have no other child here, with their dossier.
+    // Pupils whose guardians have no other child here, with their dossier;
+    // in 5e or 4e (next year's mandatory options are this year's: a 6e needs
+    // an LV2 chosen, a 3e leaves the collège).
     let lonely: Vec<(i64, i64, String, String)> = sqlx::query_as(
         "SELECT d.id, p.id, p.last_name, p.first_name FROM dossiers d JOIN pupils p ON p.id = d.pupil_id
-         WHERE p.school_id = $1 AND NOT EXISTS (
+         WHERE p.school_id = $1 AND (p.siecle_mef_code LIKE '101%' OR p.siecle_mef_code LIKE '102%')
+           AND NOT EXISTS (
              SELECT 1 FROM guardianships l JOIN guardianships o ON o.guardian_id = l.guardian_id
              WHERE l.pupil_id = p.id AND o.pupil_id <> p.id)
          ORDER BY p.id",
@@ -184,7 +201,7 @@ async fn the_return_file_holds_exactly_the_changes_of_validated_dossiers(app: Te
     .fetch_all(pool)
     .await
     .unwrap();
-    assert!(lonely.len() >= 4, "{}", lonely.len());
+    assert!(lonely.len() >= 5, "{}", lonely.len());
     let guardian = |pupil: i64| async move {
         let row: (i64, String, String, String) = sqlx::query_as(
             "SELECT g.id, g.phone_mobile, g.address_lines, g.siecle_personne_id
@@ -197,8 +214,24 @@ async fn the_return_file_holds_exactly_the_changes_of_validated_dossiers(app: Te
         .unwrap();
         row
     };
-    let (changed_name, changed_address, unchanged, not_validated) =
-        (&lonely[0], &lonely[1], &lonely[2], &lonely[3]);
+    let (changed_name, changed_address, unchanged, not_validated, leaving) =
+        (&lonely[0], &lonely[1], &lonely[2], &lonely[3], &lonely[4]);
+    // An agent decided the second one repeats the year.
+    let mut tx = app.db().begin().await.unwrap();
+    dossiersco::db::setup::set_repeaters(&mut tx, scope, &[changed_address.0])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    // The school marks one as leaving: never in the file, listed apart.
+    step(
+        &app,
+        school.id,
+        leaving.0,
+        DossierState::NotStarted,
+        Event::MarkLeaving,
+        By::Agent(1),
+    )
+    .await;
     let address_text = "Résidence des Grands Chênes, bâtiment B escalier 4\n12 avenue du Général de Gaulle prolongée";
 
     // Families change their dossiers and send them.
@@ -332,6 +365,34 @@ async fn the_return_file_holds_exactly_the_changes_of_validated_dossiers(app: Te
         dry.text
     );
     assert!(dry.written.is_none());
+    let leaving_name = format!("{} {}", leaving.3, leaving.2);
+    assert!(
+        dry.text.contains(&format!(
+            "avertissement — les élèves sortants : 1 élève quitte le collège : enregistrez sa sortie dans SIECLE, ce fichier ne la porte pas ({leaving_name})"
+        )),
+        "{}",
+        dry.text
+    );
+    assert!(
+        dry.text.contains(&format!(
+            "à enregistrer dans SIECLE (absents du fichier) :\n  - {leaving_name} (INE "
+        )),
+        "{}",
+        dry.text
+    );
+    let listed = dossiersco::siecle_return::leaving(pool, scope)
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0].dossier_id, leaving.0);
+    assert_eq!(listed[0].name, leaving_name);
+    let leaving_ine: Option<String> = sqlx::query_scalar("SELECT ine FROM pupils WHERE id = $1")
+        .bind(leaving.1)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert!(listed[0].ine.is_some());
+    assert_eq!(listed[0].ine, leaving_ine);
     assert_eq!(rows::last_send(pool, scope).await.unwrap(), None);
     assert!(rows::sent_dossiers(pool, scope).await.unwrap().is_empty());
 
@@ -361,7 +422,7 @@ async fn the_return_file_holds_exactly_the_changes_of_validated_dossiers(app: Te
     xmllint(&xml);
     let back = read_xml(&xml).unwrap();
     assert_eq!(back.send_number, 1);
-    assert_eq!(back.school_year, generated.annee_scolaire);
+    assert_eq!(back.school_year, generated.annee_scolaire + 1);
 
     // What SIECLE holds, from the same exports, with the file's private ids.
     let eleves = parse_eleves(Cursor::new(bytes(|w| generated.write_eleves(w)))).unwrap();
@@ -392,7 +453,7 @@ async fn the_return_file_holds_exactly_the_changes_of_validated_dossiers(app: Te
         &Choices {
             pupil_private_id: &|e| pupil_ids.get(&e.eleve_id).copied(),
             person_private_id: &|p| person_ids.get(&p.personne_id).copied(),
-            grant_parts: &|_, _| 0,
+            grant_parts: &|_, _| None,
             schooling_start: start,
         },
     );
@@ -414,9 +475,77 @@ async fn the_return_file_holds_exactly_the_changes_of_validated_dossiers(app: Te
         id.parse::<u32>().unwrap()
     };
     let renamed = siecle_id(changed_name.1).await;
+    let repeater = siecle_id(changed_address.1).await;
+    let gone = siecle_id(leaving.1).await;
+    assert!(back.pupils.iter().all(|p| p.siecle_id != Some(gone)));
+    // Next year: the successor MEF (the agent's decision for the repeater),
+    // this year's schooling as last year's, DOUBLEMENT when the MEF repeats.
+    let next_of: HashMap<String, String> = sqlx::query_as(
+        "SELECT m.code, n.code FROM mefs m JOIN mefs n ON n.id = m.next_mef_id WHERE m.school_id = $1",
+    )
+    .bind(school.id)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .collect();
+    let gestion: HashMap<&str, &str> = generated
+        .matieres
+        .iter()
+        .map(|m| (m.code_matiere.as_str(), m.code_gestion.as_deref().unwrap()))
+        .collect();
     for p in &mut expected.pupils {
         if p.siecle_id == Some(renamed) {
             p.last_name = "NOUVEAUNOM".into();
+        }
+        let repeats = p.siecle_id == Some(repeater);
+        let this = p.schooling.clone().unwrap();
+        let provenance = p.previous.take().unwrap().provenance;
+        p.previous = Some(PreviousYear {
+            school: PreviousSchool::Uai(school.uai.clone()),
+            provenance,
+            mef: Some(this.mef.clone()),
+            mef_type: None,
+            division: this.division.clone(),
+            status: None,
+            start: None,
+            end: None,
+            regime: None,
+            options: this
+                .options
+                .iter()
+                .map(|o| gestion[o.subject.as_str()].to_owned())
+                .collect(),
+        });
+        assert!(!this.options.is_empty(), "SIECLE had options");
+        p.repeating = repeats;
+        let s = p.schooling.as_mut().unwrap();
+        if !repeats {
+            s.mef = next_of[&this.mef].clone();
+            // This year's division is not one of next year's MEF.
+            s.division = None;
+        }
+    }
+    for p in &back.pupils {
+        let this: String = sqlx::query_scalar(
+            "SELECT siecle_mef_code FROM pupils WHERE siecle_eleve_id = $1 AND school_id = $2",
+        )
+        .bind(p.siecle_id.unwrap().to_string())
+        .bind(school.id)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        let s = p.schooling.as_ref().unwrap();
+        let prev = p.previous.as_ref().unwrap();
+        assert_eq!(prev.mef.as_deref(), Some(this.as_str()));
+        assert!(!prev.options.is_empty());
+        if p.siecle_id == Some(repeater) {
+            assert_eq!(s.mef, this, "the agent's decision wins");
+            assert!(p.repeating);
+        } else {
+            assert_eq!(s.mef, next_of[&this], "the successor");
+            assert_ne!(s.mef, this);
+            assert!(!p.repeating);
         }
     }
     for p in &mut expected.persons {
@@ -430,6 +559,9 @@ async fn the_return_file_holds_exactly_the_changes_of_validated_dossiers(app: Te
     assert_eq!(back.pupils.len(), 2, "the validated dossiers with a change");
     let mut got_pupils = back.pupils.clone();
     got_pupils.sort_by_key(|p| p.private_id);
+    for p in &mut got_pupils {
+        p.previous.as_mut().unwrap().options.sort();
+    }
     let mut want_pupils = expected.pupils.clone();
     want_pupils.sort_by_key(|p| p.private_id);
     assert_eq!(
@@ -476,6 +608,30 @@ async fn the_return_file_holds_exactly_the_changes_of_validated_dossiers(app: Te
         v
     };
     assert_eq!(ids(&second), ids(&back), "private ids stable across files");
+
+    // A MEF without a successor, for a pupil without a decision: blocking, in
+    // French; the repeater's decision is enough.
+    sqlx::query("UPDATE mefs SET next_mef_id = NULL WHERE school_id = $1")
+        .bind(school.id)
+        .execute(pool)
+        .await
+        .unwrap();
+    let blocked = export(app.db(), &school.uai, true, false, None)
+        .await
+        .unwrap();
+    assert!(
+        blocked.text.contains(&format!(
+            "Élève {} NOUVEAUNOM\n  - bloquant — la formation de l'an prochain : la formation qui suit la formation « ",
+            changed_name.3
+        )) && blocked.text.contains("n'est pas réglée dans la campagne"),
+        "{}",
+        blocked.text
+    );
+    assert!(
+        blocked.text.contains("1 problème(s) bloquant(s)"),
+        "{}",
+        blocked.text
+    );
     app.finish().await;
 }
 

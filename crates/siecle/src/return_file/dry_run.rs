@@ -46,6 +46,12 @@ pub struct DryRunContext {
     pub removed_links: Vec<(u32, u32)>,
     /// PARAMETRES of every export used.
     pub exports: Vec<Parametres>,
+    /// The exports are of the school year before the file's: re-enrolment prepared
+    /// during the ending year, from its exports, for the next one (the caller moved
+    /// each pupil's schooling up a year: next year's MEF, this year's schooling as
+    /// ETABLISSEMENT_AN_DERNIER). ANNEE_SCOLAIRE is then the exports' year + 1;
+    /// otherwise it is the exports' own (exports of the target base, check 6).
+    pub exports_of_the_year_before: bool,
     /// The last downloaded file: its NUM_ENVOI and generation time.
     pub last_send: Option<(u32, NaiveDateTime)>,
 }
@@ -272,18 +278,26 @@ impl<'a> Checks<'a> {
                     ),
                 );
             }
-            if e.annee_scolaire != Some(f.school_year) {
+            let target = e
+                .annee_scolaire
+                .map(|y| y + u16::from(self.ctx.exports_of_the_year_before));
+            if target != Some(f.school_year) {
                 self.block(
                     6,
                     &s,
                     "l'année scolaire",
                     format!(
-                        "un export est de l'année {}, le fichier de l'année {}-{}",
+                        "un export est de l'année {}, le fichier de l'année {}-{}{}",
                         e.annee_scolaire
                             .map(|y| format!("{y}-{}", y + 1))
                             .unwrap_or_else(|| "inconnue".into()),
                         f.school_year,
-                        f.school_year + 1
+                        f.school_year + 1,
+                        if self.ctx.exports_of_the_year_before {
+                            " (il doit préparer l'année qui suit celle des exports)"
+                        } else {
+                            ""
+                        }
                     ),
                 );
             }
@@ -617,13 +631,24 @@ impl<'a> Checks<'a> {
                 "accepte les SMS mais n'a pas de téléphone portable",
             );
         }
-        if !p.grants.is_empty() {
-            self.warn(
-                30,
-                &s,
-                "le nombre de parts de bourse",
-                "SIECLE n'exporte pas le nombre de parts : vérifiez celui qui sera envoyé",
-            );
+        for g in &p.grants {
+            match g.parts {
+                Some(_) => self.warn(
+                    30,
+                    &s,
+                    "le nombre de parts de bourse",
+                    "SIECLE n'exporte pas le nombre de parts : vérifiez celui qui sera envoyé",
+                ),
+                None => self.warn(
+                    30,
+                    &s,
+                    "la bourse",
+                    format!(
+                        "boursier dans SIECLE (bourse {}), mais les exports ne donnent pas le nombre de parts : la bourse n'est pas envoyée (jamais un nombre inventé) ; vérifiez dans SIECLE après l'import qu'elle y est restée",
+                        g.code.trim()
+                    ),
+                ),
+            }
         }
         self.links(p, &s);
         self.schooling(p, &s);

@@ -46,7 +46,7 @@ pub struct Choices<'a> {
     pub person_private_id: &'a dyn Fn(&Personne) -> Option<u32>,
     /// NB_PART of a grant (SIECLE does not export it: the school's figure; the dry
     /// run warns about every pupil with a grant, check 30).
-    pub grant_parts: &'a dyn Fn(&Eleve, &str) -> u8,
+    pub grant_parts: &'a dyn Fn(&Eleve, &str) -> Option<u8>,
     /// DATE_DEB_SCO: the first day of the target school year.
     pub schooling_start: NaiveDate,
 }

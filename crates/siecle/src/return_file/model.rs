@@ -222,7 +222,9 @@ pub struct Grant {
     /// CODE_BOURSE (one character).
     pub code: String,
     /// NB_PART (0–99). SIECLE's exports do not carry it: the school gives it.
-    pub parts: u8,
+    /// `None` when unknown: the schema requires NB_PART in a BOURSE, so the writer
+    /// leaves such a grant out (never a made-up 0) and the dry run warns (check 30).
+    pub parts: Option<u8>,
 }
 
 /// The kind of a pupil–person link.

@@ -243,7 +243,7 @@ fn pupil(n: &Node) -> Result<Pupil, ReadError> {
             .map(|g| {
                 Ok(Grant {
                     code: g.req_text("CODE_BOURSE")?,
-                    parts: g.req_number("NB_PART")?,
+                    parts: Some(g.req_number("NB_PART")?),
                 })
             })
             .collect::<Result<_, ReadError>>()?,

@@ -10,7 +10,8 @@ use chrono::{Datelike, NaiveDate, Timelike};
 
 use super::latin9::{self, Unwritable};
 use super::model::{
-    Address, Birthplace, Link, LinkKind, Person, Phones, PreviousSchool, Pupil, ReturnFile, Town,
+    Address, Birthplace, Grant, Link, LinkKind, Person, Phones, PreviousSchool, Pupil, ReturnFile,
+    Town,
 };
 use super::problem::{Problem, Subject, field_label};
 
@@ -543,7 +544,10 @@ impl Out {
     }
 
     fn grants(&mut self, p: &Pupil) {
-        if p.grants.is_empty() {
+        // A grant whose NB_PART is unknown cannot be written (the schema requires
+        // it) and is never sent with a made-up number: left out (check 30 warns).
+        let known: Vec<&Grant> = p.grants.iter().filter(|g| g.parts.is_some()).collect();
+        if known.is_empty() {
             return;
         }
         if p.grants.len() > 2 {
@@ -554,7 +558,8 @@ impl Out {
         }
         let mut seen = HashSet::new();
         self.open("BOURSES");
-        for g in &p.grants {
+        for g in known {
+            let parts = g.parts.unwrap_or_default();
             if !seen.insert(g.code.trim().to_string()) {
                 self.problem(
                     field_label("CODE_BOURSE"),
@@ -563,12 +568,12 @@ impl Out {
             }
             self.open("BOURSE");
             self.text("CODE_BOURSE", &g.code, Shape::Exact(1));
-            if g.parts <= 99 {
-                self.raw("NB_PART", &g.parts.to_string());
+            if parts <= 99 {
+                self.raw("NB_PART", &parts.to_string());
             } else {
                 self.problem(
                     field_label("NB_PART"),
-                    format!("{} parts, SIECLE en accepte au plus 99", g.parts),
+                    format!("{parts} parts, SIECLE en accepte au plus 99"),
                 );
             }
             self.close("BOURSE");

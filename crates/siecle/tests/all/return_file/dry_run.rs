@@ -87,6 +87,7 @@ fn context(file: &ReturnFile) -> DryRunContext {
             version: None,
         }],
         last_send: None,
+        exports_of_the_year_before: false,
     }
 }
 
@@ -749,4 +750,48 @@ fn problems_name_the_pupil_and_the_field_in_words_never_a_bare_code() {
             assert!(text.contains(name.as_str()));
         }
     }
+}
+
+#[test]
+fn check_6_a_file_for_the_year_after_its_exports_when_the_caller_moved_pupils_up() {
+    // Re-enrolment from the ending year's exports (2025-2026) prepares 2026-2027.
+    let mut f = sample();
+    let mut ctx = context(&f);
+    f.school_year = 2026;
+    assert_has(
+        &run(&f, &ctx),
+        6,
+        Severity::Blocking,
+        "un export est de l'année 2025-2026, le fichier de l'année 2026-2027",
+    );
+    ctx.exports_of_the_year_before = true;
+    assert!(of_check(&run(&f, &ctx), 6).is_empty());
+    // Then a file of the exports' own year is the wrong one.
+    f.school_year = 2025;
+    assert_has(
+        &run(&f, &ctx),
+        6,
+        Severity::Blocking,
+        "(il doit préparer l'année qui suit celle des exports)",
+    );
+}
+
+#[test]
+fn check_30_a_grant_without_its_number_of_parts_is_left_out_never_sent_as_0() {
+    let mut f = sample();
+    let ctx = context(&f);
+    let with_grant = f.pupils.iter().position(|p| !p.grants.is_empty()).unwrap();
+    for g in &mut f.pupils[with_grant].grants {
+        g.parts = None;
+    }
+    assert_has(
+        &run(&f, &ctx),
+        30,
+        Severity::Warning,
+        "les exports ne donnent pas le nombre de parts : la bourse n'est pas envoyée",
+    );
+    let xml = String::from_utf8_lossy(&f.to_xml().unwrap()).into_owned();
+    let back = dossiersco_siecle::return_file::read_xml(xml.as_bytes()).unwrap();
+    assert!(back.pupils[with_grant].grants.is_empty(), "{xml}");
+    assert!(!xml.contains("<NB_PART>0</NB_PART>"));
 }

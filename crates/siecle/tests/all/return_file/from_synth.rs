@@ -107,7 +107,7 @@ fn a_generated_school_goes_from_its_exports_to_a_valid_return_file_holding_exact
         &Choices {
             pupil_private_id: &|e| pupil_ids.get(&e.eleve_id).copied(),
             person_private_id: &|p| person_ids.get(&p.personne_id).copied(),
-            grant_parts: &|_, _| 3,
+            grant_parts: &|_, _| Some(3),
             schooling_start: start,
         },
     );
@@ -200,6 +200,7 @@ fn a_generated_school_goes_from_its_exports_to_a_valid_return_file_holding_exact
             structures.parametres.clone(),
         ],
         last_send: None,
+        exports_of_the_year_before: false,
     };
     let report = dry_run(&file, &ctx);
     let blocking: Vec<String> = report.blocking().map(|p| p.to_string()).collect();

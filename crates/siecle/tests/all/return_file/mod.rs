@@ -94,7 +94,7 @@ pub fn pupil(private_id: u32, last: &str, first: &str, guardians: &[u32]) -> Pup
         repeating: false,
         grants: vec![Grant {
             code: "N".into(),
-            parts: 3,
+            parts: Some(3),
         }],
         links: guardians
             .iter()

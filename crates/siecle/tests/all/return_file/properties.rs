@@ -302,7 +302,7 @@ fn pupil(private_id: u32, ine: Option<String>, persons: Vec<u32>) -> impl Strate
                 .into_iter()
                 .map(|code| Grant {
                     code: code.into(),
-                    parts,
+                    parts: Some(parts),
                 })
                 .collect(),
             links,
