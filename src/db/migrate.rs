@@ -90,6 +90,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "siecle_sends",
         include_str!("migrations/0017_siecle_sends.sql"),
     ),
+    (
+        22,
+        "siecle_send_documents",
+        include_str!("migrations/0022_siecle_send_documents.sql"),
+    ),
 ];
 
 /// Turns a migration into the dialect of `backend`.

@@ -57,7 +57,7 @@ fn as_written(mut f: ReturnFile) -> ReturnFile {
 
 /// `xmllint --schema` against schema 4.0; skipped (visibly) when xmllint is
 /// missing, unless DOSSIERSCO_REQUIRE_ALL=1.
-fn xmllint(xml: &[u8]) {
+pub(crate) fn xmllint(xml: &[u8]) {
     // Read in place from the shared specs, found as the SIECLE samples are
     // (`DOSSIERSCO_SIECLE_SAMPLES`, which .ci/run sets, or ../shared).
     let samples = std::env::var_os("DOSSIERSCO_SIECLE_SAMPLES").map_or_else(

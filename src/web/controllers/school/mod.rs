@@ -16,5 +16,6 @@ pub mod letters;
 pub mod pieces;
 pub mod reminders;
 pub mod review;
+pub mod siecle_return;
 pub mod test_email;
 pub mod transitions;
