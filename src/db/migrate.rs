@@ -95,6 +95,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "assisted_and_new_pupils",
         include_str!("migrations/0019_assisted_and_new_pupils.sql"),
     ),
+    (
+        22,
+        "siecle_send_documents",
+        include_str!("migrations/0022_siecle_send_documents.sql"),
+    ),
 ];
 
 /// Turns a migration into the dialect of `backend`.

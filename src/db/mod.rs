@@ -36,6 +36,7 @@ pub mod reminders;
 pub mod schools;
 pub mod sessions;
 pub mod setup;
+pub mod siecle_history;
 pub mod siecle_return;
 pub mod sign_in_failures;
 pub mod sign_in_links;

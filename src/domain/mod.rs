@@ -4,6 +4,7 @@ pub mod academy;
 pub mod access_code;
 pub mod birthplace;
 pub mod campaign_dates;
+pub mod classes_dates;
 pub mod completion;
 pub mod dossier_state;
 pub mod fields;

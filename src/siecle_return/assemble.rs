@@ -190,6 +190,29 @@ pub async fn assemble(
     )
     .await?;
 
+    // Which dossiers each pupil and person of the file is about (for the
+    // school's screen to link each problem to its dossiers).
+    let pupil_dossiers: HashMap<u32, i64> = pupil_rows
+        .iter()
+        .map(|p| (pupil_ids[&p.pupil_id], p.dossier_id))
+        .collect();
+    let dossier_of_pupil: HashMap<i64, i64> = pupil_rows
+        .iter()
+        .map(|p| (p.pupil_id, p.dossier_id))
+        .collect();
+    let mut person_dossiers: HashMap<u32, Vec<i64>> = HashMap::new();
+    for l in links.values().flatten() {
+        if let (Some(&person), Some(&dossier)) = (
+            person_ids.get(&l.guardian_id),
+            dossier_of_pupil.get(&l.pupil_id),
+        ) {
+            let dossiers = person_dossiers.entry(person).or_default();
+            if !dossiers.contains(&dossier) {
+                dossiers.push(dossier);
+            }
+        }
+    }
+
     let mut problems = Vec::new();
     // What SIECLE holds.
     let mut persons: HashMap<i64, Person> = HashMap::new();
@@ -488,6 +511,8 @@ pub async fn assemble(
         dossiers,
         campaign_id: school.campaign_id,
         leaving,
+        pupil_dossiers,
+        person_dossiers,
     })
 }
 

@@ -17,6 +17,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use dossiersco_siecle::return_file::{
     DryRun, DryRunContext, Problem, ReturnFile, Severity, Subject, dry_run,
 };
+use sha2::{Digest, Sha256};
 use sqlx::AnyPool;
 
 use crate::db::{SchoolScope, decisions, siecle_return as rows};
@@ -96,6 +97,11 @@ pub struct Assembled {
     pub campaign_id: i64,
     /// The pupils leaving, never in the file ([`leaving`]).
     pub leaving: Vec<Leaving>,
+    /// The dossier of each pupil (by ID_PRV_ELE) the file was assembled for,
+    /// those left out by a problem included.
+    pub pupil_dossiers: HashMap<u32, i64>,
+    /// The dossiers of each person's pupils (by ID_PRV_PER).
+    pub person_dossiers: HashMap<u32, Vec<i64>>,
 }
 
 /// A pupil leaving the school (dossier marked « sortant »). Never written as
@@ -167,6 +173,24 @@ pub fn leaving_warning(leaving: &[Leaving]) -> Option<Problem> {
 }
 
 impl Assembled {
+    /// The dossiers a problem's pupil or person is about (none for the file).
+    pub fn dossiers_of(&self, subject: &Subject) -> Vec<i64> {
+        match subject {
+            Subject::File => Vec::new(),
+            Subject::Pupil { private_id, .. } => self
+                .pupil_dossiers
+                .get(private_id)
+                .copied()
+                .into_iter()
+                .collect(),
+            Subject::Person { private_id, .. } => self
+                .person_dossiers
+                .get(private_id)
+                .cloned()
+                .unwrap_or_default(),
+        }
+    }
+
     /// The dry run: the assembly's problems, then the writer's and every check
     /// of RETURN-FILE-RULES.md §4.
     pub fn dry_run(&self) -> DryRun {
@@ -228,6 +252,8 @@ pub struct Outcome {
     pub pupils: usize,
     /// The zip (`<name>.zip`, `<name>.xml` inside) and its name, when produced.
     pub zip: Option<(String, Vec<u8>)>,
+    /// The file's row in the history (`siecle_sends`), when produced.
+    pub send_id: Option<i64>,
     /// Why the file was not produced, in French.
     pub refused: Option<String>,
     /// The pupils leaving, to record in SIECLE by hand (never in the file).
@@ -236,9 +262,32 @@ pub struct Outcome {
 
 /// Assembles the file, runs the dry run and, unless it is a dry run or a
 /// problem refuses it, gives it the school's next NUM_ENVOI, records it in the
-/// history and marks its dossiers as sent. A dry run is recorded without a
-/// number.
+/// history and marks its dossiers as sent. A dry run (or a refused file) is
+/// recorded without a number.
 pub async fn produce(pool: &AnyPool, scope: SchoolScope, req: Request) -> Result<Outcome, Error> {
+    run(pool, scope, req, |_, _| None, true).await
+}
+
+/// [`produce`] for the school's screen: `check` reads the very assembly and
+/// dry run the file is made from (the warnings the agent acknowledged, the
+/// dossiers the agent saw) and may refuse it. A refused file is not recorded
+/// at all: no history row, no NUM_ENVOI used, no dossier marked.
+pub async fn produce_checked(
+    pool: &AnyPool,
+    scope: SchoolScope,
+    req: Request,
+    check: impl FnOnce(&Assembled, &DryRun) -> Option<String>,
+) -> Result<Outcome, Error> {
+    run(pool, scope, req, check, false).await
+}
+
+async fn run(
+    pool: &AnyPool,
+    scope: SchoolScope,
+    req: Request,
+    check: impl FnOnce(&Assembled, &DryRun) -> Option<String>,
+    record_refusals: bool,
+) -> Result<Outcome, Error> {
     let assembled = assemble(pool, scope, req.generated_at).await?;
     let dry = assembled.dry_run();
     let blocking = dry.blocking().count();
@@ -254,34 +303,37 @@ pub async fn produce(pool: &AnyPool, scope: SchoolScope, req: Request) -> Result
             "le fichier n'est pas produit : {warnings} avertissement(s) à lire et accepter d'abord"
         ))
     } else {
-        None
+        check(&assembled, &dry)
     };
     let generated_at = req.generated_at.format("%Y-%m-%d %H:%M:%S").to_string();
     let mut zip = None;
+    let mut send_id = None;
     if !req.dry_run && refused.is_none() {
         let (name, bytes) = assembled
             .file
             .to_zip()
             .map_err(|e| Error::Missing(format!("le fichier ne peut pas être écrit : {e:?}")))?;
-        rows::record_send(
-            pool,
-            scope,
-            &rows::NewSend {
-                campaign_id: assembled.campaign_id,
-                send_number: Some(i64::from(assembled.file.send_number)),
-                file_name: &name,
-                agent_id: req.agent_id,
-                from_cli: req.from_cli,
-                generated_at: &generated_at,
-                blocking_count: 0,
-                warning_count: warnings as i64,
-                dossiers: &assembled.dossiers,
-                now: req.now,
-            },
-        )
-        .await?;
+        send_id = Some(
+            rows::record_send(
+                pool,
+                scope,
+                &rows::NewSend {
+                    campaign_id: assembled.campaign_id,
+                    send_number: Some(i64::from(assembled.file.send_number)),
+                    file_name: &name,
+                    agent_id: req.agent_id,
+                    from_cli: req.from_cli,
+                    generated_at: &generated_at,
+                    blocking_count: 0,
+                    warning_count: warnings as i64,
+                    dossiers: &assembled.dossiers,
+                    now: req.now,
+                },
+            )
+            .await?,
+        );
         zip = Some((name, bytes));
-    } else {
+    } else if req.dry_run || record_refusals {
         // The dry run (or the refused file) keeps the number for the next file.
         rows::record_send(
             pool,
@@ -306,9 +358,40 @@ pub async fn produce(pool: &AnyPool, scope: SchoolScope, req: Request) -> Result
         pupils: assembled.file.pupils.len(),
         dry_run: dry,
         zip,
+        send_id,
         refused,
         leaving: assembled.leaving,
     })
+}
+
+/// A warning's stable identity, for an agent to acknowledge each one: a hash
+/// of its check, pupil or person, field and message. A warning that changed
+/// (another value, another pupil) has another key, so a stale or forged
+/// acknowledgement does not cover it.
+pub fn warning_key(p: &Problem) -> String {
+    let subject = match &p.subject {
+        Subject::File => "fichier".to_owned(),
+        Subject::Pupil { private_id, name } => format!("eleve:{private_id}:{name}"),
+        Subject::Person { private_id, name } => format!("personne:{private_id}:{name}"),
+    };
+    let digest = Sha256::digest(
+        format!(
+            "{}\u{1f}{subject}\u{1f}{}\u{1f}{}",
+            p.check, p.field, p.message
+        )
+        .as_bytes(),
+    );
+    digest[..12].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A fingerprint of the dossiers a file holds, for the screen to refuse a
+/// file whose dossiers changed since the agent read its dry run.
+pub fn dossiers_key(dossiers: &[i64]) -> String {
+    let mut sorted = dossiers.to_vec();
+    sorted.sort_unstable();
+    let text: Vec<String> = sorted.iter().map(i64::to_string).collect();
+    let digest = Sha256::digest(text.join(",").as_bytes());
+    digest[..12].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The problems in French, per pupil or person, blocking first within each:

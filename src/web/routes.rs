@@ -210,6 +210,12 @@ pub fn routes() -> Vec<Route> {
         Route::post("/etablissements/{uai}/relances", manager, school::reminders::create),
         Route::get("/etablissements/{uai}/relances/{reminder_id}", manager, school::reminders::show),
         Route::post("/etablissements/{uai}/dossiers/{dossier_id}/message", manager, school::reminders::create_message),
+        // The return file to SIECLE: the dry run, the file, its history, the school year's dates
+        Route::get("/etablissements/{uai}/retour-siecle", manager, school::siecle_return::show),
+        Route::post("/etablissements/{uai}/retour-siecle", manager, school::siecle_return::download),
+        Route::get("/etablissements/{uai}/retour-siecle/envois/{send_id}", manager, school::siecle_return::download_again),
+        Route::get("/etablissements/{uai}/retour-siecle/annee", manager, school::siecle_return::show_dates),
+        Route::post("/etablissements/{uai}/retour-siecle/annee", manager, school::siecle_return::update_dates),
         // Families' requests for a new code (made from the sign-in page)
         Route::get("/etablissements/{uai}/demandes-de-code", manager, school::code_requests::list),
         Route::post("/etablissements/{uai}/demandes-de-code/{request_id}/code", manager, school::code_requests::issue),

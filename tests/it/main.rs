@@ -31,6 +31,7 @@ mod reminders;
 mod review;
 mod route_access;
 mod siecle_return;
+mod siecle_return_screen;
 mod sign_in_links;
 mod sign_in_load;
 mod slow_requests;

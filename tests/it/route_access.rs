@@ -490,6 +490,21 @@ async fn world(app: &TestApp) -> World {
     .await
     .unwrap();
 
+    // A return file to SIECLE that A downloaded (not kept in the store: the
+    // history says so).
+    let send_id: i64 = sqlx::query_scalar(
+        "INSERT INTO siecle_sends (school_id, campaign_id, send_number, dry_run, file_name, from_cli,
+             generated_at, created_at)
+         SELECT s.id, c.id, 1, $2, '0750001APRIVE2025202606121405', $2, '2026-06-12 14:05:00', 0
+         FROM schools s JOIN campaigns c ON c.school_id = s.id WHERE s.uai = $1
+         ORDER BY c.id DESC LIMIT 1 RETURNING id",
+    )
+    .bind(&seeded.uai)
+    .bind(false)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+
     let static_base = dossiersco::web::assets::base();
     let values = HashMap::from([
         (
@@ -507,6 +522,7 @@ async fn world(app: &TestApp) -> World {
         ("batch_id", batch_id.to_string()),
         ("reminder_id", reminder_id.to_string()),
         ("request_id", request_id.to_string()),
+        ("send_id", send_id.to_string()),
         ("job_id", job_id),
         ("email_id", email_id.to_string()),
         ("agent_id", invited.agent_id.to_string()),

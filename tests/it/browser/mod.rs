@@ -15,6 +15,7 @@ mod onboarding;
 mod phone;
 mod reminders;
 mod review;
+mod siecle_return;
 mod team;
 
 use std::net::TcpListener;

@@ -18,5 +18,6 @@ pub mod new_pupil;
 pub mod pieces;
 pub mod reminders;
 pub mod review;
+pub mod siecle_return;
 pub mod test_email;
 pub mod transitions;
