@@ -32,7 +32,8 @@ pub(crate) struct Returning {
     pub school: BuiltSchool,
     /// (dossier, pupil) of the two validated dossiers.
     pub dossiers: [(i64, i64); 2],
-    /// The exports' school year (ANNEE_SCOLAIRE).
+    /// The file's school year (ANNEE_SCOLAIRE): the campaign's, the year after
+    /// the exports'.
     pub year: i32,
 }
 
@@ -80,6 +81,13 @@ pub(crate) async fn returning_school(app: &TestApp) -> Returning {
         .unwrap();
     let pool = app.db().pool();
     let scope = SchoolScope::of_command_line(school.id);
+    // The campaign's MEF succession, as the set-up screen proposes it: the
+    // file moves the pupils up to the campaign's year.
+    let mut tx = app.db().begin().await.unwrap();
+    dossiersco::db::setup::apply_proposed_succession(&mut tx, school.id)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
     let campaign_id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM campaigns WHERE school_id = $1")
         .bind(school.id)
         .fetch_one(pool)
@@ -96,10 +104,13 @@ pub(crate) async fn returning_school(app: &TestApp) -> Returning {
         .await;
     built.agent(app, "cpe@retour.fr", Role::VieScolaire).await;
 
-    // Two pupils whose guardians have no other child here, born in France.
+    // Two pupils whose guardians have no other child here, born in France, in
+    // 5e or 4e (a 6e's 5e needs a second compulsory option the exports do
+    // not give; a 3e leaves the collège).
     let lonely: Vec<(i64, i64, String)> = sqlx::query_as(
         "SELECT d.id, p.id, p.last_name FROM dossiers d JOIN pupils p ON p.id = d.pupil_id
-         WHERE p.school_id = $1 AND p.birth_commune_insee <> '' AND NOT EXISTS (
+         WHERE p.school_id = $1 AND p.birth_commune_insee <> ''
+           AND (p.siecle_mef_code LIKE '101%' OR p.siecle_mef_code LIKE '102%') AND NOT EXISTS (
              SELECT 1 FROM guardianships l JOIN guardianships o ON o.guardian_id = l.guardian_id
              WHERE l.pupil_id = p.id AND o.pupil_id <> p.id)
          ORDER BY p.id LIMIT 2",
@@ -187,7 +198,7 @@ pub(crate) async fn returning_school(app: &TestApp) -> Returning {
     Returning {
         school: built,
         dossiers,
-        year: i32::from(generated.annee_scolaire),
+        year: i32::from(generated.annee_scolaire) + 1,
     }
 }
 
@@ -336,12 +347,17 @@ async fn a_blocking_problem_hides_the_download_and_a_forged_download_is_refused(
         303
     );
     set_dates(&app, &r).await;
-    // SIECLE would refuse a division that is not one of the school's.
-    sqlx::query("UPDATE pupils SET division = 'ZZ99' WHERE id = $1")
-        .bind(r.dossiers[1].1)
-        .execute(app.db().pool())
-        .await
-        .unwrap();
+    // The campaign does not say what follows the second pupil's MEF: the
+    // file cannot tell SIECLE next year's.
+    sqlx::query(
+        "UPDATE mefs SET next_mef_id = NULL WHERE school_id = $1
+           AND code = (SELECT siecle_mef_code FROM pupils WHERE id = $2)",
+    )
+    .bind(r.school.id)
+    .bind(r.dossiers[1].1)
+    .execute(app.db().pool())
+    .await
+    .unwrap();
 
     let (status, html) = app.get_html(&page(&uai)).await;
     assert_eq!(status, 200);
@@ -349,7 +365,10 @@ async fn a_blocking_problem_hides_the_download_and_a_forged_download_is_refused(
         html.contains("Le fichier ne peut pas être téléchargé"),
         "{html}"
     );
-    assert!(html.contains("Bloquant</span> la division"), "{html}");
+    assert!(
+        html.contains("Bloquant</span> la formation de l&#39;an prochain"),
+        "{html}"
+    );
     assert!(
         html.contains(&format!(
             "/etablissements/{uai}/dossiers/{}\"",
