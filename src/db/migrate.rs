@@ -90,6 +90,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "siecle_sends",
         include_str!("migrations/0017_siecle_sends.sql"),
     ),
+    (
+        20,
+        "pieces_queue",
+        include_str!("migrations/0020_pieces_queue.sql"),
+    ),
 ];
 
 /// Turns a migration into the dialect of `backend`.

@@ -30,6 +30,7 @@ pub mod messages;
 pub mod migrate;
 pub mod nodelay;
 pub mod offer;
+pub mod piece_queue;
 pub mod pupils;
 pub mod reminders;
 pub mod schools;

@@ -220,3 +220,46 @@ for (const button of document.querySelectorAll("[data-print]")) {
   button.hidden = false;
   button.addEventListener("click", () => window.print());
 }
+
+// The pieces queue's keyboard shortcuts: A accepts, R goes to the refusal's
+// reason (Enter there refuses), S skips. Never while typing in a field or
+// with a modifier key, and they can be turned off (the choice is kept).
+function queueShortcuts() {
+  const queue = document.querySelector("[data-piece-queue]");
+  const help = document.getElementById("raccourcis");
+  const toggle = document.getElementById("raccourcis-actifs");
+  if (!queue || !help || !toggle) return;
+  help.hidden = false;
+  const KEY = "dossiersco.raccourcis";
+  try {
+    toggle.checked = localStorage.getItem(KEY) !== "non";
+  } catch (_) {
+    // Storage refused: shortcuts stay on for this page.
+  }
+  toggle.addEventListener("change", () => {
+    try {
+      localStorage.setItem(KEY, toggle.checked ? "oui" : "non");
+    } catch (_) {
+      // Nothing to keep it in.
+    }
+  });
+  document.addEventListener("keydown", (event) => {
+    if (!toggle.checked || event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
+    const target = event.target;
+    if (target instanceof HTMLElement && target.closest("input, textarea, select, [contenteditable]")) return;
+    const key = event.key.toLowerCase();
+    if (key === "a") {
+      event.preventDefault();
+      document.getElementById("accepter")?.click();
+    } else if (key === "r") {
+      event.preventDefault();
+      document.getElementById("precisions")?.focus();
+    } else if (key === "s") {
+      event.preventDefault();
+      const skip = document.getElementById("passer");
+      if (skip) window.location.assign(skip.getAttribute("href"));
+    }
+  });
+}
+
+queueShortcuts();

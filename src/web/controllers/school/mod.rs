@@ -13,6 +13,7 @@ pub mod dossiers;
 pub mod imports;
 pub mod jobs;
 pub mod letters;
+pub mod piece_queue;
 pub mod pieces;
 pub mod reminders;
 pub mod review;
