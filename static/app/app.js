@@ -243,6 +243,17 @@ function queueShortcuts() {
       // Nothing to keep it in.
     }
   });
+  // A PDF's viewer takes the focus when it loads, and keys would go to it:
+  // give it back to the page (to the piece's title, which a screen reader
+  // then reads), unless the agent moved it meanwhile.
+  const title = document.getElementById("piece-titre");
+  const intended = document.querySelector("[autofocus]") || title;
+  const giveBack = () => {
+    if (document.activeElement instanceof HTMLIFrameElement) intended?.focus({ preventScroll: true });
+  };
+  const frame = queue.querySelector("iframe");
+  frame?.addEventListener("load", () => setTimeout(giveBack, 0));
+  for (const delay of [0, 250, 1000, 2500]) setTimeout(giveBack, delay);
   document.addEventListener("keydown", (event) => {
     if (!toggle.checked || event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
     const target = event.target;
