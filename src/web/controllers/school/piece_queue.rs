@@ -151,6 +151,10 @@ impl QueuePage {
     pub fn selected_document(&self, id: &i64) -> bool {
         self.document == Some(*id)
     }
+
+    pub fn is_motif(&self, reason: &str) -> bool {
+        self.motif == reason
+    }
 }
 
 async fn page(
