@@ -10,6 +10,7 @@ pub mod decisions;
 pub mod diff;
 pub mod facts;
 pub mod messages;
+pub mod refusals;
 pub mod review;
 
 use sqlx::AnyConnection;

@@ -110,7 +110,7 @@ impl Plan {
     }
 }
 
-fn usable_email(email: &str) -> Option<String> {
+pub fn usable_email(email: &str) -> Option<String> {
     let email = email.trim();
     email
         .parse::<lettre::message::Mailbox>()

@@ -21,6 +21,16 @@ const LENGTH: usize = 20;
 
 /// A new link for `guardian_id`, valid `days` days; returns the token.
 pub async fn issue(conn: &mut AnyConnection, guardian_id: i64, days: u32) -> sqlx::Result<String> {
+    issue_to(conn, guardian_id, days, None).await
+}
+
+/// [`issue`], leading to `next_path` (a page of ours) once used.
+pub async fn issue_to(
+    conn: &mut AnyConnection,
+    guardian_id: i64,
+    days: u32,
+    next_path: Option<&str>,
+) -> sqlx::Result<String> {
     let token = generate();
     let expires_at = now_ms() + i64::from(days) * 24 * 3600 * 1000;
     sign_in_links::create(
@@ -28,6 +38,7 @@ pub async fn issue(conn: &mut AnyConnection, guardian_id: i64, days: u32) -> sql
         guardian_id,
         &access_code::hash(&token),
         expires_at,
+        next_path,
     )
     .await?;
     Ok(token)

@@ -96,6 +96,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0019_assisted_and_new_pupils.sql"),
     ),
     (
+        20,
+        "pieces_queue",
+        include_str!("migrations/0020_pieces_queue.sql"),
+    ),
+    (
         22,
         "siecle_send_documents",
         include_str!("migrations/0022_siecle_send_documents.sql"),

@@ -31,6 +31,7 @@ pub mod migrate;
 pub mod new_pupils;
 pub mod nodelay;
 pub mod offer;
+pub mod piece_queue;
 pub mod pupils;
 pub mod reminders;
 pub mod schools;

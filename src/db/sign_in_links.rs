@@ -10,15 +10,17 @@ pub async fn create(
     guardian_id: i64,
     token_hash: &str,
     expires_at: i64,
+    next_path: Option<&str>,
 ) -> sqlx::Result<i64> {
     sqlx::query_scalar(
-        "INSERT INTO sign_in_links (guardian_id, token_hash, created_at, expires_at)
-         VALUES ($1, $2, $3, $4) RETURNING id",
+        "INSERT INTO sign_in_links (guardian_id, token_hash, created_at, expires_at, next_path)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(guardian_id)
     .bind(token_hash)
     .bind(now_ms())
     .bind(expires_at)
+    .bind(next_path)
     .fetch_one(db)
     .await
 }
@@ -36,6 +38,18 @@ pub async fn find_valid(
     .bind(now_ms())
     .fetch_optional(db)
     .await
+}
+
+/// Where the link leads once used, if the server gave it a page.
+pub async fn next_path(
+    db: impl Executor<'_, Database = Any>,
+    id: i64,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar::<_, Option<String>>("SELECT next_path FROM sign_in_links WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await
+        .map(Option::flatten)
 }
 
 /// Uses the link; `false` if it was used (or expired) meanwhile.

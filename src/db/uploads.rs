@@ -78,7 +78,8 @@ pub async fn decide_in_school(
 ) -> sqlx::Result<bool> {
     let school_id = scope.id();
     let updated = sqlx::query(
-        "UPDATE uploads SET status = $3, refusal_reason = $4 WHERE id = $1 AND dossier_id = $2
+        "UPDATE uploads SET status = $3, refusal_reason = $4, refusal_notified_at = NULL
+         WHERE id = $1 AND dossier_id = $2
            AND dossier_id IN (SELECT d.id FROM dossiers d JOIN campaigns c ON c.id = d.campaign_id
                               WHERE c.school_id = $5)",
     )
@@ -110,7 +111,8 @@ pub async fn refused_in_school(
     sqlx::query_as(
         "SELECT e.label, u.refusal_reason FROM uploads u JOIN expected_documents e ON e.id = u.expected_document_id
          JOIN dossiers d ON d.id = u.dossier_id JOIN campaigns c ON c.id = d.campaign_id
-         WHERE u.dossier_id = $1 AND u.status = 'refused' AND c.school_id = $2 ORDER BY e.position, u.id",
+         WHERE u.dossier_id = $1 AND u.status = 'refused' AND u.replaced_at IS NULL
+           AND c.school_id = $2 ORDER BY e.position, u.id",
     )
     .bind(dossier_id)
     .bind(school_id)

@@ -226,3 +226,106 @@ pub fn individual_email(child: &str, text: &str, school: &SchoolContact) -> (Str
 pub fn individual_sms(text: &str, school: &SchoolContact) -> String {
     format!("{} : {}", school.name, text.trim())
 }
+
+/// The school refused pieces: one message to one guardian listing every
+/// refused piece of their children not told yet, each with its reason, and
+/// their single-use sign-in link to the page that replaces just those.
+pub struct PiecesRefused<'a> {
+    /// « Inès Martin » and their refused pieces: (label, reason).
+    pub children: &'a [(String, Vec<(String, String)>)],
+    pub school: &'a SchoolContact,
+    pub link: &'a str,
+    pub token: &'a str,
+    /// When the link stops working, in words.
+    pub expires: &'a str,
+    pub base_url: &'a str,
+}
+
+impl PiecesRefused<'_> {
+    fn of_children(&self) -> String {
+        let parts: Vec<String> = self.children.iter().map(|(c, _)| words::de(c)).collect();
+        parts.join(" et ")
+    }
+
+    fn count(&self) -> usize {
+        self.children.iter().map(|(_, pieces)| pieces.len()).sum()
+    }
+
+    pub fn email(&self) -> (String, String) {
+        let of_children = self.of_children();
+        let several = self.count() > 1;
+        let mut list = String::new();
+        for (child, pieces) in self.children {
+            if self.children.len() > 1 {
+                list.push_str(&format!("{child} :\n"));
+            }
+            for (label, reason) in pieces {
+                list.push_str(&format!("- {label} : {reason}\n"));
+            }
+        }
+        let (these, them, pieces, files) = if several {
+            (
+                "Ces pièces n'ont pas pu être acceptées",
+                "ces pièces",
+                "pièces",
+                "les nouveaux fichiers",
+            )
+        } else {
+            (
+                "Cette pièce n'a pas pu être acceptée",
+                "cette pièce",
+                "pièce",
+                "le nouveau fichier",
+            )
+        };
+        let whose = if self.children.len() > 1 {
+            "de l'un de vos enfants"
+        } else {
+            "de votre enfant"
+        };
+        let subject = format!("Réinscription {of_children} : {pieces} à remplacer");
+        let body = format!(
+            "Bonjour,\n\nLe {} a vérifié les pièces envoyées pour la réinscription {of_children}. \
+             {these} :\n\n{list}\n\
+             Remplacez seulement {them} : ouvrez votre lien personnel, saisissez la date de naissance \
+             {whose}, puis envoyez {files} :\n{}\n\n\
+             Ce lien ne sert qu'une fois et fonctionne jusqu'au {}. S'il ne s'ouvre pas, allez sur \
+             {}/famille/lien et recopiez ce code : {}\n\
+             Vous pouvez aussi vous connecter avec le code personnel du courrier du collège.\n\n\
+             Une question ? Contactez {}.\n\nDossierSCO\n",
+            self.school.name,
+            self.link,
+            self.expires,
+            self.base_url.trim_end_matches('/'),
+            self.token,
+            self.school.line()
+        );
+        (subject, body)
+    }
+
+    pub fn sms(&self) -> String {
+        let several = self.children.len() > 1;
+        let pieces: Vec<String> = self
+            .children
+            .iter()
+            .map(|(child, pieces)| {
+                let list: Vec<String> = pieces
+                    .iter()
+                    .map(|(label, reason)| format!("{label} ({reason})"))
+                    .collect();
+                if several {
+                    format!("{child} : {}", list.join(", "))
+                } else {
+                    list.join(", ")
+                }
+            })
+            .collect();
+        format!(
+            "{} : pièce(s) à remplacer pour la réinscription {} : {}. Votre lien personnel (une seule utilisation) : {}",
+            self.school.name,
+            self.of_children(),
+            pieces.join(" ; "),
+            self.link
+        )
+    }
+}

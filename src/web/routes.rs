@@ -170,6 +170,8 @@ pub fn routes() -> Vec<Route> {
         Route::post("/famille/dossiers/{dossier_id}/pieces", Own, family::documents::update_pieces),
         Route::post("/famille/dossiers/{dossier_id}/pieces/{document_id}", Own, family::documents::create_upload),
         Route::post("/famille/dossiers/{dossier_id}/fichiers/{upload_id}/retirer", Own, family::documents::delete_upload),
+        Route::get("/famille/dossiers/{dossier_id}/pieces-a-remplacer", Own, family::replacements::show),
+        Route::post("/famille/dossiers/{dossier_id}/pieces-a-remplacer/{upload_id}", Own, family::replacements::create),
         Route::get("/famille/dossiers/{dossier_id}/validation", Own, family::validation::show_validation),
         Route::post("/famille/dossiers/{dossier_id}/validation", Own, family::validation::update_validation),
         Route::get("/famille/dossiers/{dossier_id}/confirmation", Own, family::validation::show_confirmation),
@@ -190,6 +192,7 @@ pub fn routes() -> Vec<Route> {
         Route::get("/etablissements/{uai}/dossiers/{dossier_id}", staff, school::dossiers::show),
         Route::get("/etablissements/{uai}/dossiers/{dossier_id}/pieces/{upload_id}", staff, school::dossiers::show_upload),
         Route::post("/etablissements/{uai}/dossiers/{dossier_id}/pieces/{upload_id}/decision", manager, school::pieces::update),
+        Route::post("/etablissements/{uai}/dossiers/{dossier_id}/refus", manager, school::piece_queue::tell_family),
         Route::post("/etablissements/{uai}/dossiers/{dossier_id}/etat", manager, school::transitions::create),
         Route::post("/etablissements/{uai}/dossiers/{dossier_id}/modifications", manager, school::decisions::update),
         Route::get("/etablissements/{uai}/dossiers/{dossier_id}/sortant", manager, school::transitions::show_leaving),
@@ -200,6 +203,10 @@ pub fn routes() -> Vec<Route> {
         Route::post("/etablissements/{uai}/eleves", manager, school::new_pupil::create),
         Route::post("/etablissements/{uai}/dossiers/{dossier_id}/responsables/{guardian_id}/code", manager, school::codes::create),
         Route::get("/etablissements/{uai}/dossiers/{dossier_id}/responsables/{guardian_id}/code", manager, school::codes::show),
+        // The pieces queue: one piece after the other, and the refusals told per family
+        Route::get("/etablissements/{uai}/pieces/a-verifier", manager, school::piece_queue::show),
+        Route::post("/etablissements/{uai}/pieces/a-verifier/envoi-des-refus", manager, school::piece_queue::send_refusals),
+        Route::post("/etablissements/{uai}/pieces/a-verifier/{upload_id}", manager, school::piece_queue::decide),
         // Personal codes in bulk and the letters that carry them
         Route::get("/etablissements/{uai}/courriers", manager, school::letters::new),
         Route::post("/etablissements/{uai}/courriers", manager, school::letters::create),

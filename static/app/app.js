@@ -220,3 +220,57 @@ for (const button of document.querySelectorAll("[data-print]")) {
   button.hidden = false;
   button.addEventListener("click", () => window.print());
 }
+
+// The pieces queue's keyboard shortcuts: A accepts, R goes to the refusal's
+// reason (Enter there refuses), S skips. Never while typing in a field or
+// with a modifier key, and they can be turned off (the choice is kept).
+function queueShortcuts() {
+  const queue = document.querySelector("[data-piece-queue]");
+  const help = document.getElementById("raccourcis");
+  const toggle = document.getElementById("raccourcis-actifs");
+  if (!queue || !help || !toggle) return;
+  help.hidden = false;
+  const KEY = "dossiersco.raccourcis";
+  try {
+    toggle.checked = localStorage.getItem(KEY) !== "non";
+  } catch (_) {
+    // Storage refused: shortcuts stay on for this page.
+  }
+  toggle.addEventListener("change", () => {
+    try {
+      localStorage.setItem(KEY, toggle.checked ? "oui" : "non");
+    } catch (_) {
+      // Nothing to keep it in.
+    }
+  });
+  // A PDF's viewer takes the focus when it loads, and keys would go to it:
+  // give it back to the page (to the piece's title, which a screen reader
+  // then reads), unless the agent moved it meanwhile.
+  const title = document.getElementById("piece-titre");
+  const intended = document.querySelector("[autofocus]") || title;
+  const giveBack = () => {
+    if (document.activeElement instanceof HTMLIFrameElement) intended?.focus({ preventScroll: true });
+  };
+  const frame = queue.querySelector("iframe");
+  frame?.addEventListener("load", () => setTimeout(giveBack, 0));
+  for (const delay of [0, 250, 1000, 2500]) setTimeout(giveBack, delay);
+  document.addEventListener("keydown", (event) => {
+    if (!toggle.checked || event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
+    const target = event.target;
+    if (target instanceof HTMLElement && target.closest("input, textarea, select, [contenteditable]")) return;
+    const key = event.key.toLowerCase();
+    if (key === "a") {
+      event.preventDefault();
+      document.getElementById("accepter")?.click();
+    } else if (key === "r") {
+      event.preventDefault();
+      document.getElementById("precisions")?.focus();
+    } else if (key === "s") {
+      event.preventDefault();
+      const skip = document.getElementById("passer");
+      if (skip) window.location.assign(skip.getAttribute("href"));
+    }
+  });
+}
+
+queueShortcuts();

@@ -26,6 +26,7 @@ mod mail;
 mod messages;
 mod no_sql_in_web;
 mod offer;
+mod piece_queue;
 mod privacy;
 mod reminders;
 mod review;

@@ -169,3 +169,65 @@ fn invitations_reminders_and_an_agent_s_message_read_as_written() {
         &("ines.martin@exemple.fr".to_owned(), subject, body)
     );
 }
+
+/// The refused pieces of a family, told in one message
+/// (`dossier::messages::PiecesRefused`): one child with two pieces by
+/// e-mail; two children by SMS.
+#[test]
+fn the_refused_pieces_of_a_family_read_as_written() {
+    use dossiersco::dossier::messages::{PiecesRefused, SchoolContact};
+    let school = SchoolContact {
+        name: "Collège Jean Moulin".into(),
+        email: "secretariat@clg-moulin.fr".into(),
+        phone: "0140000000".into(),
+    };
+    let one = vec![(
+        "Inès Martin".to_owned(),
+        vec![
+            (
+                "Attestation d'assurance".to_owned(),
+                "Document illisible".to_owned(),
+            ),
+            (
+                "Justificatif de domicile".to_owned(),
+                "Document trop ancien ou expiré : facture de 2023".to_owned(),
+            ),
+        ],
+    )];
+    let text = |children| PiecesRefused {
+        children,
+        school: &school,
+        link: "https://dossiersco.fr/famille/lien#jeton=K7QF-3MZA-9TXW-AB2C-DE3F",
+        token: "K7QF-3MZA-9TXW-AB2C-DE3F",
+        expires: "15/06/2026 à 10:00",
+        base_url: "https://dossiersco.fr",
+    };
+    let (subject, body) = text(&one).email();
+    assert_message!(
+        "pieces_refused_email",
+        &("ines.martin@exemple.fr".to_owned(), subject, body)
+    );
+    let two = vec![
+        one[0].clone(),
+        (
+            "Noé Martin".to_owned(),
+            vec![(
+                "Attestation d'assurance".to_owned(),
+                "Ce n'est pas le document demandé".to_owned(),
+            )],
+        ),
+    ];
+    let (subject, body) = text(&two).email();
+    assert_message!(
+        "pieces_refused_email_two_children",
+        &("ines.martin@exemple.fr".to_owned(), subject, body)
+    );
+    assert_message!(
+        "pieces_refused_sms",
+        &(
+            "06 12 34 56 78".to_owned(),
+            "(SMS)".to_owned(),
+            text(&two).sms()
+        )
+    );
+}

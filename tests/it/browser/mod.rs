@@ -13,6 +13,7 @@ mod letters;
 mod offer;
 mod onboarding;
 mod phone;
+mod piece_queue;
 mod reminders;
 mod review;
 mod siecle_return;

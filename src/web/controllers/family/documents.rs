@@ -179,6 +179,86 @@ pub async fn create_upload(
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
     dossier.ensure_editable()?;
+    let Received { stored, refusal } =
+        receive(&state, &dossier, document_id, &headers, &mut multipart).await?;
+    if let Some(message) = refusal {
+        let mut pieces = pieces(&state, &dossier).await?;
+        if let Some(piece) = pieces.iter_mut().find(|p| p.id == document_id) {
+            piece.error = Some(message);
+        }
+        let status = if stored == 0 {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        };
+        return Ok((
+            status,
+            render(&page(&state, chrome, &dossier, pieces, None))?,
+        )
+            .into_response());
+    }
+    Ok(Redirect::to(&format!(
+        "{}#piece-{document_id}",
+        dossier.url(Step::Pieces)
+    ))
+    .into_response())
+}
+
+/// `POST …/fichiers/{upload_id}/retirer`: removes a file this guardian sent
+/// (another guardian's is "not found"), from the database and the documents
+/// store, while the family may still change the dossier.
+pub async fn delete_upload(
+    State(state): State<AppState>,
+    dossier: FamilyDossier,
+    Path((_dossier_id, upload_id)): Path<(i64, i64)>,
+) -> Result<Response, AppError> {
+    dossier.ensure_editable()?;
+    let mut tx = state.db.begin().await?;
+    let removed = uploads::delete_own(
+        &mut *tx,
+        dossier.dossier.dossier_id,
+        dossier.guardian_id,
+        upload_id,
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
+    dossier
+        .audit(&mut *tx, "upload_removed", &format!("upload:{upload_id}"))
+        .await?;
+    tx.commit().await?;
+    // Once the row is gone nobody can reach the objects; delete them now.
+    state.documents.delete(&removed.storage_key).await?;
+    if let Some(source) = &removed.source_key {
+        state.documents.delete(source).await?;
+    }
+    Ok(redirect_with_flash(
+        &state,
+        &format!(
+            "{}#piece-{}",
+            dossier.url(Step::Pieces),
+            removed.expected_document_id
+        ),
+        Flash::success("Fichier retiré."),
+    ))
+}
+
+/// What a request of files for one piece gave: how many were stored, and
+/// why one was refused (the last reason), if one was.
+pub struct Received {
+    pub stored: usize,
+    pub refusal: Option<String>,
+}
+
+/// Receives the files of the piece `document_id` of the dossier: each checked
+/// from its content, streamed to the documents store and recorded (status
+/// `submitted`: in the school's queue), within the quotas.
+pub async fn receive(
+    state: &AppState,
+    dossier: &FamilyDossier,
+    document_id: i64,
+    headers: &axum::http::HeaderMap,
+    multipart: &mut Multipart,
+) -> Result<Received, AppError> {
     // A request announcing more than the limit is refused before reading it.
     let announced = headers
         .get(axum::http::header::CONTENT_LENGTH)
@@ -351,63 +431,5 @@ pub async fn create_upload(
         }
         stored += 1;
     }
-    if let Some(message) = refusal {
-        let mut pieces = pieces(&state, &dossier).await?;
-        if let Some(piece) = pieces.iter_mut().find(|p| p.id == document_id) {
-            piece.error = Some(message);
-        }
-        let status = if stored == 0 {
-            StatusCode::UNPROCESSABLE_ENTITY
-        } else {
-            StatusCode::OK
-        };
-        return Ok((
-            status,
-            render(&page(&state, chrome, &dossier, pieces, None))?,
-        )
-            .into_response());
-    }
-    Ok(Redirect::to(&format!(
-        "{}#piece-{document_id}",
-        dossier.url(Step::Pieces)
-    ))
-    .into_response())
-}
-
-/// `POST …/fichiers/{upload_id}/retirer`: removes a file this guardian sent
-/// (another guardian's is "not found"), from the database and the documents
-/// store, while the family may still change the dossier.
-pub async fn delete_upload(
-    State(state): State<AppState>,
-    dossier: FamilyDossier,
-    Path((_dossier_id, upload_id)): Path<(i64, i64)>,
-) -> Result<Response, AppError> {
-    dossier.ensure_editable()?;
-    let mut tx = state.db.begin().await?;
-    let removed = uploads::delete_own(
-        &mut *tx,
-        dossier.dossier.dossier_id,
-        dossier.guardian_id,
-        upload_id,
-    )
-    .await?
-    .ok_or(AppError::NotFound)?;
-    dossier
-        .audit(&mut *tx, "upload_removed", &format!("upload:{upload_id}"))
-        .await?;
-    tx.commit().await?;
-    // Once the row is gone nobody can reach the objects; delete them now.
-    state.documents.delete(&removed.storage_key).await?;
-    if let Some(source) = &removed.source_key {
-        state.documents.delete(source).await?;
-    }
-    Ok(redirect_with_flash(
-        &state,
-        &format!(
-            "{}#piece-{}",
-            dossier.url(Step::Pieces),
-            removed.expected_document_id
-        ),
-        Flash::success("Fichier retiré."),
-    ))
+    Ok(Received { stored, refusal })
 }

@@ -5,6 +5,7 @@
 pub mod documents;
 pub mod dossiers;
 pub mod lost_code;
+pub mod replacements;
 pub mod schooling;
 pub mod session;
 pub mod sign_in_link;

@@ -104,7 +104,7 @@ pub async fn create(
         Ok(children) => children,
         Err(()) => return refuse(StatusCode::UNAUTHORIZED, WRONG),
     };
-    open_session(&state, &ctx, &guardian, &children, "sign_in").await
+    open_session(&state, &ctx, &guardian, &children, "sign_in", None).await
 }
 
 /// The guardian's children if `typed` is the birth date of one of them;
@@ -153,6 +153,7 @@ pub async fn open_session(
     guardian: &family::Guardian,
     children: &[family::ChildDossier],
     action: &str,
+    next: Option<&str>,
 ) -> Result<Response, AppError> {
     let mut tx = state.db.begin().await?;
     family::record_sign_in(&mut *tx, guardian.id).await?;
@@ -191,6 +192,7 @@ pub async fn open_session(
     tx.commit().await?;
 
     let to = match children {
+        _ if next.is_some() => next.unwrap_or_default().to_owned(),
         [only] => {
             let editable = only.state.editable_by_family();
             let step = journey::resume(only.furthest_step.as_deref(), editable);

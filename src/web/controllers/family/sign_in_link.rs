@@ -116,5 +116,18 @@ pub async fn create(
     if !sign_in_links::consume(state.db.pool(), link_id).await? {
         return refuse(StatusCode::UNAUTHORIZED, EXPIRED, false);
     }
-    open_session(&state, &ctx, &guardian, &children, "sign_in_link").await
+    // A link sent with refused pieces leads to the page that replaces them
+    // (a path the server set; the dossier's own checks still apply there).
+    let next = sign_in_links::next_path(state.db.pool(), link_id)
+        .await?
+        .filter(|path| path.starts_with("/famille/"));
+    open_session(
+        &state,
+        &ctx,
+        &guardian,
+        &children,
+        "sign_in_link",
+        next.as_deref(),
+    )
+    .await
 }

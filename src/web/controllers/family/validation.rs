@@ -227,6 +227,8 @@ pub struct ConfirmationPage {
     /// the school decided on it).
     pub sent_by_me: bool,
     pub school_name: String,
+    /// Refused pieces still to replace (their page is linked).
+    pub to_replace: usize,
 }
 
 pub async fn show_confirmation(
@@ -247,7 +249,12 @@ pub async fn show_confirmation(
     let sent_by_me = dossiers::submitted_by(state.db.pool(), dossier.dossier.dossier_id).await?
         == Some(dossier.guardian_id);
     let school_name = dossier.school_name(&state).await?;
+    let to_replace =
+        crate::db::piece_queue::to_replace(state.db.pool(), dossier.dossier.dossier_id)
+            .await?
+            .len();
     render(&ConfirmationPage {
+        to_replace,
         sent_by_me,
         school_name,
         chrome,

@@ -193,6 +193,9 @@ pub struct Need {
     pub count: i64,
     /// Where the school sees them, if there is a page yet.
     pub href: Option<String>,
+    /// Where the school deals with them one after the other (the pieces
+    /// queue), for those who may.
+    pub queue: Option<String>,
 }
 
 /// A guardian who never signed in.
@@ -394,6 +397,7 @@ async fn needs(state: &AppState, agent: &CurrentAgent<AnyStaff>) -> Result<Vec<N
             label: "Dossiers où les responsables ont répondu différemment",
             count: conflicts,
             href: list("conflits"),
+            queue: None,
         },
         Need {
             id: "a-traiter-pieces",
@@ -402,18 +406,24 @@ async fn needs(state: &AppState, agent: &CurrentAgent<AnyStaff>) -> Result<Vec<N
                 .await?
                 .len() as i64,
             href: list("pieces"),
+            queue: agent
+                .roles
+                .allows::<ManageSchool>()
+                .then(|| format!("/etablissements/{}/pieces/a-verifier", agent.school_uai)),
         },
         Need {
             id: "a-traiter-ine",
             label: "Élèves sans INE",
             count: dashboard::without_ine(pool, agent.scope()).await?.len() as i64,
             href: list("sans-ine"),
+            queue: None,
         },
         Need {
             id: "a-traiter-messages",
             label: "Messages aux familles non distribués",
             count: dashboard::undelivered_messages(pool, agent.scope()).await?,
             href: None,
+            queue: None,
         },
     ];
     if agent.roles.allows::<ManageSchool>() {
@@ -425,6 +435,7 @@ async fn needs(state: &AppState, agent: &CurrentAgent<AnyStaff>) -> Result<Vec<N
                 "/etablissements/{}/demandes-de-code",
                 agent.school_uai
             )),
+            queue: None,
         });
     }
     Ok(needs)

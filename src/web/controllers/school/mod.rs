@@ -15,6 +15,7 @@ pub mod imports;
 pub mod jobs;
 pub mod letters;
 pub mod new_pupil;
+pub mod piece_queue;
 pub mod pieces;
 pub mod reminders;
 pub mod review;

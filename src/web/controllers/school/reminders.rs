@@ -164,7 +164,7 @@ pub struct PreviewPage {
     pub fields: Vec<(&'static str, String)>,
 }
 
-async fn school_contact(
+pub(crate) async fn school_contact(
     state: &AppState,
     manager: &CurrentAgent<ManageSchool>,
 ) -> Result<SchoolContact, AppError> {

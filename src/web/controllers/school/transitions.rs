@@ -235,5 +235,8 @@ pub async fn send_back_messages<P>(
         };
         notify::send(tx, &to, notify::Kind::Returned, &Message::Email(email)).await?;
     }
+    // The message names the refused pieces: they are told.
+    crate::db::piece_queue::mark_told_in_dossier(&mut **tx, dossier_id, crate::db::now_ms())
+        .await?;
     Ok(())
 }
