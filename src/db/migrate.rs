@@ -90,6 +90,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "siecle_sends",
         include_str!("migrations/0017_siecle_sends.sql"),
     ),
+    (21, "exports", include_str!("migrations/0021_exports.sql")),
 ];
 
 /// Turns a migration into the dialect of `backend`.
