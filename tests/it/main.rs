@@ -12,6 +12,7 @@ mod connections;
 mod dashboard;
 mod data;
 mod documents;
+mod exports;
 mod dossier;
 mod durability;
 mod family;
