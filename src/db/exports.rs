@@ -142,11 +142,13 @@ pub async fn mark_failed(
     export_id: i64,
     failure: &str,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE exports SET status = 'failed', failure = $2 WHERE id = $1 AND status = 'queued'")
-        .bind(export_id)
-        .bind(failure)
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "UPDATE exports SET status = 'failed', failure = $2 WHERE id = $1 AND status = 'queued'",
+    )
+    .bind(export_id)
+    .bind(failure)
+    .execute(db)
+    .await?;
     Ok(())
 }
 
@@ -167,7 +169,10 @@ pub async fn expired(
     .await
 }
 
-pub async fn mark_expired(db: impl Executor<'_, Database = Any>, export_id: i64) -> sqlx::Result<()> {
+pub async fn mark_expired(
+    db: impl Executor<'_, Database = Any>,
+    export_id: i64,
+) -> sqlx::Result<()> {
     sqlx::query("UPDATE exports SET status = 'expired', document_key = NULL WHERE id = $1")
         .bind(export_id)
         .execute(db)

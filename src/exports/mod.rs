@@ -153,7 +153,8 @@ impl Params {
             if self.place.trim().is_empty() {
                 errors.push((
                     "place",
-                    "Indiquez le lieu de la convocation, par exemple « Salle polyvalente ».".to_owned(),
+                    "Indiquez le lieu de la convocation, par exemple « Salle polyvalente »."
+                        .to_owned(),
                 ));
             } else if self.place.chars().count() > 200 {
                 errors.push(("place", "Le lieu dépasse 200 caractères.".to_owned()));

@@ -61,7 +61,9 @@ fn extension(original_name: &str) -> String {
     original_name
         .rsplit_once('.')
         .map(|(_, ext)| ext.to_lowercase())
-        .filter(|ext| !ext.is_empty() && ext.len() <= 5 && ext.chars().all(|c| c.is_ascii_alphanumeric()))
+        .filter(|ext| {
+            !ext.is_empty() && ext.len() <= 5 && ext.chars().all(|c| c.is_ascii_alphanumeric())
+        })
         .unwrap_or_else(|| "bin".into())
 }
 
@@ -72,7 +74,11 @@ pub fn entry_names(pieces: &[PieceRow], grouping: Grouping) -> Vec<String> {
     pieces
         .iter()
         .map(|p| {
-            let class = sanitise(if p.division.is_empty() { "Sans classe" } else { &p.division });
+            let class = sanitise(if p.division.is_empty() {
+                "Sans classe"
+            } else {
+                &p.division
+            });
             let pupil = sanitise(&format!("{} {}", p.last_name, p.first_name));
             let piece = sanitise(&p.piece);
             let stem = match grouping {

@@ -8,12 +8,12 @@ use std::collections::HashMap;
 use chrono::NaiveDateTime;
 
 use crate::db::decisions::DecisionRow;
+use crate::domain::schooling::{self, Tariff};
+use crate::domain::words;
 use crate::dossier::decisions;
 use crate::dossier::diff::{self, Facts, SchoolView, Words};
 use crate::dossier::facts::Listed;
 use crate::dossier::review::state_word;
-use crate::domain::schooling::{self, Tariff};
-use crate::domain::words;
 
 /// One cell. Text is always written as text, never as a formula, whatever
 /// a family typed.
@@ -31,7 +31,11 @@ pub enum Cell {
 impl Cell {
     fn text(s: impl Into<String>) -> Cell {
         let s = s.into();
-        if s.is_empty() { Cell::Empty } else { Cell::Text(s) }
+        if s.is_empty() {
+            Cell::Empty
+        } else {
+            Cell::Text(s)
+        }
     }
 
     fn at(millis: Option<i64>) -> Cell {
@@ -79,7 +83,11 @@ pub fn current(facts: &Facts, view: &SchoolView, key: &str) -> Option<String> {
 }
 
 /// Every change of every dossier, with the school's decision on it.
-pub fn changes(listed: &[Listed], words: &Words, decided: &HashMap<i64, Vec<DecisionRow>>) -> Sheet {
+pub fn changes(
+    listed: &[Listed],
+    words: &Words,
+    decided: &HashMap<i64, Vec<DecisionRow>>,
+) -> Sheet {
     let mut rows = Vec::new();
     for l in by_class(listed) {
         let view = diff::for_school(&l.facts, words);
@@ -92,7 +100,11 @@ pub fn changes(listed: &[Listed], words: &Words, decided: &HashMap<i64, Vec<Deci
             let c = &d.change;
             let (decision, reason, by, at) = match &d.decision {
                 Some(row) => (
-                    if row.accepted() { "Acceptée" } else { "Refusée" },
+                    if row.accepted() {
+                        "Acceptée"
+                    } else {
+                        "Refusée"
+                    },
                     row.reason.clone(),
                     row.agent_name.clone(),
                     Some(row.decided_at),
@@ -153,7 +165,11 @@ pub fn options(listed: &[Listed], words: &Words) -> Sheet {
             .waiting
             .iter()
             .map(|(code, rank)| {
-                let name = words.options.get(code).cloned().unwrap_or_else(|| code.clone());
+                let name = words
+                    .options
+                    .get(code)
+                    .cloned()
+                    .unwrap_or_else(|| code.clone());
                 format!("{name} (rang {rank})")
             })
             .collect();
@@ -191,7 +207,8 @@ pub fn canteen(listed: &[Listed], words: &Words, tariffs: &[Tariff], days: &str)
         if current(&l.facts, &view, "canteen").as_deref() != Some("demi_pension") {
             continue;
         }
-        let quotient = current(&l.facts, &view, "quotient").and_then(|q| q.trim().parse::<i64>().ok());
+        let quotient =
+            current(&l.facts, &view, "quotient").and_then(|q| q.trim().parse::<i64>().ok());
         let tariff = schooling::tariff_for(quotient, tariffs);
         let mut row = pupil_cells(l);
         row.extend([

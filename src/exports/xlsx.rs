@@ -43,7 +43,11 @@ pub fn write(sheet: &Sheet) -> Result<Vec<u8>, XlsxError> {
                         at.month() as u8,
                         at.day() as u8,
                     )?
-                    .and_hms(at.hour() as u16, at.minute() as u8, at.second() as f64)?;
+                    .and_hms(
+                        at.hour() as u16,
+                        at.minute() as u8,
+                        at.second() as f64,
+                    )?;
                     ws.write_datetime_with_format(row, col, value, &date_time)?;
                     16
                 }

@@ -59,7 +59,10 @@ async fn school(app: &TestApp) -> ReviewSchool {
     .execute(pool)
     .await
     .unwrap();
-    for (label, max, price) in [("Tranche A", Some(600_i64), 250_i64), ("Tranche B", None, 410)] {
+    for (label, max, price) in [
+        ("Tranche A", Some(600_i64), 250_i64),
+        ("Tranche B", None, 410),
+    ] {
         sqlx::query(
             "INSERT INTO canteen_tariffs (school_id, label, quotient_min, quotient_max, price_cents)
              VALUES ($1, $2, $3, $4, $5)",
@@ -188,8 +191,19 @@ async fn the_spreadsheets_read_back_with_their_french_headers_dates_and_no_formu
     assert_eq!(
         rows[0].iter().map(text).collect::<Vec<_>>(),
         [
-            "Classe", "Nom", "Prénom", "Rubrique", "Champ", "Avant", "Après", "Modifié par",
-            "Modifié le", "Décision", "Motif du refus", "Décidé par", "Décidé le"
+            "Classe",
+            "Nom",
+            "Prénom",
+            "Rubrique",
+            "Champ",
+            "Avant",
+            "Après",
+            "Modifié par",
+            "Modifié le",
+            "Décision",
+            "Motif du refus",
+            "Décidé par",
+            "Décidé le"
         ]
     );
     assert_eq!(rows.len(), 3, "DURAND's two changes: {rows:?}");
@@ -296,23 +310,77 @@ async fn the_zip_of_pieces_holds_every_upload_by_class_or_by_type_under_a_safe_n
         .bind(position)
         .fetch_one(app.db().pool())
     };
-    let insurance = document("Assurance / responsabilité civile", 1).await.unwrap();
+    let insurance = document("Assurance / responsabilité civile", 1)
+        .await
+        .unwrap();
     let address = document("Justificatif de domicile", 2).await.unwrap();
     let big: Vec<u8> = (0..3_000_000_u32).map(|i| (i % 251) as u8).collect();
-    upload(&app, s.changed.dossier_id, insurance, "scan.PDF", b"%PDF-1 assurance", "submitted").await;
-    upload(&app, s.changed.dossier_id, insurance, "page2.pdf", &big, "accepted").await;
-    upload(&app, s.changed.dossier_id, address, "facture", b"facture EDF", "submitted").await;
-    upload(&app, s.changed.dossier_id, address, "refusee.pdf", b"refused", "refused").await;
-    upload(&app, s.unchanged[0].dossier_id, address, "../../etc/passwd.jpg", b"jpeg", "accepted").await;
+    upload(
+        &app,
+        s.changed.dossier_id,
+        insurance,
+        "scan.PDF",
+        b"%PDF-1 assurance",
+        "submitted",
+    )
+    .await;
+    upload(
+        &app,
+        s.changed.dossier_id,
+        insurance,
+        "page2.pdf",
+        &big,
+        "accepted",
+    )
+    .await;
+    upload(
+        &app,
+        s.changed.dossier_id,
+        address,
+        "facture",
+        b"facture EDF",
+        "submitted",
+    )
+    .await;
+    upload(
+        &app,
+        s.changed.dossier_id,
+        address,
+        "refusee.pdf",
+        b"refused",
+        "refused",
+    )
+    .await;
+    upload(
+        &app,
+        s.unchanged[0].dossier_id,
+        address,
+        "../../etc/passwd.jpg",
+        b"jpeg",
+        "accepted",
+    )
+    .await;
     let client = signed_in(&app, review::AGENT).await;
 
     let (_, bytes) = export(&app, &client, BASE, &[("kind", "pieces_by_class")]).await;
     let by_class = entries(&bytes);
     let expected: BTreeMap<String, Vec<u8>> = [
-        ("4A/DURAND Inès - Assurance _ responsabilité civile.pdf", b"%PDF-1 assurance".to_vec()),
-        ("4A/DURAND Inès - Assurance _ responsabilité civile (2).pdf", big.clone()),
-        ("4A/DURAND Inès - Justificatif de domicile.bin", b"facture EDF".to_vec()),
-        ("4A/MARTIN Léa - Justificatif de domicile.jpg", b"jpeg".to_vec()),
+        (
+            "4A/DURAND Inès - Assurance _ responsabilité civile.pdf",
+            b"%PDF-1 assurance".to_vec(),
+        ),
+        (
+            "4A/DURAND Inès - Assurance _ responsabilité civile (2).pdf",
+            big.clone(),
+        ),
+        (
+            "4A/DURAND Inès - Justificatif de domicile.bin",
+            b"facture EDF".to_vec(),
+        ),
+        (
+            "4A/MARTIN Léa - Justificatif de domicile.jpg",
+            b"jpeg".to_vec(),
+        ),
     ]
     .into_iter()
     .map(|(n, b)| (n.to_owned(), b))
@@ -335,7 +403,10 @@ async fn the_zip_of_pieces_holds_every_upload_by_class_or_by_type_under_a_safe_n
             "Justificatif de domicile/4A - MARTIN Léa.jpg",
         ]
     );
-    assert_eq!(by_type["Assurance _ responsabilité civile/4A - DURAND Inès (2).pdf"], big);
+    assert_eq!(
+        by_type["Assurance _ responsabilité civile/4A - DURAND Inès (2).pdf"],
+        big
+    );
     app.finish().await;
 }
 
@@ -351,11 +422,19 @@ async fn convocations_give_one_page_per_pupil_of_the_class_with_the_date_typed(a
     review::review_school(&app, 2).await;
     let client = signed_in(&app, review::AGENT).await;
     let refused = app
-        .post_form_as(&client, BASE, BASE, &[("kind", "convocations"), ("division", "4A")])
+        .post_form_as(
+            &client,
+            BASE,
+            BASE,
+            &[("kind", "convocations"), ("division", "4A")],
+        )
         .await;
     assert_eq!(refused.status(), 422);
     let html = refused.text().await.unwrap();
-    assert!(html.contains("Indiquez la date de la convocation"), "{html}");
+    assert!(
+        html.contains("Indiquez la date de la convocation"),
+        "{html}"
+    );
     assert!(html.contains("Indiquez le lieu de la convocation"));
     assert_eq!(app.count("SELECT COUNT(*) FROM exports").await, 0);
 
@@ -373,10 +452,16 @@ async fn convocations_give_one_page_per_pupil_of_the_class_with_the_date_typed(a
     )
     .await;
     let (_, html) = app.get_html_as(&client, &page).await;
-    assert!(html.contains("Classe 4A, le 02/07/2027 à 9 h 30, lieu : Salle polyvalente"), "{html}");
+    assert!(
+        html.contains("Classe 4A, le 02/07/2027 à 9 h 30, lieu : Salle polyvalente"),
+        "{html}"
+    );
     let pages = pdf_pages(&bytes);
     assert_eq!(pages.len(), 6, "one page per pupil of 4A, none of 5C");
-    let durand = pages.iter().find(|p| p.contains("DURAND")).expect("DURAND's page");
+    let durand = pages
+        .iter()
+        .find(|p| p.contains("DURAND"))
+        .expect("DURAND's page");
     assert!(durand.contains("Inès DURAND"), "{durand}");
     assert!(durand.contains("Classe : 4A"));
     assert!(durand.contains("Le 02/07/2027 à 9 h 30"));
@@ -390,7 +475,14 @@ async fn the_medical_forms_are_the_nurse_s_only_and_every_export_is_deleted_once
 ) {
     let s = review::review_school(&app, 0).await;
     let school = school_id(&app).await;
-    add_agent(&app, school, NURSE, &[Role::Infirmerie], &hash_password(AGENT_PASSWORD).unwrap()).await;
+    add_agent(
+        &app,
+        school,
+        NURSE,
+        &[Role::Infirmerie],
+        &hash_password(AGENT_PASSWORD).unwrap(),
+    )
+    .await;
     for (p, mode, note) in [
         (&s.changed, "online", "Allergie aux arachides\nPAI en cours"),
         (&s.unchanged[0], "sealed", ""),
@@ -444,28 +536,45 @@ async fn the_medical_forms_are_the_nurse_s_only_and_every_export_is_deleted_once
         .send()
         .await
         .unwrap();
-    assert_eq!(through_manager_desk.status(), 404, "a medical export is not on the other desk");
+    assert_eq!(
+        through_manager_desk.status(),
+        404,
+        "a medical export is not on the other desk"
+    );
 
     // Expired: the hourly job deletes the file; the page says so.
-    let key: String = sqlx::query_scalar("SELECT document_key FROM exports WHERE kind = 'medical_forms'")
-        .fetch_one(app.db().pool())
-        .await
-        .unwrap();
+    let key: String =
+        sqlx::query_scalar("SELECT document_key FROM exports WHERE kind = 'medical_forms'")
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap();
     assert!(app.state.documents.exists(&key).await.unwrap());
     dossiersco::jobs::enqueue(app.db().pool(), &PurgeExportsJob {}, None, None)
         .await
         .unwrap();
     app.run_jobs().await;
-    assert!(app.state.documents.exists(&key).await.unwrap(), "not expired yet");
+    assert!(
+        app.state.documents.exists(&key).await.unwrap(),
+        "not expired yet"
+    );
     exec(&app, "UPDATE exports SET expires_at = 1", &[]).await;
     dossiersco::jobs::enqueue(app.db().pool(), &PurgeExportsJob {}, None, None)
         .await
         .unwrap();
     app.run_jobs().await;
     assert!(!app.state.documents.exists(&key).await.unwrap(), "deleted");
-    let gone = nurse.get(app.url(&format!("{page}/fichier"))).send().await.unwrap();
+    let gone = nurse
+        .get(app.url(&format!("{page}/fichier")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(gone.status(), 410);
-    assert!(gone.text().await.unwrap().contains("Le fichier a été supprimé"));
+    assert!(
+        gone.text()
+            .await
+            .unwrap()
+            .contains("Le fichier a été supprimé")
+    );
     app.finish().await;
 }
 

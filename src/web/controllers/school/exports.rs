@@ -104,7 +104,10 @@ pub struct ListPage {
 
 impl ListPage {
     fn error(&self, field: &str) -> Option<&String> {
-        self.errors.iter().find(|(f, _)| *f == field).map(|(_, e)| e)
+        self.errors
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, e)| e)
     }
 }
 
