@@ -245,18 +245,15 @@ async fn main() -> anyhow::Result<()> {
         (hwm_after.saturating_sub(hwm_before)) as f64 / 1024.0
     );
 
-    let mut total = Vec::new();
-    for _ in 0..args.runs {
-        total.push(0.0);
-    }
+    let mut total = vec![0.0; args.runs];
     for kind in [Kind::Changes, Kind::Options, Kind::Canteen, Kind::Answers] {
         let mut times = Vec::new();
         let mut bytes = 0;
-        for run in 0..args.runs {
+        for sum in total.iter_mut() {
             let started = Instant::now();
             bytes = spreadsheet(pool, school, kind).await?.len();
             let t = started.elapsed().as_secs_f64();
-            total[run] += t;
+            *sum += t;
             times.push(t);
         }
         let (m, lo, hi) = median(times);
