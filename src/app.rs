@@ -12,6 +12,7 @@ use crate::auth::throttle::SignInThrottle;
 use crate::db::Db;
 use crate::db::audit::AnonymousTrail;
 use crate::documents::DocumentStore;
+use crate::exports::job::{ExportsEnv, MakeExportJob, PurgeExportsJob};
 use crate::import::jobs::{ImportApplyJob, ImportEnv, ImportPreviewJob, PurgeImportFilesJob};
 use crate::jobs::{JobSignal, LiveProgress, Registry};
 use crate::letters::job::{LettersEnv, MakeLettersJob, PurgeLettersJob};
@@ -91,8 +92,19 @@ pub fn job_registry(state: &AppState) -> Registry<AppState> {
         .register::<MakeLettersJob>(letters_env)
         .register::<PurgeLettersJob>(letters_env)
         .register::<crate::reminders::SendRemindersJob>(reminders_env)
+        .register::<MakeExportJob>(exports_env)
+        .register::<PurgeExportsJob>(exports_env)
         .hourly(&PurgeImportFilesJob {})
         .hourly(&PurgeLettersJob {})
+        .hourly(&PurgeExportsJob {})
+}
+
+fn exports_env(state: &AppState) -> ExportsEnv {
+    ExportsEnv {
+        db: state.db.clone(),
+        documents: state.documents.clone(),
+        retention_ms: i64::from(state.settings.export_retention_hours) * 3_600_000,
+    }
 }
 
 fn letters_env(state: &AppState) -> LettersEnv {

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod documents;
 pub mod domain;
 pub mod dossier;
+pub mod exports;
 pub mod import;
 pub mod jobs;
 pub mod letters;

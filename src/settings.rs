@@ -97,6 +97,7 @@ pub struct Settings {
     pub reminder_min_days: u32,
     pub sign_in_link_days: u32,
     pub upload_max_bytes: u64,
+    pub export_retention_hours: u32,
     pub sign_in_failures_per_minute: u32,
     pub behind_proxy: bool,
     pub http_header_timeout_secs: u64,
@@ -144,6 +145,7 @@ impl Default for Settings {
             reminder_min_days: 3,
             sign_in_link_days: 14,
             upload_max_bytes: 20 * 1024 * 1024,
+            export_retention_hours: 24,
             sign_in_failures_per_minute: 20,
             behind_proxy: false,
             http_header_timeout_secs: 10,
@@ -323,6 +325,11 @@ pub const SETTINGS: &[SettingDoc] = &[
         key: "upload_max_bytes",
         default: "20971520",
         meaning: "Largest accepted upload, in bytes.",
+    },
+    SettingDoc {
+        key: "export_retention_hours",
+        default: "24",
+        meaning: "How long a school's export (spreadsheet, ZIP of pieces, PDF) stays downloadable, in hours; an hourly job then deletes the file.",
     },
     SettingDoc {
         key: "sign_in_failures_per_minute",

@@ -100,6 +100,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "pieces_queue",
         include_str!("migrations/0020_pieces_queue.sql"),
     ),
+    (21, "exports", include_str!("migrations/0021_exports.sql")),
     (
         22,
         "siecle_send_documents",

@@ -20,6 +20,7 @@ pub mod dashboard;
 pub mod decisions;
 pub mod dossiers;
 pub mod drafts;
+pub mod exports;
 pub mod facts;
 pub mod family;
 pub mod imports;

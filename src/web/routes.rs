@@ -24,7 +24,7 @@ use super::controllers::{
 use crate::app::AppState;
 use crate::domain::Role;
 use crate::domain::role::{
-    AnyStaff, ManageAgents, ManageCanteen, ManageSchool, ManageSchoolLife, Permission,
+    AnyStaff, ManageAgents, ManageCanteen, ManageSchool, ManageSchoolLife, Permission, ReadMedical,
 };
 
 /// Who may use a route, as its handler's extractor checks it.
@@ -118,6 +118,7 @@ pub fn routes() -> Vec<Route> {
     let direction = agent::<ManageAgents>();
     let canteen = agent::<ManageCanteen>();
     let school_life = agent::<ManageSchoolLife>();
+    let nurse = agent::<ReadMedical>();
     use school::campaign;
     vec![
         // Outside the session layer
@@ -212,6 +213,15 @@ pub fn routes() -> Vec<Route> {
         Route::post("/etablissements/{uai}/courriers", manager, school::letters::create),
         Route::get("/etablissements/{uai}/courriers/{batch_id}", manager, school::letters::show),
         Route::get("/etablissements/{uai}/courriers/{batch_id}/courriers.pdf", manager, school::letters::download),
+        // Exports (spreadsheets, ZIPs of pieces, convocations) and the nurse's medical forms
+        Route::get("/etablissements/{uai}/exports", manager, school::exports::list_school),
+        Route::post("/etablissements/{uai}/exports", manager, school::exports::create_school),
+        Route::get("/etablissements/{uai}/exports/{export_id}", manager, school::exports::show_school),
+        Route::get("/etablissements/{uai}/exports/{export_id}/fichier", manager, school::exports::download_school),
+        Route::get("/etablissements/{uai}/fiches-sante", nurse, school::exports::list_medical),
+        Route::post("/etablissements/{uai}/fiches-sante", nurse, school::exports::create_medical),
+        Route::get("/etablissements/{uai}/fiches-sante/{medical_export_id}", nurse, school::exports::show_medical),
+        Route::get("/etablissements/{uai}/fiches-sante/{medical_export_id}/fichier", nurse, school::exports::download_medical),
         // Invitations and reminders, and a message to one family
         Route::get("/etablissements/{uai}/relances", manager, school::reminders::new),
         Route::post("/etablissements/{uai}/relances", manager, school::reminders::create),

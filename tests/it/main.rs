@@ -15,6 +15,7 @@ mod data;
 mod documents;
 mod dossier;
 mod durability;
+mod exports;
 mod family;
 mod family_sign_in;
 mod forms;

@@ -504,6 +504,19 @@ async fn world(app: &TestApp) -> World {
     .fetch_one(pool)
     .await
     .unwrap();
+    // An export of A for the direction and secretariat, and one for the
+    // nurse (queued: nobody runs them).
+    let export_of = |kind: &'static str| {
+        sqlx::query_scalar::<_, i64>(
+            "INSERT INTO exports (school_id, kind, created_at)
+             SELECT id, $2, 0 FROM schools WHERE uai = $1 RETURNING id",
+        )
+        .bind(&seeded.uai)
+        .bind(kind)
+        .fetch_one(pool)
+    };
+    let export_id = export_of("changes").await.unwrap();
+    let medical_export_id = export_of("medical_forms").await.unwrap();
 
     let static_base = dossiersco::web::assets::base();
     let values = HashMap::from([
@@ -523,6 +536,8 @@ async fn world(app: &TestApp) -> World {
         ("reminder_id", reminder_id.to_string()),
         ("request_id", request_id.to_string()),
         ("send_id", send_id.to_string()),
+        ("export_id", export_id.to_string()),
+        ("medical_export_id", medical_export_id.to_string()),
         ("job_id", job_id),
         ("email_id", email_id.to_string()),
         ("agent_id", invited.agent_id.to_string()),

@@ -219,9 +219,41 @@ async fn the_main_pages_are_valid_html() {
         format!("{school}/imports"),
         format!("{school}/dossiers?conflits=oui"),
         format!("{school}/demandes-de-code"),
+        format!("{school}/exports"),
     ] {
         check(&staff, &path).await;
     }
+    // The exports page: convocations asked without a date (errors), then a
+    // spreadsheet asked, its page while queued (a progress bar).
+    let exports = format!("{school}/exports");
+    let html = staff
+        .get(app.url(&exports))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = extract_csrf(&html).unwrap();
+    let response = staff
+        .post(app.url(&exports))
+        .form(&[("csrf_token", token.as_str()), ("kind", "convocations")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 422);
+    validator
+        .assert_valid("exports (errors)", &response.text().await.unwrap())
+        .await;
+    let response = staff
+        .post(app.url(&exports))
+        .form(&[("csrf_token", token.as_str()), ("kind", "changes")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let queued = response.headers()["location"].to_str().unwrap().to_owned();
+    check(&staff, &queued).await;
     app.run_jobs().await;
     app.finish().await;
 }

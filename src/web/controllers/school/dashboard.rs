@@ -12,7 +12,7 @@ use super::completion::{self, CompletionChart};
 use crate::app::AppState;
 use crate::db::{agents, code_requests, dashboard, dossiers, family, lockout, now_ms};
 use crate::domain::dossier_state::DossierState;
-use crate::domain::role::{AnyStaff, ManageAgents, ManageSchool, ManageSchoolLife};
+use crate::domain::role::{AnyStaff, ManageAgents, ManageSchool, ManageSchoolLife, ReadMedical};
 use crate::domain::words;
 use crate::dossier::{diff, facts};
 use crate::web::auth::CurrentAgent;
@@ -146,6 +146,8 @@ pub struct DashboardPage {
     pub can_manage: bool,
     /// The direction manages the team.
     pub can_manage_agents: bool,
+    /// The nurse prepares the medical forms.
+    pub can_read_medical: bool,
     pub can_canteen: bool,
     pub can_school_life: bool,
     /// The vie scolaire and the direction set the authorisations.
@@ -357,6 +359,7 @@ pub async fn show(
         agents,
         can_manage,
         can_manage_agents,
+        can_read_medical: agent.roles.allows::<ReadMedical>(),
         can_canteen: agent.roles.allows::<crate::domain::role::ManageCanteen>(),
         can_school_life: agent
             .roles

@@ -11,6 +11,7 @@ pub mod completion;
 pub mod dashboard;
 pub mod decisions;
 pub mod dossiers;
+pub mod exports;
 pub mod imports;
 pub mod jobs;
 pub mod letters;
