@@ -11,6 +11,7 @@ pub mod diff;
 pub mod facts;
 pub mod messages;
 pub mod review;
+pub mod timeline;
 
 use sqlx::AnyConnection;
 

@@ -35,7 +35,14 @@ pub struct AuditEvent {
     pub subject: String,
     pub ip: String,
     pub created_at: i64,
+    /// `assisted`: done by the agent (the actor) at the desk with the
+    /// family; empty otherwise.
+    #[sqlx(default)]
+    pub mode: String,
 }
+
+/// The [`AuditEvent::mode`] of what an agent did at the desk with the family.
+pub const ASSISTED: &str = "assisted";
 
 pub async fn record(
     db: impl Executor<'_, Database = Any>,
@@ -62,13 +69,39 @@ pub async fn record(
     Ok(())
 }
 
+/// Records `action` done by agent `agent_id` at the desk with the family
+/// ([`ASSISTED`]).
+pub async fn record_assisted(
+    db: impl Executor<'_, Database = Any>,
+    school_id: i64,
+    agent_id: i64,
+    action: &str,
+    subject: &str,
+    ip: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_events (school_id, actor_kind, actor_id, action, subject, ip, created_at, mode)
+         VALUES ($1, 'agent', $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(school_id)
+    .bind(agent_id)
+    .bind(action)
+    .bind(subject)
+    .bind(ip)
+    .bind(now_ms())
+    .bind(ASSISTED)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
 pub async fn list_for_school(
     db: impl Executor<'_, Database = Any>,
     school_id: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<AuditEvent>> {
     sqlx::query_as(
-        "SELECT id, school_id, actor_kind, actor_id, action, subject, ip, created_at FROM audit_events
+        "SELECT id, school_id, actor_kind, actor_id, action, subject, ip, created_at, mode FROM audit_events
          WHERE school_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
     )
     .bind(school_id)
@@ -83,7 +116,7 @@ pub async fn list_recent(
     limit: i64,
 ) -> sqlx::Result<Vec<AuditEvent>> {
     sqlx::query_as(
-        "SELECT id, school_id, actor_kind, actor_id, action, subject, ip, created_at FROM audit_events
+        "SELECT id, school_id, actor_kind, actor_id, action, subject, ip, created_at, mode FROM audit_events
          ORDER BY created_at DESC, id DESC LIMIT $1",
     )
     .bind(limit)

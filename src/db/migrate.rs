@@ -90,6 +90,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "siecle_sends",
         include_str!("migrations/0017_siecle_sends.sql"),
     ),
+    (
+        23,
+        "audit_mode",
+        include_str!("migrations/0023_audit_mode.sql"),
+    ),
 ];
 
 /// Turns a migration into the dialect of `backend`.
