@@ -224,9 +224,9 @@ async fn add_pupil(
     let division = format!("{}{}", 6 - level, ["A", "B", "C"][(*seq % 3) as usize]);
     let pupil_id: i64 = sqlx::query_scalar(
         "INSERT INTO pupils (school_id, siecle_eleve_id, ine, last_name, first_name, sex, birth_date, birth_city,
-             mef_id, division, regime_code, created_at, updated_at,
+             mef_id, division, regime_code, created_at, updated_at, birth_commune_insee,
              siecle_mef_code, status_code, provenance_code, repeating, school_transport, last_year_uai)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'Paris', $8, $9, $11, $10, $10,
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'Paris', $8, $9, $11, $10, $10, '75056',
              (SELECT code FROM mefs WHERE id = $8), 'ST', '1', FALSE, FALSE,
              (SELECT uai FROM schools WHERE id = $1)) RETURNING id",
     )
@@ -276,8 +276,9 @@ async fn link(
 ) -> anyhow::Result<()> {
     sqlx::query(
         "INSERT INTO guardianships (pupil_id, guardian_id, rank, relationship_code, legal_responsibility, pays_fees,
-             from_siecle, siecle_relationship_code)
-         VALUES ($1, $2, $3, $4, 1, $5, TRUE, $4)",
+             from_siecle, siecle_relationship_code, lives_with_pupil, siecle_lives_with_pupil,
+             siecle_pays_fees, siecle_receives_aid, siecle_contact_first)
+         VALUES ($1, $2, $3, $4, 1, $5, TRUE, $4, TRUE, TRUE, $5, FALSE, $5)",
     )
     .bind(pupil)
     .bind(guardian)

@@ -298,9 +298,9 @@ async fn agent(tx: &mut Tx, email: &str) -> anyhow::Result<i64> {
         .await?)
 }
 
-/// The school year's dates and an applied import of SIECLE's exports of
-/// the current school year (`year - 1`), as a school that imported them has:
-/// the return file reads both (never the clock).
+/// The school year's dates, the divisions and an applied import of SIECLE's
+/// exports of the current school year (`year - 1`), as a school that
+/// imported them has: the return file reads them (never the clock).
 pub(super) async fn seed_return_file_settings(
     tx: &mut Tx,
     school_id: i64,
