@@ -87,7 +87,7 @@ async fn main() -> anyhow::Result<()> {
     let base = format!("http://{}", app.local_addr());
     let state = app.state.clone();
     let started = Instant::now();
-    let seeded = dossiersco::demo::seed_sized(&state, Some(args.pupils)).await?;
+    let seeded = dossiersco::demo::seed_sized(&state, args.pupils).await?;
     let uai = seeded.uai.clone();
     println!(
         "review_bench: SQLite, {} pupils seeded in {:.1} s, {} runs",

@@ -35,15 +35,31 @@ pub fn demo_uai() -> String {
     format!("{DEMO_UAI_PREFIX}{key}")
 }
 
-/// Creates or refreshes the demo collège; safe to run again.
+/// Creates or refreshes the demo collège with every dossier not started (as
+/// families find it on the first day: the tests and the load scenario start
+/// from it); safe to run again.
 pub async fn seed(state: &AppState) -> anyhow::Result<Seeded> {
-    seed_sized(state, None).await
+    seed_with(state, None, false).await
 }
 
-/// The demo collège with about `pupils` pupils (the demo has about 100):
-/// the same school, families and dossiers in every state, for benchmarks
-/// (`examples/review_bench.rs`). `None`: the demo's own size.
-pub async fn seed_sized(state: &AppState, pupils: Option<i64>) -> anyhow::Result<Seeded> {
+/// The demo collège of `dossiersco demo`: this year's dossiers in every
+/// state (`states.rs`), so the back-office has something to show; safe to
+/// run again (states are seeded once, with the school).
+pub async fn seed_in_every_state(state: &AppState) -> anyhow::Result<Seeded> {
+    seed_with(state, None, true).await
+}
+
+/// The demo collège with about `pupils` pupils (the demo has about 100) and
+/// dossiers in every state, for benchmarks (`examples/review_bench.rs`).
+pub async fn seed_sized(state: &AppState, pupils: i64) -> anyhow::Result<Seeded> {
+    seed_with(state, Some(pupils), true).await
+}
+
+async fn seed_with(
+    state: &AppState,
+    pupils: Option<i64>,
+    in_every_state: bool,
+) -> anyhow::Result<Seeded> {
     let uai = demo_uai();
     let school_name = "Collège Lucie Aubrac (démonstration)".to_string();
     let password_hash = hash_password(DEMO_PASSWORD)?;
@@ -101,7 +117,9 @@ pub async fn seed_sized(state: &AppState, pupils: Option<i64>) -> anyhow::Result
             .await?;
     if existing == 0 {
         families::seed_last_year(&mut tx, school_id, year).await?;
-        states::seed_states(state, &mut tx, school_id, campaign_id).await?;
+        if in_every_state {
+            states::seed_states(state, &mut tx, school_id, campaign_id).await?;
+        }
     }
     states::seed_return_file_settings(&mut tx, school_id, campaign_id, year).await?;
     let families = families::issue_demo_codes(state, &mut tx, school_id).await?;

@@ -19,7 +19,9 @@ const CURRENT: &str =
     "FROM dossiers d JOIN campaigns c ON c.id = d.campaign_id WHERE c.school_year = $1";
 
 async fn the_demo_has_dossiers_in_every_state_and_a_return_file_with_pupils(app: TestApp) {
-    let seeded = app.seed_demo().await;
+    let seeded = dossiersco::demo::seed_in_every_state(&app.state)
+        .await
+        .unwrap();
     for state in [
         "not_started",
         "started",
@@ -70,7 +72,9 @@ async fn the_demo_has_dossiers_in_every_state_and_a_return_file_with_pupils(app:
         &format!("SELECT COUNT(*) {CURRENT} AND d.state <> 'not_started'"),
     )
     .await;
-    app.seed_demo().await;
+    dossiersco::demo::seed_in_every_state(&app.state)
+        .await
+        .unwrap();
     let after = count(
         &app,
         &format!("SELECT COUNT(*) {CURRENT} AND d.state <> 'not_started'"),
