@@ -44,6 +44,9 @@ fn args() -> Args {
     a
 }
 
+/// The path of the n-th request of a kind.
+type PathOf<'a> = Box<dyn Fn(usize) -> String + 'a>;
+
 fn csrf(html: &str) -> String {
     let key = "name=\"csrf_token\" value=\"";
     let start = html.find(key).expect("a CSRF token") + key.len();
@@ -142,7 +145,7 @@ async fn main() -> anyhow::Result<()> {
         }
     };
     let list = format!("/etablissements/{uai}/dossiers");
-    let paths: [(&str, Box<dyn Fn(usize) -> String>); 4] = [
+    let paths: [(&str, PathOf); 4] = [
         ("dossier list, default page", Box::new(|_| list.clone())),
         (
             "dossier list, state + class filter",
