@@ -314,6 +314,18 @@ pub(super) async fn seed_return_file_settings(
         .bind(format!("{year}-07-04"))
         .execute(&mut **tx)
         .await?;
+    // The divisions, as the Structures export gives them, with their MEF.
+    sqlx::query(
+        "INSERT INTO structures (school_id, code, kind, label, mef_codes)
+         SELECT p.school_id, p.division, 'D', p.division, MIN(m.code)
+         FROM pupils p JOIN mefs m ON m.id = p.mef_id
+         WHERE p.school_id = $1 AND p.division <> ''
+         GROUP BY p.school_id, p.division
+         ON CONFLICT (school_id, code) DO NOTHING",
+    )
+    .bind(school_id)
+    .execute(&mut **tx)
+    .await?;
     let imported: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM imports WHERE school_id = $1 AND status = 'done'")
             .bind(school_id)

@@ -101,6 +101,11 @@ async fn the_demo_has_dossiers_in_every_state_and_a_return_file_with_pupils(app:
     .await;
     assert_eq!(pupils as i64, validated_with_accepted, "{}", report.text);
     assert!(report.written.is_none());
+    assert!(
+        report.text.contains("Aucun problème"),
+        "the demo's file can be sent: {}",
+        report.text
+    );
     app.finish().await;
 }
 on_both_databases!(the_demo_has_dossiers_in_every_state_and_a_return_file_with_pupils);
