@@ -121,7 +121,9 @@ async fn seed_with(
             states::seed_states(state, &mut tx, school_id, campaign_id).await?;
         }
     }
-    states::seed_return_file_settings(&mut tx, school_id, campaign_id, year).await?;
+    if in_every_state {
+        states::seed_return_file_settings(&mut tx, school_id, campaign_id, year).await?;
+    }
     let families = families::issue_demo_codes(state, &mut tx, school_id).await?;
     let pupils: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pupils WHERE school_id = $1")
         .bind(school_id)
