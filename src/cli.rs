@@ -207,7 +207,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 settings.base_url = format!("http://{addr}");
             }
             let app = App::build(settings).await?;
-            let seeded = demo::seed(&app.state).await?;
+            let seeded = demo::seed_in_every_state(&app.state).await?;
             let base = format!("http://{}", app.local_addr());
             print!("{}", demo::banner(&base, &seeded));
             serve(app).await

@@ -12,6 +12,7 @@ pub mod facts;
 pub mod messages;
 pub mod refusals;
 pub mod review;
+pub mod timeline;
 
 use sqlx::AnyConnection;
 

@@ -42,6 +42,7 @@ pub mod siecle_history;
 pub mod siecle_return;
 pub mod sign_in_failures;
 pub mod sign_in_links;
+pub mod timeline;
 pub mod uploads;
 
 use std::str::FromStr;

@@ -8,17 +8,19 @@ use crate::app::AppState;
 use crate::db::{Tx, now_ms};
 use crate::domain::access_code;
 
-/// The featured families first, then ordinary ones up to 240 people.
+/// The featured families first, then ordinary ones up to 240 people, or
+/// until there are `pupils` pupils.
 pub(super) async fn seed_families(
     tx: &mut Tx,
     school_id: i64,
     year: i64,
     cfg: &Configured,
+    pupils: Option<i64>,
 ) -> anyhow::Result<()> {
     let mut rng = Rng(2027);
     let mut seq = 0_i64;
     seed_featured_families(tx, school_id, year, cfg, &mut rng, &mut seq).await?;
-    seed_ordinary_families(tx, school_id, year, cfg, &mut rng, &mut seq).await
+    seed_ordinary_families(tx, school_id, year, cfg, &mut rng, &mut seq, pupils).await
 }
 
 /// The Martin family (two children) and a separated family (Nguyen, Dubois).
@@ -90,8 +92,11 @@ async fn seed_ordinary_families(
     cfg: &Configured,
     rng: &mut Rng,
     seq: &mut i64,
+    pupils: Option<i64>,
 ) -> anyhow::Result<()> {
-    while *seq < 240 {
+    // The featured families have three children.
+    let mut children_seeded = 3_i64;
+    while pupils.map_or(*seq < 240, |p| children_seeded < p) {
         let last = rng.pick(LAST_NAMES).to_string();
         let mother_name = rng_first(rng, "F");
         let g1 = add_guardian(tx, school_id, rng, seq, "MME", &last, mother_name, None).await?;
@@ -128,6 +133,7 @@ async fn seed_ordinary_families(
             if let Some(g2) = &g2 {
                 link(tx, pupil, g2.0, 2, "20").await?;
             }
+            children_seeded += 1;
         }
     }
     Ok(())
@@ -173,9 +179,10 @@ async fn add_guardian(
         .collect();
     let now = now_ms();
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO guardians (school_id, siecle_personne_id, civility, last_name, first_name, email, phone_mobile,
-             address_lines, postcode, city, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id",
+        "INSERT INTO guardians (school_id, siecle_personne_id, civility, civility_code, last_name, first_name, email,
+             phone_mobile, address_lines, postcode, city, created_at, updated_at)
+         VALUES ($1, $2, $3, CASE WHEN $3 = 'MME' THEN '2' ELSE '1' END, $4, $5, $6, $7, $8, $9, $10, $11, $11)
+         RETURNING id",
     )
     .bind(school_id)
     .bind(format!("{}", 900_000 + *seq))
@@ -217,8 +224,11 @@ async fn add_pupil(
     let division = format!("{}{}", 6 - level, ["A", "B", "C"][(*seq % 3) as usize]);
     let pupil_id: i64 = sqlx::query_scalar(
         "INSERT INTO pupils (school_id, siecle_eleve_id, ine, last_name, first_name, sex, birth_date, birth_city,
-             mef_id, division, regime_code, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'Paris', $8, $9, $11, $10, $10) RETURNING id",
+             mef_id, division, regime_code, created_at, updated_at, birth_commune_insee,
+             siecle_mef_code, status_code, provenance_code, repeating, school_transport, last_year_uai)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'Paris', $8, $9, $11, $10, $10, '75056',
+             (SELECT code FROM mefs WHERE id = $8), 'ST', '1', FALSE, FALSE,
+             (SELECT uai FROM schools WHERE id = $1)) RETURNING id",
     )
     .bind(school_id)
     .bind(format!("{}", 100_000 + *seq))
@@ -265,8 +275,10 @@ async fn link(
     relationship: &str,
 ) -> anyhow::Result<()> {
     sqlx::query(
-        "INSERT INTO guardianships (pupil_id, guardian_id, rank, relationship_code, legal_responsibility, pays_fees)
-         VALUES ($1, $2, $3, $4, 1, $5)",
+        "INSERT INTO guardianships (pupil_id, guardian_id, rank, relationship_code, legal_responsibility, pays_fees,
+             from_siecle, siecle_relationship_code, lives_with_pupil, siecle_lives_with_pupil,
+             siecle_pays_fees, siecle_receives_aid, siecle_contact_first)
+         VALUES ($1, $2, $3, $4, 1, $5, TRUE, $4, TRUE, TRUE, $5, FALSE, $5)",
     )
     .bind(pupil)
     .bind(guardian)

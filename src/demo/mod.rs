@@ -13,6 +13,7 @@ use crate::team;
 mod families;
 mod names;
 mod school;
+mod states;
 
 /// The password of every demo agent (printed by the demo; demo data only).
 pub const DEMO_PASSWORD: &str = "demo-dossiersco";
@@ -34,8 +35,31 @@ pub fn demo_uai() -> String {
     format!("{DEMO_UAI_PREFIX}{key}")
 }
 
-/// Creates or refreshes the demo collège; safe to run again.
+/// Creates or refreshes the demo collège with every dossier not started (as
+/// families find it on the first day: the tests and the load scenario start
+/// from it); safe to run again.
 pub async fn seed(state: &AppState) -> anyhow::Result<Seeded> {
+    seed_with(state, None, false).await
+}
+
+/// The demo collège of `dossiersco demo`: this year's dossiers in every
+/// state (`states.rs`), so the back-office has something to show; safe to
+/// run again (states are seeded once, with the school).
+pub async fn seed_in_every_state(state: &AppState) -> anyhow::Result<Seeded> {
+    seed_with(state, None, true).await
+}
+
+/// The demo collège with about `pupils` pupils (the demo has about 100) and
+/// dossiers in every state, for benchmarks (`examples/review_bench.rs`).
+pub async fn seed_sized(state: &AppState, pupils: i64) -> anyhow::Result<Seeded> {
+    seed_with(state, Some(pupils), true).await
+}
+
+async fn seed_with(
+    state: &AppState,
+    pupils: Option<i64>,
+    in_every_state: bool,
+) -> anyhow::Result<Seeded> {
     let uai = demo_uai();
     let school_name = "Collège Lucie Aubrac (démonstration)".to_string();
     let password_hash = hash_password(DEMO_PASSWORD)?;
@@ -81,12 +105,24 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Seeded> {
         .fetch_one(&mut *tx)
         .await?;
     if existing == 0 {
-        seed_school(&mut tx, school_id).await?;
+        seed_school(&mut tx, school_id, pupils).await?;
     }
     school::seed_school_settings(&mut tx, school_id).await?;
+    let year = crate::campaign::school_year_starting();
+    let campaign_id: i64 =
+        sqlx::query_scalar("SELECT id FROM campaigns WHERE school_id = $1 AND school_year = $2")
+            .bind(school_id)
+            .bind(year)
+            .fetch_one(&mut *tx)
+            .await?;
     if existing == 0 {
-        let year = crate::campaign::school_year_starting();
         families::seed_last_year(&mut tx, school_id, year).await?;
+        if in_every_state {
+            states::seed_states(state, &mut tx, school_id, campaign_id).await?;
+        }
+    }
+    if in_every_state {
+        states::seed_return_file_settings(&mut tx, school_id, campaign_id, year).await?;
     }
     let families = families::issue_demo_codes(state, &mut tx, school_id).await?;
     let pupils: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pupils WHERE school_id = $1")
@@ -103,10 +139,10 @@ pub async fn seed(state: &AppState) -> anyhow::Result<Seeded> {
     })
 }
 
-async fn seed_school(tx: &mut Tx, school_id: i64) -> anyhow::Result<()> {
+async fn seed_school(tx: &mut Tx, school_id: i64, pupils: Option<i64>) -> anyhow::Result<()> {
     let year = crate::campaign::school_year_starting();
     let configured = school::seed_configuration(tx, school_id, year).await?;
-    families::seed_families(tx, school_id, year, &configured).await
+    families::seed_families(tx, school_id, year, &configured, pupils).await
 }
 
 fn french_date(iso: &str) -> String {

@@ -27,7 +27,7 @@ use crate::harness::TestApp;
 pub const AGENT_PASSWORD: &str = "mot de passe de test";
 
 /// Hashed once per test binary (argon2 is slow on purpose).
-static AGENT_PASSWORD_HASH: LazyLock<String> = LazyLock::new(|| {
+pub static AGENT_PASSWORD_HASH: LazyLock<String> = LazyLock::new(|| {
     dossiersco::auth::passwords::hash_password(AGENT_PASSWORD).expect("hashing works")
 });
 

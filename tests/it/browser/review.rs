@@ -1,6 +1,7 @@
 //! An agent reviews a campaign in a real browser (issue 13): filters the
 //! list, validates the dossiers without a change in one action, accepts one
-//! change and rejects another with a reason; every page accessible.
+//! change and rejects another with a reason, reads them in the dossier's
+//! timeline; every page accessible.
 
 use dossiersco::db::Backend;
 use fantoccini::Locator;
@@ -114,8 +115,15 @@ async fn an_agent_filters_validates_the_unchanged_in_one_action_and_decides_each
             && text.contains("Motif : Adresse inconnue"),
         "{text}"
     );
+    // The decisions are the newest events of the dossier's timeline.
+    assert!(
+        text.contains("Historique du dossier")
+            && text.contains("Modification refusée, par")
+            && text.contains("motif : Adresse inconnue"),
+        "{text}"
+    );
     browser
-        .assert_accessible("a dossier whose changes are decided")
+        .assert_accessible("a dossier whose changes are decided, with its timeline")
         .await;
     browser.close().await;
     app.finish().await;

@@ -3,7 +3,9 @@
 //! each change, the timeline.
 
 mod decisions;
+mod demo;
 mod list;
+mod timeline;
 
 use dossiersco::db::now_ms;
 use dossiersco::domain::Role;

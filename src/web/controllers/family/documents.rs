@@ -223,7 +223,11 @@ pub async fn delete_upload(
     .await?
     .ok_or(AppError::NotFound)?;
     dossier
-        .audit(&mut *tx, "upload_removed", &format!("upload:{upload_id}"))
+        .audit(
+            &mut *tx,
+            "upload_removed",
+            &format!("upload:{upload_id} dossier:{}", dossier.dossier.dossier_id),
+        )
         .await?;
     tx.commit().await?;
     // Once the row is gone nobody can reach the objects; delete them now.

@@ -17,7 +17,8 @@ use super::review::{ListParams, PAGE_SIZES};
 use super::transitions::StaffActions;
 use crate::app::AppState;
 use crate::db::{
-    SchoolScope, contacts, dashboard, decisions as db_decisions, dossiers, medical, uploads,
+    SchoolScope, contacts, dashboard, decisions as db_decisions, medical, timeline as db_timeline,
+    uploads,
 };
 use crate::domain::dossier_state::DossierState;
 use crate::domain::role::{AnyStaff, ManageSchool, ReadMedical};
@@ -26,6 +27,7 @@ use crate::dossier::decisions::{self, Decided};
 use crate::dossier::diff::{self, GuardianView, SchoolView};
 use crate::dossier::facts;
 use crate::dossier::review::{self, Entry, Filter, Page, SortKey};
+use crate::dossier::timeline;
 use crate::web::auth::CurrentAgent;
 use crate::web::error::AppError;
 use crate::web::templates::{Chrome, render};
@@ -341,7 +343,8 @@ pub struct DossierPage {
     pub guardians: Vec<GuardianBlock>,
     pub uploads: Vec<UploadView>,
     pub contacts: Vec<(String, String, String)>,
-    pub history: Vec<(String, String, String)>,
+    /// Every event of the dossier, newest first (`dossier::timeline`).
+    pub timeline: Vec<timeline::Event>,
     pub can_read_medical: bool,
     pub can_manage: bool,
     /// The decisions offered (after the content).
@@ -407,21 +410,11 @@ async fn dossier_page<P>(
         .into_iter()
         .map(|c| (c.name, c.relationship, c.phone))
         .collect();
-    let history = dossiers::history_in_school(pool, agent.scope(), dossier_id)
-        .await?
-        .into_iter()
-        .map(|t| {
-            let when = chrono::DateTime::from_timestamp_millis(t.created_at)
-                .map(|d| d.format("%d/%m/%Y %H:%M").to_string())
-                .unwrap_or_default();
-            let actor = if t.actor_kind == "guardian" {
-                "famille".into()
-            } else {
-                t.actor_kind
-            };
-            (when, t.to_state.label().to_owned(), actor)
-        })
-        .collect();
+    let timeline = timeline::assemble(
+        &db_timeline::of_dossier(pool, agent.scope(), dossier_id).await?,
+        &words.questions,
+        can_read_medical,
+    );
     Ok(DossierPage {
         chrome,
         uai: agent.school_uai.clone(),
@@ -432,7 +425,7 @@ async fn dossier_page<P>(
         guardians,
         uploads,
         contacts,
-        history,
+        timeline,
         can_read_medical,
         can_manage: agent.roles.allows::<ManageSchool>(),
         actions: StaffActions::new(listed.row.state, agent.roles.allows::<ManageSchool>()),
