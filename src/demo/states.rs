@@ -64,6 +64,9 @@ struct Row {
     /// How many children the guardian has here: a guardian's changes are
     /// shared by siblings, so only only-children's dossiers get changes.
     children: i64,
+    /// The pupil's MEF this year: a pupil in the collège's last year has no
+    /// next year here, so the demo validates none of them with changes.
+    mef_code: String,
 }
 
 /// The agents who act in the demo's dossiers.
@@ -93,8 +96,10 @@ pub(super) async fn seed_states(
             .await?;
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT d.id AS dossier_id, g.id AS guardian_id, g.phone_mobile, g.email,
-                (SELECT COUNT(*) FROM guardianships o WHERE o.guardian_id = g.id) AS children
-         FROM dossiers d JOIN guardianships l ON l.pupil_id = d.pupil_id AND l.rank = 1
+                (SELECT COUNT(*) FROM guardianships o WHERE o.guardian_id = g.id) AS children,
+                p.siecle_mef_code AS mef_code
+         FROM dossiers d JOIN pupils p ON p.id = d.pupil_id
+         JOIN guardianships l ON l.pupil_id = d.pupil_id AND l.rank = 1
          JOIN guardians g ON g.id = l.guardian_id
          WHERE d.campaign_id = $1 ORDER BY d.id",
     )
@@ -114,6 +119,15 @@ pub(super) async fn seed_states(
         );
         if with_changes && row.children > 1 {
             kind = Kind::NotStarted;
+        }
+        // A 3e's next year is not here: its validated changes would have no
+        // MEF to go to SIECLE with (the return file blocks on it).
+        if matches!(
+            kind,
+            Kind::ValidatedWithChanges | Kind::ValidatedWithRejected
+        ) && crate::domain::mef_succession::is_last_level(&row.mef_code)
+        {
+            kind = Kind::SubmittedWithChanges;
         }
         if kind == Kind::NotStarted {
             continue;

@@ -101,8 +101,17 @@ async fn the_demo_has_dossiers_in_every_state_and_a_return_file_with_pupils(app:
     .await;
     assert_eq!(pupils as i64, validated_with_accepted, "{}", report.text);
     assert!(report.written.is_none());
+    // The file can be sent: nothing blocks, and the one warning is the list
+    // of the pupils leaving (check 31: their exit is recorded in SIECLE).
+    let leaving = count(&app, &with("d.state = 'leaving'")).await;
+    assert!(leaving > 0, "the demo has pupils leaving");
     assert!(
-        report.text.contains("Aucun problème"),
+        report
+            .text
+            .contains("0 problème(s) bloquant(s), 1 avertissement(s).")
+            && report.text.contains(&format!(
+                "{leaving} élèves quittent le collège : enregistrez leur sortie dans SIECLE"
+            )),
         "the demo's file can be sent: {}",
         report.text
     );

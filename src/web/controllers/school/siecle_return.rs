@@ -545,7 +545,10 @@ pub async fn update_dates(
     let pool = state.db.pool();
     let school = rows::school(pool, agent.scope()).await?;
     let checked = match school.as_ref().map(|s| s.school_year) {
-        None => Err("L'établissement n'a pas de campagne en cours : importez d'abord les exports SIECLE.".to_owned()),
+        None => Err(
+            "L'établissement n'a pas de campagne en cours : importez d'abord les exports SIECLE."
+                .to_owned(),
+        ),
         Some(year) => classes_dates::check(&form.classes_start_on, &form.classes_end_on, year),
     };
     let (start, end) = match checked {
