@@ -213,32 +213,6 @@ pub async fn submitted_at(
         .await
 }
 
-/// A past change of state of a dossier.
-#[derive(Debug, Clone, FromRow)]
-pub struct Transition {
-    pub created_at: i64,
-    pub to_state: DossierState,
-    pub actor_kind: String,
-}
-
-/// The history of a dossier of the school, oldest first.
-pub async fn history_in_school(
-    db: impl Executor<'_, Database = Any>,
-    scope: SchoolScope,
-    dossier_id: i64,
-) -> sqlx::Result<Vec<Transition>> {
-    let school_id = scope.id();
-    sqlx::query_as(
-        "SELECT t.created_at, t.to_state, t.actor_kind FROM dossier_transitions t
-         JOIN dossiers d ON d.id = t.dossier_id JOIN campaigns c ON c.id = d.campaign_id
-         WHERE t.dossier_id = $1 AND c.school_id = $2 ORDER BY t.created_at, t.id",
-    )
-    .bind(dossier_id)
-    .bind(school_id)
-    .fetch_all(db)
-    .await
-}
-
 /// The guardians of a pupil of the school, by rank.
 pub async fn guardians_in_school(
     db: impl Executor<'_, Database = Any>,

@@ -479,14 +479,7 @@ async fn a_validated_new_pupil_goes_to_siecle_as_a_new_pupil_and_siecle_s_next_e
     app: TestApp,
 ) {
     let mut generated = synth::generate_school(0, 30, 5);
-    for e in &mut generated.eleves {
-        e.code_provenance = Some("1".into());
-    }
-    for p in &mut generated.personnes {
-        if p.tel_portable.is_none() {
-            p.accepte_sms = Some(false);
-        }
-    }
+    crate::siecle_return::as_siecle_exports_them(&mut generated);
     // SIECLE's first export lacks the pupil the school will create; its
     // next one has them (with an ELEVE_ID and an INE).
     let arriving = generated.eleves.last().unwrap().clone();

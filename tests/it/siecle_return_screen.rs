@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use dossiersco::db::{SchoolScope, family};
 use dossiersco::domain::Role;
 use dossiersco::domain::dossier_state::{DossierState, Event};
-use dossiersco::dossier::{self, By, Move};
+use dossiersco::dossier::By;
 use dossiersco_siecle::return_file::{is_valid_file_name, read_xml};
 use dossiersco_siecle::synth;
 
@@ -19,7 +19,7 @@ use crate::builders::{AGENT_PASSWORD, BuiltSchool};
 use crate::harness::TestApp;
 use crate::import::{add_school, write_exports};
 use crate::on_both_databases;
-use crate::siecle_return::xmllint;
+use crate::siecle_return::{step, xmllint};
 
 /// The secretariat of the school.
 pub(crate) const SECRETARIAT: &str = "secretariat@retour.fr";
@@ -37,42 +37,9 @@ pub(crate) struct Returning {
     pub year: i32,
 }
 
-async fn step(
-    app: &TestApp,
-    school_id: i64,
-    dossier_id: i64,
-    from: DossierState,
-    event: Event,
-    by: By,
-) {
-    let mut tx = app.db().begin().await.unwrap();
-    dossier::transition(
-        &mut tx,
-        Move {
-            school_id,
-            dossier_id,
-            from,
-            event,
-            by,
-            ip: "192.0.2.1",
-            reason: "",
-        },
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
-}
-
 pub(crate) async fn returning_school(app: &TestApp) -> Returning {
     let mut generated = synth::generate_school(0, 20, 7);
-    for e in &mut generated.eleves {
-        e.code_provenance = Some("1".into());
-    }
-    for p in &mut generated.personnes {
-        if p.tel_portable.is_none() {
-            p.accepte_sms = Some(false);
-        }
-    }
+    crate::siecle_return::as_siecle_exports_them(&mut generated);
     let school = add_school(app, generated.uai.as_str()).await;
     let exports = write_exports(&generated);
     let paths: Vec<PathBuf> = exports.files.iter().map(|f| f.path.clone()).collect();
