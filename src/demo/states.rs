@@ -54,6 +54,163 @@ fn kind(i: usize) -> Kind {
     }
 }
 
+/// A guardian's field the family changes in the demo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Phone,
+    Email,
+}
+
+/// Who decides on a sent dossier.
+#[derive(Debug, Clone, Copy)]
+enum By {
+    Secretariat,
+    Direction,
+}
+
+/// What an agent decides on a change: its field, the decision and its
+/// reason.
+type Decision = (Field, &'static str, &'static str);
+
+/// How a dossier's story ends, after the school's decisions.
+struct End {
+    to: &'static str,
+    reason: &'static str,
+    /// When, after the decisions.
+    after: i64,
+}
+
+/// A dossier's story, step by step: the family's part, then the school's.
+struct Story {
+    /// How far the family went in the form.
+    furthest_step: &'static str,
+    /// The family filled in the health information.
+    health: bool,
+    /// The changes the family proposes (none unless it sends the dossier).
+    changes: &'static [Field],
+    /// The family sent the dossier (with one piece, if the school expects
+    /// any).
+    sent: bool,
+    by: By,
+    decisions: &'static [Decision],
+    /// The decision on the piece sent and its reason.
+    piece: Option<(&'static str, &'static str)>,
+    /// The school's transition, if any; a dossier sent back also gets its
+    /// message and its reason.
+    end: Option<End>,
+    /// The state the dossier ends in.
+    state: &'static str,
+}
+
+const STARTED: Story = Story {
+    furthest_step: "scolarite",
+    health: false,
+    changes: &[],
+    sent: false,
+    by: By::Secretariat,
+    decisions: &[],
+    piece: None,
+    end: None,
+    state: "started",
+};
+
+const SUBMITTED: Story = Story {
+    furthest_step: "confirmation",
+    sent: true,
+    state: "submitted",
+    ..STARTED
+};
+
+const VALIDATED: End = End {
+    to: "validated",
+    reason: "",
+    after: HOUR,
+};
+
+const PHONE_ACCEPTED: Decision = (Field::Phone, "accepted", "");
+
+/// Each kind's story.
+fn story(kind: Kind) -> Story {
+    match kind {
+        Kind::NotStarted => Story {
+            state: "not_started",
+            ..STARTED
+        },
+        Kind::Started => STARTED,
+        Kind::StartedWithHealth => Story {
+            furthest_step: "pieces",
+            health: true,
+            ..STARTED
+        },
+        Kind::SubmittedUnchanged | Kind::SubmittedWithPiece => SUBMITTED,
+        Kind::SubmittedWithChanges => Story {
+            changes: &[Field::Phone],
+            ..SUBMITTED
+        },
+        Kind::ValidatedUnchanged => Story {
+            piece: Some(("accepted", "")),
+            end: Some(End {
+                after: 0,
+                ..VALIDATED
+            }),
+            state: "validated",
+            ..SUBMITTED
+        },
+        Kind::Returned => Story {
+            changes: &[Field::Phone, Field::Email],
+            decisions: &[
+                PHONE_ACCEPTED,
+                (
+                    Field::Email,
+                    "rejected",
+                    "Cette adresse n'existe pas : vérifiez-la.",
+                ),
+            ],
+            piece: Some((
+                "refused",
+                "Document illisible : envoyez une photo plus nette.",
+            )),
+            end: Some(End {
+                to: "returned",
+                reason: "Merci de corriger votre adresse électronique et de renvoyer la pièce refusée.",
+                after: HOUR,
+            }),
+            state: "returned",
+            ..SUBMITTED
+        },
+        Kind::ValidatedWithChanges => Story {
+            changes: &[Field::Phone],
+            by: By::Direction,
+            decisions: &[PHONE_ACCEPTED],
+            piece: Some(("accepted", "")),
+            end: Some(VALIDATED),
+            state: "validated",
+            ..SUBMITTED
+        },
+        Kind::ValidatedWithRejected => Story {
+            changes: &[Field::Phone, Field::Email],
+            decisions: &[
+                PHONE_ACCEPTED,
+                (
+                    Field::Email,
+                    "rejected",
+                    "Adresse déjà utilisée par un autre responsable.",
+                ),
+            ],
+            ..story(Kind::ValidatedWithChanges)
+        },
+        Kind::Leaving => Story {
+            end: Some(End {
+                to: "leaving",
+                reason: "Déménagement en province",
+                after: 0,
+            }),
+            state: "leaving",
+            ..SUBMITTED
+        },
+    }
+}
+
 /// A dossier of the campaign with its first guardian.
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -73,6 +230,15 @@ struct Row {
 struct Agents {
     secretariat: i64,
     direction: i64,
+}
+
+impl Agents {
+    fn id(&self, by: By) -> i64 {
+        match by {
+            By::Secretariat => self.secretariat,
+            By::Direction => self.direction,
+        }
+    }
 }
 
 /// Seeds the states of the current campaign's dossiers (`campaign_id`), once,
@@ -109,27 +275,19 @@ pub(super) async fn seed_states(
     // The featured families (Martin, Dubois: the first three pupils) stay
     // not started.
     for (i, row) in rows.iter().enumerate().skip(3) {
-        let mut kind = kind(i - 3);
-        let with_changes = matches!(
-            kind,
-            Kind::SubmittedWithChanges
-                | Kind::Returned
-                | Kind::ValidatedWithChanges
-                | Kind::ValidatedWithRejected
-        );
-        if with_changes && row.children > 1 {
-            kind = Kind::NotStarted;
+        let mut story = story(kind(i - 3));
+        if !story.changes.is_empty() && row.children > 1 {
+            story = self::story(Kind::NotStarted);
         }
         // A 3e's next year is not here: its validated changes would have no
         // MEF to go to SIECLE with (the return file blocks on it).
-        if matches!(
-            kind,
-            Kind::ValidatedWithChanges | Kind::ValidatedWithRejected
-        ) && crate::domain::mef_succession::is_last_level(&row.mef_code)
+        if story.state == "validated"
+            && !story.changes.is_empty()
+            && crate::domain::mef_succession::is_last_level(&row.mef_code)
         {
-            kind = Kind::SubmittedWithChanges;
+            story = self::story(Kind::SubmittedWithChanges);
         }
-        if kind == Kind::NotStarted {
+        if story.state == "not_started" {
             continue;
         }
         // Opened between 13 and 2 days ago; sent a day later; decided half a
@@ -146,29 +304,39 @@ pub(super) async fn seed_states(
         d.sign_in(opened).await?;
         d.transition("not_started", "started", Actor::Guardian, "", opened)
             .await?;
-        let step = match kind {
-            Kind::Started => "scolarite",
-            Kind::StartedWithHealth => "pieces",
-            _ => "confirmation",
-        };
-        d.progress(step, opened + HOUR).await?;
-        if kind == Kind::StartedWithHealth {
+        d.progress(story.furthest_step, opened + HOUR).await?;
+        if story.health {
             d.health(opened + 2 * HOUR).await?;
         }
-        if matches!(kind, Kind::Started | Kind::StartedWithHealth) {
-            d.set_state("started", None).await?;
+        if !story.sent {
+            d.set_state(story.state, None).await?;
             continue;
         }
         // Sent by the family.
         let phone = format!("07{:08}", 10_000_000 + i * 7_919 % 90_000_000);
         let email = format!("nouvelle.adresse.{i}@exemple.fr");
-        if with_changes {
-            d.guardian_change("phone_mobile", &row.phone_mobile, &phone, opened + 2 * HOUR)
+        // A field's key, SIECLE's value, the new value and its words.
+        let gid = row.guardian_id;
+        let field = |f: Field| match f {
+            Field::Phone => (
+                "phone_mobile",
+                row.phone_mobile.as_str(),
+                phone.as_str(),
+                "Téléphone portable",
+                words::phone(&phone),
+            ),
+            Field::Email => (
+                "email",
+                row.email.as_str(),
+                email.as_str(),
+                "Adresse électronique",
+                email.clone(),
+            ),
+        };
+        for &f in story.changes {
+            let (key, before, after, _, _) = field(f);
+            d.guardian_change(key, before, after, opened + 2 * HOUR)
                 .await?;
-            if matches!(kind, Kind::Returned | Kind::ValidatedWithRejected) {
-                d.guardian_change("email", &row.email, &email, opened + 2 * HOUR)
-                    .await?;
-            }
         }
         let piece = match documents.get(i % documents.len().max(1)) {
             Some((doc, label)) => Some(d.upload(state, *doc, label, opened + 3 * HOUR).await?),
@@ -177,130 +345,39 @@ pub(super) async fn seed_states(
         d.transition("started", "submitted", Actor::Guardian, "", sent)
             .await?;
         d.message("receipt", &row.email, "sent", sent).await?;
-        let gid = row.guardian_id;
-        match kind {
-            Kind::SubmittedUnchanged | Kind::SubmittedWithPiece | Kind::SubmittedWithChanges => {
-                d.set_state("submitted", Some(sent)).await?;
-            }
-            Kind::ValidatedUnchanged => {
-                if let Some(piece) = piece {
-                    d.piece_decision(piece, "accepted", "", agents.secretariat, decided)
-                        .await?;
-                }
-                d.transition(
-                    "submitted",
-                    "validated",
-                    Actor::Agent(agents.secretariat),
-                    "",
-                    decided,
-                )
+        let agent = agents.id(story.by);
+        for &(f, decision, reason) in story.decisions {
+            let (key, _, value, label, value_words) = field(f);
+            d.decision(
+                &format!("guardian:{gid}:{key}"),
+                value,
+                label,
+                &value_words,
+                decision,
+                reason,
+                agent,
+                decided,
+            )
+            .await?;
+        }
+        if let (Some(piece), Some((status, reason))) = (piece, story.piece) {
+            d.piece_decision(piece, status, reason, agent, decided)
                 .await?;
-                d.set_state("validated", Some(sent)).await?;
-            }
-            Kind::Returned => {
-                d.decision(
-                    &format!("guardian:{gid}:phone_mobile"),
-                    &phone,
-                    "Téléphone portable",
-                    &words::phone(&phone),
-                    "accepted",
-                    "",
-                    agents.secretariat,
-                    decided,
-                )
+        }
+        if let Some(end) = &story.end {
+            let at = decided + end.after;
+            d.transition("submitted", end.to, Actor::Agent(agent), end.reason, at)
                 .await?;
-                d.decision(
-                    &format!("guardian:{gid}:email"),
-                    &email,
-                    "Adresse électronique",
-                    &email,
-                    "rejected",
-                    "Cette adresse n'existe pas : vérifiez-la.",
-                    agents.secretariat,
-                    decided,
-                )
-                .await?;
-                if let Some(piece) = piece {
-                    d.piece_decision(
-                        piece,
-                        "refused",
-                        "Document illisible : envoyez une photo plus nette.",
-                        agents.secretariat,
-                        decided,
-                    )
-                    .await?;
-                }
-                let reason =
-                    "Merci de corriger votre adresse électronique et de renvoyer la pièce refusée.";
-                d.transition(
-                    "submitted",
-                    "returned",
-                    Actor::Agent(agents.secretariat),
-                    reason,
-                    decided + HOUR,
-                )
-                .await?;
-                d.message("returned", &row.email, "delivered", decided + HOUR)
-                    .await?;
+            if end.to == "returned" {
+                d.message("returned", &row.email, "delivered", at).await?;
                 sqlx::query("UPDATE dossiers SET return_reason = $2 WHERE id = $1")
                     .bind(d.id)
-                    .bind(reason)
+                    .bind(end.reason)
                     .execute(&mut **d.tx)
                     .await?;
-                d.set_state("returned", Some(sent)).await?;
             }
-            Kind::ValidatedWithChanges | Kind::ValidatedWithRejected => {
-                d.decision(
-                    &format!("guardian:{gid}:phone_mobile"),
-                    &phone,
-                    "Téléphone portable",
-                    &words::phone(&phone),
-                    "accepted",
-                    "",
-                    agents.direction,
-                    decided,
-                )
-                .await?;
-                if kind == Kind::ValidatedWithRejected {
-                    d.decision(
-                        &format!("guardian:{gid}:email"),
-                        &email,
-                        "Adresse électronique",
-                        &email,
-                        "rejected",
-                        "Adresse déjà utilisée par un autre responsable.",
-                        agents.direction,
-                        decided,
-                    )
-                    .await?;
-                }
-                if let Some(piece) = piece {
-                    d.piece_decision(piece, "accepted", "", agents.direction, decided)
-                        .await?;
-                }
-                d.transition(
-                    "submitted",
-                    "validated",
-                    Actor::Agent(agents.direction),
-                    "",
-                    decided + HOUR,
-                )
-                .await?;
-                d.set_state("validated", Some(sent)).await?;
-            }
-            Kind::Leaving => {
-                d.transition(
-                    "submitted",
-                    "leaving",
-                    Actor::Agent(agents.secretariat),
-                    "Déménagement en province",
-                    decided,
-                )
-                .await?;
-                d.set_state("leaving", Some(sent)).await?;
-            }
-            Kind::NotStarted | Kind::Started | Kind::StartedWithHealth => {}
         }
+        d.set_state(story.state, Some(sent)).await?;
     }
     Ok(())
 }
