@@ -69,6 +69,8 @@ pub enum Kind {
     Receipt,
     /// The school sends the dossier back.
     Returned,
+    /// The pieces the school refused, to replace (`dossier::refusals`).
+    PiecesRefused,
 }
 
 impl Kind {
@@ -79,6 +81,7 @@ impl Kind {
             Kind::Individual => "individual",
             Kind::Receipt => "receipt",
             Kind::Returned => "returned",
+            Kind::PiecesRefused => "pieces_refused",
         }
     }
 
@@ -89,6 +92,7 @@ impl Kind {
             "individual" => "Message de l'établissement",
             "receipt" => "Récépissé",
             "returned" => "Dossier renvoyé",
+            "pieces_refused" => "Pièces refusées",
             _ => "Message",
         }
     }

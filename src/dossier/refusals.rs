@@ -138,7 +138,7 @@ pub async fn tell(
             dossier_id: Some(guardian.dossier_id),
             batch_id: None,
         };
-        notify::send(&mut *tx, &to, Kind::Individual, &message).await?;
+        notify::send(&mut *tx, &to, Kind::PiecesRefused, &message).await?;
         told.messages += 1;
         reached.extend(guardian.uploads);
         dossiers.extend(guardian.dossiers);

@@ -383,7 +383,10 @@ async fn two_refusals_make_one_message_per_guardian_whose_link_replaces_just_tho
     to.sort();
     assert_eq!(to, w.lea.guardian_ids);
     for (_, channel, kind, body) in &sent {
-        assert_eq!((channel.as_str(), kind.as_str()), ("email", "individual"));
+        assert_eq!(
+            (channel.as_str(), kind.as_str()),
+            ("email", "pieces_refused")
+        );
         assert!(
             body.contains("- Attestation d'assurance : Document illisible"),
             "{body}"
@@ -406,6 +409,17 @@ async fn two_refusals_make_one_message_per_guardian_whose_link_replaces_just_tho
     let (_, html) = app.get_html_as(&staff, &queue).await;
     assert!(html.contains("Aucun refus à envoyer"), "{html}");
     assert_eq!(app.run_jobs().await, 2, "both e-mails leave");
+    // The dossier's page names the message for what it is.
+    let (_, page) = app
+        .get_html_as(
+            &staff,
+            &format!(
+                "/etablissements/{}/dossiers/{}",
+                w.school.uai, w.lea.dossier_id
+            ),
+        )
+        .await;
+    assert!(page.contains("<td>Pièces refusées</td>"), "{page}");
 
     // Julie's link leads to replacing just those two pieces.
     let body = &sent
@@ -543,3 +557,125 @@ on_both_databases!(
     two_refusals_make_one_message_per_guardian_whose_link_replaces_just_those,
     only_the_school_s_secretariat_and_direction_use_the_queue,
 );
+
+/// Migration 0026 lets messages be of kind `pieces_refused` (PostgreSQL
+/// swaps the CHECK, SQLite rebuilds the table): the messages recorded
+/// before stay, with their ids, and the next one gets a new id.
+async fn messages_stay_through_migration_0026_which_allows_the_kind_of_refusals(
+    backend: dossiersco::db::Backend,
+) {
+    use dossiersco::db::{Backend, Db, migrate};
+    let dir = tempfile::tempdir().unwrap();
+    let (url, postgres) = match backend {
+        Backend::Sqlite => (
+            format!("sqlite://{}", dir.path().join("old.db").display()),
+            None,
+        ),
+        Backend::Postgres => {
+            let Some(admin) =
+                crate::harness::require("DOSSIERSCO_TEST_DATABASE_URL", "PostgreSQL tests")
+            else {
+                return;
+            };
+            let (name, url) = crate::harness::fresh_postgres_database(&admin).await;
+            (url, Some((admin, name)))
+        }
+    };
+    let db = Db::connect(&url, 2).await.unwrap();
+    sqlx::raw_sql(
+        "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .execute(db.pool())
+    .await
+    .unwrap();
+    for &(version, name, sql) in migrate::MIGRATIONS.iter().filter(|m| m.0 < 26) {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(migrate::render(sql, backend)))
+            .execute(db.pool())
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, 0)")
+            .bind(version)
+            .bind(name)
+            .execute(db.pool())
+            .await
+            .unwrap();
+    }
+    let message = |kind: &str| {
+        format!(
+            "INSERT INTO messages (school_id, guardian_id, channel, kind, recipient, body, created_at, status_at)
+             VALUES (1, 1, 'email', '{kind}', 'julie@exemple.fr', 'Bonjour', 0, 0)"
+        )
+    };
+    sqlx::raw_sql(
+        "INSERT INTO schools (uai, name, created_at) VALUES ('0750680G', 'Arago', 0);
+         INSERT INTO guardians (school_id, last_name, first_name, created_at, updated_at)
+         VALUES (1, 'MARTIN', 'Julie', 0, 0);",
+    )
+    .execute(db.pool())
+    .await
+    .unwrap();
+    for kind in ["receipt", "individual"] {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(message(kind)))
+            .execute(db.pool())
+            .await
+            .unwrap();
+    }
+    assert!(
+        sqlx::raw_sql(sqlx::AssertSqlSafe(message("pieces_refused")))
+            .execute(db.pool())
+            .await
+            .is_err(),
+        "not before 0026"
+    );
+    let applied = db.migrate().await.unwrap();
+    assert_eq!(applied.first(), Some(&26), "{applied:?}");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(message("pieces_refused")))
+        .execute(db.pool())
+        .await
+        .unwrap();
+    assert!(
+        sqlx::raw_sql(sqlx::AssertSqlSafe(message("bogus")))
+            .execute(db.pool())
+            .await
+            .is_err(),
+        "the CHECK still holds"
+    );
+    let kinds: Vec<(i64, String)> = sqlx::query_as("SELECT id, kind FROM messages ORDER BY id")
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+    let ids: Vec<i64> = kinds.iter().map(|k| k.0).collect();
+    let kinds: Vec<&str> = kinds.iter().map(|k| k.1.as_str()).collect();
+    assert_eq!(kinds, ["receipt", "individual", "pieces_refused"]);
+    assert_eq!(&ids[..2], [1, 2], "the ids recorded before stay");
+    db.close().await;
+    if let Some((admin, name)) = postgres {
+        let admin = Db::connect(&admin, 1).await.unwrap();
+        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .execute(admin.pool())
+        .await;
+        admin.close().await;
+    }
+}
+
+mod messages_stay_through_migration_0026_which_allows_the_kind_of_refusals {
+    use dossiersco::db::Backend;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::messages_stay_through_migration_0026_which_allows_the_kind_of_refusals(
+            Backend::Sqlite,
+        )
+        .await
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::messages_stay_through_migration_0026_which_allows_the_kind_of_refusals(
+            Backend::Postgres,
+        )
+        .await
+    }
+}

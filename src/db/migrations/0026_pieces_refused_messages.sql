@@ -1,0 +1,38 @@
+-- Messages telling a family which pieces were refused (`dossier::refusals`)
+-- get a kind of their own, `pieces_refused`, instead of `individual` (a
+-- message an agent wrote). The CHECK on messages.kind changes: PostgreSQL
+-- swaps the constraint; SQLite cannot, so the table is rebuilt (same columns,
+-- ids and indexes). Messages already recorded keep their kind. Lines starting with `--postgres: ` or `--sqlite: ` run on
+-- that engine only (see migrate.rs).
+--postgres: ALTER TABLE messages DROP CONSTRAINT messages_kind_check;
+--postgres: ALTER TABLE messages ADD CONSTRAINT messages_kind_check
+--postgres:     CHECK (kind IN ('invitation', 'reminder', 'individual', 'receipt', 'returned', 'pieces_refused'));
+--sqlite: CREATE TABLE messages_rebuilt (
+--sqlite:     id {{id}},
+--sqlite:     school_id BIGINT NOT NULL REFERENCES schools(id) ON DELETE CASCADE,
+--sqlite:     guardian_id BIGINT NOT NULL REFERENCES guardians(id) ON DELETE CASCADE,
+--sqlite:     dossier_id BIGINT REFERENCES dossiers(id) ON DELETE SET NULL,
+--sqlite:     channel TEXT NOT NULL CHECK (channel IN ('email', 'sms')),
+--sqlite:     kind TEXT NOT NULL CHECK (kind IN ('invitation', 'reminder', 'individual', 'receipt', 'returned', 'pieces_refused')),
+--sqlite:     recipient TEXT NOT NULL,
+--sqlite:     subject TEXT NOT NULL DEFAULT '',
+--sqlite:     body TEXT NOT NULL,
+--sqlite:     status TEXT NOT NULL DEFAULT 'queued'
+--sqlite:         CHECK (status IN ('queued', 'sent', 'delivered', 'failed', 'bounced')),
+--sqlite:     failure TEXT NOT NULL DEFAULT '',
+--sqlite:     provider_id TEXT,
+--sqlite:     batch_id BIGINT,
+--sqlite:     created_at BIGINT NOT NULL,
+--sqlite:     status_at BIGINT NOT NULL
+--sqlite: );
+--sqlite: INSERT INTO messages_rebuilt (id, school_id, guardian_id, dossier_id, channel, kind, recipient, subject,
+--sqlite:         body, status, failure, provider_id, batch_id, created_at, status_at)
+--sqlite:     SELECT id, school_id, guardian_id, dossier_id, channel, kind, recipient, subject,
+--sqlite:         body, status, failure, provider_id, batch_id, created_at, status_at
+--sqlite:     FROM messages;
+--sqlite: DROP TABLE messages;
+--sqlite: ALTER TABLE messages_rebuilt RENAME TO messages;
+--sqlite: CREATE INDEX messages_guardian ON messages (guardian_id, created_at);
+--sqlite: CREATE INDEX messages_school ON messages (school_id, kind, created_at);
+--sqlite: CREATE UNIQUE INDEX messages_provider ON messages (channel, provider_id);
+
