@@ -128,41 +128,6 @@ impl From<GuardianVisitRow> for GuardianVisit {
     }
 }
 
-/// The current campaign's sent or validated dossiers with a piece nobody
-/// has checked yet.
-pub async fn with_pieces_to_check(
-    db: impl Executor<'_, Database = Any>,
-    scope: SchoolScope,
-) -> sqlx::Result<Vec<i64>> {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT d.id FROM dossiers d JOIN campaigns c ON c.id = d.campaign_id
-         WHERE c.school_id = $1 AND {} AND d.state IN ('submitted', 'validated')
-           AND EXISTS (SELECT 1 FROM uploads u WHERE u.dossier_id = d.id AND u.status = 'submitted')
-         ORDER BY d.id",
-        is_current("c", "$1")
-    )))
-    .bind(scope.id())
-    .fetch_all(db)
-    .await
-}
-
-/// The current campaign's dossiers of pupils who stay and have no INE.
-pub async fn without_ine(
-    db: impl Executor<'_, Database = Any>,
-    scope: SchoolScope,
-) -> sqlx::Result<Vec<i64>> {
-    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT d.id FROM dossiers d JOIN campaigns c ON c.id = d.campaign_id
-         JOIN pupils p ON p.id = d.pupil_id
-         WHERE c.school_id = $1 AND {} AND d.state <> 'leaving' AND COALESCE(p.ine, '') = ''
-         ORDER BY d.id",
-        is_current("c", "$1")
-    )))
-    .bind(scope.id())
-    .fetch_all(db)
-    .await
-}
-
 /// The current campaign's dossiers of pupils who stay none of whose
 /// guardians ever signed in.
 pub async fn never_visited(

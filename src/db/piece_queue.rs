@@ -7,6 +7,19 @@ use sqlx::{Any, Executor, FromRow};
 
 use super::SchoolScope;
 use super::campaigns::is_current;
+use crate::domain::dossier_state::DossierState;
+
+/// The states whose pieces the school checks, as an SQL list
+/// (`('submitted', 'validated')`): see
+/// [`DossierState::pieces_checked_by_school`].
+pub(crate) fn checked_states() -> String {
+    let codes: Vec<String> = DossierState::ALL
+        .into_iter()
+        .filter(|s| s.pieces_checked_by_school())
+        .map(|s| format!("'{}'", s.code()))
+        .collect();
+    format!("({})", codes.join(", "))
+}
 
 /// A piece waiting for a decision, as the queue shows it.
 #[derive(Debug, Clone, FromRow)]
@@ -31,8 +44,8 @@ pub struct Filter {
 }
 
 /// The pieces of the current campaign waiting for a decision, in the
-/// school's sent or validated dossiers (as the dashboard counts them),
-/// oldest first.
+/// school's dossiers whose pieces it checks (as the dashboard and the
+/// dossier list count them), oldest first.
 pub async fn waiting(
     db: impl Executor<'_, Database = Any>,
     scope: SchoolScope,
@@ -47,10 +60,11 @@ pub async fn waiting(
          JOIN dossiers d ON d.id = u.dossier_id
          JOIN campaigns c ON c.id = d.campaign_id
          JOIN pupils p ON p.id = d.pupil_id
-         WHERE c.school_id = $1 AND {} AND d.state IN ('submitted', 'validated')
+         WHERE c.school_id = $1 AND {} AND d.state IN {}
            AND u.status = 'submitted' {}
          ORDER BY u.created_at, u.id",
         is_current("c", "$1"),
+        checked_states(),
         match (filter.document_id, &filter.division) {
             (Some(_), Some(_)) => "AND u.expected_document_id = $2 AND p.division = $3",
             (Some(_), None) => "AND u.expected_document_id = $2",

@@ -89,6 +89,14 @@ impl DossierState {
         }
     }
 
+    /// Whether the school checks the pieces of a dossier in this state: sent
+    /// to it or validated. The pieces of a dossier the family is filling in
+    /// or correcting wait until it is sent. The one definition of « pieces
+    /// to check » (the dashboard, the dossier list and the pieces queue).
+    pub fn pieces_checked_by_school(self) -> bool {
+        matches!(self, DossierState::Submitted | DossierState::Validated)
+    }
+
     /// Whether a family may still change the dossier.
     pub fn editable_by_family(self) -> bool {
         matches!(

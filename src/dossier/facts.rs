@@ -15,7 +15,9 @@ use crate::domain::words;
 pub struct Listed {
     pub row: rows::DossierRow,
     pub facts: Facts,
-    /// Pieces sent and not yet accepted or refused.
+    /// Pieces sent and not yet accepted or refused, in a dossier whose
+    /// pieces the school checks
+    /// ([`DossierState::pieces_checked_by_school`](crate::domain::dossier_state::DossierState::pieces_checked_by_school)).
     pub pieces_to_check: usize,
 }
 
@@ -250,7 +252,11 @@ async fn read(
                 })
                 .collect();
             let pieces = pieces.remove(&id).unwrap_or_default();
-            let pieces_to_check = pieces.iter().filter(|p| p.status == "submitted").count();
+            let pieces_to_check = if row.state.pieces_checked_by_school() {
+                pieces.iter().filter(|p| p.status == "submitted").count()
+            } else {
+                0
+            };
             added.extend(pieces.into_iter().map(|p| Added {
                 by: p.guardian_id,
                 label: p.label,

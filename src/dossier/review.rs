@@ -26,7 +26,7 @@ pub struct Entry {
     pub changes: usize,
     /// The guardians answered some question differently.
     pub conflicts: bool,
-    /// Pieces sent and not yet accepted or refused.
+    /// Pieces the school has to check (see `facts::Listed::pieces_to_check`).
     pub pieces_to_check: usize,
     /// An option asked for is beyond its capacity.
     pub waiting_list: bool,

@@ -763,3 +763,71 @@ mod last_sign_ins_of_an_older_install_come_from_the_audit_trail_in_migration_001
         .await
     }
 }
+
+/// The filtered list's « N dossier(s) sur M ».
+fn filtered_count(html: &str) -> String {
+    let at = html
+        .find("<p role=\"status\" class=\"fr-mb-1w\">")
+        .unwrap_or_else(|| panic!("{html}"))
+        + 34;
+    html[at..at + html[at..].find(' ').unwrap()].to_owned()
+}
+
+/// What needs the school is counted as the list filters it: on the demo,
+/// each count of the dashboard is the number of dossiers its link lists,
+/// with a piece sent again to a dossier sent back (the family replaces the
+/// refused piece before sending the dossier again).
+async fn each_count_of_what_needs_the_school_is_the_length_of_the_list_it_links_to(app: TestApp) {
+    let seeded = dossiersco::demo::seed_in_every_state(&app.state)
+        .await
+        .unwrap();
+    let returned: i64 = sqlx::query_scalar(
+        "SELECT u.id FROM uploads u JOIN dossiers d ON d.id = u.dossier_id
+         WHERE d.state = 'returned' AND u.status = 'refused' ORDER BY u.id LIMIT 1",
+    )
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO uploads (dossier_id, expected_document_id, guardian_id, storage_key, original_name,
+             content_type, size_bytes, created_at)
+         SELECT dossier_id, expected_document_id, guardian_id, storage_key || '.2', original_name,
+             content_type, size_bytes, created_at + 1
+         FROM uploads WHERE id = $1",
+    )
+    .bind(returned)
+    .execute(app.db().pool())
+    .await
+    .unwrap();
+    let signed_in = app
+        .sign_in_agent(
+            "secretariat@demo.dossiersco.fr",
+            dossiersco::demo::DEMO_PASSWORD,
+        )
+        .await;
+    assert_eq!(signed_in.status(), 303);
+    let (status, dashboard) = app
+        .get_html(&format!("/etablissements/{}", seeded.uai))
+        .await;
+    assert_eq!(status, 200);
+    for (need, filter) in [
+        ("a-traiter-conflits", "conflits"),
+        ("a-traiter-pieces", "pieces"),
+        ("a-traiter-ine", "sans-ine"),
+    ] {
+        let (status, list) = app
+            .get_html(&format!(
+                "/etablissements/{}/dossiers?{filter}=oui",
+                seeded.uai
+            ))
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            count_in(&dashboard, need),
+            filtered_count(&list),
+            "{need} and the list filtered on {filter}"
+        );
+    }
+    app.finish().await;
+}
+on_both_databases!(each_count_of_what_needs_the_school_is_the_length_of_the_list_it_links_to);

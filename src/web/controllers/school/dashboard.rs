@@ -14,7 +14,7 @@ use crate::db::{agents, code_requests, dashboard, dossiers, family, lockout, now
 use crate::domain::dossier_state::DossierState;
 use crate::domain::role::{AnyStaff, ManageAgents, ManageSchool, ManageSchoolLife, ReadMedical};
 use crate::domain::words;
-use crate::dossier::{diff, facts};
+use crate::dossier::review::Filter;
 use crate::web::auth::CurrentAgent;
 use crate::web::error::AppError;
 use crate::web::templates::{Chrome, render};
@@ -389,25 +389,27 @@ async fn needs(state: &AppState, agent: &CurrentAgent<AnyStaff>) -> Result<Vec<N
             agent.school_uai
         ))
     };
-    let (listed, _) = facts::of_school(pool, agent.school_id).await?;
-    let conflicts = listed
-        .iter()
-        .filter(|l| !diff::disagreements(&l.facts).is_empty())
-        .count() as i64;
+    // Counted as the list its link shows: the same entries, the same filter.
+    let entries = super::dossiers::entries(state, agent.scope()).await?;
+    let count = |filter: Filter| entries.iter().filter(|e| filter.matches(e)).count() as i64;
     let mut needs = vec![
         Need {
             id: "a-traiter-conflits",
             label: "Dossiers où les responsables ont répondu différemment",
-            count: conflicts,
+            count: count(Filter {
+                conflicts: true,
+                ..Filter::default()
+            }),
             href: list("conflits"),
             queue: None,
         },
         Need {
             id: "a-traiter-pieces",
             label: "Dossiers envoyés avec des pièces à vérifier",
-            count: dashboard::with_pieces_to_check(pool, agent.scope())
-                .await?
-                .len() as i64,
+            count: count(Filter {
+                pieces_to_check: true,
+                ..Filter::default()
+            }),
             href: list("pieces"),
             queue: agent
                 .roles
@@ -417,7 +419,10 @@ async fn needs(state: &AppState, agent: &CurrentAgent<AnyStaff>) -> Result<Vec<N
         Need {
             id: "a-traiter-ine",
             label: "Élèves sans INE",
-            count: dashboard::without_ine(pool, agent.scope()).await?.len() as i64,
+            count: count(Filter {
+                without_ine: true,
+                ..Filter::default()
+            }),
             href: list("sans-ine"),
             queue: None,
         },
