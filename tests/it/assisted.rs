@@ -478,8 +478,7 @@ async fn transition(
 async fn a_validated_new_pupil_goes_to_siecle_as_a_new_pupil_and_siecle_s_next_export_is_matched_to_it(
     app: TestApp,
 ) {
-    let mut generated = synth::generate_school(0, 30, 5);
-    crate::siecle_return::as_siecle_exports_them(&mut generated);
+    let generated = synth::generate_school(0, 30, 5);
     // SIECLE's first export lacks the pupil the school will create; its
     // next one has them (with an ELEVE_ID and an INE).
     let arriving = generated.eleves.last().unwrap().clone();

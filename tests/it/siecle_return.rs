@@ -109,20 +109,6 @@ pub(crate) fn unzip(path: &std::path::Path) -> (String, Vec<u8>) {
     (entry.name().unwrap().into_owned(), xml)
 }
 
-/// What SIECLE's real exports always carry and the synthetic ones may lack,
-/// as in the writer's round trip: CODE_PROVENANCE, and no SMS consent without
-/// a mobile phone.
-pub(crate) fn as_siecle_exports_them(generated: &mut synth::SynthSchool) {
-    for e in &mut generated.eleves {
-        e.code_provenance = Some("1".into());
-    }
-    for p in &mut generated.personnes {
-        if p.tel_portable.is_none() {
-            p.accepte_sms = Some(false);
-        }
-    }
-}
-
 /// Moves a dossier through `dossier::transition`, as the app does.
 pub(crate) async fn step(
     app: &TestApp,
@@ -151,8 +137,7 @@ pub(crate) async fn step(
 }
 
 async fn the_return_file_holds_exactly_the_changes_of_validated_dossiers(app: TestApp) {
-    let mut generated = synth::generate_school(0, 30, 5);
-    as_siecle_exports_them(&mut generated);
+    let generated = synth::generate_school(0, 30, 5);
     let school = add_school(&app, generated.uai.as_str()).await;
     let exports = write_exports(&generated);
     // As `dossiersco import` does: the import is recorded with its exports' year.

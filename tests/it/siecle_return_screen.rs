@@ -38,8 +38,7 @@ pub(crate) struct Returning {
 }
 
 pub(crate) async fn returning_school(app: &TestApp) -> Returning {
-    let mut generated = synth::generate_school(0, 20, 7);
-    crate::siecle_return::as_siecle_exports_them(&mut generated);
+    let generated = synth::generate_school(0, 20, 7);
     let school = add_school(app, generated.uai.as_str()).await;
     let exports = write_exports(&generated);
     let paths: Vec<PathBuf> = exports.files.iter().map(|f| f.path.clone()).collect();

@@ -34,7 +34,6 @@ async fn the_import_keeps_what_the_return_file_sends_back(app: TestApp) {
         e.prenom2 = Some("Marie".into());
         e.prenom3 = Some("Élise".into());
         e.code_statut = Some("ST".into());
-        e.code_provenance = Some("1".into());
         e.doublement = Some(true);
         e.adhesion_transport = None;
         e.accepte_sms = Some(false);

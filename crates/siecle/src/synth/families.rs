@@ -195,6 +195,17 @@ impl Builder {
             .chars()
             .filter(|c| c.is_ascii_alphanumeric())
             .collect();
+        let tel_personnel = self
+            .rng
+            .chance(40)
+            .then(|| format!("+333{:08}", self.rng.below(100_000_000)));
+        let tel_portable = self.rng.permille(950).then_some(mobile);
+        let tel_professionnel = self
+            .rng
+            .chance(20)
+            .then(|| format!("+331{:08}", self.rng.below(100_000_000)));
+        // As in SIECLE's exports: no consent to SMS without a mobile phone.
+        let accepte_sms = Some(self.rng.chance(80) && tel_portable.is_some());
         Personne {
             personne_id: id,
             id_prv_per: None,
@@ -202,16 +213,10 @@ impl Builder {
             nom_de_famille: nom.to_string(),
             nom_usage: None,
             prenom: prenom.to_string(),
-            tel_personnel: self
-                .rng
-                .chance(40)
-                .then(|| format!("+333{:08}", self.rng.below(100_000_000))),
-            tel_portable: self.rng.permille(950).then_some(mobile),
-            tel_professionnel: self
-                .rng
-                .chance(20)
-                .then(|| format!("+331{:08}", self.rng.below(100_000_000))),
-            accepte_sms: Some(self.rng.chance(80)),
+            tel_personnel,
+            tel_portable,
+            tel_professionnel,
+            accepte_sms,
             mel: self
                 .rng
                 .chance(85)

@@ -95,7 +95,8 @@ impl Builder {
             code_regime: Some(Regime::from_code(self.rng.pick::<&str>(REGIMES))),
             code_statut: Some("ST".into()),
             code_mef: Some(MEFS[level].0.to_string()),
-            code_provenance: None,
+            // SIECLE always exports it; "1", as the tests of the return file had it.
+            code_provenance: Some("1".into()),
             date_entree: Some(d(annee as i32 - level as i32, 9, 1)),
             date_sortie: None,
             code_motif_sortie: None,

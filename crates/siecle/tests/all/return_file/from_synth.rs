@@ -56,21 +56,27 @@ fn bytes(write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> Vec<u8> {
     out
 }
 
+/// The generator writes what SIECLE's real exports always carry: every
+/// pupil's CODE_PROVENANCE, and no consent to SMS without a mobile phone
+/// (which the dry run blocks: check 21).
+#[test]
+fn a_generated_school_has_what_siecle_s_exports_always_carry() {
+    let school = synth::generate_school(0, 300, 5);
+    assert!(school.eleves.iter().all(|e| e.code_provenance.is_some()));
+    assert!(
+        school
+            .personnes
+            .iter()
+            .all(|p| p.tel_portable.is_some() || p.accepte_sms != Some(true))
+    );
+    assert!(school.personnes.iter().any(|p| p.accepte_sms == Some(true)));
+    assert!(school.personnes.iter().any(|p| p.tel_portable.is_none()));
+}
+
 #[test]
 fn a_generated_school_goes_from_its_exports_to_a_valid_return_file_holding_exactly_siecles_values()
 {
-    let mut school = synth::generate_school(0, 300, 5);
-    // The generator leaves CODE_PROVENANCE out; SIECLE exports it.
-    for e in &mut school.eleves {
-        e.code_provenance = Some("1".into());
-    }
-    // It also lets a few persons accept SMS without a mobile phone, which the dry run
-    // blocks (check 21): SIECLE's real exports are assumed consistent here.
-    for p in &mut school.personnes {
-        if p.tel_portable.is_none() {
-            p.accepte_sms = Some(false);
-        }
-    }
+    let school = synth::generate_school(0, 300, 5);
     let eleves = parse_eleves(Cursor::new(bytes(|w| school.write_eleves(w)))).unwrap();
     let responsables =
         parse_responsables(Cursor::new(bytes(|w| school.write_responsables(w)))).unwrap();
