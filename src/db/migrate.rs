@@ -137,25 +137,6 @@ pub fn render(sql: &str, backend: Backend) -> String {
         .replace("{{bool}}", boolean)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_line_for_one_engine_is_a_comment_for_the_other() {
-        let sql =
-            "--sqlite: DROP TABLE a;\n--postgres: ALTER TABLE a DROP CONSTRAINT c;\nSELECT 1;";
-        assert_eq!(
-            render(sql, Backend::Sqlite),
-            "DROP TABLE a;\n--postgres: ALTER TABLE a DROP CONSTRAINT c;\nSELECT 1;"
-        );
-        assert_eq!(
-            render(sql, Backend::Postgres),
-            "--sqlite: DROP TABLE a;\nALTER TABLE a DROP CONSTRAINT c;\nSELECT 1;"
-        );
-    }
-}
-
 /// Applies every migration not yet recorded; returns the versions applied.
 pub async fn run(db: &Db) -> anyhow::Result<Vec<i64>> {
     sqlx::raw_sql(
@@ -199,4 +180,23 @@ pub async fn run(db: &Db) -> anyhow::Result<Vec<i64>> {
         applied.push(version);
     }
     Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_for_one_engine_is_a_comment_for_the_other() {
+        let sql =
+            "--sqlite: DROP TABLE a;\n--postgres: ALTER TABLE a DROP CONSTRAINT c;\nSELECT 1;";
+        assert_eq!(
+            render(sql, Backend::Sqlite),
+            "DROP TABLE a;\n--postgres: ALTER TABLE a DROP CONSTRAINT c;\nSELECT 1;"
+        );
+        assert_eq!(
+            render(sql, Backend::Postgres),
+            "--sqlite: DROP TABLE a;\nALTER TABLE a DROP CONSTRAINT c;\nSELECT 1;"
+        );
+    }
 }
