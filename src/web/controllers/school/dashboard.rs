@@ -55,7 +55,7 @@ pub struct LeftRow {
 }
 
 /// How many of those who are left the dashboard lists.
-const LEFT_LISTED: i64 = 500;
+const LEFT_LISTED: i64 = 100;
 
 /// Sent (`submitted`) or `validated`: the family is done.
 fn is_complete(state: DossierState) -> bool {
@@ -218,7 +218,7 @@ pub struct Comment {
 }
 
 /// How many of the guardians who never came the dashboard lists.
-const NEVER_LISTED: usize = 500;
+const NEVER_LISTED: usize = 100;
 
 pub struct FailingCodeRow {
     pub name: String,
@@ -389,10 +389,10 @@ async fn needs(state: &AppState, agent: &CurrentAgent<AnyStaff>) -> Result<Vec<N
             agent.school_uai
         ))
     };
-    let (listed, _) = facts::of_school(pool, agent.school_id).await?;
-    let conflicts = listed
+    let conflicts = facts::answers_of_school(pool, agent.school_id)
+        .await?
         .iter()
-        .filter(|l| !diff::disagreements(&l.facts).is_empty())
+        .filter(|f| !diff::disagreements(f).is_empty())
         .count() as i64;
     let mut needs = vec![
         Need {
