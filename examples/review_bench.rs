@@ -70,6 +70,90 @@ fn line(label: &str, mut times: Vec<Duration>, goal_ms: f64) {
     );
 }
 
+fn median_ms(mut times: Vec<Duration>) -> f64 {
+    times.sort();
+    percentile(&times, 0.5)
+}
+
+/// The parts of the list's and the dashboard's work, timed in-process
+/// (median of `runs`): the reading of the facts, the entries (changes
+/// counted without words, against the whole school view of each dossier,
+/// as the list did before), the sort (names folded once per entry, against
+/// at each comparison, as before).
+async fn parts(state: &dossiersco::app::AppState, uai: &str, runs: usize) -> anyhow::Result<()> {
+    use dossiersco::dossier::{diff, facts, review};
+    let pool = state.db.pool();
+    let school: i64 = sqlx::query_scalar("SELECT id FROM schools WHERE uai = $1")
+        .bind(uai)
+        .fetch_one(pool)
+        .await?;
+    let time = |label: &str, times: Vec<Duration>| {
+        println!("  part: {label:<58} median {:>8.2} ms", median_ms(times));
+    };
+    let (mut read, mut answers) = (Vec::new(), Vec::new());
+    let (mut by_view, mut by_count) = (Vec::new(), Vec::new());
+    let (mut sort_before, mut sort_now) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let t = Instant::now();
+        let (listed, words) = facts::of_school(pool, school).await?;
+        read.push(t.elapsed());
+        let t = Instant::now();
+        let only = facts::answers_of_school(pool, school).await?;
+        answers.push(t.elapsed());
+        anyhow::ensure!(only.len() == listed.len());
+        let t = Instant::now();
+        let old: Vec<(usize, bool)> = listed
+            .iter()
+            .map(|l| {
+                let view = diff::for_school(&l.facts, &words);
+                (view.changes, !view.disagreements.is_empty())
+            })
+            .collect();
+        by_view.push(t.elapsed());
+        let t = Instant::now();
+        let entries: Vec<review::Entry> = listed.iter().map(review::Entry::of).collect();
+        by_count.push(t.elapsed());
+        anyhow::ensure!(
+            old.iter()
+                .zip(&entries)
+                .all(|(o, e)| *o == (e.changes, e.conflicts)),
+            "the list's counts differ from the school view's"
+        );
+        let mut before = entries.clone();
+        let t = Instant::now();
+        before.sort_by(|a, b| {
+            a.division
+                .cmp(&b.division)
+                .then_with(|| review::folded(&a.last_name).cmp(&review::folded(&b.last_name)))
+                .then_with(|| review::folded(&a.first_name).cmp(&review::folded(&b.first_name)))
+                .then(a.dossier_id.cmp(&b.dossier_id))
+        });
+        sort_before.push(t.elapsed());
+        let t = Instant::now();
+        let now = review::select(
+            entries,
+            &review::Filter::default(),
+            review::SortKey::Division,
+            false,
+        );
+        sort_now.push(t.elapsed());
+        anyhow::ensure!(now == before, "the sorts differ");
+    }
+    time("facts::of_school (the whole reading)", read);
+    time(
+        "facts::answers_of_school (the dashboard's reading now)",
+        answers,
+    );
+    time("entries by diff::for_school (before)", by_view);
+    time("entries by diff::changes (now)", by_count);
+    time(
+        "sort, names folded at each comparison (before)",
+        sort_before,
+    );
+    time("sort, names folded once (now)", sort_now);
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = args();
@@ -108,6 +192,8 @@ async fn main() -> anyhow::Result<()> {
     .fetch_all(state.db.pool())
     .await?;
     anyhow::ensure!(!dossiers.is_empty(), "no dossier with events");
+
+    parts(&state, &uai, args.runs).await?;
 
     let shutdown = CancellationToken::new();
     let server = tokio::spawn(app.run(shutdown.clone()));

@@ -559,6 +559,57 @@ fn standing(facts: &Facts, g: &GuardianFacts) -> Standing {
     }
 }
 
+/// The number of changes of the school's reading ([`SchoolView::changes`]),
+/// counted without putting anything in words: what the school's list shows
+/// for each of its 1,000 dossiers. The same rules as [`for_school`], line by
+/// line (its tests check both agree).
+pub fn changes(facts: &Facts) -> usize {
+    let sender = facts.certified_by().and_then(|id| facts.guardian(id));
+    let pupil = PUPIL_FIELDS
+        .iter()
+        .filter(|key| {
+            let siecle = facts.pupil.get(**key).map(String::as_str).unwrap_or("");
+            let value = match sender {
+                Some(s) => s.pupil_edits.get(**key).map_or(siecle, |(v, _)| v.as_str()),
+                None => match read(facts, |g| g.pupil_edits.get(**key)) {
+                    Some((_, v, _, _)) => v,
+                    None => return false,
+                },
+            };
+            !same(key, siecle, value)
+        })
+        .count();
+    let contacts: usize = facts
+        .guardians
+        .iter()
+        .map(|g| {
+            CONTACT_FIELDS
+                .iter()
+                .filter(|key| {
+                    g.edits.get(**key).is_some_and(|new| {
+                        let siecle = g.siecle.get(**key).map(String::as_str).unwrap_or("");
+                        !same(key, siecle, new)
+                    })
+                })
+                .count()
+        })
+        .sum();
+    let answers = facts
+        .question_keys()
+        .into_iter()
+        .filter(|q| *q != "options" || facts.baseline.asks_options())
+        .filter(|q| {
+            read(facts, |g| g.answers.get(*q)).is_some_and(|(_, value, _, _)| {
+                facts
+                    .baseline
+                    .value(q)
+                    .is_some_and(|before| !same(q, &before, value))
+            })
+        })
+        .count();
+    pupil + contacts + answers + facts.added.len()
+}
+
 /// What the school reads of a dossier, every guardian included.
 pub fn for_school(facts: &Facts, words: &Words) -> SchoolView {
     let others = |key: &str, chosen: &GuardianFacts, value: &str, edits: bool| {

@@ -1,13 +1,14 @@
 //! The school's list of a campaign's dossiers: one [`Entry`] per dossier
 //! (what the list, its filters, its export and its bulk validation read),
-//! computed from the diff ([`super::diff::for_school`]) so that "changed"
+//! computed from the diff ([`super::diff::changes`], the rules of
+//! [`super::diff::for_school`]) so that "changed"
 //! means the same on the list, the dossier page and the family's summary.
 //! Filters, search, sort and pages are plain functions over the entries: the
 //! school is read in bulk once (`facts::of_school`), whatever its size.
 
 use std::cmp::Ordering;
 
-use super::diff::{self, Words};
+use super::diff;
 use super::facts::Listed;
 use crate::domain::dossier_state::DossierState;
 
@@ -37,8 +38,9 @@ pub struct Entry {
 }
 
 impl Entry {
-    pub fn of(listed: &Listed, words: &Words) -> Self {
-        let view = diff::for_school(&listed.facts, words);
+    /// The list's reading of a dossier: its changes counted as the dossier
+    /// page counts them ([`diff::changes`]), without putting them in words.
+    pub fn of(listed: &Listed) -> Self {
         let row = &listed.row;
         Entry {
             dossier_id: row.dossier_id,
@@ -48,8 +50,8 @@ impl Entry {
             division: row.division.clone(),
             mef: row.mef_label.clone().unwrap_or_default(),
             state: row.state,
-            changes: view.changes,
-            conflicts: !view.disagreements.is_empty(),
+            changes: diff::changes(&listed.facts),
+            conflicts: !diff::disagreements(&listed.facts).is_empty(),
             pieces_to_check: listed.pieces_to_check,
             waiting_list: !listed.facts.waiting.is_empty(),
             submitted_at: row.submitted_at,
@@ -129,6 +131,12 @@ impl Filter {
     }
 
     pub fn matches(&self, e: &Entry) -> bool {
+        self.matches_folded(e, &folded(&self.search))
+    }
+
+    /// [`Self::matches`] with the search already folded (`wanted`), so that
+    /// a list of 1,000 entries folds it once, not once per entry.
+    fn matches_folded(&self, e: &Entry, wanted: &str) -> bool {
         self.state.is_none_or(|s| e.state == s)
             && self.division.as_ref().is_none_or(|d| &e.division == d)
             && self.mef.as_ref().is_none_or(|m| &e.mef == m)
@@ -138,11 +146,10 @@ impl Filter {
             && (!self.waiting_list || e.waiting_list)
             && (!self.without_ine || (e.ine.is_empty() && e.state != DossierState::Leaving))
             && (!self.never_came || e.never_came)
-            && self.matches_search(e)
+            && Self::matches_search(e, wanted)
     }
 
-    fn matches_search(&self, e: &Entry) -> bool {
-        let wanted = folded(&self.search);
+    fn matches_search(e: &Entry, wanted: &str) -> bool {
         if wanted.is_empty() {
             return true;
         }
@@ -153,7 +160,16 @@ impl Filter {
             folded(&format!("{} {}", e.last_name, e.first_name)),
             folded(&format!("{} {}", e.first_name, e.last_name)),
         ];
-        names.iter().any(|n| n.contains(&wanted))
+        names.iter().any(|n| n.contains(wanted))
+    }
+
+    /// How many of `entries` the filter keeps.
+    pub fn count<'a>(&self, entries: impl IntoIterator<Item = &'a Entry>) -> usize {
+        let wanted = folded(&self.search);
+        entries
+            .into_iter()
+            .filter(|e| self.matches_folded(e, &wanted))
+            .count()
     }
 }
 
@@ -193,11 +209,12 @@ impl SortKey {
         Self::ALL.into_iter().find(|k| k.code() == code)
     }
 
-    fn compare(self, a: &Entry, b: &Entry) -> Ordering {
+    /// `a` against `b`, each with its [`Folded`] names.
+    fn compare(self, (a, fa): (&Entry, &Folded), (b, fb): (&Entry, &Folded)) -> Ordering {
         let by_name = || {
-            folded(&a.last_name)
-                .cmp(&folded(&b.last_name))
-                .then_with(|| folded(&a.first_name).cmp(&folded(&b.first_name)))
+            fa.last_name
+                .cmp(&fb.last_name)
+                .then_with(|| fa.first_name.cmp(&fb.first_name))
                 .then(a.dossier_id.cmp(&b.dossier_id))
         };
         match self {
@@ -219,19 +236,32 @@ fn state_rank(state: DossierState) -> usize {
         .unwrap_or(usize::MAX)
 }
 
+/// An entry's names as the sort compares them, folded once per entry (not
+/// at each of the sort's comparisons).
+struct Folded {
+    last_name: String,
+    first_name: String,
+}
+
 /// The entries `filter` keeps, sorted.
-pub fn select(
-    mut entries: Vec<Entry>,
-    filter: &Filter,
-    key: SortKey,
-    descending: bool,
-) -> Vec<Entry> {
-    entries.retain(|e| filter.matches(e));
-    entries.sort_by(|a, b| {
-        let order = key.compare(a, b);
+pub fn select(entries: Vec<Entry>, filter: &Filter, key: SortKey, descending: bool) -> Vec<Entry> {
+    let wanted = folded(&filter.search);
+    let mut kept: Vec<(Entry, Folded)> = entries
+        .into_iter()
+        .filter(|e| filter.matches_folded(e, &wanted))
+        .map(|e| {
+            let names = Folded {
+                last_name: folded(&e.last_name),
+                first_name: folded(&e.first_name),
+            };
+            (e, names)
+        })
+        .collect();
+    kept.sort_by(|(a, fa), (b, fb)| {
+        let order = key.compare((a, fa), (b, fb));
         if descending { order.reverse() } else { order }
     });
-    entries
+    kept.into_iter().map(|(e, _)| e).collect()
 }
 
 /// One page of a list.

@@ -12,6 +12,7 @@ use super::{Kind, Params, pdfs, sheets, xlsx};
 use crate::db::decisions::DecisionRow;
 use crate::db::{Db, campaigns, exports, facts as rows, now_ms, schools, setup};
 use crate::documents::DocumentStore;
+use crate::dossier::diff::Words;
 use crate::dossier::facts;
 use crate::jobs::{Job, JobContext, permanent};
 
@@ -37,25 +38,50 @@ pub struct PurgeExportsJob {}
 
 /// The spreadsheet of `kind` for the school's current campaign.
 pub async fn spreadsheet(pool: &AnyPool, school_id: i64, kind: Kind) -> anyhow::Result<Vec<u8>> {
+    let mut made = spreadsheets(pool, school_id, &[kind]).await?;
+    Ok(made.pop().expect("one spreadsheet per kind"))
+}
+
+/// The spreadsheets of `kinds`, in that order, from one reading of the
+/// school's dossier facts (`facts::of_school`, the costly part).
+pub async fn spreadsheets(
+    pool: &AnyPool,
+    school_id: i64,
+    kinds: &[Kind],
+) -> anyhow::Result<Vec<Vec<u8>>> {
     let (listed, words) = facts::of_school(pool, school_id).await?;
+    let mut made = Vec::with_capacity(kinds.len());
+    for kind in kinds {
+        made.push(sheet(pool, school_id, *kind, &listed, &words).await?);
+    }
+    Ok(made)
+}
+
+async fn sheet(
+    pool: &AnyPool,
+    school_id: i64,
+    kind: Kind,
+    listed: &[facts::Listed],
+    words: &Words,
+) -> anyhow::Result<Vec<u8>> {
     let sheet = match kind {
         Kind::Changes => {
             let mut decided: HashMap<i64, Vec<DecisionRow>> = HashMap::new();
             for d in exports::decisions_of_school(pool, school_id).await? {
                 decided.entry(d.dossier_id).or_default().push(d.row);
             }
-            sheets::changes(&listed, &words, &decided)
+            sheets::changes(listed, words, &decided)
         }
-        Kind::Options => sheets::options(&listed, &words),
+        Kind::Options => sheets::options(listed, words),
         Kind::Canteen => {
             let tariffs = campaigns::tariffs(pool, school_id).await?;
             let days = setup::current_campaign(pool, school_id)
                 .await?
                 .map(|c| c.canteen_days)
                 .unwrap_or_default();
-            sheets::canteen(&listed, &words, &tariffs, &days)
+            sheets::canteen(listed, words, &tariffs, &days)
         }
-        Kind::Answers => sheets::answers(&listed, &words),
+        Kind::Answers => sheets::answers(listed, words),
         other => anyhow::bail!("{} is not a spreadsheet", other.code()),
     };
     Ok(xlsx::write(&sheet)?)

@@ -55,7 +55,7 @@ pub struct LeftRow {
 }
 
 /// How many of those who are left the dashboard lists.
-const LEFT_LISTED: i64 = 500;
+const LEFT_LISTED: i64 = 100;
 
 /// Sent (`submitted`) or `validated`: the family is done.
 fn is_complete(state: DossierState) -> bool {
@@ -218,7 +218,7 @@ pub struct Comment {
 }
 
 /// How many of the guardians who never came the dashboard lists.
-const NEVER_LISTED: usize = 500;
+const NEVER_LISTED: usize = 100;
 
 pub struct FailingCodeRow {
     pub name: String,

@@ -96,7 +96,7 @@ pub fn state_badge(state: DossierState) -> &'static str {
 /// The campaign's dossiers as the list reads them, in bulk.
 pub async fn entries(state: &AppState, scope: SchoolScope) -> Result<Vec<Entry>, AppError> {
     let pool = state.db.pool();
-    let (listed, words) = facts::of_school(pool, scope.id()).await?;
+    let (listed, _) = facts::of_school(pool, scope.id()).await?;
     let never_came: HashSet<i64> = dashboard::never_visited(pool, scope)
         .await?
         .into_iter()
@@ -104,7 +104,7 @@ pub async fn entries(state: &AppState, scope: SchoolScope) -> Result<Vec<Entry>,
     Ok(listed
         .iter()
         .map(|l| {
-            let mut entry = Entry::of(l, &words);
+            let mut entry = Entry::of(l);
             entry.never_came = never_came.contains(&entry.dossier_id);
             entry
         })
@@ -146,19 +146,16 @@ pub async fn list(
         state: None,
         ..params.filter.clone()
     };
-    let mut queues = vec![(
-        "",
-        "Tous".to_owned(),
-        all.iter().filter(|e| others.matches(e)).count(),
-        queue(None),
-    )];
+    let mut queues = vec![("", "Tous".to_owned(), others.count(&all), queue(None))];
     queues.extend(DossierState::ALL.iter().map(|s| {
         (
             s.code(),
             review::state_word(*s),
-            all.iter()
-                .filter(|e| e.state == *s && others.matches(e))
-                .count(),
+            Filter {
+                state: Some(*s),
+                ..others.clone()
+            }
+            .count(&all),
             queue(Some(*s)),
         )
     }));
