@@ -106,6 +106,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "siecle_send_documents",
         include_str!("migrations/0022_siecle_send_documents.sql"),
     ),
+    (
+        25,
+        "grant_parts",
+        include_str!("migrations/0025_grant_parts.sql"),
+    ),
 ];
 
 /// Turns a migration into the dialect of `backend`.
