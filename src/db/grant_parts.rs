@@ -66,7 +66,8 @@ pub async fn record(
     let mut changed = 0;
     for line in lines {
         let done = match line.parts {
-            Some(parts) => sqlx::query(sqlx::AssertSqlSafe(format!(
+            Some(parts) => {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
                 "INSERT INTO grant_parts (campaign_id, pupil_id, code, parts, agent_id, updated_at)
                      SELECT DISTINCT c.id, g.pupil_id, g.code, $4, $5, $6
                      FROM campaigns c
@@ -80,14 +81,15 @@ pub async fn record(
                      WHERE grant_parts.parts <> excluded.parts",
                 is_current("c", "$1")
             )))
-            .bind(scope.id())
-            .bind(line.pupil_id)
-            .bind(&line.code)
-            .bind(i64::from(parts))
-            .bind(agent_id)
-            .bind(now)
-            .execute(&mut **tx)
-            .await?,
+                .bind(scope.id())
+                .bind(line.pupil_id)
+                .bind(&line.code)
+                .bind(i64::from(parts))
+                .bind(agent_id)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?
+            }
             None => {
                 sqlx::query(sqlx::AssertSqlSafe(format!(
                     "DELETE FROM grant_parts

@@ -177,7 +177,7 @@ async fn a_line_out_of_range_refuses_the_form_and_saves_nothing(app: TestApp) {
             .await;
         assert_eq!(response.status(), 422, "{wrong}");
         let html = response.text().await.unwrap();
-        assert!(html.contains("Rien n&#39;a été enregistré"), "{html}");
+        assert!(html.contains("Rien n'a été enregistré"), "{html}");
         assert!(html.contains("1 ligne(s) à corriger"), "{html}");
         // The error on its line, tied to its input; the typed values kept.
         assert!(
@@ -225,7 +225,7 @@ async fn the_nurse_and_the_vie_scolaire_cannot_enter_parts(app: TestApp) {
         let response = app
             .post_form_as(
                 &client,
-                "/agent/etablissements",
+                &format!("/etablissements/{uai}"),
                 &grants_page(&uai),
                 &[(&field(&r, 0, "N"), "2")],
             )
