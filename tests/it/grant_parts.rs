@@ -187,12 +187,12 @@ async fn a_line_out_of_range_refuses_the_form_and_saves_nothing(app: TestApp) {
         assert!(!html.contains("aria-describedby=\"parts-0-error\""));
         assert!(html.contains("0 à 99"), "{html}");
         assert_eq!(values(&html, &field(&r, 0, "N")), vec!["4"]);
-        if wrong == "100" {
-            if let Some(validator) = HtmlValidator::start().await {
-                validator
-                    .assert_valid("parts de bourse (erreurs)", &html)
-                    .await;
-            }
+        if wrong == "100"
+            && let Some(validator) = HtmlValidator::start().await
+        {
+            validator
+                .assert_valid("parts de bourse (erreurs)", &html)
+                .await;
         }
         assert!(stored(&app).await.is_empty(), "{wrong}: nothing saved");
     }
