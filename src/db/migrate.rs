@@ -111,6 +111,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0022_siecle_send_documents.sql"),
     ),
     (
+        25,
+        "grant_parts",
+        include_str!("migrations/0025_grant_parts.sql"),
+    ),
+    (
         26,
         "pieces_refused_messages",
         include_str!("migrations/0026_pieces_refused_messages.sql"),

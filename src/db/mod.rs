@@ -23,6 +23,7 @@ pub mod drafts;
 pub mod exports;
 pub mod facts;
 pub mod family;
+pub mod grant_parts;
 pub mod imports;
 pub mod letters;
 pub mod lockout;

@@ -229,13 +229,16 @@ pub async fn validated_links(pool: &AnyPool, scope: SchoolScope) -> sqlx::Result
     .await
 }
 
-/// (pupil, code) rows of the validated pupils' grants.
+/// (pupil, code, NB_PART) rows of the validated pupils' grants; the number
+/// of parts is the school's (`grant_parts`), when entered for the campaign.
 pub async fn validated_grants(
     pool: &AnyPool,
     scope: SchoolScope,
-) -> sqlx::Result<Vec<(i64, String)>> {
+) -> sqlx::Result<Vec<(i64, String, Option<i64>)>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT g.pupil_id, g.code {VALIDATED} JOIN pupil_grants g ON g.pupil_id = p.id
+        "SELECT g.pupil_id, g.code, gp.parts {VALIDATED} JOIN pupil_grants g ON g.pupil_id = p.id
+         LEFT JOIN grant_parts gp
+           ON gp.campaign_id = c.id AND gp.pupil_id = g.pupil_id AND gp.code = g.code
          WHERE {} ORDER BY g.pupil_id, g.code",
         validated_where()
     )))

@@ -8,6 +8,7 @@ pub mod classes_dates;
 pub mod completion;
 pub mod dossier_state;
 pub mod fields;
+pub mod grants;
 pub mod household;
 pub mod journey;
 pub mod limits;

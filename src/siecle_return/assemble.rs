@@ -281,10 +281,14 @@ pub async fn assemble(
             private_id,
             name: p.display_name(),
         };
-        for (_, code) in grants.remove(&row.pupil_id).unwrap_or_default() {
-            // NB_PART is not exported: unknown, so never sent as a made-up
-            // number (the writer leaves the grant out, check 30 warns).
-            p.grants.push(Grant { code, parts: None });
+        for (_, code, parts) in grants.remove(&row.pupil_id).unwrap_or_default() {
+            // NB_PART is not exported: the school's figure (« Parts de
+            // bourse » screen), or unknown and never sent as a made-up number
+            // (the writer leaves the grant out, check 30 warns).
+            let parts = parts
+                .and_then(|n| u8::try_from(n).ok())
+                .filter(|n| *n <= 99);
+            p.grants.push(Grant { code, parts });
         }
         for l in links.get(&row.pupil_id).cloned().unwrap_or_default() {
             let Some(person) = persons.get(&l.guardian_id) else {

@@ -233,6 +233,8 @@ pub fn routes() -> Vec<Route> {
         Route::get("/etablissements/{uai}/retour-siecle/envois/{send_id}", manager, school::siecle_return::download_again),
         Route::get("/etablissements/{uai}/retour-siecle/annee", manager, school::siecle_return::show_dates),
         Route::post("/etablissements/{uai}/retour-siecle/annee", manager, school::siecle_return::update_dates),
+        Route::get("/etablissements/{uai}/retour-siecle/bourses", manager, school::grant_parts::show),
+        Route::post("/etablissements/{uai}/retour-siecle/bourses", manager, school::grant_parts::update),
         // Families' requests for a new code (made from the sign-in page)
         Route::get("/etablissements/{uai}/demandes-de-code", manager, school::code_requests::list),
         Route::post("/etablissements/{uai}/demandes-de-code/{request_id}/code", manager, school::code_requests::issue),

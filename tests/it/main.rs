@@ -19,6 +19,7 @@ mod exports;
 mod family;
 mod family_sign_in;
 mod forms;
+mod grant_parts;
 mod import;
 mod jobs;
 mod layers;

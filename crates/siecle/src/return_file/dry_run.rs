@@ -631,24 +631,18 @@ impl<'a> Checks<'a> {
                 "accepte les SMS mais n'a pas de téléphone portable",
             );
         }
-        for g in &p.grants {
-            match g.parts {
-                Some(_) => self.warn(
-                    30,
-                    &s,
-                    "le nombre de parts de bourse",
-                    "SIECLE n'exporte pas le nombre de parts : vérifiez celui qui sera envoyé",
+        // A grant whose number of parts the school gave is sent as is; only
+        // those still without one are listed.
+        for g in p.grants.iter().filter(|g| g.parts.is_none()) {
+            self.warn(
+                30,
+                &s,
+                "la bourse",
+                format!(
+                    "boursier dans SIECLE (bourse {}), mais les exports ne donnent pas le nombre de parts : la bourse n'est pas envoyée (jamais un nombre inventé) ; saisissez son nombre de parts, ou vérifiez dans SIECLE après l'import qu'elle y est restée",
+                    g.code.trim()
                 ),
-                None => self.warn(
-                    30,
-                    &s,
-                    "la bourse",
-                    format!(
-                        "boursier dans SIECLE (bourse {}), mais les exports ne donnent pas le nombre de parts : la bourse n'est pas envoyée (jamais un nombre inventé) ; vérifiez dans SIECLE après l'import qu'elle y est restée",
-                        g.code.trim()
-                    ),
-                ),
-            }
+            );
         }
         self.links(p, &s);
         self.schooling(p, &s);

@@ -12,6 +12,7 @@ pub mod dashboard;
 pub mod decisions;
 pub mod dossiers;
 pub mod exports;
+pub mod grant_parts;
 pub mod imports;
 pub mod jobs;
 pub mod letters;

@@ -11,7 +11,9 @@
 //!   stable key) or the dossiers changed; else kept in the documents store
 //!   and answered as the zip;
 //! - `GET …/retour-siecle/envois/{send_id}`: a file of the history again;
-//! - `GET|POST …/retour-siecle/annee`: the first and last days of classes.
+//! - `GET|POST …/retour-siecle/annee`: the first and last days of classes;
+//! - `GET|POST …/retour-siecle/bourses`: the grants' numbers of parts
+//!   (`grant_parts.rs`).
 
 use std::collections::{HashMap, HashSet};
 
@@ -58,6 +60,9 @@ pub struct ProblemRow {
     pub message: String,
     /// The warning's stable key (the checkbox's value); empty for a blocking one.
     pub key: String,
+    /// A grant without its number of parts (check 30): linked to the screen
+    /// where the school gives it.
+    pub grant_parts: bool,
 }
 
 /// The problems of one pupil, person, or of the file.
@@ -156,6 +161,7 @@ fn groups(assembled: &Assembled, problems: &[Problem]) -> Vec<ProblemGroup> {
                     blocking: p.is_blocking(),
                     field: p.field,
                     message: p.message.clone(),
+                    grant_parts: p.check == 30,
                     key: if p.is_blocking() {
                         String::new()
                     } else {

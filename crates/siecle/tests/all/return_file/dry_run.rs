@@ -127,8 +127,9 @@ fn the_sample_passes_with_only_the_expected_warnings() {
     assert!(!r.is_blocked(), "{:#?}", r.problems);
     let mut checks: Vec<u8> = r.warnings().map(|p| p.check).collect();
     checks.sort();
-    // Two pupils with a grant (NB_PART is not exported), one SIECLE pupil not in the file.
-    assert_eq!(checks, vec![30, 30, 41]);
+    // One SIECLE pupil not in the file (the grants carry their number of
+    // parts, which the school gave: no check 30).
+    assert_eq!(checks, vec![41]);
     assert_has(
         &r,
         41,
@@ -781,6 +782,16 @@ fn check_30_a_grant_without_its_number_of_parts_is_left_out_never_sent_as_0() {
     let mut f = sample();
     let ctx = context(&f);
     let with_grant = f.pupils.iter().position(|p| !p.grants.is_empty()).unwrap();
+    // With the number of parts the school gave: sent, and nothing to warn.
+    assert!(
+        f.pupils[with_grant]
+            .grants
+            .iter()
+            .all(|g| g.parts.is_some())
+    );
+    assert!(!run(&f, &ctx).problems.iter().any(|p| p.check == 30));
+    let xml = String::from_utf8_lossy(&f.to_xml().unwrap()).into_owned();
+    assert!(xml.contains("<NB_PART>3</NB_PART>"), "{xml}");
     for g in &mut f.pupils[with_grant].grants {
         g.parts = None;
     }
