@@ -2,7 +2,8 @@
 //! list, the dashboard's curve, the pieces queue, the dossier timeline and
 //! the return file have something to show: dossiers not started, started
 //! (some with health information), sent without a change (to validate in
-//! bulk), sent with changes to decide and pieces to check, sent back with a
+//! bulk), sent with two changes to decide (a phone and an e-mail address)
+//! and pieces to check, sent back with a
 //! refused change and a refused piece, validated with accepted changes (one
 //! with a rejected change too), and pupils leaving. Their events are spread
 //! over the two weeks since the campaign opened. Deterministic: the kind of
@@ -165,14 +166,21 @@ pub(super) async fn seed_states(
         if with_changes {
             d.guardian_change("phone_mobile", &row.phone_mobile, &phone, opened + 2 * HOUR)
                 .await?;
-            if matches!(kind, Kind::Returned | Kind::ValidatedWithRejected) {
+            if matches!(
+                kind,
+                Kind::SubmittedWithChanges | Kind::Returned | Kind::ValidatedWithRejected
+            ) {
                 d.guardian_change("email", &row.email, &email, opened + 2 * HOUR)
                     .await?;
             }
         }
+        // A piece is a change for the list: the dossiers sent without a
+        // change send none (they are validated in bulk).
         let piece = match documents.get(i % documents.len().max(1)) {
-            Some((doc, label)) => Some(d.upload(state, *doc, label, opened + 3 * HOUR).await?),
-            None => None,
+            Some((doc, label)) if kind != Kind::SubmittedUnchanged => {
+                Some(d.upload(state, *doc, label, opened + 3 * HOUR).await?)
+            }
+            _ => None,
         };
         d.transition("started", "submitted", Actor::Guardian, "", sent)
             .await?;
