@@ -2,7 +2,8 @@
 //! list, the dashboard's curve, the pieces queue, the dossier timeline and
 //! the return file have something to show: dossiers not started, started
 //! (some with health information), sent without a change (to validate in
-//! bulk), sent with changes to decide and pieces to check, sent back with a
+//! bulk, so with no piece), sent with two changes to decide (a phone and an
+//! e-mail address) and pieces to check, sent back with a
 //! refused change and a refused piece, validated with accepted changes (one
 //! with a rejected change too), and pupils leaving. Their events are spread
 //! over the two weeks since the campaign opened. Deterministic: the kind of
@@ -89,8 +90,11 @@ struct Story {
     /// The changes the family proposes (none unless it sends the dossier).
     changes: &'static [Field],
     /// The family sent the dossier (with one piece, if the school expects
-    /// any).
+    /// any and `sends_piece`).
     sent: bool,
+    /// A piece is a change for the list: the dossiers sent without a change
+    /// send none, so that they can be validated in bulk.
+    sends_piece: bool,
     by: By,
     decisions: &'static [Decision],
     /// The decision on the piece sent and its reason.
@@ -107,6 +111,7 @@ const STARTED: Story = Story {
     health: false,
     changes: &[],
     sent: false,
+    sends_piece: true,
     by: By::Secretariat,
     decisions: &[],
     piece: None,
@@ -142,9 +147,14 @@ fn story(kind: Kind) -> Story {
             health: true,
             ..STARTED
         },
-        Kind::SubmittedUnchanged | Kind::SubmittedWithPiece => SUBMITTED,
+        Kind::SubmittedUnchanged => Story {
+            sends_piece: false,
+            ..SUBMITTED
+        },
+        Kind::SubmittedWithPiece => SUBMITTED,
+        // Two changes, so that the school can accept one and reject the other.
         Kind::SubmittedWithChanges => Story {
-            changes: &[Field::Phone],
+            changes: &[Field::Phone, Field::Email],
             ..SUBMITTED
         },
         Kind::ValidatedUnchanged => Story {
@@ -339,8 +349,10 @@ pub(super) async fn seed_states(
                 .await?;
         }
         let piece = match documents.get(i % documents.len().max(1)) {
-            Some((doc, label)) => Some(d.upload(state, *doc, label, opened + 3 * HOUR).await?),
-            None => None,
+            Some((doc, label)) if story.sends_piece => {
+                Some(d.upload(state, *doc, label, opened + 3 * HOUR).await?)
+            }
+            _ => None,
         };
         d.transition("started", "submitted", Actor::Guardian, "", sent)
             .await?;

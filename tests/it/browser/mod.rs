@@ -7,9 +7,11 @@
 
 mod agent;
 mod assisted;
+mod campaign_review;
 mod dashboard;
 mod family;
 mod letters;
+mod nurse;
 mod offer;
 mod onboarding;
 mod phone;

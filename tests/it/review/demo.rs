@@ -46,7 +46,9 @@ async fn the_demo_has_dossiers_in_every_state_and_a_return_file_with_pupils(app:
         "d.state = 'validated' AND EXISTS (SELECT 1 FROM change_decisions k WHERE k.dossier_id = d.id AND k.decision = 'rejected')",
         "d.state = 'submitted' AND EXISTS (SELECT 1 FROM uploads u WHERE u.dossier_id = d.id AND u.status = 'submitted')",
         "d.state = 'submitted' AND EXISTS (SELECT 1 FROM guardian_changes g JOIN guardianships l ON l.guardian_id = g.guardian_id WHERE l.pupil_id = d.pupil_id)",
-        "d.state = 'submitted' AND NOT EXISTS (SELECT 1 FROM guardian_changes g JOIN guardianships l ON l.guardian_id = g.guardian_id WHERE l.pupil_id = d.pupil_id)",
+        // Sent without any change, not even a piece: validated in bulk.
+        "d.state = 'submitted' AND NOT EXISTS (SELECT 1 FROM guardian_changes g JOIN guardianships l ON l.guardian_id = g.guardian_id WHERE l.pupil_id = d.pupil_id)
+         AND NOT EXISTS (SELECT 1 FROM uploads u WHERE u.dossier_id = d.id)",
         "EXISTS (SELECT 1 FROM medical_notes m WHERE m.dossier_id = d.id)",
     ] {
         assert!(
