@@ -106,6 +106,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "siecle_send_documents",
         include_str!("migrations/0022_siecle_send_documents.sql"),
     ),
+    (
+        24,
+        "next_mef_choice",
+        include_str!("migrations/0024_next_mef_choice.sql"),
+    ),
 ];
 
 /// Turns a migration into the dialect of `backend`.
