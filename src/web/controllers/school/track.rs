@@ -112,7 +112,7 @@ pub async fn view(
             .map_or_else(|| "—".to_owned(), words::class_level),
         next_year,
         why,
-        default_words: format!("{default_words} ({default_why})"),
+        default_words: format!("{default_words}, {default_why}"),
         chosen: row.chosen_code.unwrap_or_default(),
         choices,
         can_change: can_manage && dossier_state != DossierState::Leaving,
