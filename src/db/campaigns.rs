@@ -108,6 +108,7 @@ pub async fn mef_succession_of_dossier(
         "SELECT COALESCE(m.label, '') AS label, n.id AS next_mef_id, n.label AS next_label
          FROM dossiers d JOIN pupils p ON p.id = d.pupil_id LEFT JOIN mefs m ON m.id = p.mef_id
          LEFT JOIN mefs n ON n.id = CASE
+             WHEN d.next_mef_id IS NOT NULL THEN d.next_mef_id
              WHEN p.entry_mef_code <> '' THEN
                  (SELECT e.id FROM mefs e WHERE e.school_id = p.school_id AND e.code = p.entry_mef_code)
              WHEN d.repeating THEN m.id ELSE m.next_mef_id END

@@ -111,6 +111,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("migrations/0022_siecle_send_documents.sql"),
     ),
     (
+        24,
+        "next_mef_choice",
+        include_str!("migrations/0024_next_mef_choice.sql"),
+    ),
+    (
         25,
         "grant_parts",
         include_str!("migrations/0025_grant_parts.sql"),

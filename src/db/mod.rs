@@ -31,6 +31,7 @@ pub mod medical;
 pub mod messages;
 pub mod migrate;
 pub mod new_pupils;
+pub mod next_mef;
 pub mod nodelay;
 pub mod offer;
 pub mod piece_queue;

@@ -104,6 +104,9 @@ pub struct PupilRow {
     /// The agent's decision for this pupil: repeats the year (the campaign's
     /// « redoublants », `dossiers.repeating`).
     pub decided_repeating: Flag,
+    /// The MEF an agent chose for next year on the dossier's page (a change
+    /// of track, `dossiers.next_mef_id`): wins over the two above.
+    pub chosen_mef_code: Option<String>,
 }
 
 const VALIDATED: &str = "FROM dossiers d
@@ -129,10 +132,11 @@ pub async fn validated_pupils(pool: &AnyPool, scope: SchoolScope) -> sqlx::Resul
                 p.division, p.status_code, p.last_year_uai, p.provenance_code,
                 p.last_year_mef_code, p.last_year_division,
                 m.label AS mef_label, n.code AS next_mef_code, m.ends_college,
-                d.repeating AS decided_repeating
+                d.repeating AS decided_repeating, x.code AS chosen_mef_code
          {VALIDATED}
          LEFT JOIN mefs m ON m.id = p.mef_id AND m.school_id = c.school_id
          LEFT JOIN mefs n ON n.id = m.next_mef_id AND n.school_id = c.school_id
+         LEFT JOIN mefs x ON x.id = d.next_mef_id AND x.school_id = c.school_id
          WHERE {}
          ORDER BY p.last_name, p.first_name, p.id",
         validated_where()

@@ -92,6 +92,9 @@ pub struct AuditRow {
     pub subject: String,
     /// `assisted` (`db::audit::ASSISTED`): an agent at the desk with the family.
     pub mode: String,
+    /// For a choice of next year's MEF (`dossier:ID mef:CODE`), the MEF's
+    /// label in the school (none when back to the default).
+    pub mef_label: Option<String>,
 }
 
 /// Everything the timeline reads of one dossier.
@@ -118,6 +121,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "upload_decision",
     "upload_removed",
     "dossier_saved",
+    "next_mef_chosen",
 ];
 
 /// The guardians of the dossier's pupil, as a subquery on `$1` (dossier) and
@@ -215,10 +219,14 @@ pub async fn of_dossier(
     // Rows about this dossier: its guardians' sign-ins, codes given to them
     // (`guardian:ID`, `code_request:N guardian:ID`), decisions on its pieces
     // (`upload:ID:status`), files removed (`upload:ID dossier:ID`, the upload's
-    // row is gone) and saves at the desk (`dossier:ID etape:…`).
+    // row is gone), saves at the desk (`dossier:ID etape:…`) and next year's
+    // MEF chosen (`dossier:ID mef:CODE`, no code: back to the default).
     let audit = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT a.created_at, a.actor_kind, a.actor_id, ag.display_name AS agent_name,
-                a.action, a.subject, a.mode
+                a.action, a.subject, a.mode,
+                (SELECT MIN(x.label) FROM mefs x
+                 WHERE a.action = 'next_mef_chosen' AND x.school_id = a.school_id
+                   AND a.subject LIKE ('% mef:' || x.code)) AS mef_label
          FROM audit_events a LEFT JOIN agents ag ON a.actor_kind = 'agent' AND ag.id = a.actor_id
          WHERE a.school_id = $2 AND a.action IN ({actions}) AND (
              (a.actor_kind = 'guardian' AND a.actor_id IN ({FAMILY})
@@ -233,7 +241,7 @@ pub async fn of_dossier(
                  AND a.subject LIKE 'upload:' || CAST(u.id AS TEXT) || ':%'))
              OR (a.action = 'upload_removed'
                  AND (a.subject LIKE $4 OR a.subject LIKE $5))
-             OR (a.action = 'dossier_saved' AND a.subject LIKE $3)
+             OR (a.action IN ('dossier_saved', 'next_mef_chosen') AND a.subject LIKE $3)
          )"
     )))
     .bind(dossier_id)

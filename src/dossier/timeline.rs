@@ -281,6 +281,17 @@ pub fn assemble(sources: &Sources, questions: &[Question], can_read_medical: boo
                     .unwrap_or_default();
                 (what, detail)
             }
+            "next_mef_chosen" => match &a.mef_label {
+                Some(label) => (
+                    "Formation de l'an prochain choisie".to_owned(),
+                    words::class_level(label),
+                ),
+                None => (
+                    "Formation de l'an prochain : retour à celle prévue".to_owned(),
+                    "passage prévu par la campagne, ou redoublement si l'élève est parmi les redoublants"
+                        .to_owned(),
+                ),
+            },
             _ => continue,
         };
         push(a.created_at, what, who, detail);

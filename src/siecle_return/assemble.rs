@@ -562,7 +562,8 @@ fn years(school: &rows::SchoolRow) -> Result<(u16, u16), Error> {
 }
 
 /// Moves a pupil staying up to next year ([`next_year`]): the agent's
-/// decision or the campaign's succession, this year's schooling as
+/// choice of MEF (change of track), « redoublant » or the campaign's
+/// succession, this year's schooling as
 /// ETABLISSEMENT_AN_DERNIER (options by their CODE_GESTION). Without a next
 /// MEF the pupil stays as imported, with a blocking problem.
 fn to_next_year(
@@ -580,6 +581,7 @@ fn to_next_year(
         next: row.next_mef_code.as_deref(),
         ends_college: row.ends_college.is_some_and(|f| f.0),
         repeats: row.decided_repeating.0,
+        chosen: row.chosen_mef_code.as_deref(),
     };
     let next = match next_year::next_mef(&succession) {
         Ok(next) => next,

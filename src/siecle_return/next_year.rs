@@ -4,7 +4,8 @@
 //! division and options the import kept are **this year's**. The file is for
 //! the campaign's year (ANNEE_SCOLAIRE = the exports' + 1). So each pupil
 //! staying is moved up a year: SCOLARITE_ACTIVE gets next year's MEF (the
-//! agent's decision for this pupil, else the campaign's MEF succession),
+//! school's change of track for this pupil, else its « redoublant »
+//! decision, else the campaign's MEF succession),
 //! ETABLISSEMENT_AN_DERNIER gets this year's schooling as SIECLE held it, and
 //! DOUBLEMENT says whether the MEF repeats. Pure: no database.
 
@@ -28,11 +29,20 @@ pub struct Succession<'a> {
     pub ends_college: bool,
     /// An agent decided this pupil repeats the year.
     pub repeats: bool,
+    /// The MEF an agent chose for this pupil next year on the dossier's page
+    /// (a change of track, or this year's MEF to repeat): wins over the rest.
+    pub chosen: Option<&'a str>,
 }
 
-/// Next year's MEF code: this year's when an agent decided the pupil repeats,
-/// else the campaign's successor. Otherwise why not, in French (blocking).
+/// Next year's MEF code: the one an agent chose for this pupil, else this
+/// year's when an agent decided the pupil repeats, else the campaign's
+/// successor. Otherwise why not, in French (blocking). Whether the pupil
+/// repeats (DOUBLEMENT) follows from the result: next MEF = this year's
+/// ([`move_up`]).
 pub fn next_mef(s: &Succession<'_>) -> Result<String, String> {
+    if let Some(chosen) = s.chosen.map(str::trim).filter(|c| !c.is_empty()) {
+        return Ok(chosen.to_owned());
+    }
     if s.repeats {
         return Ok(s.mef.trim().to_owned());
     }
@@ -45,7 +55,7 @@ pub fn next_mef(s: &Succession<'_>) -> Result<String, String> {
     );
     Err(if s.ends_college {
         format!(
-            "{label} est la dernière du collège : l'élève n'a pas de formation l'an prochain ici ; indiquez qu'il redouble (redoublants de la campagne) ou marquez-le comme sortant"
+            "{label} est la dernière du collège : l'élève n'a pas de formation l'an prochain ici ; indiquez qu'il redouble (redoublants de la campagne), choisissez sa formation de l'an prochain (page du dossier) ou marquez-le comme sortant"
         )
     } else {
         format!(
@@ -164,7 +174,73 @@ mod tests {
             next,
             ends_college: ends,
             repeats,
+            chosen: None,
         }
+    }
+
+    const QUATRIEME: &str = "10210001110";
+
+    #[test]
+    fn the_mef_an_agent_chose_wins_over_repeating_and_the_succession() {
+        let chosen = |s: Succession<'static>, c| Succession {
+            chosen: Some(c),
+            ..s
+        };
+        // A change of track: neither the succession nor « redoublant ».
+        for (next, ends, repeats) in [
+            (Some(CINQUIEME), false, false),
+            (Some(CINQUIEME), false, true),
+            (None, false, false),
+            (None, true, false),
+        ] {
+            assert_eq!(
+                next_mef(&chosen(succession(next, ends, repeats), QUATRIEME)).unwrap(),
+                QUATRIEME
+            );
+        }
+        // Choosing this year's MEF is repeating, even when not marked so.
+        assert_eq!(
+            next_mef(&chosen(succession(Some(CINQUIEME), false, false), SIXIEME)).unwrap(),
+            SIXIEME
+        );
+        // An empty choice is no choice.
+        assert_eq!(
+            next_mef(&chosen(succession(Some(CINQUIEME), false, true), " ")).unwrap(),
+            SIXIEME
+        );
+    }
+
+    #[test]
+    fn doublement_is_next_mef_equal_to_this_years_whatever_was_marked() {
+        // Marked « redoublant » (the pupil was repeating this year) but moved
+        // up by an agent's choice: DOUBLEMENT N.
+        let (p, _) = moved(CINQUIEME);
+        assert!(!p.repeating);
+        // Chosen this year's MEF, never marked: DOUBLEMENT O.
+        let mut p = pupil();
+        p.repeating = false;
+        let next = next_mef(&Succession {
+            chosen: Some(SIXIEME),
+            ..succession(Some(CINQUIEME), false, false)
+        })
+        .unwrap();
+        move_up(
+            &mut p,
+            &next,
+            "0750680G",
+            Vec::new(),
+            &Nomenclature {
+                programmes: &[],
+                divisions: &[],
+                subject_names: &HashMap::new(),
+            },
+            &Subject::Pupil {
+                private_id: 1,
+                name: "Inès MARTIN".into(),
+            },
+            &mut Vec::new(),
+        );
+        assert!(p.repeating);
     }
 
     #[test]

@@ -40,6 +40,7 @@ mod sign_in_load;
 mod slow_requests;
 mod sms;
 mod team;
+mod track;
 mod uploads;
 mod valid_html;
 mod web_shell;

@@ -1255,3 +1255,33 @@ fn the_siecle_return_routes_of_the_table_are_exactly_the_designed_ones() {
     }
     assert!(differences.is_empty(), "{}", differences.join("\n"));
 }
+
+/// A pupil's change of track (« Formation l'an prochain » on the dossier's
+/// page), as designed: the direction and the secretariat choose; the other
+/// roles do not (and another school's agents never: the generic test above).
+const TRACK_ROUTES: &[(&str, &str, &[Role])] = &[(
+    "POST",
+    "/etablissements/{uai}/dossiers/{dossier_id}/formation-an-prochain",
+    &[Role::Admin, Role::Secretariat],
+)];
+
+#[test]
+fn the_track_route_of_the_table_is_exactly_the_designed_one() {
+    let table = routes();
+    let in_table: Vec<&Route> = table
+        .iter()
+        .filter(|r| r.path.ends_with("/formation-an-prochain"))
+        .collect();
+    assert_eq!(in_table.len(), TRACK_ROUTES.len());
+    for (method, path, roles) in TRACK_ROUTES {
+        let route = in_table
+            .iter()
+            .find(|r| r.method.as_str() == *method && r.path == *path)
+            .unwrap_or_else(|| panic!("{method} {path} is designed but not in the table"));
+        assert!(
+            matches!(route.access, Access::Agent(r) if r == *roles),
+            "{method} {path}: the table says {:?}",
+            route.access
+        );
+    }
+}

@@ -354,9 +354,11 @@ pub struct DossierPage {
     /// The agent may fill the dossier with the family at the desk (assisted
     /// mode: the family may still edit it).
     pub can_assist: bool,
+    /// « Formation l'an prochain » (`track`).
+    pub next_year: super::track::NextYearView,
 }
 
-async fn dossier_page<P>(
+pub(super) async fn dossier_page<P>(
     state: &AppState,
     agent: &CurrentAgent<P>,
     chrome: Chrome,
@@ -412,10 +414,19 @@ async fn dossier_page<P>(
         &words.questions,
         can_read_medical,
     );
+    let next_year = super::track::view(
+        state,
+        agent.scope(),
+        dossier_id,
+        listed.row.state,
+        agent.roles.allows::<ManageSchool>(),
+    )
+    .await?;
     Ok(DossierPage {
         chrome,
         uai: agent.school_uai.clone(),
         dossier_id,
+        next_year,
         pupil_name: format!("{} {}", listed.row.first_name, listed.row.last_name),
         state_label: listed.row.state.label(),
         diff,

@@ -23,4 +23,5 @@ pub mod reminders;
 pub mod review;
 pub mod siecle_return;
 pub mod test_email;
+pub mod track;
 pub mod transitions;
