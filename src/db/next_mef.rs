@@ -108,3 +108,19 @@ pub async fn set(
     };
     Ok(done.rows_affected() == 1)
 }
+
+/// The dossiers of the school whose next year an agent decided: a change of
+/// track (`next_mef_id`) or the campaign's « redoublants » (`repeating`).
+/// Validated, they go to SIECLE even without another accepted change.
+pub async fn decided_in_school(
+    db: impl Executor<'_, Database = Any>,
+    scope: SchoolScope,
+) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar(
+        "SELECT d.id FROM dossiers d JOIN campaigns c ON c.id = d.campaign_id
+         WHERE c.school_id = $1 AND (d.next_mef_id IS NOT NULL OR d.repeating)",
+    )
+    .bind(scope.id())
+    .fetch_all(db)
+    .await
+}

@@ -20,7 +20,7 @@ use dossiersco_siecle::return_file::{
 use sha2::{Digest, Sha256};
 use sqlx::AnyPool;
 
-use crate::db::{SchoolScope, decisions, siecle_return as rows};
+use crate::db::{SchoolScope, decisions, next_mef, siecle_return as rows};
 use crate::domain::dossier_state::DossierState;
 use crate::dossier::diff::{self, StoredChange as Change};
 use crate::dossier::facts;
@@ -54,9 +54,16 @@ fn carried(change: &Change) -> bool {
 /// of the school's current campaign that an agent **accepted** (for the
 /// value they accepted: a value changed since needs deciding again) and that
 /// the file carries. A rejected or undecided change is never sent. Dossiers
-/// without such a change are left out.
+/// without such a change are left out, unless an agent decided the pupil's
+/// next year (a change of track, or « redoublant »): SIECLE's own move-up
+/// would not know it, so the pupil goes with every value as SIECLE had it
+/// and next year's MEF.
 pub async fn changes_to_send(pool: &AnyPool, scope: SchoolScope) -> sqlx::Result<Vec<ToSend>> {
     let (listed, words) = facts::of_school(pool, scope.id()).await?;
+    let decided: HashSet<i64> = next_mef::decided_in_school(pool, scope)
+        .await?
+        .into_iter()
+        .collect();
     let accepted: HashSet<(i64, String, String)> = decisions::accepted_in_school(pool, scope)
         .await?
         .into_iter()
@@ -73,7 +80,7 @@ pub async fn changes_to_send(pool: &AnyPool, scope: SchoolScope) -> sqlx::Result
                 .map(|c| c.stored())
                 .filter(carried)
                 .collect();
-            (!changes.is_empty()).then(|| ToSend {
+            (!changes.is_empty() || decided.contains(&dossier_id)).then(|| ToSend {
                 dossier_id,
                 pupil_id: l.row.pupil_id,
                 changes,

@@ -308,3 +308,89 @@ async fn the_nurse_may_not_choose_a_track(app: TestApp) {
 }
 
 on_both_databases!(the_nurse_may_not_choose_a_track);
+
+/// A validated dossier without an accepted change is not in the file, unless
+/// the school decided the pupil's next year (« redoublant » or a change of
+/// track): SIECLE's own move-up would not know it. Then the pupil goes with
+/// every value as SIECLE had it and next year's MEF.
+async fn a_pupil_whose_next_year_the_school_decided_goes_to_siecle_without_another_change(
+    app: TestApp,
+) {
+    use dossiersco::domain::dossier_state::{DossierState, Event};
+    use dossiersco::dossier::By;
+
+    use crate::siecle_return::step;
+
+    let r = returning_school(&app).await;
+    let pool = app.db().pool();
+    let scope = SchoolScope::of_command_line(r.school.id);
+    rows::set_classes_dates(
+        pool,
+        scope,
+        &format!("{}-09-01", r.year),
+        &format!("{}-07-04", r.year + 1),
+    )
+    .await
+    .unwrap();
+    // A third pupil in 5e or 4e whose guardians have no other child here.
+    let (dossier_id, pupil_id, last_name): (i64, i64, String) = sqlx::query_as(
+        "SELECT d.id, p.id, p.last_name FROM dossiers d JOIN pupils p ON p.id = d.pupil_id
+         WHERE p.school_id = $1 AND d.campaign_id = $2 AND d.id NOT IN ($3, $4)
+           AND (p.siecle_mef_code LIKE '101%' OR p.siecle_mef_code LIKE '102%') AND NOT EXISTS (
+             SELECT 1 FROM guardianships l JOIN guardianships o ON o.guardian_id = l.guardian_id
+             WHERE l.pupil_id = p.id AND o.pupil_id <> p.id)
+         ORDER BY p.id LIMIT 1",
+    )
+    .bind(r.school.id)
+    .bind(r.school.campaign_id)
+    .bind(r.dossiers[0].0)
+    .bind(r.dossiers[1].0)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let guardian: i64 = sqlx::query_scalar(
+        "SELECT guardian_id FROM guardianships WHERE pupil_id = $1 ORDER BY rank, guardian_id LIMIT 1",
+    )
+    .bind(pupil_id)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let agent: i64 = sqlx::query_scalar("SELECT id FROM agents WHERE email = $1")
+        .bind(SECRETARIAT)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let school = r.school.id;
+    step(&app, school, dossier_id, DossierState::NotStarted, Event::Open, By::Guardian(guardian)).await;
+    step(&app, school, dossier_id, DossierState::Started, Event::Submit, By::Guardian(guardian)).await;
+    step(&app, school, dossier_id, DossierState::Submitted, Event::Validate, By::Agent(agent)).await;
+    let id = siecle_id(&app, pupil_id).await;
+
+    let file = return_file(&app, &r).await;
+    assert_eq!(file.pupils.len(), 2, "the two with accepted changes only");
+    assert!(file.pupils.iter().all(|p| p.siecle_id != Some(id)));
+
+    // The school marks them « redoublant »: now in the file, as SIECLE had
+    // them, with this year's MEF again and DOUBLEMENT O.
+    let (mef, division, _) = this_year(&app, pupil_id).await;
+    let mut tx = app.db().begin().await.unwrap();
+    dossiersco::db::setup::set_repeaters(&mut tx, scope, &[dossier_id])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let file = return_file(&app, &r).await;
+    assert_eq!(file.pupils.len(), 3);
+    let p = file
+        .pupils
+        .iter()
+        .find(|p| p.siecle_id == Some(id))
+        .expect("the repeater is in the file");
+    assert_eq!(p.last_name, last_name, "as SIECLE had it");
+    assert!(p.repeating);
+    let s = p.schooling.as_ref().unwrap();
+    assert_eq!(s.mef, mef);
+    assert_eq!(s.division.as_deref(), Some(division.as_str()));
+    app.finish().await;
+}
+
+on_both_databases!(a_pupil_whose_next_year_the_school_decided_goes_to_siecle_without_another_change);
