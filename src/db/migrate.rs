@@ -106,6 +106,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "siecle_send_documents",
         include_str!("migrations/0022_siecle_send_documents.sql"),
     ),
+    (
+        27,
+        "provenances",
+        include_str!("migrations/0027_provenances.sql"),
+    ),
 ];
 
 /// Turns a migration into the dialect of `backend`.
