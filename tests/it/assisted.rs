@@ -481,8 +481,8 @@ async fn a_new_pupil_is_linked_to_a_sibling_s_guardian_found_among_the_school_s_
     let other = add_school(&app, "0750652B").await;
     let now = 0_i64;
     let other_pupil: i64 = sqlx::query_scalar(
-        "INSERT INTO pupils (school_id, last_name, first_name, birth_date, created_at, updated_at)
-         VALUES ($1, $2, 'Autre', '2013-01-01', $3, $3) RETURNING id",
+        "INSERT INTO pupils (school_id, last_name, first_name, sex, birth_date, created_at, updated_at)
+         VALUES ($1, $2, 'Autre', 'M', '2013-01-01', $3, $3) RETURNING id",
     )
     .bind(other.id)
     .bind(&last)
@@ -638,6 +638,10 @@ async fn a_validated_new_pupil_goes_to_siecle_as_a_new_pupil_and_siecle_s_next_e
     first
         .responsables
         .retain(|r| r.eleve_id != arriving.eleve_id);
+    // Nor the persons only linked to them.
+    let linked: std::collections::HashSet<u64> =
+        first.responsables.iter().map(|r| r.personne_id).collect();
+    first.personnes.retain(|p| linked.contains(&p.personne_id));
     let school = add_school(&app, generated.uai.as_str()).await;
     let import = |exports: &crate::import::Exports| {
         let paths: Vec<PathBuf> = exports.files.iter().map(|f| f.path.clone()).collect();
@@ -710,15 +714,26 @@ async fn a_validated_new_pupil_goes_to_siecle_as_a_new_pupil_and_siecle_s_next_e
         form.contains(r#"<option value="4">Etablissement prive</option>"#),
         "{form}"
     );
-    let (sibling_guardian, personne_id, sibling_private): (i64, String, String) = sqlx::query_as(
-        "SELECT id, siecle_personne_id, siecle_private_id FROM guardians
-         WHERE school_id = $1 AND siecle_personne_id IS NOT NULL AND siecle_private_id IS NOT NULL
-         ORDER BY id LIMIT 1",
+    let (sibling_guardian, personne_id): (i64, String) = sqlx::query_as(
+        "SELECT id, siecle_personne_id FROM guardians
+         WHERE school_id = $1 AND siecle_personne_id IS NOT NULL ORDER BY id LIMIT 1",
     )
     .bind(school.id)
     .fetch_one(pool)
     .await
     .unwrap();
+    let desk_link = generated
+        .responsables
+        .iter()
+        .find(|r| r.eleve_id == arriving.eleve_id && r.est_representant_legal())
+        .unwrap()
+        .clone();
+    let desk_person = generated
+        .personnes
+        .iter()
+        .find(|p| p.personne_id == desk_link.personne_id)
+        .unwrap()
+        .clone();
     let born = arriving.date_naiss.unwrap().format("%Y-%m-%d").to_string();
     let unknown = new_pupil_fields(&app, &school.uai, &[("provenance", "9")]).await;
     let refused = post_new_pupil(&app, &school.uai, &unknown).await;
@@ -742,6 +757,12 @@ async fn a_validated_new_pupil_goes_to_siecle_as_a_new_pupil_and_siecle_s_next_e
             ("birth_town_abroad", "Berlin"),
             ("nationality", "109"),
             ("provenance", "4"),
+            // The guardian typed is the one SIECLE's next export will have.
+            (
+                "g1_last_name",
+                desk_person.nom_de_famille.to_lowercase().as_str(),
+            ),
+            ("g1_first_name", desk_person.prenom.as_str()),
             // A sibling's guardian SIECLE knows, linked rather than re-typed.
             ("known_guardian", sibling_guardian.to_string().as_str()),
             ("known_relationship", "20"),
@@ -839,9 +860,9 @@ async fn a_validated_new_pupil_goes_to_siecle_as_a_new_pupil_and_siecle_s_next_e
             .find(|x| x.private_id == p.links[0].person)
             .unwrap();
         assert_eq!(
-            (sibling.siecle_id, sibling.private_id.to_string()),
-            (Some(personne_id.parse().unwrap()), sibling_private.clone()),
-            "SIECLE's person, with their ids: no duplicate"
+            sibling.siecle_id,
+            Some(personne_id.parse().unwrap()),
+            "SIECLE's person, with their id: no duplicate"
         );
         assert_eq!(
             back.persons
@@ -891,6 +912,37 @@ async fn a_validated_new_pupil_goes_to_siecle_as_a_new_pupil_and_siecle_s_next_e
             .unwrap();
     assert_eq!(eleve_id, Some(arriving.eleve_id.to_string()));
     assert_eq!(ine.is_some(), arriving.id_national.is_some());
+    // The guardian typed at the desk is SIECLE's person now: the same row
+    // (their sign-in and messages), no duplicate, the e-mail kept.
+    let (siecle_id, email): (Option<String>, String) =
+        sqlx::query_as("SELECT siecle_personne_id, email FROM guardians WHERE id = $1")
+            .bind(guardian_id)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(siecle_id, Some(desk_person.personne_id.to_string()));
+    assert!(!email.is_empty());
+    let same: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM guardians WHERE school_id = $1 AND (siecle_personne_id = $2 OR id = $3)",
+    )
+    .bind(school.id)
+    .bind(desk_person.personne_id.to_string())
+    .bind(guardian_id)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(same, 1, "no duplicate guardian");
+    let linked: Vec<(i64, dossiersco::db::Flag)> = sqlx::query_as(
+        "SELECT guardian_id, from_siecle FROM guardianships WHERE pupil_id = $1 ORDER BY guardian_id",
+    )
+    .bind(pupil_id)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert!(
+        linked.iter().any(|(g, from)| *g == guardian_id && from.0),
+        "SIECLE's link is the desk one: {linked:?}"
+    );
     app.finish().await;
 }
 
