@@ -3,9 +3,11 @@
 //! (`db::new_pupils`), still unknown to SIECLE, whose dossier is validated.
 //! Each is an ELEVE_NON_SORTANT with a private id from the allocator (stable
 //! across files), no ID_NATIONAL and no ID_SIECLE_ELE, its identity,
-//! its guardians as new PERSONNEs (allocated ids), SCOLARITE_ACTIVE (the MEF
+//! its guardians as new PERSONNEs (allocated ids; a guardian SIECLE knows,
+//! linked at creation, keeps SIECLE's ids), SCOLARITE_ACTIVE (the MEF
 //! entered, the campaign's first day of classes) and ETABLISSEMENT_AN_DERNIER
-//! (the UAI or the department the agent entered). Accepted changes of their
+//! (the UAI or the department the agent entered, the provenance chosen
+//! among the nomenclature's). Accepted changes of their
 //! dossier apply on top, as for every pupil. A homonym among the pupils SIECLE
 //! exported (check 15) blocks the file.
 

@@ -3,8 +3,12 @@
 //! (RETURN-FILE-RULES.md §2 « New pupil without an INE », checks 11, 15, 16,
 //! 19, 26, 27, 38): identity, birthplace (INSEE code of the commune in
 //! France, else the foreign town), nationality, the MEF entered next year,
-//! last year's school (UAI with its check letter, or its department), and at
-//! least one legal guardian with civility, link and address. Countries and
+//! last year's school (UAI with its check letter, or its department), the
+//! provenance (by its label, among the nomenclature's), and at least one
+//! legal guardian with civility, link and address — typed, or a guardian the
+//! school already has (a sibling's: « Ajouter un responsable déjà connu »,
+//! searched among the guardians of the school's pupils only, by a second
+//! submit button of the same form, so without JavaScript). Countries and
 //! links are chosen by name, never typed as codes. A pupil of the school with
 //! the same names and birth date is shown first (check 15): the agent
 //! confirms it is someone else. The pupil gets a dossier in the current
