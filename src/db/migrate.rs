@@ -125,6 +125,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "pieces_refused_messages",
         include_str!("migrations/0026_pieces_refused_messages.sql"),
     ),
+    (
+        27,
+        "provenances",
+        include_str!("migrations/0027_provenances.sql"),
+    ),
 ];
 
 /// Turns a migration into the dialect of `backend`.

@@ -51,7 +51,109 @@ pub struct NewPupil {
     /// Last year's school: its UAI, or its department when only that is known.
     pub last_year_uai: String,
     pub last_year_department: String,
+    /// CODE_PROVENANCE, chosen among the school's (`provenances`).
+    pub provenance_code: String,
+    /// A guardian the school already has (a sibling's), linked first;
+    /// checked by the caller with `known_guardian`.
+    pub known_guardian: Option<KnownLink>,
     pub guardians: Vec<NewGuardian>,
+}
+
+/// The link of a new pupil to a guardian the school already has.
+#[derive(Debug, Clone, Default)]
+pub struct KnownLink {
+    pub guardian_id: i64,
+    /// CODE_PARENTE.
+    pub relationship_code: String,
+    pub lives_with_pupil: bool,
+    pub pays_fees: bool,
+}
+
+/// A guardian of one of the school's pupils, to link to a new pupil.
+#[derive(Debug, Clone)]
+pub struct KnownGuardian {
+    pub id: i64,
+    pub civility_code: String,
+    pub last_name: String,
+    pub first_name: String,
+    /// Their pupils in the school: (first name, last name, division).
+    pub pupils: Vec<(String, String, String)>,
+}
+
+/// The school's guardians linked to one of its pupils, with those pupils;
+/// `only`: just that guardian.
+async fn guardians_of_pupils(
+    db: impl Executor<'_, Database = Any>,
+    scope: SchoolScope,
+    only: Option<i64>,
+) -> sqlx::Result<Vec<KnownGuardian>> {
+    #[allow(clippy::type_complexity)]
+    let rows: Vec<(i64, String, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT g.id, g.civility_code, g.last_name, g.first_name, p.first_name, p.last_name, p.division
+         FROM guardians g JOIN guardianships l ON l.guardian_id = g.id JOIN pupils p ON p.id = l.pupil_id
+         WHERE g.school_id = $1 AND p.school_id = $1 AND ($2 = 0 OR g.id = $2)
+         ORDER BY g.last_name, g.first_name, g.id, p.first_name",
+    )
+    .bind(scope.id())
+    .bind(only.unwrap_or(0))
+    .fetch_all(db)
+    .await?;
+    let mut out: Vec<KnownGuardian> = Vec::new();
+    for (id, civility_code, last_name, first_name, pf, pl, division) in rows {
+        if out.last().is_none_or(|g| g.id != id) {
+            out.push(KnownGuardian {
+                id,
+                civility_code,
+                last_name,
+                first_name,
+                pupils: Vec::new(),
+            });
+        }
+        if let Some(g) = out.last_mut() {
+            g.pupils.push((pf, pl, division));
+        }
+    }
+    Ok(out)
+}
+
+/// The school's guardians (of its pupils, never another school's persons)
+/// whose name holds `query` (folded: case, accents, hyphens), 20 at most.
+/// A query under two letters finds nobody.
+pub async fn search_guardians(
+    db: impl Executor<'_, Database = Any>,
+    scope: SchoolScope,
+    query: &str,
+) -> sqlx::Result<Vec<KnownGuardian>> {
+    let wanted = words::folded_name(query);
+    if wanted.chars().count() < 2 {
+        return Ok(Vec::new());
+    }
+    Ok(guardians_of_pupils(db, scope, None)
+        .await?
+        .into_iter()
+        .filter(|g| {
+            let last = words::folded_name(&g.last_name);
+            let both = words::folded_name(&format!("{} {}", g.first_name, g.last_name));
+            let reversed = words::folded_name(&format!("{} {}", g.last_name, g.first_name));
+            last.contains(&wanted) || both.contains(&wanted) || reversed.contains(&wanted)
+        })
+        .take(20)
+        .collect())
+}
+
+/// Guardian `id` if they are a guardian of one of the school's pupils.
+pub async fn known_guardian(
+    db: impl Executor<'_, Database = Any>,
+    scope: SchoolScope,
+    id: i64,
+) -> sqlx::Result<Option<KnownGuardian>> {
+    if id <= 0 {
+        return Ok(None);
+    }
+    Ok(guardians_of_pupils(db, scope, Some(id))
+        .await?
+        .into_iter()
+        .next())
 }
 
 /// A MEF of the school: id, code, label.
@@ -71,6 +173,37 @@ pub async fn mefs(
         .bind(scope.id())
         .fetch_all(db)
         .await
+}
+
+/// A provenance of the school's nomenclature: code and words.
+#[derive(Debug, Clone, FromRow)]
+pub struct Provenance {
+    pub code: String,
+    pub label: String,
+}
+
+/// The school's provenances (kept from SIECLE's nomenclature at import), by
+/// code; their words are the long label, else the short one, else the code.
+pub async fn provenances(
+    db: impl Executor<'_, Database = Any>,
+    scope: SchoolScope,
+) -> sqlx::Result<Vec<Provenance>> {
+    let rows: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT code, short_label, long_label FROM provenances WHERE school_id = $1 ORDER BY code",
+    )
+    .bind(scope.id())
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(code, short, long)| {
+            let label = [long.trim(), short.trim()]
+                .into_iter()
+                .find(|l| !l.is_empty())
+                .map_or_else(|| code.clone(), words::sentence_case);
+            Provenance { code, label }
+        })
+        .collect())
 }
 
 /// The régime codes the school's pupils have in SIECLE (the school's
@@ -161,9 +294,9 @@ pub async fn create(
         "INSERT INTO pupils (school_id, last_name, first_name, other_first_names, first_name2, first_name3,
             sex, birth_date, birth_city, birth_country_code, nationality_code, birth_commune_insee,
             mef_id, entry_mef_code, regime_code, status_code, last_year_uai, last_year_department,
-            repeating, school_transport, created_by_school, created_at, updated_at)
+            repeating, school_transport, created_by_school, created_at, updated_at, provenance_code)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'ST', $16, $17,
-            $18, $19, $20, $21, $21)
+            $18, $19, $20, $21, $21, $22)
          RETURNING id",
     )
     .bind(school_id)
@@ -187,9 +320,24 @@ pub async fn create(
     .bind(p.school_transport)
     .bind(true)
     .bind(now)
+    .bind(&p.provenance_code)
     .fetch_one(&mut **tx)
     .await?;
-    for (rank, g) in p.guardians.iter().enumerate() {
+    let mut rank: i64 = 0;
+    if let Some(k) = &p.known_guardian {
+        rank += 1;
+        link(
+            tx,
+            pupil_id,
+            k.guardian_id,
+            rank,
+            &k.relationship_code,
+            (k.pays_fees, k.lives_with_pupil),
+        )
+        .await?;
+    }
+    for g in &p.guardians {
+        rank += 1;
         let guardian_id: i64 = sqlx::query_scalar(
             "INSERT INTO guardians (school_id, civility, civility_code, last_name, first_name, email,
                 phone_mobile, address_lines, postcode, city, country_code, created_at, updated_at)
@@ -210,20 +358,14 @@ pub async fn create(
         .bind(now)
         .fetch_one(&mut **tx)
         .await?;
-        sqlx::query(
-            "INSERT INTO guardianships (pupil_id, guardian_id, rank, relationship_code, legal_responsibility,
-                pays_fees, lives_with_pupil, contact_first, from_siecle)
-             VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8)",
+        link(
+            tx,
+            pupil_id,
+            guardian_id,
+            rank,
+            &g.relationship_code,
+            (g.pays_fees, g.lives_with_pupil),
         )
-        .bind(pupil_id)
-        .bind(guardian_id)
-        .bind(rank as i64 + 1)
-        .bind(&g.relationship_code)
-        .bind(g.pays_fees)
-        .bind(g.lives_with_pupil)
-        .bind(rank == 0)
-        .bind(false)
-        .execute(&mut **tx)
         .await?;
     }
     let dossier_id: i64 = sqlx::query_scalar(
@@ -236,6 +378,35 @@ pub async fn create(
     .fetch_one(&mut **tx)
     .await?;
     Ok(Some((pupil_id, dossier_id)))
+}
+
+/// Links the new pupil to a legal guardian; `flags`: (pays fees, lives with
+/// the pupil).
+async fn link(
+    tx: &mut Tx,
+    pupil_id: i64,
+    guardian_id: i64,
+    rank: i64,
+    relationship_code: &str,
+    flags: (bool, bool),
+) -> sqlx::Result<()> {
+    let (pays_fees, lives_with_pupil) = flags;
+    sqlx::query(
+        "INSERT INTO guardianships (pupil_id, guardian_id, rank, relationship_code, legal_responsibility,
+            pays_fees, lives_with_pupil, contact_first, from_siecle)
+         VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8)",
+    )
+    .bind(pupil_id)
+    .bind(guardian_id)
+    .bind(rank)
+    .bind(relationship_code)
+    .bind(pays_fees)
+    .bind(lives_with_pupil)
+    .bind(rank == 1)
+    .bind(false)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// A new pupil of a validated dossier of the school's current campaign,
@@ -259,6 +430,7 @@ pub struct ToSend {
     pub status_code: String,
     pub last_year_uai: String,
     pub last_year_department: String,
+    pub provenance_code: String,
     pub repeating: Option<super::Flag>,
     pub school_transport: Option<super::Flag>,
 }
@@ -271,7 +443,7 @@ pub async fn validated(
         "SELECT d.id AS dossier_id, p.id AS pupil_id, p.last_name, p.first_name, p.first_name2, p.first_name3,
                 p.sex, p.birth_date, p.birth_city, p.birth_country_code, p.birth_commune_insee,
                 p.nationality_code, p.entry_mef_code, p.regime_code, p.status_code, p.last_year_uai,
-                p.last_year_department, p.repeating, p.school_transport
+                p.last_year_department, p.provenance_code, p.repeating, p.school_transport
          FROM dossiers d JOIN pupils p ON p.id = d.pupil_id JOIN campaigns c ON c.id = d.campaign_id
          WHERE c.school_id = $1 AND p.school_id = $1 AND d.state = 'validated'
            AND p.created_by_school = $2 AND p.siecle_eleve_id IS NULL AND p.ine IS NULL
@@ -307,6 +479,10 @@ pub struct GuardianToSend {
     pub phone_work: String,
     pub email: String,
     pub profession_code: String,
+    /// SIECLE's PERSONNE_ID and private id, for a guardian SIECLE knows (a
+    /// sibling's, linked at creation).
+    pub siecle_personne_id: Option<String>,
+    pub siecle_private_id: Option<String>,
 }
 
 /// The guardians of the school's pupils `pupil_ids`, by pupil and rank.
@@ -319,7 +495,7 @@ pub async fn guardians(
         "SELECT l.pupil_id, g.id AS guardian_id, l.rank, l.relationship_code, l.legal_responsibility,
                 l.pays_fees, l.lives_with_pupil, l.contact_first, g.civility_code, g.last_name, g.first_name,
                 g.address_lines, g.postcode, g.city, g.country_code, g.phone_mobile, g.phone_home,
-                g.phone_work, g.email, g.profession_code
+                g.phone_work, g.email, g.profession_code, g.siecle_personne_id, g.siecle_private_id
          FROM guardianships l JOIN guardians g ON g.id = l.guardian_id JOIN pupils p ON p.id = l.pupil_id
          WHERE p.school_id = $1 AND p.created_by_school = $2 ORDER BY l.pupil_id, l.rank",
     )

@@ -450,26 +450,6 @@ pub async fn allocate_ids(
 }
 
 /// The school's last downloaded file: (NUM_ENVOI, generation time).
-/// The CODE_PROVENANCE most of the school's exported pupils who came from
-/// another school have (a new pupil's, when the agent does not give it: the
-/// import does not keep the nomenclature's provenances and their labels).
-pub async fn usual_provenance(
-    pool: &AnyPool,
-    scope: SchoolScope,
-    school_uai: &str,
-) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar(
-        "SELECT provenance_code FROM pupils
-         WHERE school_id = $1 AND provenance_code <> '' AND last_year_uai <> '' AND last_year_uai <> $2
-           AND siecle_eleve_id IS NOT NULL
-         GROUP BY provenance_code ORDER BY COUNT(*) DESC, provenance_code LIMIT 1",
-    )
-    .bind(scope.id())
-    .bind(school_uai)
-    .fetch_optional(pool)
-    .await
-}
-
 pub async fn last_send(pool: &AnyPool, scope: SchoolScope) -> sqlx::Result<Option<(i64, String)>> {
     sqlx::query_as(
         "SELECT send_number, generated_at FROM siecle_sends

@@ -189,6 +189,20 @@ pub fn paris_local(millis: i64) -> Option<chrono::NaiveDateTime> {
     Some((utc + chrono::Duration::hours(if summer { 2 } else { 1 })).naive_utc())
 }
 
+/// A SIECLE label in capitals (« ETABLISSEMENT PRIVE ») as a sentence
+/// (« Etablissement prive »); a label already in mixed case is kept.
+pub fn sentence_case(label: &str) -> String {
+    let label = label.trim();
+    if label.chars().any(char::is_lowercase) {
+        return label.to_owned();
+    }
+    let lower = label.to_lowercase();
+    let mut chars = lower.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
 /// A name folded for comparison: lower case, without accents, and only its
 /// letters and digits (« Zoé-Marie » and « ZOE MARIE » fold alike).
 pub fn folded_name(name: &str) -> String {

@@ -32,7 +32,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::db::{Db, Flag};
-use model::{PupilIn, PupilKey};
+use model::{GuardianIn, LinkIn, PupilIn, PupilKey};
 pub use parse::{InputFile, Parsed};
 pub use store::apply;
 
@@ -246,7 +246,8 @@ impl Preview {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Action {
     New,
-    /// Update row `id`; `rekey` when the row must first take the file's ELEVE_ID.
+    /// Update row `id`; `rekey` when the row must first take the file's
+    /// ELEVE_ID (a pupil) or PERSONNE_ID (a guardian created at the desk).
     Update {
         id: i64,
         rekey: bool,
@@ -315,6 +316,20 @@ async fn plan_parsed(db: &Db, school: &School, mut parsed: Parsed) -> anyhow::Re
         .bind(true)
         .fetch_all(db.pool())
         .await?;
+        // Their guardians created at the desk (no PERSONNE_ID yet): SIECLE's
+        // next export has them under a PERSONNE_ID, linked to that pupil.
+        let desk_guardians: Vec<DeskGuardian> = sqlx::query_as(
+            "SELECT g.id, g.last_name, g.first_name, p.id, p.siecle_eleve_id, p.ine
+             FROM guardians g JOIN guardianships l ON l.guardian_id = g.id JOIN pupils p ON p.id = l.pupil_id
+             WHERE g.school_id = $1 AND p.school_id = $1 AND p.created_by_school = $2
+               AND g.siecle_personne_id IS NULL",
+        )
+        .bind(school.id)
+        .bind(true)
+        .fetch_all(db.pool())
+        .await?;
+        // The keys the files give the school's created pupils.
+        let mut created_keys: HashMap<i64, Vec<PupilKey>> = HashMap::new();
         let mut known_pupils: HashSet<PupilKey> = HashSet::new();
         for (_, eleve_id, ine, _, _) in &existing {
             known_pupils.extend(eleve_id.clone().map(PupilKey::EleveId));
@@ -338,6 +353,11 @@ async fn plan_parsed(db: &Db, school: &School, mut parsed: Parsed) -> anyhow::Re
                 missing.clear();
             }
             for (p, a) in pupils.iter().zip(&actions) {
+                if let Some(Action::Update { id, .. }) = a {
+                    let keys = created_keys.entry(*id).or_default();
+                    keys.extend(p.eleve_id.clone().map(PupilKey::EleveId));
+                    keys.extend(p.ine.clone().map(PupilKey::Ine));
+                }
                 if a.is_some() {
                     known_pupils.extend(p.eleve_id.clone().map(PupilKey::EleveId));
                     known_pupils.extend(p.ine.clone().map(PupilKey::Ine));
@@ -365,9 +385,17 @@ async fn plan_parsed(db: &Db, school: &School, mut parsed: Parsed) -> anyhow::Re
             let by_key: HashMap<&str, &(i64, String, String, Flag)> =
                 existing.iter().map(|g| (g.1.as_str(), g)).collect();
             let mut claimed = HashSet::new();
+            let mut desk_claimed = HashSet::new();
             for g in guardians.iter() {
                 let action = match by_key.get(g.key.as_str()) {
-                    None => Action::New,
+                    None => match desk_guardian(g, links, &desk_guardians, &created_keys)
+                        .filter(|id| desk_claimed.insert(*id))
+                    {
+                        // A guardian created at the desk: the row takes the
+                        // PERSONNE_ID (no duplicate, same sign-in).
+                        Some(id) => Action::Update { id, rekey: true },
+                        None => Action::New,
+                    },
                     Some((id, _, hash, missing)) => {
                         claimed.insert(*id);
                         if *hash == g.fingerprint() && !missing.0 {
@@ -444,6 +472,44 @@ async fn plan_parsed(db: &Db, school: &School, mut parsed: Parsed) -> anyhow::Re
         guardian_actions,
         missing_guardians,
     })
+}
+
+/// A guardian created at the desk: (guardian id, last name, first name, and
+/// their created pupil: id, ELEVE_ID, INE).
+type DeskGuardian = (i64, String, String, i64, Option<String>, Option<String>);
+
+/// The guardian created at the desk that the file's guardian `g` (unknown by
+/// PERSONNE_ID) is: same last and first names (folded: case, accents,
+/// hyphens), linked in the file to the created pupil they were entered for.
+/// None when no one, or more than one, fits.
+fn desk_guardian(
+    g: &GuardianIn,
+    links: &[LinkIn],
+    desk: &[DeskGuardian],
+    created_keys: &HashMap<i64, Vec<PupilKey>>,
+) -> Option<i64> {
+    let fold = crate::domain::words::folded_name;
+    let (last, first) = (fold(&g.last_name), fold(&g.first_name));
+    let their_pupils: Vec<&PupilKey> = links
+        .iter()
+        .filter(|l| l.guardian_key == g.key)
+        .map(|l| &l.pupil)
+        .collect();
+    let fits: HashSet<i64> = desk
+        .iter()
+        .filter(|(_, l, f, ..)| fold(l) == last && fold(f) == first)
+        .filter(|(_, _, _, pupil_id, eleve_id, ine)| {
+            let mut keys: Vec<PupilKey> = created_keys.get(pupil_id).cloned().unwrap_or_default();
+            keys.extend(eleve_id.clone().map(PupilKey::EleveId));
+            keys.extend(ine.clone().map(PupilKey::Ine));
+            keys.iter().any(|k| their_pupils.contains(&k))
+        })
+        .map(|d| d.0)
+        .collect();
+    match fits.len() {
+        1 => fits.into_iter().next(),
+        _ => None,
+    }
 }
 
 fn preview_of(parsed: &mut Parsed, counts: Counts) -> Preview {

@@ -210,6 +210,8 @@ pub struct NomenclatureIn {
     pub programmes: Vec<(String, String, String, String)>,
     /// (mef, subject, rank)
     pub mandatory_options: Vec<(String, String, i64)>,
+    /// Bloc PROVENANCES: (CODE_PROVENANCE, short label, long label).
+    pub provenances: Vec<(String, String, String)>,
 }
 
 /// A division or group.

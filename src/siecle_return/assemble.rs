@@ -115,7 +115,7 @@ pub async fn assemble(
         .map(|t| (t.pupil_id, t))
         .collect();
     // New pupils (not yet in SIECLE) are assembled apart.
-    let new = super::new_pupils::collect(pool, scope, &school.uai, start, &to_send).await?;
+    let new = super::new_pupils::collect(pool, scope, start, &to_send).await?;
     let pupil_rows: Vec<PupilRow> = rows::validated_pupils(pool, scope)
         .await?
         .into_iter()
@@ -424,7 +424,11 @@ pub async fn assemble(
         dossiers.push(dossier_id);
         pupils.push((dossier_id, pupil_id, p));
     }
-    persons.extend(new.persons);
+    // A guardian of a new pupil SIECLE knows (a sibling's) may be in the file
+    // already, as SIECLE has them with the sibling's changes: one PERSONNE.
+    for (guardian_id, person) in new.persons {
+        persons.entry(guardian_id).or_insert(person);
+    }
     problems.extend(new.problems);
     name_subjects_as_sent(&mut problems, &pupils);
 

@@ -3,9 +3,11 @@
 //! (`db::new_pupils`), still unknown to SIECLE, whose dossier is validated.
 //! Each is an ELEVE_NON_SORTANT with a private id from the allocator (stable
 //! across files), no ID_NATIONAL and no ID_SIECLE_ELE, its identity,
-//! its guardians as new PERSONNEs (allocated ids), SCOLARITE_ACTIVE (the MEF
+//! its guardians as new PERSONNEs (allocated ids; a guardian SIECLE knows,
+//! linked at creation, keeps SIECLE's ids), SCOLARITE_ACTIVE (the MEF
 //! entered, the campaign's first day of classes) and ETABLISSEMENT_AN_DERNIER
-//! (the UAI or the department the agent entered). Accepted changes of their
+//! (the UAI or the department the agent entered, the provenance chosen
+//! among the nomenclature's). Accepted changes of their
 //! dossier apply on top, as for every pupil. A homonym among the pupils SIECLE
 //! exported (check 15) blocks the file.
 
@@ -87,7 +89,6 @@ fn problem(
 pub(super) async fn collect(
     pool: &AnyPool,
     scope: SchoolScope,
-    school_uai: &str,
     start: NaiveDate,
     to_send: &HashMap<i64, ToSend>,
 ) -> Result<NewPupils, Error> {
@@ -103,17 +104,27 @@ pub(super) async fn collect(
         .map(|(record, n)| (record, u32::try_from(n).unwrap_or(u32::MAX)))
         .collect();
     let guardians = group(rows::guardians(pool, scope, &ids).await?, |g| g.pupil_id);
-    let guardian_ids: Vec<i64> = guardians
-        .values()
-        .flatten()
-        .map(|g| g.guardian_id)
-        .collect();
-    let person_ids: HashMap<i64, u32> = allocate_ids(pool, scope, IdKind::Person, &guardian_ids)
-        .await?
-        .into_iter()
-        .map(|(record, n)| (record, u32::try_from(n).unwrap_or(u32::MAX)))
-        .collect();
-    let provenance = siecle_return::usual_provenance(pool, scope, school_uai).await?;
+    // A guardian SIECLE knows (a sibling's, linked at creation) keeps
+    // SIECLE's private id, as in the imported pupils' part of the file;
+    // the others get the allocator's.
+    let mut person_ids: HashMap<i64, u32> = HashMap::new();
+    let mut without: Vec<i64> = Vec::new();
+    for g in guardians.values().flatten() {
+        match g
+            .siecle_private_id
+            .as_deref()
+            .and_then(|s| s.trim().parse::<u32>().ok())
+        {
+            Some(id) => {
+                person_ids.insert(g.guardian_id, id);
+            }
+            None if !without.contains(&g.guardian_id) => without.push(g.guardian_id),
+            None => {}
+        }
+    }
+    for (record, n) in allocate_ids(pool, scope, IdKind::Person, &without).await? {
+        person_ids.insert(record, u32::try_from(n).unwrap_or(u32::MAX));
+    }
     let programmes = siecle_return::programmes(pool, scope).await?;
     for r in validated {
         out.pupil_ids.insert(r.pupil_id);
@@ -154,7 +165,10 @@ pub(super) async fn collect(
         for g in guardians.get(&r.pupil_id).cloned().unwrap_or_default() {
             let person = Person {
                 private_id: person_ids[&g.guardian_id],
-                siecle_id: None,
+                siecle_id: g
+                    .siecle_personne_id
+                    .as_deref()
+                    .and_then(|s| s.trim().parse().ok()),
                 civility: Civilite::from_code(&g.civility_code),
                 last_name: g.last_name.clone(),
                 usage_name: None,
@@ -203,27 +217,16 @@ pub(super) async fn collect(
                 continue;
             }
         };
-        let provenance = match &provenance {
-            Some(code) => {
-                out.problems.push(problem(
-                    Severity::Warning,
-                    38,
-                    &subject,
-                    "la provenance",
-                    "déduite des élèves venus d'un autre établissement dans l'export SIECLE : vérifiez-la dans SIECLE après l'import".into(),
-                ));
-                code.clone()
-            }
-            None => {
-                out.problems.push(problem(
-                    Severity::Blocking,
-                    38,
-                    &subject,
-                    "la provenance",
-                    "aucun élève de l'export SIECLE venu d'un autre établissement ne permet de la déduire : saisissez cet élève dans SIECLE".into(),
-                ));
-                continue;
-            }
+        // The provenance the agent chose among the nomenclature's.
+        let Some(provenance) = some(&r.provenance_code) else {
+            out.problems.push(problem(
+                Severity::Blocking,
+                38,
+                &subject,
+                "la provenance",
+                "absente : l'élève a été créé sans provenance (importez l'export Nomenclature de SIECLE, qui les donne) ; saisissez-le dans SIECLE".into(),
+            ));
+            continue;
         };
         let mut p = Pupil {
             private_id,

@@ -265,6 +265,16 @@ pub(crate) async fn new_pupil_fields(
     .await
     .unwrap()
     .unwrap_or_else(|| "2".into());
+    // The school's first provenance (its nomenclature's), if it has any.
+    let provenance: String = sqlx::query_scalar(
+        "SELECT MIN(v.code) FROM provenances v JOIN schools s ON s.id = v.school_id WHERE s.uai = $1",
+    )
+    .bind(school_id_uai)
+    .fetch_optional(pool)
+    .await
+    .unwrap()
+    .flatten()
+    .unwrap_or_default();
     let mut fields: Vec<(String, String)> = [
         ("last_name", "NOUVEL"),
         ("first_name", "Élise"),
@@ -280,6 +290,7 @@ pub(crate) async fn new_pupil_fields(
         ("repeating", "non"),
         ("previous_kind", "uai"),
         ("previous_uai", "0750680G"),
+        ("provenance", provenance.as_str()),
         ("g1_civility", "2"),
         ("g1_last_name", "NOUVEL"),
         ("g1_first_name", "Sophie"),
@@ -442,8 +453,145 @@ async fn a_homonym_is_shown_before_a_new_pupil_is_created(app: TestApp) {
     app.finish().await;
 }
 
+/// Posts the new pupil form with its search button: the page comes back.
+async fn search_known(app: &TestApp, uai: &str, fields: &[(String, String)], name: &str) -> String {
+    let mut fields = fields.to_vec();
+    fields.push(("known_search".into(), name.into()));
+    fields.push(("action".into(), "chercher".into()));
+    let found = post_new_pupil(app, uai, &fields).await;
+    assert_eq!(found.status(), 200);
+    found.text().await.unwrap()
+}
+
+async fn a_new_pupil_is_linked_to_a_sibling_s_guardian_found_among_the_school_s_only(app: TestApp) {
+    let seeded = app.seed_demo().await;
+    app.sign_in_agent(SECRETARIAT, DEMO_PASSWORD).await;
+    let pool = app.db().pool();
+    // A guardian of a pupil of the school (the sibling's)…
+    let (known, last, first): (i64, String, String) = sqlx::query_as(
+        "SELECT g.id, g.last_name, g.first_name FROM guardians g
+         JOIN guardianships l ON l.guardian_id = g.id JOIN pupils p ON p.id = l.pupil_id
+         JOIN schools s ON s.id = p.school_id WHERE s.uai = $1 ORDER BY g.id LIMIT 1",
+    )
+    .bind(&seeded.uai)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    // …and a namesake in another school, whom the search never offers.
+    let other = add_school(&app, "0750652B").await;
+    let now = 0_i64;
+    let other_pupil: i64 = sqlx::query_scalar(
+        "INSERT INTO pupils (school_id, last_name, first_name, sex, birth_date, created_at, updated_at)
+         VALUES ($1, $2, 'Autre', 'M', '2013-01-01', $3, $3) RETURNING id",
+    )
+    .bind(other.id)
+    .bind(&last)
+    .bind(now)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let stranger: i64 = sqlx::query_scalar(
+        "INSERT INTO guardians (school_id, last_name, first_name, created_at, updated_at)
+         VALUES ($1, $2, 'Homonyme', $3, $3) RETURNING id",
+    )
+    .bind(other.id)
+    .bind(&last)
+    .bind(now)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO guardianships (pupil_id, guardian_id, rank, relationship_code, legal_responsibility)
+         VALUES ($1, $2, 1, '10', 1)",
+    )
+    .bind(other_pupil)
+    .bind(stranger)
+    .execute(pool)
+    .await
+    .unwrap();
+
+    let g1_empty: Vec<(&str, &str)> = [
+        "g1_civility",
+        "g1_last_name",
+        "g1_first_name",
+        "g1_relationship",
+        "g1_address",
+        "g1_postcode",
+        "g1_city",
+        "g1_phone",
+        "g1_email",
+    ]
+    .into_iter()
+    .map(|k| (k, ""))
+    .collect();
+    let fields = new_pupil_fields(&app, &seeded.uai, &g1_empty).await;
+    let html = search_known(&app, &seeded.uai, &fields, &last.to_lowercase()).await;
+    assert!(
+        html.contains(&format!(r#"id="known_guardian-{known}""#)),
+        "{html}"
+    );
+    assert!(
+        html.contains(&first) && html.contains("responsable de"),
+        "{html}"
+    );
+    assert!(
+        !html.contains(&format!(r#"id="known_guardian-{stranger}""#)) && !html.contains("Homonyme"),
+        "never another school's persons"
+    );
+    assert!(html.contains("NOUVEL"), "the form keeps what was typed");
+    let nobody = search_known(&app, &seeded.uai, &fields, "Zzyzx").await;
+    assert!(nobody.contains("Aucun responsable de vos élèves ne correspond"));
+
+    let before = counts(&app).await;
+    let link = |id: i64| {
+        let mut f = fields.clone();
+        f.extend(
+            [
+                ("known_guardian", id.to_string()),
+                ("known_relationship", "20".to_owned()),
+                ("known_lives_with", "oui".to_owned()),
+                ("known_pays", "non".to_owned()),
+            ]
+            .map(|(k, v)| (k.to_owned(), v)),
+        );
+        f
+    };
+    let refused = post_new_pupil(&app, &seeded.uai, &link(stranger)).await;
+    assert_eq!(refused.status(), 422);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("Choisissez le responsable dans la liste.")
+    );
+    let alone = post_new_pupil(&app, &seeded.uai, &fields).await;
+    assert_eq!(alone.status(), 422, "a legal guardian is still needed");
+    assert_eq!(counts(&app).await, before, "nothing was created");
+
+    let created = post_new_pupil(&app, &seeded.uai, &link(known)).await;
+    assert_eq!(created.status(), 303, "{}", created.text().await.unwrap());
+    let after = counts(&app).await;
+    assert_eq!(
+        (after.0, after.1, after.2),
+        (before.0 + 1, before.1, before.2 + 1),
+        "no guardian re-typed"
+    );
+    let links: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT l.guardian_id, l.relationship_code, l.rank FROM guardianships l
+         JOIN pupils p ON p.id = l.pupil_id WHERE p.created_by_school = $1 ORDER BY l.rank",
+    )
+    .bind(true)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert_eq!(links, vec![(known, "20".to_owned(), 1)]);
+    app.finish().await;
+}
+
 on_both_databases!(
     assisted_saves_are_the_agent_s_at_the_desk_without_the_family_signing_in,
+    a_new_pupil_is_linked_to_a_sibling_s_guardian_found_among_the_school_s_only,
     the_nurse_and_school_life_may_not_fill_a_dossier_with_the_family,
     the_new_pupil_form_refuses_bad_codes_and_a_missing_guardian_in_french_and_changes_nothing,
     a_homonym_is_shown_before_a_new_pupil_is_created,
@@ -489,6 +637,10 @@ async fn a_validated_new_pupil_goes_to_siecle_as_a_new_pupil_and_siecle_s_next_e
     first
         .responsables
         .retain(|r| r.eleve_id != arriving.eleve_id);
+    // Nor the persons only linked to them.
+    let linked: std::collections::HashSet<u64> =
+        first.responsables.iter().map(|r| r.personne_id).collect();
+    first.personnes.retain(|p| linked.contains(&p.personne_id));
     let school = add_school(&app, generated.uai.as_str()).await;
     let import = |exports: &crate::import::Exports| {
         let paths: Vec<PathBuf> = exports.files.iter().map(|f| f.path.clone()).collect();
@@ -546,7 +698,50 @@ async fn a_validated_new_pupil_goes_to_siecle_as_a_new_pupil_and_siecle_s_next_e
         .execute(pool)
         .await
         .unwrap();
+    // The provenances came with SIECLE's nomenclature: the form offers them
+    // by their words and refuses a code it does not know.
+    let form = app
+        .client
+        .get(app.url(&format!("/etablissements/{}/eleves/nouveau", school.uai)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        form.contains(r#"<option value="4">Etablissement prive</option>"#),
+        "{form}"
+    );
+    let (sibling_guardian, personne_id): (i64, String) = sqlx::query_as(
+        "SELECT id, siecle_personne_id FROM guardians
+         WHERE school_id = $1 AND siecle_personne_id IS NOT NULL ORDER BY id LIMIT 1",
+    )
+    .bind(school.id)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let desk_link = generated
+        .responsables
+        .iter()
+        .find(|r| r.eleve_id == arriving.eleve_id && r.est_representant_legal())
+        .unwrap()
+        .clone();
+    let desk_person = generated
+        .personnes
+        .iter()
+        .find(|p| p.personne_id == desk_link.personne_id)
+        .unwrap()
+        .clone();
     let born = arriving.date_naiss.unwrap().format("%Y-%m-%d").to_string();
+    let unknown = new_pupil_fields(&app, &school.uai, &[("provenance", "9")]).await;
+    let refused = post_new_pupil(&app, &school.uai, &unknown).await;
+    assert_eq!(refused.status(), 422);
+    let html = refused.text().await.unwrap().replace("&#x27;", "&#39;");
+    assert!(
+        html.contains("Choisissez la provenance de l&#39;élève dans la liste."),
+        "{html}"
+    );
     let fields = new_pupil_fields(
         &app,
         &school.uai,
@@ -560,6 +755,18 @@ async fn a_validated_new_pupil_goes_to_siecle_as_a_new_pupil_and_siecle_s_next_e
             ("birth_commune_insee", ""),
             ("birth_town_abroad", "Berlin"),
             ("nationality", "109"),
+            ("provenance", "4"),
+            // The guardian typed is the one SIECLE's next export will have.
+            (
+                "g1_last_name",
+                desk_person.nom_de_famille.to_lowercase().as_str(),
+            ),
+            ("g1_first_name", desk_person.prenom.as_str()),
+            // A sibling's guardian SIECLE knows, linked rather than re-typed.
+            ("known_guardian", sibling_guardian.to_string().as_str()),
+            ("known_relationship", "20"),
+            ("known_lives_with", "oui"),
+            ("known_pays", "non"),
         ],
     )
     .await;
@@ -572,9 +779,11 @@ async fn a_validated_new_pupil_goes_to_siecle_as_a_new_pupil_and_siecle_s_next_e
         .parse()
         .unwrap();
     let (pupil_id, guardian_id): (i64, i64) = sqlx::query_as(
-        "SELECT d.pupil_id, l.guardian_id FROM dossiers d JOIN guardianships l ON l.pupil_id = d.pupil_id WHERE d.id = $1",
+        "SELECT d.pupil_id, l.guardian_id FROM dossiers d JOIN guardianships l ON l.pupil_id = d.pupil_id
+         WHERE d.id = $1 AND l.guardian_id <> $2",
     )
     .bind(dossier_id)
+    .bind(sibling_guardian)
     .fetch_one(pool)
     .await
     .unwrap();
@@ -607,7 +816,7 @@ async fn a_validated_new_pupil_goes_to_siecle_as_a_new_pupil_and_siecle_s_next_e
             .await
             .unwrap();
         assert!(!report.failed, "{}", report.text);
-        assert!(report.text.contains("la provenance"), "{}", report.text);
+        assert!(!report.text.contains("la provenance"), "{}", report.text);
         let (_, xml) = unzip(&out);
         xmllint(&xml);
         let text = String::from_utf8_lossy(&xml).into_owned();
@@ -634,11 +843,37 @@ async fn a_validated_new_pupil_goes_to_siecle_as_a_new_pupil_and_siecle_s_next_e
             p.previous.as_ref().unwrap().school,
             PreviousSchool::Uai("0750680G".into())
         );
-        assert_eq!(p.links.len(), 1);
-        let person = back
+        assert_eq!(
+            p.previous.as_ref().unwrap().provenance,
+            "4",
+            "the provenance the agent chose, not a guess"
+        );
+        assert_eq!(
+            p.links.len(),
+            2,
+            "the sibling's guardian, then the one typed"
+        );
+        let sibling = back
             .persons
             .iter()
             .find(|x| x.private_id == p.links[0].person)
+            .unwrap();
+        assert_eq!(
+            sibling.siecle_id,
+            Some(personne_id.parse().unwrap()),
+            "SIECLE's person, with their id: no duplicate"
+        );
+        assert_eq!(
+            back.persons
+                .iter()
+                .filter(|x| x.siecle_id == sibling.siecle_id)
+                .count(),
+            1
+        );
+        let person = back
+            .persons
+            .iter()
+            .find(|x| x.private_id == p.links[1].person)
             .unwrap();
         assert_eq!(person.siecle_id, None);
         assert_eq!(person.civility, Civilite::Madame);
@@ -676,6 +911,37 @@ async fn a_validated_new_pupil_goes_to_siecle_as_a_new_pupil_and_siecle_s_next_e
             .unwrap();
     assert_eq!(eleve_id, Some(arriving.eleve_id.to_string()));
     assert_eq!(ine.is_some(), arriving.id_national.is_some());
+    // The guardian typed at the desk is SIECLE's person now: the same row
+    // (their sign-in and messages), no duplicate, the e-mail kept.
+    let (siecle_id, email): (Option<String>, String) =
+        sqlx::query_as("SELECT siecle_personne_id, email FROM guardians WHERE id = $1")
+            .bind(guardian_id)
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    assert_eq!(siecle_id, Some(desk_person.personne_id.to_string()));
+    assert!(!email.is_empty());
+    let same: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM guardians WHERE school_id = $1 AND (siecle_personne_id = $2 OR id = $3)",
+    )
+    .bind(school.id)
+    .bind(desk_person.personne_id.to_string())
+    .bind(guardian_id)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(same, 1, "no duplicate guardian");
+    let linked: Vec<(i64, dossiersco::db::Flag)> = sqlx::query_as(
+        "SELECT guardian_id, from_siecle FROM guardianships WHERE pupil_id = $1 ORDER BY guardian_id",
+    )
+    .bind(pupil_id)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert!(
+        linked.iter().any(|(g, from)| *g == guardian_id && from.0),
+        "SIECLE's link is the desk one: {linked:?}"
+    );
     app.finish().await;
 }
 

@@ -148,6 +148,10 @@ pub(super) fn read_nomenclature(
                 out.mandatory_options
                     .push((o.code_mef, o.code_matiere, i64::from(o.rang_option)))
             }
+            NomenclaturesRecord::Code(c) if c.bloc == "PROVENANCES" => {
+                out.provenances
+                    .push((c.code, text(&c.libelle_court), text(&c.libelle_long)))
+            }
             NomenclaturesRecord::Code(_) => {}
         }
     }

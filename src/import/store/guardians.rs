@@ -21,6 +21,26 @@ pub(super) async fn write_guardians(
     let Some((guardians, _)) = &plan.parsed.guardians else {
         return Ok(());
     };
+    // Guardians created at the desk, found in SIECLE's export: the row takes
+    // the PERSONNE_ID first, so the upsert finds it (same id: their family's
+    // sign-in, messages and dossiers stay theirs). What the agent typed and
+    // SIECLE leaves empty (e-mail, mobile) is kept.
+    let mut kept: Vec<(i64, String, String)> = Vec::new();
+    for (g, action) in guardians.iter().zip(&plan.guardian_actions) {
+        if let Action::Update { id, rekey: true } = action {
+            let (email, mobile): (String, String) =
+                sqlx::query_as("SELECT email, phone_mobile FROM guardians WHERE id = $1")
+                    .bind(*id)
+                    .fetch_one(&mut **tx)
+                    .await?;
+            kept.push((*id, email, mobile));
+            sqlx::query("UPDATE guardians SET siecle_personne_id = $1 WHERE id = $2")
+                .bind(&g.key)
+                .bind(*id)
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
     let rows = guardians
         .iter()
         .zip(&plan.guardian_actions)
@@ -81,6 +101,18 @@ pub(super) async fn write_guardians(
         rows,
     )
     .await?;
+    for (id, email, mobile) in kept {
+        sqlx::query(
+            "UPDATE guardians SET email = CASE WHEN email = '' THEN $2 ELSE email END,
+                 phone_mobile = CASE WHEN phone_mobile = '' THEN $3 ELSE phone_mobile END
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(email)
+        .bind(mobile)
+        .execute(&mut **tx)
+        .await?;
+    }
     flag_missing(tx, "guardians", &plan.missing_guardians, now).await?;
     Ok(())
 }

@@ -15,7 +15,44 @@ pub(super) async fn write_nomenclature(
     n: &NomenclatureIn,
 ) -> sqlx::Result<()> {
     write_mefs_and_subjects(tx, backend, school_id, n).await?;
-    replace_programmes_and_options(tx, backend, school_id, n).await
+    replace_programmes_and_options(tx, backend, school_id, n).await?;
+    replace_provenances(tx, backend, school_id, n).await
+}
+
+/// The provenances (a new pupil's, chosen by label): replaced whole when the
+/// nomenclature has the block, kept as they were when it has none.
+async fn replace_provenances(
+    tx: &mut Tx,
+    backend: Backend,
+    school_id: i64,
+    n: &NomenclatureIn,
+) -> sqlx::Result<()> {
+    if n.provenances.is_empty() {
+        return Ok(());
+    }
+    sqlx::query("DELETE FROM provenances WHERE school_id = $1")
+        .bind(school_id)
+        .execute(&mut **tx)
+        .await?;
+    let rows = dedup_by_key(&n.provenances, |p| p.0.clone())
+        .into_iter()
+        .map(|p| {
+            vec![
+                Val::I(school_id),
+                Val::T(p.0.clone()),
+                Val::T(p.1.clone()),
+                Val::T(p.2.clone()),
+            ]
+        })
+        .collect();
+    insert_rows(
+        tx,
+        backend,
+        "INSERT INTO provenances (school_id, code, short_label, long_label)",
+        "",
+        rows,
+    )
+    .await
 }
 
 async fn write_mefs_and_subjects(

@@ -36,6 +36,16 @@ pub(super) const MATIERES: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
+/// Provenances (bloc PROVENANCES): CODE_PROVENANCE, LIBELLE_COURT, LIBELLE_LONG
+/// (synthetic labels).
+pub(super) const PROVENANCES: &[(&str, &str, &str)] = &[
+    ("1", "MEME ETAB", "MEME ETABLISSEMENT"),
+    ("2", "PUB ACAD", "ETABLISSEMENT PUBLIC DE L'ACADEMIE"),
+    ("3", "PUB H ACAD", "ETABLISSEMENT PUBLIC HORS ACADEMIE"),
+    ("4", "PRIVE", "ETABLISSEMENT PRIVE"),
+    ("5", "ETRANGER", "ETABLISSEMENT A L'ETRANGER"),
+];
+
 /// The nomenclature records of a school.
 pub(super) struct Nomenclature {
     pub mefs: Vec<Mef>,

@@ -142,6 +142,14 @@ impl SynthSchool {
             out.close(3, "OPTION_OBLIGATOIRE");
         }
         out.close(2, "OPTIONS_OBLIGATOIRES");
+        out.open(2, "PROVENANCES", &[]);
+        for (code, short, long) in super::nomenclature::PROVENANCES {
+            out.open(3, "PROVENANCE", &[("CODE_PROVENANCE", code)]);
+            out.leaf(4, "LIBELLE_COURT", Some(short));
+            out.leaf(4, "LIBELLE_LONG", Some(long));
+            out.close(3, "PROVENANCE");
+        }
+        out.close(2, "PROVENANCES");
         out.close(1, "DONNEES");
         out.close(0, "BEE_NOMENCLATURES");
         out.flush()

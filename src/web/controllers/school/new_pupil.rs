@@ -3,8 +3,12 @@
 //! (RETURN-FILE-RULES.md §2 « New pupil without an INE », checks 11, 15, 16,
 //! 19, 26, 27, 38): identity, birthplace (INSEE code of the commune in
 //! France, else the foreign town), nationality, the MEF entered next year,
-//! last year's school (UAI with its check letter, or its department), and at
-//! least one legal guardian with civility, link and address. Countries and
+//! last year's school (UAI with its check letter, or its department), the
+//! provenance (by its label, among the nomenclature's), and at least one
+//! legal guardian with civility, link and address — typed, or a guardian the
+//! school already has (a sibling's: « Ajouter un responsable déjà connu »,
+//! searched among the guardians of the school's pupils only, by a second
+//! submit button of the same form, so without JavaScript). Countries and
 //! links are chosen by name, never typed as codes. A pupil of the school with
 //! the same names and birth date is shown first (check 15): the agent
 //! confirms it is someone else. The pupil gets a dossier in the current
@@ -23,7 +27,7 @@ use dossiersco_siecle::codes::{PAYS, Parente, Regime};
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::db::new_pupils::{self, Homonym, NewGuardian, NewPupil};
+use crate::db::new_pupils::{self, Homonym, KnownGuardian, KnownLink, NewGuardian, NewPupil};
 use crate::domain::birthplace;
 use crate::domain::role::ManageSchool;
 use crate::domain::uai::Uai;
@@ -100,6 +104,24 @@ pub struct NewPupilForm {
     #[serde(default)]
     pub previous_department: String,
     #[serde(default)]
+    pub provenance: String,
+    /// « Ajouter un responsable déjà connu »: the name searched, the guardian
+    /// chosen (their id) and their link with the new pupil.
+    #[serde(default)]
+    pub known_search: String,
+    #[serde(default)]
+    pub known_guardian: String,
+    #[serde(default)]
+    pub known_relationship: String,
+    #[serde(default)]
+    pub known_lives_with: String,
+    #[serde(default)]
+    pub known_pays: String,
+    /// `chercher`: the search button (the form comes back with the guardians
+    /// found, nothing is created).
+    #[serde(default)]
+    pub action: String,
+    #[serde(default)]
     pub homonym_confirmed: String,
     #[serde(flatten)]
     pub rest: BTreeMap<String, String>,
@@ -122,6 +144,7 @@ impl NewPupilForm {
                 ("g2_country".into(), "100".into()),
                 ("g1_lives_with".into(), "oui".into()),
             ]),
+            known_lives_with: "oui".into(),
             ..Self::default()
         }
     }
@@ -166,6 +189,10 @@ impl NewPupilForm {
             &mut self.regime,
             &mut self.previous_uai,
             &mut self.previous_department,
+            &mut self.provenance,
+            &mut self.known_search,
+            &mut self.known_guardian,
+            &mut self.known_relationship,
         ] {
             *v = clean(v);
         }
@@ -258,10 +285,11 @@ fn check_guardian(errors: &mut Errors, n: u8, g: &GuardianFields) {
 /// school by default, check 38).
 fn check(
     form: &NewPupilForm,
-    mefs: &[new_pupils::Mef],
-    regimes: &[(String, String)],
+    choices: &Choices,
+    known: Option<&KnownGuardian>,
     school_uai: &str,
 ) -> Errors {
+    let (mefs, regimes) = (&choices.mefs, &choices.regimes);
     let mut errors = Errors::new();
     check_text(&mut errors, "last_name", &form.last_name, true);
     check_text(&mut errors, "first_name", &form.first_name, true);
@@ -375,7 +403,52 @@ fn check(
             );
         }
     }
-    check_guardian(&mut errors, 1, &form.guardian(1));
+    // The provenance, among the nomenclature's (none known: the return file
+    // says it is missing).
+    if !choices.provenances.is_empty()
+        && !choices
+            .provenances
+            .iter()
+            .any(|p| p.code == form.provenance)
+    {
+        errors.insert(
+            "provenance".into(),
+            "Choisissez la provenance de l'élève dans la liste.",
+        );
+    }
+    // A guardian already known (of the school's pupils only: `known` is
+    // looked up in the school), or the first one typed.
+    if !form.known_guardian.is_empty() {
+        if known.is_none() {
+            errors.insert(
+                "known_guardian".into(),
+                "Choisissez le responsable dans la liste.",
+            );
+        }
+        if !Parente::ALL
+            .iter()
+            .any(|p| p.code() == form.known_relationship)
+        {
+            errors.insert(
+                "known_relationship".into(),
+                "Choisissez le lien avec l'élève.",
+            );
+        }
+        for field in ["known_lives_with", "known_pays"] {
+            let value = if field == "known_pays" {
+                &form.known_pays
+            } else {
+                &form.known_lives_with
+            };
+            if !matches!(value.as_str(), "oui" | "non") {
+                errors.insert(field.into(), "Répondez par oui ou par non.");
+            }
+        }
+    }
+    let g1 = form.guardian(1);
+    if form.known_guardian.is_empty() || !g1.last_name.is_empty() || !g1.first_name.is_empty() {
+        check_guardian(&mut errors, 1, &g1);
+    }
     let g2 = form.guardian(2);
     if !g2.last_name.is_empty() || !g2.first_name.is_empty() {
         check_guardian(&mut errors, 2, &g2);
@@ -409,12 +482,14 @@ fn new_guardian(g: &GuardianFields) -> NewGuardian {
     }
 }
 
-fn new_pupil(form: &NewPupilForm) -> NewPupil {
+fn new_pupil(form: &NewPupilForm, known: Option<&KnownGuardian>) -> NewPupil {
     let in_france = form.birth_country == "100";
-    let mut guardians = vec![new_guardian(&form.guardian(1))];
-    let g2 = form.guardian(2);
-    if !g2.last_name.is_empty() || !g2.first_name.is_empty() {
-        guardians.push(new_guardian(&g2));
+    let mut guardians = Vec::new();
+    for n in [1, 2] {
+        let g = form.guardian(n);
+        if !g.last_name.is_empty() || !g.first_name.is_empty() {
+            guardians.push(new_guardian(&g));
+        }
     }
     let by_uai = form.previous_kind == "uai";
     NewPupil {
@@ -449,6 +524,13 @@ fn new_pupil(form: &NewPupilForm) -> NewPupil {
         } else {
             birthplace::department_code(&form.previous_department).unwrap_or_default()
         },
+        provenance_code: form.provenance.clone(),
+        known_guardian: known.map(|k| KnownLink {
+            guardian_id: k.id,
+            relationship_code: form.known_relationship.clone(),
+            lives_with_pupil: form.known_lives_with == "oui",
+            pays_fees: form.known_pays == "oui",
+        }),
         guardians,
     }
 }
@@ -472,6 +554,34 @@ impl GuardianBlock {
     pub fn required(&self) -> bool {
         self.n == 1
     }
+}
+
+/// A guardian already known, as the form offers them: (id, words).
+fn known_choice(g: &KnownGuardian) -> (String, String) {
+    let civility = match g.civility_code.as_str() {
+        "1" => "Monsieur",
+        "2" => "Madame",
+        _ => "",
+    };
+    let pupils: Vec<String> = g
+        .pupils
+        .iter()
+        .map(|(first, last, division)| {
+            if division.is_empty() {
+                format!("{first} {last}")
+            } else {
+                format!("{first} {last} ({division})")
+            }
+        })
+        .collect();
+    (
+        g.id.to_string(),
+        format!(
+            "{}, responsable de {}",
+            crate::domain::words::person(civility, &g.first_name, &g.last_name),
+            pupils.join(", ")
+        ),
+    )
 }
 
 /// (value, words) of two-way choices.
@@ -501,8 +611,16 @@ pub struct NewPupilPage {
     pub links: Vec<(String, String)>,
     pub mefs: Vec<(String, String)>,
     pub regimes: Vec<(String, String)>,
+    /// (code, words) of the nomenclature's provenances; empty when the school's
+    /// Nomenclature export did not give them.
+    pub provenances: Vec<(String, String)>,
     /// Pupils of the school with the same names and birth date (check 15).
     pub homonyms: Vec<Homonym>,
+    /// The guardians already known the agent may link (id, words): those
+    /// found by the search, and the one chosen.
+    pub known_choices: Vec<(String, String)>,
+    /// A search was made (its results, or none, are shown).
+    pub searched: bool,
 }
 
 impl NewPupilPage {
@@ -519,7 +637,24 @@ async fn page(
     errors: Errors,
     homonyms: Vec<Homonym>,
 ) -> Result<NewPupilPage, AppError> {
-    let (mefs, regimes) = choices(state, agent).await?;
+    let pool = state.db.pool();
+    let searched = form.action == "chercher";
+    let mut known = if searched {
+        new_pupils::search_guardians(pool, agent.scope(), &form.known_search).await?
+    } else {
+        Vec::new()
+    };
+    if let Ok(id) = form.known_guardian.parse::<i64>()
+        && !known.iter().any(|g| g.id == id)
+        && let Some(g) = new_pupils::known_guardian(pool, agent.scope(), id).await?
+    {
+        known.insert(0, g);
+    }
+    let Choices {
+        mefs,
+        regimes,
+        provenances,
+    } = choices(state, agent).await?;
     let sorted = |mut v: Vec<(String, String)>| {
         v.sort_by_key(|(code, label)| (code != "100", crate::domain::words::folded_name(label)));
         v
@@ -563,16 +698,27 @@ async fn page(
             .collect(),
         mefs: mefs.into_iter().map(|m| (m.code, m.label)).collect(),
         regimes,
+        provenances: provenances.into_iter().map(|p| (p.code, p.label)).collect(),
         homonyms,
+        known_choices: known.iter().map(known_choice).collect(),
+        searched,
     })
 }
 
-/// The school's MEFs and régimes (code, words): the régimes its pupils have
-/// in SIECLE, else every régime SIECLE knows.
+/// What the agent chooses among.
+struct Choices {
+    mefs: Vec<new_pupils::Mef>,
+    /// (code, words).
+    regimes: Vec<(String, String)>,
+    provenances: Vec<new_pupils::Provenance>,
+}
+
+/// The school's MEFs, régimes (the régimes its pupils have in SIECLE, else
+/// every régime SIECLE knows) and provenances (its nomenclature's).
 async fn choices(
     state: &AppState,
     agent: &CurrentAgent<ManageSchool>,
-) -> Result<(Vec<new_pupils::Mef>, Vec<(String, String)>), AppError> {
+) -> Result<Choices, AppError> {
     let pool = state.db.pool();
     let mefs = new_pupils::mefs(pool, agent.scope()).await?;
     let mut codes = new_pupils::regimes(pool, agent.scope()).await?;
@@ -587,7 +733,12 @@ async fn choices(
         })
         .filter(|(_, label)| !label.is_empty())
         .collect();
-    Ok((mefs, regimes))
+    let provenances = new_pupils::provenances(pool, agent.scope()).await?;
+    Ok(Choices {
+        mefs,
+        regimes,
+        provenances,
+    })
 }
 
 /// `GET …/eleves/nouveau`.
@@ -616,13 +767,21 @@ pub async fn create(
     Form(form): Form<NewPupilForm>,
 ) -> Result<Response, AppError> {
     let form = form.cleaned();
-    let (mefs, regimes) = choices(&state, &agent).await?;
-    let errors = check(&form, &mefs, &regimes, &agent.school_uai);
+    if form.action == "chercher" {
+        let page = page(&state, &agent, chrome, form, Errors::new(), Vec::new()).await?;
+        return Ok(render(&page)?.into_response());
+    }
+    let choices = choices(&state, &agent).await?;
+    let pool = state.db.pool();
+    let known = match form.known_guardian.parse::<i64>() {
+        Ok(id) => new_pupils::known_guardian(pool, agent.scope(), id).await?,
+        Err(_) => None,
+    };
+    let errors = check(&form, &choices, known.as_ref(), &agent.school_uai);
     if !errors.is_empty() {
         let page = page(&state, &agent, chrome, form, errors, Vec::new()).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response());
     }
-    let pool = state.db.pool();
     let homonyms = new_pupils::homonyms(
         pool,
         agent.scope(),
@@ -637,7 +796,7 @@ pub async fn create(
     }
     let mut tx = state.db.begin().await?;
     let Some((pupil_id, dossier_id)) =
-        new_pupils::create(&mut tx, agent.scope(), &new_pupil(&form)).await?
+        new_pupils::create(&mut tx, agent.scope(), &new_pupil(&form, known.as_ref())).await?
     else {
         return Err(AppError::NotFound);
     };
