@@ -90,17 +90,13 @@ async fn parts(state: &dossiersco::app::AppState, uai: &str, runs: usize) -> any
     let time = |label: &str, times: Vec<Duration>| {
         println!("  part: {label:<58} median {:>8.2} ms", median_ms(times));
     };
-    let (mut read, mut answers) = (Vec::new(), Vec::new());
+    let mut read = Vec::new();
     let (mut by_view, mut by_count) = (Vec::new(), Vec::new());
     let (mut sort_before, mut sort_now) = (Vec::new(), Vec::new());
     for _ in 0..runs {
         let t = Instant::now();
         let (listed, words) = facts::of_school(pool, school).await?;
         read.push(t.elapsed());
-        let t = Instant::now();
-        let only = facts::answers_of_school(pool, school).await?;
-        answers.push(t.elapsed());
-        anyhow::ensure!(only.len() == listed.len());
         let t = Instant::now();
         let old: Vec<(usize, bool)> = listed
             .iter()
@@ -140,10 +136,6 @@ async fn parts(state: &dossiersco::app::AppState, uai: &str, runs: usize) -> any
         anyhow::ensure!(now == before, "the sorts differ");
     }
     time("facts::of_school (the whole reading)", read);
-    time(
-        "facts::answers_of_school (the dashboard's reading now)",
-        answers,
-    );
     time("entries by diff::for_school (before)", by_view);
     time("entries by diff::changes (now)", by_count);
     time(

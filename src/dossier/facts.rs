@@ -28,33 +28,14 @@ pub async fn of_dossier(
     school_id: i64,
     dossier_id: i64,
 ) -> sqlx::Result<Option<(Listed, Words)>> {
-    let (mut listed, words) = read(pool, school_id, Some(dossier_id), Reading::Whole).await?;
+    let (mut listed, words) = read(pool, school_id, Some(dossier_id)).await?;
     Ok(listed.pop().map(|l| (l, words)))
 }
 
 /// The facts of every dossier of the school's current campaign, by pupil
 /// name.
 pub async fn of_school(pool: &AnyPool, school_id: i64) -> sqlx::Result<(Vec<Listed>, Words)> {
-    read(pool, school_id, None, Reading::Whole).await
-}
-
-/// The facts [`diff::disagreements`] reads, of every dossier of the school's
-/// current campaign: the state, the sender, the guardians with their edits
-/// of the pupil and their answers, the school's questions. The rest is left
-/// empty (SIECLE's contact details, contact edits, last year's answers,
-/// options, contacts and pieces), so these facts answer nothing else; half
-/// the queries of [`of_school`] (the dashboard counts the disagreements).
-pub async fn answers_of_school(pool: &AnyPool, school_id: i64) -> sqlx::Result<Vec<Facts>> {
-    let (listed, _) = read(pool, school_id, None, Reading::Answers).await?;
-    Ok(listed.into_iter().map(|l| l.facts).collect())
-}
-
-/// What [`read`] reads.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Reading {
-    Whole,
-    /// What [`answers_of_school`] says.
-    Answers,
+    read(pool, school_id, None).await
 }
 
 /// The school's words (option names, exit rules, its own questions).
@@ -143,13 +124,11 @@ async fn read(
     pool: &AnyPool,
     school_id: i64,
     dossier_id: Option<i64>,
-    reading: Reading,
 ) -> sqlx::Result<(Vec<Listed>, Words)> {
     let dossiers = rows::dossiers(pool, school_id, dossier_id).await?;
     if dossiers.is_empty() {
         return Ok((Vec::new(), Words::default()));
     }
-    let whole = reading == Reading::Whole;
     let mut pupil_edits = group(rows::pupil_edits(pool, school_id, dossier_id).await?, |r| {
         r.dossier_id
     });
@@ -157,64 +136,29 @@ async fn read(
         r.dossier_id
     });
     let guardian_edits = group(
-        if whole {
-            rows::guardian_edits(pool, school_id, dossier_id).await?
-        } else {
-            Vec::new()
-        },
+        rows::guardian_edits(pool, school_id, dossier_id).await?,
         |r| r.guardian_id,
     );
     let mut answers = group(rows::answers(pool, school_id, dossier_id).await?, |r| {
         r.dossier_id
     });
     let mut previous = group(
-        if whole {
-            rows::previous_answers(pool, school_id, dossier_id).await?
-        } else {
-            Vec::new()
-        },
+        rows::previous_answers(pool, school_id, dossier_id).await?,
         |r| r.dossier_id,
     );
     let mut practised = group(
-        if whole {
-            rows::practised_options(pool, school_id, dossier_id).await?
-        } else {
-            Vec::new()
-        },
+        rows::practised_options(pool, school_id, dossier_id).await?,
         |r| r.dossier_id,
     );
-    let (offered, queues) = if whole {
-        (
-            offer::options_of_school(pool, school_id).await?,
-            offer::request_queues(pool, school_id).await?,
-        )
-    } else {
-        Default::default()
-    };
-    let mut contacts = group(
-        if whole {
-            rows::contacts(pool, school_id, dossier_id).await?
-        } else {
-            Vec::new()
-        },
-        |r| r.dossier_id,
-    );
-    let mut pieces = group(
-        if whole {
-            rows::pieces(pool, school_id, dossier_id).await?
-        } else {
-            Vec::new()
-        },
-        |r| r.dossier_id,
-    );
-    let words = if whole {
-        words_of_school(pool, school_id).await?
-    } else {
-        Words {
-            questions: offer::questions(pool, school_id).await?,
-            ..Words::default()
-        }
-    };
+    let offered = offer::options_of_school(pool, school_id).await?;
+    let queues = offer::request_queues(pool, school_id).await?;
+    let mut contacts = group(rows::contacts(pool, school_id, dossier_id).await?, |r| {
+        r.dossier_id
+    });
+    let mut pieces = group(rows::pieces(pool, school_id, dossier_id).await?, |r| {
+        r.dossier_id
+    });
+    let words = words_of_school(pool, school_id).await?;
 
     let listed = dossiers
         .into_iter()

@@ -671,42 +671,10 @@ on_both_databases!(
 async fn last_sign_ins_of_an_older_install_come_from_the_audit_trail_in_migration_0013(
     backend: dossiersco::db::Backend,
 ) {
-    use dossiersco::db::{Backend, Db, migrate};
-    let dir = tempfile::tempdir().unwrap();
-    let (url, postgres) = match backend {
-        Backend::Sqlite => (
-            format!("sqlite://{}", dir.path().join("old.db").display()),
-            None,
-        ),
-        Backend::Postgres => {
-            let Some(admin) =
-                crate::harness::require("DOSSIERSCO_TEST_DATABASE_URL", "PostgreSQL tests")
-            else {
-                return;
-            };
-            let (name, url) = crate::harness::fresh_postgres_database(&admin).await;
-            (url, Some((admin, name)))
-        }
+    let Some(old) = crate::harness::OlderInstall::before(backend, 13).await else {
+        return;
     };
-    let db = Db::connect(&url, 2).await.unwrap();
-    sqlx::raw_sql(
-        "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-    )
-    .execute(db.pool())
-    .await
-    .unwrap();
-    for &(version, name, sql) in migrate::MIGRATIONS.iter().filter(|m| m.0 < 13) {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(migrate::render(sql, backend)))
-            .execute(db.pool())
-            .await
-            .unwrap();
-        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, 0)")
-            .bind(version)
-            .bind(name)
-            .execute(db.pool())
-            .await
-            .unwrap();
-    }
+    let db = &old.db;
     sqlx::raw_sql(
         "INSERT INTO schools (uai, name, created_at) VALUES ('0750680G', 'Arago', 0);
          INSERT INTO guardians (school_id, last_name, first_name, created_at, updated_at)
@@ -732,16 +700,7 @@ async fn last_sign_ins_of_an_older_install_come_from_the_audit_trail_in_migratio
         visits,
         [("Julie".to_owned(), Some(300)), ("Paul".to_owned(), None)]
     );
-    db.close().await;
-    if let Some((admin, name)) = postgres {
-        let admin = Db::connect(&admin, 1).await.unwrap();
-        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-        )))
-        .execute(admin.pool())
-        .await;
-        admin.close().await;
-    }
+    old.finish().await;
 }
 
 mod last_sign_ins_of_an_older_install_come_from_the_audit_trail_in_migration_0013 {

@@ -398,3 +398,75 @@ pub fn rust_sources(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+/// A database as an older install left it: the migrations before `version`
+/// applied and recorded, on `backend` (a fresh PostgreSQL database, or a
+/// SQLite file of its own). `None` when PostgreSQL is not configured.
+pub struct OlderInstall {
+    pub db: Db,
+    _dir: tempfile::TempDir,
+    /// (admin URL, database name) of a PostgreSQL database to drop.
+    postgres: Option<(String, String)>,
+}
+
+impl OlderInstall {
+    pub async fn before(backend: Backend, version: i64) -> Option<Self> {
+        let dir = tempfile::tempdir().unwrap();
+        let (url, postgres) = match backend {
+            Backend::Sqlite => (
+                format!("sqlite://{}", dir.path().join("old.db").display()),
+                None,
+            ),
+            Backend::Postgres => {
+                let admin = require("DOSSIERSCO_TEST_DATABASE_URL", "PostgreSQL tests")?;
+                let (name, url) = fresh_postgres_database(&admin).await;
+                (url, Some((admin, name)))
+            }
+        };
+        let db = Db::connect(&url, 2).await.unwrap();
+        sqlx::raw_sql(
+            "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+        )
+        .execute(db.pool())
+        .await
+        .unwrap();
+        for &(v, name, sql) in dossiersco::db::migrate::MIGRATIONS
+            .iter()
+            .filter(|m| m.0 < version)
+        {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(dossiersco::db::migrate::render(
+                sql, backend,
+            )))
+            .execute(db.pool())
+            .await
+            .unwrap();
+            sqlx::query(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, 0)",
+            )
+            .bind(v)
+            .bind(name)
+            .execute(db.pool())
+            .await
+            .unwrap();
+        }
+        Some(Self {
+            db,
+            _dir: dir,
+            postgres,
+        })
+    }
+
+    /// Closes the database and drops it on PostgreSQL.
+    pub async fn finish(self) {
+        self.db.close().await;
+        if let Some((admin, name)) = self.postgres {
+            let admin = Db::connect(&admin, 1).await.unwrap();
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(admin.pool())
+            .await;
+            admin.close().await;
+        }
+    }
+}

@@ -564,42 +564,10 @@ on_both_databases!(
 async fn messages_stay_through_migration_0026_which_allows_the_kind_of_refusals(
     backend: dossiersco::db::Backend,
 ) {
-    use dossiersco::db::{Backend, Db, migrate};
-    let dir = tempfile::tempdir().unwrap();
-    let (url, postgres) = match backend {
-        Backend::Sqlite => (
-            format!("sqlite://{}", dir.path().join("old.db").display()),
-            None,
-        ),
-        Backend::Postgres => {
-            let Some(admin) =
-                crate::harness::require("DOSSIERSCO_TEST_DATABASE_URL", "PostgreSQL tests")
-            else {
-                return;
-            };
-            let (name, url) = crate::harness::fresh_postgres_database(&admin).await;
-            (url, Some((admin, name)))
-        }
+    let Some(old) = crate::harness::OlderInstall::before(backend, 26).await else {
+        return;
     };
-    let db = Db::connect(&url, 2).await.unwrap();
-    sqlx::raw_sql(
-        "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
-    )
-    .execute(db.pool())
-    .await
-    .unwrap();
-    for &(version, name, sql) in migrate::MIGRATIONS.iter().filter(|m| m.0 < 26) {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(migrate::render(sql, backend)))
-            .execute(db.pool())
-            .await
-            .unwrap();
-        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, 0)")
-            .bind(version)
-            .bind(name)
-            .execute(db.pool())
-            .await
-            .unwrap();
-    }
+    let db = &old.db;
     let message = |kind: &str| {
         format!(
             "INSERT INTO messages (school_id, guardian_id, channel, kind, recipient, body, created_at, status_at)
@@ -648,16 +616,7 @@ async fn messages_stay_through_migration_0026_which_allows_the_kind_of_refusals(
     let kinds: Vec<&str> = kinds.iter().map(|k| k.1.as_str()).collect();
     assert_eq!(kinds, ["receipt", "individual", "pieces_refused"]);
     assert_eq!(&ids[..2], [1, 2], "the ids recorded before stay");
-    db.close().await;
-    if let Some((admin, name)) = postgres {
-        let admin = Db::connect(&admin, 1).await.unwrap();
-        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-        )))
-        .execute(admin.pool())
-        .await;
-        admin.close().await;
-    }
+    old.finish().await;
 }
 
 mod messages_stay_through_migration_0026_which_allows_the_kind_of_refusals {

@@ -361,9 +361,33 @@ async fn a_pupil_whose_next_year_the_school_decided_goes_to_siecle_without_anoth
         .await
         .unwrap();
     let school = r.school.id;
-    step(&app, school, dossier_id, DossierState::NotStarted, Event::Open, By::Guardian(guardian)).await;
-    step(&app, school, dossier_id, DossierState::Started, Event::Submit, By::Guardian(guardian)).await;
-    step(&app, school, dossier_id, DossierState::Submitted, Event::Validate, By::Agent(agent)).await;
+    step(
+        &app,
+        school,
+        dossier_id,
+        DossierState::NotStarted,
+        Event::Open,
+        By::Guardian(guardian),
+    )
+    .await;
+    step(
+        &app,
+        school,
+        dossier_id,
+        DossierState::Started,
+        Event::Submit,
+        By::Guardian(guardian),
+    )
+    .await;
+    step(
+        &app,
+        school,
+        dossier_id,
+        DossierState::Submitted,
+        Event::Validate,
+        By::Agent(agent),
+    )
+    .await;
     let id = siecle_id(&app, pupil_id).await;
 
     let file = return_file(&app, &r).await;
@@ -393,4 +417,6 @@ async fn a_pupil_whose_next_year_the_school_decided_goes_to_siecle_without_anoth
     app.finish().await;
 }
 
-on_both_databases!(a_pupil_whose_next_year_the_school_decided_goes_to_siecle_without_another_change);
+on_both_databases!(
+    a_pupil_whose_next_year_the_school_decided_goes_to_siecle_without_another_change
+);
