@@ -192,14 +192,7 @@ async fn the_nurse_and_school_life_may_not_fill_a_dossier_with_the_family(app: T
     let page = format!("/etablissements/{}/dossiers/{dossier_id}", seeded.uai);
     for email in ["infirmerie@demo.dossiersco.fr", "cpe@demo.dossiersco.fr"] {
         let client = TestApp::client_for(&app);
-        let signed_in = app
-            .post_form_as(
-                &client,
-                "/agent/connexion",
-                "/agent/connexion",
-                &[("email", email), ("password", DEMO_PASSWORD)],
-            )
-            .await;
+        let signed_in = app.sign_in_agent_as(&client, email, DEMO_PASSWORD).await;
         assert_eq!(signed_in.status(), 303, "{email}");
         let refused = app
             .post_form_as(&client, &page, &format!("{page}/avec-la-famille"), &[])

@@ -16,14 +16,7 @@ use crate::on_both_databases;
 /// A browser signed in as `email`.
 async fn agent(app: &TestApp, email: &str, password: &str) -> Client {
     let client = TestApp::client_for(app);
-    let response = app
-        .post_form_as(
-            &client,
-            "/agent/connexion",
-            "/agent/connexion",
-            &[("email", email), ("password", password)],
-        )
-        .await;
+    let response = app.sign_in_agent_as(&client, email, password).await;
     assert_eq!(response.status(), 303, "{email} signs in");
     client
 }

@@ -425,13 +425,8 @@ async fn the_direction_reads_the_satisfaction_marks_and_comments_and_other_roles
     );
 
     let cpe = TestApp::client_for(&app);
-    app.post_form_as(
-        &cpe,
-        "/agent/connexion",
-        "/agent/connexion",
-        &[("email", "cpe@voisin.fr"), ("password", AGENT_PASSWORD)],
-    )
-    .await;
+    app.sign_in_agent_as(&cpe, "cpe@voisin.fr", AGENT_PASSWORD)
+        .await;
     let html = cpe
         .get(app.url(&format!("/etablissements/{UAI}")))
         .send()

@@ -141,14 +141,7 @@ async fn export(
 
 async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
     let client = TestApp::client_for(app);
-    let response = app
-        .post_form_as(
-            &client,
-            "/agent/connexion",
-            "/agent/connexion",
-            &[("email", email), ("password", AGENT_PASSWORD)],
-        )
-        .await;
+    let response = app.sign_in_agent_as(&client, email, AGENT_PASSWORD).await;
     assert_eq!(response.status(), 303, "{email} signs in");
     client
 }

@@ -211,14 +211,7 @@ async fn the_nurse_and_the_vie_scolaire_cannot_enter_parts(app: TestApp) {
     let uai = r.school.uai.clone();
     for email in ["infirmerie@retour.fr", "cpe@retour.fr"] {
         let client = TestApp::client_for(&app);
-        let response = app
-            .post_form_as(
-                &client,
-                "/agent/connexion",
-                "/agent/connexion",
-                &[("email", email), ("password", AGENT_PASSWORD)],
-            )
-            .await;
+        let response = app.sign_in_agent_as(&client, email, AGENT_PASSWORD).await;
         assert_eq!(response.status(), 303);
         let (status, _) = app.get_html_as(&client, &grants_page(&uai)).await;
         assert_eq!(status, 403, "{email}");

@@ -253,6 +253,23 @@ impl TestApp {
         .await
     }
 
+    /// Signs an agent in on `client` (a browser of its own, see
+    /// [`TestApp::client_for`]), through the sign-in form.
+    pub async fn sign_in_agent_as(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        self.post_form_as(
+            client,
+            "/agent/connexion",
+            "/agent/connexion",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
     /// Seeds the demo collège; returns its UAI.
     pub async fn seed_demo(&self) -> dossiersco::demo::Seeded {
         dossiersco::demo::seed(&self.state).await.unwrap()

@@ -363,16 +363,8 @@ async fn letters_from_the_back_office_replace_codes_only_once_confirmed_and_thei
 
     // Another agent of the school reads the batch but not the file.
     let other = TestApp::client_for(&app);
-    app.post_form_as(
-        &other,
-        "/agent/connexion",
-        "/agent/connexion",
-        &[
-            ("email", "direction@voisin.fr"),
-            ("password", AGENT_PASSWORD),
-        ],
-    )
-    .await;
+    app.sign_in_agent_as(&other, "direction@voisin.fr", AGENT_PASSWORD)
+        .await;
     let response = other
         .get(app.url(&format!("{batch_page}/courriers.pdf")))
         .send()
@@ -710,13 +702,8 @@ async fn pupils_ticked_in_the_dossier_list_get_letters_for_their_guardians_only(
         .agent(&app, "cpe@voisin.fr", Role::VieScolaire)
         .await;
     let cpe = TestApp::client_for(&app);
-    app.post_form_as(
-        &cpe,
-        "/agent/connexion",
-        "/agent/connexion",
-        &[("email", "cpe@voisin.fr"), ("password", AGENT_PASSWORD)],
-    )
-    .await;
+    app.sign_in_agent_as(&cpe, "cpe@voisin.fr", AGENT_PASSWORD)
+        .await;
     let html = cpe
         .get(app.url(&list))
         .send()

@@ -74,16 +74,8 @@ async fn the_family_s_receipt_and_the_school_s_send_back_read_as_written(app: Te
     let dossier_id = base.rsplit('/').next().unwrap();
     let staff = crate::harness::TestApp::client_for(&app);
     let page = format!("/etablissements/{}/dossiers/{dossier_id}", seeded.uai);
-    app.post_form_as(
-        &staff,
-        "/agent/connexion",
-        "/agent/connexion",
-        &[
-            ("email", "secretariat@demo.dossiersco.fr"),
-            ("password", DEMO_PASSWORD),
-        ],
-    )
-    .await;
+    app.sign_in_agent_as(&staff, "secretariat@demo.dossiersco.fr", DEMO_PASSWORD)
+        .await;
     let returned = app
         .post_form_as(
             &staff,

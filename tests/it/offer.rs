@@ -16,14 +16,7 @@ use crate::on_both_databases;
 async fn staff(app: &TestApp, seeded: &Seeded, role: Role) -> Client {
     let client = TestApp::client_for(app);
     let email = &seeded.agents.iter().find(|(r, _)| *r == role).unwrap().1;
-    let signed = app
-        .post_form_as(
-            &client,
-            "/agent/connexion",
-            "/agent/connexion",
-            &[("email", email), ("password", DEMO_PASSWORD)],
-        )
-        .await;
+    let signed = app.sign_in_agent_as(&client, email, DEMO_PASSWORD).await;
     assert_eq!(signed.status(), 303);
     client
 }

@@ -139,14 +139,7 @@ pub async fn world(app: &TestApp) -> World {
 /// A browser signed in as `email` (password [`AGENT_PASSWORD`]).
 pub async fn agent(app: &TestApp, email: &str) -> reqwest::Client {
     let client = TestApp::client_for(app);
-    let signed = app
-        .post_form_as(
-            &client,
-            "/agent/connexion",
-            "/agent/connexion",
-            &[("email", email), ("password", AGENT_PASSWORD)],
-        )
-        .await;
+    let signed = app.sign_in_agent_as(&client, email, AGENT_PASSWORD).await;
     assert_eq!(signed.status(), 303);
     client
 }

@@ -18,15 +18,7 @@ pub fn one_a_second(settings: &mut dossiersco::settings::Settings) {
 async fn secretariat(app: &TestApp) -> reqwest::Client {
     let staff = TestApp::client_for(app);
     let response = app
-        .post_form_as(
-            &staff,
-            "/agent/connexion",
-            "/agent/connexion",
-            &[
-                ("email", "secretariat@demo.dossiersco.fr"),
-                ("password", DEMO_PASSWORD),
-            ],
-        )
+        .sign_in_agent_as(&staff, "secretariat@demo.dossiersco.fr", DEMO_PASSWORD)
         .await;
     assert_eq!(response.status(), 303);
     staff

@@ -263,14 +263,10 @@ fn as_html(text: &str) -> String {
 async fn dossier_page(app: &TestApp, uai: &str, dossier_id: i64) -> String {
     let staff = TestApp::client_for(app);
     let signed_in = app
-        .post_form_as(
+        .sign_in_agent_as(
             &staff,
-            "/agent/connexion",
-            "/agent/connexion",
-            &[
-                ("email", "secretariat@demo.dossiersco.fr"),
-                ("password", dossiersco::demo::DEMO_PASSWORD),
-            ],
+            "secretariat@demo.dossiersco.fr",
+            dossiersco::demo::DEMO_PASSWORD,
         )
         .await;
     assert_eq!(signed_in.status(), 303);

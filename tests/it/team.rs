@@ -75,14 +75,7 @@ fn browser() -> Client {
 
 /// Signs `client` in; returns where it was sent.
 async fn sign_in(app: &TestApp, client: &Client, email: &str, password: &str) -> (u16, String) {
-    let response = app
-        .post_form_as(
-            client,
-            "/agent/connexion",
-            "/agent/connexion",
-            &[("email", email), ("password", password)],
-        )
-        .await;
+    let response = app.sign_in_agent_as(client, email, password).await;
     (response.status().as_u16(), location(&response))
 }
 

@@ -279,15 +279,7 @@ async fn the_nurse_may_not_choose_a_track(app: TestApp) {
     let (mef, _, _) = this_year(&app, pupil).await;
     let client = TestApp::client_for(&app);
     let response = app
-        .post_form_as(
-            &client,
-            "/agent/connexion",
-            "/agent/connexion",
-            &[
-                ("email", "infirmerie@retour.fr"),
-                ("password", AGENT_PASSWORD),
-            ],
-        )
+        .sign_in_agent_as(&client, "infirmerie@retour.fr", AGENT_PASSWORD)
         .await;
     assert_eq!(response.status(), 303);
     let page = dossier_page(&uai, dossier);
