@@ -25,7 +25,7 @@ fn date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
 }
 
-fn some(s: &str) -> Option<String> {
+pub(super) fn some(s: &str) -> Option<String> {
     let s = s.trim();
     (!s.is_empty()).then(|| s.to_owned())
 }
@@ -34,7 +34,7 @@ fn flag(f: Option<Flag>) -> Option<bool> {
     f.map(|f| f.0)
 }
 
-fn problem(
+pub(super) fn problem(
     severity: Severity,
     check: u8,
     subject: &Subject,
@@ -52,7 +52,12 @@ fn problem(
 
 /// An address from the stored strings (lines joined with `\n`, abroad when
 /// the country is not France: the town is then COMMUNE_ETRANGERE).
-fn address(lines: &[String], postcode: &str, city: &str, country: &str) -> Option<Address> {
+pub(super) fn address(
+    lines: &[String],
+    postcode: &str,
+    city: &str,
+    country: &str,
+) -> Option<Address> {
     let country = some(country)?;
     let town = if country == "100" {
         Town::France {
@@ -78,10 +83,28 @@ fn stored_lines(text: &str) -> Vec<String> {
 }
 
 /// Phone digits as SIECLE takes them: digits, with an optional leading `+`.
-fn phone(value: &str) -> Option<String> {
+pub(super) fn phone(value: &str) -> Option<String> {
     let plus = value.trim_start().starts_with('+');
     let digits: String = value.chars().filter(char::is_ascii_digit).collect();
     (!digits.is_empty()).then(|| if plus { format!("+{digits}") } else { digits })
+}
+
+/// The sex as stored (`F`, `M`), SIECLE's code; anything else none.
+pub(super) fn sex(code: &str) -> Option<Sexe> {
+    match code {
+        "F" => Some(Sexe::Feminin),
+        "M" => Some(Sexe::Masculin),
+        _ => None,
+    }
+}
+
+/// The birthplace: the INSEE code of a French commune, else a town abroad.
+pub(super) fn birthplace(insee: &str, city: &str) -> Option<Birthplace> {
+    match (some(insee), some(city)) {
+        (Some(c), _) => Some(Birthplace::Insee(c)),
+        (None, Some(v)) => Some(Birthplace::Abroad(v)),
+        (None, None) => None,
+    }
 }
 
 /// Assembles the school's return file at `generated_at` (the caller's clock,
@@ -711,17 +734,9 @@ fn base_pupil(
         first_name3: some(&r.first_name3),
         nationality: some(&r.nationality_code),
         birth_date: birth_date?,
-        sex: match r.sex.as_str() {
-            "F" => Some(Sexe::Feminin),
-            "M" => Some(Sexe::Masculin),
-            _ => None,
-        },
+        sex: sex(&r.sex),
         birth_country: r.birth_country_code.clone(),
-        birthplace: match (some(&r.birth_commune_insee), some(&r.birth_city)) {
-            (Some(c), _) => Some(Birthplace::Insee(c)),
-            (None, Some(v)) => Some(Birthplace::Abroad(v)),
-            (None, None) => None,
-        },
+        birthplace: birthplace(&r.birth_commune_insee, &r.birth_city),
         entry_date: r.entry_date.as_deref().and_then(date),
         address: address(
             &stored_lines(&r.address_lines),
@@ -782,11 +797,11 @@ pub(super) fn apply_pupil(
             let rest: Vec<&str> = words.collect();
             p.first_name3 = (!rest.is_empty()).then(|| rest.join(" "));
         }
-        "sex" => match value {
-            "F" => p.sex = Some(Sexe::Feminin),
-            "M" => p.sex = Some(Sexe::Masculin),
-            _ => {}
-        },
+        "sex" => {
+            if let Some(s) = sex(value) {
+                p.sex = Some(s);
+            }
+        }
         "birth_date" => match date(value) {
             Some(d) => p.birth_date = d,
             None => out.push(problem(

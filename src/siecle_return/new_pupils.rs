@@ -14,14 +14,16 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
-use dossiersco_siecle::codes::{Civilite, Parente, Pcs, Regime, Sexe};
+use dossiersco_siecle::codes::{Civilite, Parente, Pcs, Regime};
 use dossiersco_siecle::return_file::{
-    Address, Birthplace, Link, LinkKind, Person, Phones, PreviousSchool, PreviousYear, Problem,
-    Pupil, Schooling, Severity, Subject, Town,
+    Address, Link, LinkKind, Person, Phones, PreviousSchool, PreviousYear, Problem, Pupil,
+    Schooling, Severity, Subject,
 };
 use sqlx::AnyPool;
 
-use super::assemble::{apply_options, apply_person, apply_pupil};
+use super::assemble::{
+    address, apply_options, apply_person, apply_pupil, birthplace, phone, problem, sex, some,
+};
 use super::{Error, ToSend, group};
 use crate::db::new_pupils::{self as rows, GuardianToSend};
 use crate::db::siecle_return::{IdKind, allocate_ids};
@@ -38,50 +40,6 @@ pub(super) struct NewPupils {
     /// Their guardians, by guardian id.
     pub persons: Vec<(i64, Person)>,
     pub problems: Vec<Problem>,
-}
-
-fn some(s: &str) -> Option<String> {
-    let s = s.trim();
-    (!s.is_empty()).then(|| s.to_owned())
-}
-
-fn phone(value: &str) -> Option<String> {
-    let plus = value.trim_start().starts_with('+');
-    let digits: String = value.chars().filter(char::is_ascii_digit).collect();
-    (!digits.is_empty()).then(|| if plus { format!("+{digits}") } else { digits })
-}
-
-fn address(g: &GuardianToSend) -> Option<Address> {
-    let country = some(&g.country_code)?;
-    let town = if country == "100" {
-        Town::France {
-            postcode: some(&g.postcode)?,
-            name: some(&g.city)?,
-        }
-    } else {
-        Town::Abroad(some(&g.city)?)
-    };
-    Some(Address {
-        lines: Address::split_lines(&g.address_lines)?,
-        town,
-        country,
-    })
-}
-
-fn problem(
-    severity: Severity,
-    check: u8,
-    subject: &Subject,
-    field: &'static str,
-    message: String,
-) -> Problem {
-    Problem {
-        severity,
-        check,
-        subject: subject.clone(),
-        field,
-        message,
-    }
 }
 
 /// The new pupils of validated dossiers; `to_send`: the accepted changes of
@@ -139,7 +97,7 @@ pub(super) async fn collect(
                 11,
                 &subject,
                 "la date de naissance",
-                "absente".into(),
+                "absente",
             ));
             continue;
         };
@@ -173,7 +131,8 @@ pub(super) async fn collect(
                 last_name: g.last_name.clone(),
                 usage_name: None,
                 first_name: g.first_name.clone(),
-                address: address(&g),
+                address: Address::split_lines(&g.address_lines)
+                    .and_then(|lines| address(&lines, &g.postcode, &g.city, &g.country_code)),
                 shares_address: None,
                 profession: some(&g.profession_code)
                     .map(|c| Pcs::from_code(&c))
@@ -212,7 +171,7 @@ pub(super) async fn collect(
                     38,
                     &subject,
                     "l'établissement d'origine",
-                    "absent : indiquez l'établissement de l'an dernier".into(),
+                    "absent : indiquez l'établissement de l'an dernier",
                 ));
                 continue;
             }
@@ -224,7 +183,7 @@ pub(super) async fn collect(
                 38,
                 &subject,
                 "la provenance",
-                "absente : l'élève a été créé sans provenance (importez l'export Nomenclature de SIECLE, qui les donne) ; saisissez-le dans SIECLE".into(),
+                "absente : l'élève a été créé sans provenance (importez l'export Nomenclature de SIECLE, qui les donne) ; saisissez-le dans SIECLE",
             ));
             continue;
         };
@@ -239,17 +198,9 @@ pub(super) async fn collect(
             first_name3: some(&r.first_name3),
             nationality: some(&r.nationality_code),
             birth_date,
-            sex: match r.sex.as_str() {
-                "F" => Some(Sexe::Feminin),
-                "M" => Some(Sexe::Masculin),
-                _ => None,
-            },
+            sex: sex(&r.sex),
             birth_country: r.birth_country_code.clone(),
-            birthplace: match (some(&r.birth_commune_insee), some(&r.birth_city)) {
-                (Some(c), _) => Some(Birthplace::Insee(c)),
-                (None, Some(v)) => Some(Birthplace::Abroad(v)),
-                (None, None) => None,
-            },
+            birthplace: birthplace(&r.birth_commune_insee, &r.birth_city),
             entry_date: None,
             address: None,
             phones: Phones::default(),
