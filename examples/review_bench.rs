@@ -136,6 +136,7 @@ async fn parts(state: &dossiersco::app::AppState, uai: &str, runs: usize) -> any
         anyhow::ensure!(now == before, "the sorts differ");
     }
     time("facts::of_school (the whole reading)", read);
+    queries(pool, school, runs).await?;
     time("entries by diff::for_school (before)", by_view);
     time("entries by diff::changes (now)", by_count);
     time(
@@ -143,6 +144,43 @@ async fn parts(state: &dossiersco::app::AppState, uai: &str, runs: usize) -> any
         sort_before,
     );
     time("sort, names folded once (now)", sort_now);
+    Ok(())
+}
+
+/// Each query of `facts::of_school`, timed alone (median of `runs`), with
+/// the rows it returns: where the reading's time goes.
+async fn queries(pool: &sqlx::AnyPool, school: i64, runs: usize) -> anyhow::Result<()> {
+    use dossiersco::db::{facts as rows, offer};
+    macro_rules! timed {
+        ($label:expr, $call:expr) => {{
+            let mut times = Vec::new();
+            let mut n = 0;
+            for _ in 0..runs {
+                let t = Instant::now();
+                n = $call.await?.len();
+                times.push(t.elapsed());
+            }
+            println!(
+                "    query: {:<34} {:>6} rows  median {:>8.2} ms",
+                $label,
+                n,
+                median_ms(times)
+            );
+        }};
+    }
+    timed!("dossiers", rows::dossiers(pool, school, None));
+    timed!("pupil_edits", rows::pupil_edits(pool, school, None));
+    timed!("guardians", rows::guardians(pool, school, None));
+    timed!("guardian_edits", rows::guardian_edits(pool, school, None));
+    timed!("answers", rows::answers(pool, school, None));
+    timed!("previous_answers", rows::previous_answers(pool, school, None));
+    timed!("practised_options", rows::practised_options(pool, school, None));
+    timed!("options_of_school", offer::options_of_school(pool, school));
+    timed!("request_queues", offer::request_queues(pool, school));
+    timed!("contacts", rows::contacts(pool, school, None));
+    timed!("pieces", rows::pieces(pool, school, None));
+    timed!("questions", offer::questions(pool, school));
+    timed!("option_labels", rows::option_labels(pool, school));
     Ok(())
 }
 
