@@ -39,6 +39,8 @@ pub struct Inner {
     pub anonymous_audit: AnonymousTrail,
     pub job_signal: JobSignal,
     pub live_progress: LiveProgress,
+    /// The school lists' entries, recomputed where the data changed.
+    pub entries: crate::dossier::entries_cache::EntriesCache,
 }
 
 impl std::ops::Deref for AppState {
@@ -64,6 +66,7 @@ impl AppState {
         let mailer = Mailer::from_settings(&settings, &db).context("invalid mail settings")?;
         let sms = SmsSender::from_settings(&settings, &db).context("invalid SMS settings")?;
         let keys = Keys::from_settings(&settings)?;
+        let check_list_cache = settings.check_list_cache;
         Ok(AppState(Arc::new(Inner {
             settings,
             db,
@@ -76,6 +79,7 @@ impl AppState {
             anonymous_audit: AnonymousTrail::default(),
             job_signal: JobSignal::default(),
             live_progress: LiveProgress::default(),
+            entries: crate::dossier::entries_cache::EntriesCache::new(check_list_cache),
         })))
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod decisions;
 pub mod diff;
+pub mod entries_cache;
 pub mod facts;
 pub mod messages;
 pub mod refusals;

@@ -109,6 +109,10 @@ pub struct Settings {
     pub job_poll_interval_ms: u64,
     pub log: String,
     pub log_format: LogFormat,
+    /// Recompute the school's list from scratch on each request as well,
+    /// and stop on any difference with the kept entries (the tests; a
+    /// suspicion of a stale list). Slow: never in production.
+    pub check_list_cache: bool,
 }
 
 impl Default for Settings {
@@ -157,6 +161,7 @@ impl Default for Settings {
             job_poll_interval_ms: 1000,
             log: "info".into(),
             log_format: LogFormat::Text,
+            check_list_cache: false,
         }
     }
 }
@@ -385,6 +390,11 @@ pub const SETTINGS: &[SettingDoc] = &[
         key: "log_format",
         default: "text",
         meaning: "`text` or `json` (one JSON object per line).",
+    },
+    SettingDoc {
+        key: "check_list_cache",
+        default: "false",
+        meaning: "`true`: the school's list is also recomputed from scratch on each request, and the request fails if the kept entries differ (the tests turn it on; slow, never in production).",
     },
 ];
 

@@ -130,6 +130,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
         "provenances",
         include_str!("migrations/0027_provenances.sql"),
     ),
+    (
+        30,
+        "facts_revisions",
+        include_str!("migrations/0030_facts_revisions.sql"),
+    ),
 ];
 
 /// Turns a migration into the dialect of `backend`.
@@ -194,6 +199,9 @@ pub async fn run(db: &Db) -> anyhow::Result<Vec<i64>> {
         );
         applied.push(version);
     }
+    // Not a migration: recreated whenever missing (a table rebuilt on
+    // SQLite loses its triggers).
+    super::revisions::ensure_triggers(db).await?;
     Ok(applied)
 }
 

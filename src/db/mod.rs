@@ -37,6 +37,7 @@ pub mod offer;
 pub mod piece_queue;
 pub mod pupils;
 pub mod reminders;
+pub mod revisions;
 pub mod schools;
 pub mod sessions;
 pub mod setup;

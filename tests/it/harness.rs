@@ -76,6 +76,7 @@ pub fn test_settings(dir: &std::path::Path, database_url: String) -> Settings {
         database_max_connections: 5,
         worker_concurrency: 0,
         outbox_web: true,
+        check_list_cache: true,
         log: "warn".into(),
         ..Settings::default()
     }

@@ -32,6 +32,7 @@ mod piece_queue;
 mod privacy;
 mod reminders;
 mod review;
+mod revisions;
 mod route_access;
 mod siecle_return;
 mod siecle_return_screen;

@@ -96,19 +96,15 @@ pub fn state_badge(state: DossierState) -> &'static str {
 /// The campaign's dossiers as the list reads them, in bulk.
 pub async fn entries(state: &AppState, scope: SchoolScope) -> Result<Vec<Entry>, AppError> {
     let pool = state.db.pool();
-    let (listed, _) = facts::of_school(pool, scope.id()).await?;
+    let mut entries = state.entries.of_school(pool, scope.id()).await?;
     let never_came: HashSet<i64> = dashboard::never_visited(pool, scope)
         .await?
         .into_iter()
         .collect();
-    Ok(listed
-        .iter()
-        .map(|l| {
-            let mut entry = Entry::of(l);
-            entry.never_came = never_came.contains(&entry.dossier_id);
-            entry
-        })
-        .collect())
+    for entry in &mut entries {
+        entry.never_came = never_came.contains(&entry.dossier_id);
+    }
+    Ok(entries)
 }
 
 pub async fn list(
