@@ -151,6 +151,7 @@ async fn parts(state: &dossiersco::app::AppState, uai: &str, runs: usize) -> any
 /// the rows it returns: where the reading's time goes.
 async fn queries(pool: &sqlx::AnyPool, school: i64, runs: usize) -> anyhow::Result<()> {
     use dossiersco::db::{facts as rows, offer};
+    use futures::TryFutureExt;
     macro_rules! timed {
         ($label:expr, $call:expr) => {{
             let mut times = Vec::new();
@@ -173,14 +174,51 @@ async fn queries(pool: &sqlx::AnyPool, school: i64, runs: usize) -> anyhow::Resu
     timed!("guardians", rows::guardians(pool, school, None));
     timed!("guardian_edits", rows::guardian_edits(pool, school, None));
     timed!("answers", rows::answers(pool, school, None));
-    timed!("previous_answers", rows::previous_answers(pool, school, None));
-    timed!("practised_options", rows::practised_options(pool, school, None));
+    timed!(
+        "previous_answers",
+        rows::previous_answers(pool, school, None)
+    );
+    timed!(
+        "practised_options",
+        rows::practised_options(pool, school, None)
+    );
     timed!("options_of_school", offer::options_of_school(pool, school));
     timed!("request_queues", offer::request_queues(pool, school));
     timed!("contacts", rows::contacts(pool, school, None));
     timed!("pieces", rows::pieces(pool, school, None));
     timed!("questions", offer::questions(pool, school));
     timed!("option_labels", rows::option_labels(pool, school));
+    // The dashboard's own queries, besides the list's entries.
+    use dossiersco::db::{SchoolScope, dashboard, dossiers};
+    let scope = SchoolScope::of_signed_in_agent(school);
+    timed!(
+        "revisions (the list's check)",
+        dossiersco::db::revisions::of_school(pool, school).map_ok(|r| r.dossiers)
+    );
+    timed!(
+        "dashboard: never_came",
+        dashboard::never_came(pool, scope, 100)
+    );
+    timed!(
+        "dashboard: never_visited",
+        dashboard::never_visited(pool, scope)
+    );
+    timed!(
+        "dashboard: completion_times",
+        dashboard::completion_times(pool, scope)
+    );
+    timed!(
+        "dashboard: satisfaction",
+        dashboard::satisfaction(pool, scope)
+    );
+    timed!(
+        "dashboard: count_by_class_and_mef",
+        dossiers::count_by_class_and_mef(pool, scope)
+    );
+    timed!(
+        "dashboard: left_to_finish",
+        dossiers::left_to_finish(pool, scope, 51)
+    );
     Ok(())
 }
 

@@ -68,28 +68,65 @@ pub struct GuardianVisit {
     pub division: String,
 }
 
-/// Every guardian of the current campaign's pupils who stay, with their last
-/// sign-in, by guardian name.
-pub async fn guardian_visits(
+/// The guardians of the current campaign's pupils who stay, and how many of
+/// them ever signed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, FromRow)]
+pub struct GuardianCounts {
+    pub guardians: i64,
+    pub came: i64,
+}
+
+/// The pupils who stay and their guardians, in the current campaign.
+fn staying_guardians() -> String {
+    format!(
+        "FROM dossiers d
+         JOIN campaigns c ON c.id = d.campaign_id
+         JOIN pupils p ON p.id = d.pupil_id
+         JOIN guardianships gs ON gs.pupil_id = p.id
+         JOIN guardians g ON g.id = gs.guardian_id
+         WHERE c.school_id = $1 AND {} AND d.state <> 'leaving'",
+        is_current("c", "$1")
+    )
+}
+
+pub async fn guardian_counts(
     db: impl Executor<'_, Database = Any>,
     scope: SchoolScope,
+) -> sqlx::Result<GuardianCounts> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(DISTINCT g.id) AS guardians,
+                COUNT(DISTINCT CASE WHEN g.last_sign_in_at IS NOT NULL THEN g.id END) AS came
+         {}",
+        staying_guardians()
+    )))
+    .bind(scope.id())
+    .fetch_one(db)
+    .await
+}
+
+/// The first `limit` guardians (by name) of the current campaign's pupils
+/// who stay who never signed in, a row per pupil of theirs, by guardian
+/// name then pupil name.
+pub async fn never_came(
+    db: impl Executor<'_, Database = Any>,
+    scope: SchoolScope,
+    limit: i64,
 ) -> sqlx::Result<Vec<GuardianVisit>> {
+    let staying = staying_guardians();
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT g.id AS guardian_id, g.civility, g.first_name, g.last_name,
                 CASE WHEN g.email <> '' THEN 1 ELSE 0 END AS has_email_n,
                 CASE WHEN g.phone_mobile <> '' THEN 1 ELSE 0 END AS has_mobile_n,
                 g.last_sign_in_at, d.id AS dossier_id, p.first_name AS pupil_first_name,
                 p.last_name AS pupil_last_name, p.division
-         FROM dossiers d
-         JOIN campaigns c ON c.id = d.campaign_id
-         JOIN pupils p ON p.id = d.pupil_id
-         JOIN guardianships gs ON gs.pupil_id = p.id
-         JOIN guardians g ON g.id = gs.guardian_id
-         WHERE c.school_id = $1 AND {} AND d.state <> 'leaving'
-         ORDER BY g.last_name, g.first_name, g.id, p.last_name, p.first_name",
-        is_current("c", "$1")
+         {staying} AND g.id IN (
+             SELECT g.id {staying} AND g.last_sign_in_at IS NULL
+             GROUP BY g.id, g.last_name, g.first_name
+             ORDER BY g.last_name, g.first_name, g.id LIMIT $2)
+         ORDER BY g.last_name, g.first_name, g.id, p.last_name, p.first_name"
     )))
     .bind(scope.id())
+    .bind(limit)
     .fetch_all(db)
     .await
     .map(|rows: Vec<GuardianVisitRow>| rows.into_iter().map(GuardianVisit::from).collect())

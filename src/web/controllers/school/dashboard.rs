@@ -368,8 +368,8 @@ pub async fn show(
         failing_codes,
         completion,
         needs,
-        never_came_count: visits.never_came.len(),
-        never_came: visits.never_came.into_iter().take(NEVER_LISTED).collect(),
+        never_came_count: visits.never_came_count,
+        never_came: visits.never_came,
         guardians: visits.guardians,
         came: visits.came,
         marks,
@@ -450,7 +450,9 @@ async fn needs(state: &AppState, agent: &CurrentAgent<AnyStaff>) -> Result<Vec<N
 }
 
 struct Visits {
+    /// The first [`NEVER_LISTED`] of those who never came, by name.
     never_came: Vec<NeverCame>,
+    never_came_count: usize,
     guardians: usize,
     came: usize,
 }
@@ -460,7 +462,9 @@ async fn guardian_visits(
     state: &AppState,
     agent: &CurrentAgent<AnyStaff>,
 ) -> Result<Visits, AppError> {
-    let rows = dashboard::guardian_visits(state.db.pool(), agent.scope()).await?;
+    let pool = state.db.pool();
+    let counts = dashboard::guardian_counts(pool, agent.scope()).await?;
+    let rows = dashboard::never_came(pool, agent.scope(), NEVER_LISTED as i64).await?;
     let mut by_guardian: Vec<(dashboard::GuardianVisit, Vec<String>)> = Vec::new();
     for row in rows {
         let pupil = if row.division.is_empty() {
@@ -476,14 +480,8 @@ async fn guardian_visits(
             _ => by_guardian.push((row, vec![pupil])),
         }
     }
-    let guardians = by_guardian.len();
-    let came = by_guardian
-        .iter()
-        .filter(|(g, _)| g.last_sign_in_at.is_some())
-        .count();
     let never_came = by_guardian
         .into_iter()
-        .filter(|(g, _)| g.last_sign_in_at.is_none())
         .map(|(g, pupils)| NeverCame {
             guardian_id: g.guardian_id,
             name: words::person(&g.civility, &g.first_name, &g.last_name),
@@ -499,8 +497,9 @@ async fn guardian_visits(
         .collect();
     Ok(Visits {
         never_came,
-        guardians,
-        came,
+        never_came_count: (counts.guardians - counts.came) as usize,
+        guardians: counts.guardians as usize,
+        came: counts.came as usize,
     })
 }
 
