@@ -169,23 +169,41 @@ async fn queries(pool: &sqlx::AnyPool, school: i64, runs: usize) -> anyhow::Resu
             );
         }};
     }
-    timed!("dossiers", rows::dossiers(pool, school, None));
-    timed!("pupil_edits", rows::pupil_edits(pool, school, None));
-    timed!("guardians", rows::guardians(pool, school, None));
-    timed!("guardian_edits", rows::guardian_edits(pool, school, None));
-    timed!("answers", rows::answers(pool, school, None));
+    timed!(
+        "dossiers",
+        rows::dossiers(pool, school, rows::Which::Campaign)
+    );
+    timed!(
+        "pupil_edits",
+        rows::pupil_edits(pool, school, rows::Which::Campaign)
+    );
+    timed!(
+        "guardians",
+        rows::guardians(pool, school, rows::Which::Campaign)
+    );
+    timed!(
+        "guardian_edits",
+        rows::guardian_edits(pool, school, rows::Which::Campaign)
+    );
+    timed!(
+        "answers",
+        rows::answers(pool, school, rows::Which::Campaign)
+    );
     timed!(
         "previous_answers",
-        rows::previous_answers(pool, school, None)
+        rows::previous_answers(pool, school, rows::Which::Campaign)
     );
     timed!(
         "practised_options",
-        rows::practised_options(pool, school, None)
+        rows::practised_options(pool, school, rows::Which::Campaign)
     );
     timed!("options_of_school", offer::options_of_school(pool, school));
     timed!("request_queues", offer::request_queues(pool, school));
-    timed!("contacts", rows::contacts(pool, school, None));
-    timed!("pieces", rows::pieces(pool, school, None));
+    timed!(
+        "contacts",
+        rows::contacts(pool, school, rows::Which::Campaign)
+    );
+    timed!("pieces", rows::pieces(pool, school, rows::Which::Campaign));
     timed!("questions", offer::questions(pool, school));
     timed!("option_labels", rows::option_labels(pool, school));
     // The dashboard's own queries, besides the list's entries.

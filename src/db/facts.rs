@@ -2,18 +2,45 @@
 //! bulk: for one dossier, or for every dossier of a school's current campaign
 //! in a fixed number of queries (the school's list of 1,000 pupils counts
 //! changes with the same rule as the family's summary, without a query per
-//! dossier). Each function takes the school and an optional dossier (of any
-//! of the school's campaigns).
+//! dossier). Each function takes the school and [`Which`] of its dossiers.
 
 use sqlx::{Any, Executor, FromRow};
 
 use super::campaigns::is_current;
 
+/// Which dossiers of a school to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    /// One dossier, of any of the school's campaigns.
+    Dossier(i64),
+    /// Every dossier of the school's current campaign.
+    Campaign,
+    /// The dossiers of the current campaign in one state.
+    InState(crate::domain::dossier_state::DossierState),
+}
+
+impl Which {
+    fn dossier(self) -> Option<i64> {
+        match self {
+            Which::Dossier(id) => Some(id),
+            _ => None,
+        }
+    }
+
+    fn state(self) -> Option<&'static str> {
+        match self {
+            Which::InState(state) => Some(state.code()),
+            _ => None,
+        }
+    }
+}
+
 /// The condition "dossier `d` (of campaign `c`) is dossier `$2` of school
-/// `$1`, or, without `$2`, any dossier of the school's current campaign".
+/// `$1`, or, without `$2`, any dossier of the school's current campaign (in
+/// state `$3` if given)", bound by [`Which`].
 fn current_dossiers() -> String {
     format!(
-        "c.school_id = $1 AND (d.id = $2 OR ($2 IS NULL AND {}))",
+        "c.school_id = $1 AND (d.id = $2 OR ($2 IS NULL AND {} AND ($3 IS NULL OR d.state = $3)))",
         is_current("c", "$1")
     )
 }
@@ -44,7 +71,7 @@ pub struct DossierRow {
 pub async fn dossiers(
     db: impl Executor<'_, Database = Any>,
     school_id: i64,
-    dossier_id: Option<i64>,
+    which: Which,
 ) -> sqlx::Result<Vec<DossierRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT d.id AS dossier_id, p.id AS pupil_id, d.state, d.submitted_by, d.submitted_at,
@@ -65,7 +92,8 @@ pub async fn dossiers(
         current_dossiers()
     )))
     .bind(school_id)
-    .bind(dossier_id)
+    .bind(which.dossier())
+    .bind(which.state())
     .fetch_all(db)
     .await
 }
@@ -83,7 +111,7 @@ pub struct PupilEditRow {
 pub async fn pupil_edits(
     db: impl Executor<'_, Database = Any>,
     school_id: i64,
-    dossier_id: Option<i64>,
+    which: Which,
 ) -> sqlx::Result<Vec<PupilEditRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT pc.dossier_id, pc.guardian_id, pc.field, pc.new_value, pc.changed_at
@@ -94,7 +122,8 @@ pub async fn pupil_edits(
         current_dossiers()
     )))
     .bind(school_id)
-    .bind(dossier_id)
+    .bind(which.dossier())
+    .bind(which.state())
     .fetch_all(db)
     .await
 }
@@ -122,7 +151,7 @@ pub struct GuardianRow {
 pub async fn guardians(
     db: impl Executor<'_, Database = Any>,
     school_id: i64,
-    dossier_id: Option<i64>,
+    which: Which,
 ) -> sqlx::Result<Vec<GuardianRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT d.id AS dossier_id, g.id AS guardian_id, l.rank, g.civility, g.last_name, g.first_name,
@@ -137,7 +166,8 @@ pub async fn guardians(
         current_dossiers()
     )))
     .bind(school_id)
-    .bind(dossier_id)
+    .bind(which.dossier())
+    .bind(which.state())
     .fetch_all(db)
     .await
 }
@@ -154,7 +184,7 @@ pub struct GuardianEditRow {
 pub async fn guardian_edits(
     db: impl Executor<'_, Database = Any>,
     school_id: i64,
-    dossier_id: Option<i64>,
+    which: Which,
 ) -> sqlx::Result<Vec<GuardianEditRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT DISTINCT gc.guardian_id, gc.field, gc.new_value, gc.changed_at
@@ -166,7 +196,8 @@ pub async fn guardian_edits(
         current_dossiers()
     )))
     .bind(school_id)
-    .bind(dossier_id)
+    .bind(which.dossier())
+    .bind(which.state())
     .fetch_all(db)
     .await
 }
@@ -184,7 +215,7 @@ pub struct AnswerRow {
 pub async fn answers(
     db: impl Executor<'_, Database = Any>,
     school_id: i64,
-    dossier_id: Option<i64>,
+    which: Which,
 ) -> sqlx::Result<Vec<AnswerRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT a.dossier_id, a.guardian_id, a.question, a.answer, a.answered_at
@@ -195,7 +226,8 @@ pub async fn answers(
         current_dossiers()
     )))
     .bind(school_id)
-    .bind(dossier_id)
+    .bind(which.dossier())
+    .bind(which.state())
     .fetch_all(db)
     .await
 }
@@ -212,7 +244,7 @@ pub struct PreviousAnswerRow {
 pub async fn previous_answers(
     db: impl Executor<'_, Database = Any>,
     school_id: i64,
-    dossier_id: Option<i64>,
+    which: Which,
 ) -> sqlx::Result<Vec<PreviousAnswerRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT d.id AS dossier_id, a.question, a.answer
@@ -226,7 +258,8 @@ pub async fn previous_answers(
         current_dossiers()
     )))
     .bind(school_id)
-    .bind(dossier_id)
+    .bind(which.dossier())
+    .bind(which.state())
     .fetch_all(db)
     .await
 }
@@ -241,7 +274,7 @@ pub struct PractisedRow {
 pub async fn practised_options(
     db: impl Executor<'_, Database = Any>,
     school_id: i64,
-    dossier_id: Option<i64>,
+    which: Which,
 ) -> sqlx::Result<Vec<PractisedRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT DISTINCT d.id AS dossier_id, po.code
@@ -254,7 +287,8 @@ pub async fn practised_options(
         current_dossiers()
     )))
     .bind(school_id)
-    .bind(dossier_id)
+    .bind(which.dossier())
+    .bind(which.state())
     .fetch_all(db)
     .await
 }
@@ -284,7 +318,7 @@ pub struct ContactRow {
 pub async fn contacts(
     db: impl Executor<'_, Database = Any>,
     school_id: i64,
-    dossier_id: Option<i64>,
+    which: Which,
 ) -> sqlx::Result<Vec<ContactRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT e.dossier_id, e.added_by, e.name, e.relationship, e.phone
@@ -296,7 +330,8 @@ pub async fn contacts(
         current_dossiers()
     )))
     .bind(school_id)
-    .bind(dossier_id)
+    .bind(which.dossier())
+    .bind(which.state())
     .fetch_all(db)
     .await
 }
@@ -315,7 +350,7 @@ pub struct PieceRow {
 pub async fn pieces(
     db: impl Executor<'_, Database = Any>,
     school_id: i64,
-    dossier_id: Option<i64>,
+    which: Which,
 ) -> sqlx::Result<Vec<PieceRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT u.dossier_id, u.guardian_id, e.label, u.original_name, u.status
@@ -328,7 +363,8 @@ pub async fn pieces(
         current_dossiers()
     )))
     .bind(school_id)
-    .bind(dossier_id)
+    .bind(which.dossier())
+    .bind(which.state())
     .fetch_all(db)
     .await
 }

@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use sqlx::AnyPool;
 
 use super::diff::{self, Added, Baseline, Facts, GuardianFacts, Words};
+use crate::db::facts::Which;
 use crate::db::{campaigns, facts as rows, offer};
+use crate::domain::dossier_state::DossierState;
 use crate::domain::schooling::{self, OfferedOption, OptionStatus};
 use crate::domain::words;
 
@@ -28,14 +30,24 @@ pub async fn of_dossier(
     school_id: i64,
     dossier_id: i64,
 ) -> sqlx::Result<Option<(Listed, Words)>> {
-    let (mut listed, words) = read(pool, school_id, Some(dossier_id)).await?;
+    let (mut listed, words) = read(pool, school_id, Which::Dossier(dossier_id)).await?;
     Ok(listed.pop().map(|l| (l, words)))
 }
 
 /// The facts of every dossier of the school's current campaign, by pupil
 /// name.
 pub async fn of_school(pool: &AnyPool, school_id: i64) -> sqlx::Result<(Vec<Listed>, Words)> {
-    read(pool, school_id, None).await
+    read(pool, school_id, Which::Campaign).await
+}
+
+/// The facts of the dossiers of the school's current campaign in `state`,
+/// by pupil name.
+pub async fn of_school_in_state(
+    pool: &AnyPool,
+    school_id: i64,
+    state: DossierState,
+) -> sqlx::Result<(Vec<Listed>, Words)> {
+    read(pool, school_id, Which::InState(state)).await
 }
 
 /// The school's words (option names, exit rules, its own questions).
@@ -120,42 +132,36 @@ fn group<T, K: std::hash::Hash + Eq>(items: Vec<T>, key: impl Fn(&T) -> K) -> Ha
     map
 }
 
-async fn read(
-    pool: &AnyPool,
-    school_id: i64,
-    dossier_id: Option<i64>,
-) -> sqlx::Result<(Vec<Listed>, Words)> {
-    let dossiers = rows::dossiers(pool, school_id, dossier_id).await?;
+async fn read(pool: &AnyPool, school_id: i64, which: Which) -> sqlx::Result<(Vec<Listed>, Words)> {
+    let dossiers = rows::dossiers(pool, school_id, which).await?;
     if dossiers.is_empty() {
         return Ok((Vec::new(), Words::default()));
     }
-    let mut pupil_edits = group(rows::pupil_edits(pool, school_id, dossier_id).await?, |r| {
+    let mut pupil_edits = group(rows::pupil_edits(pool, school_id, which).await?, |r| {
         r.dossier_id
     });
-    let mut guardians = group(rows::guardians(pool, school_id, dossier_id).await?, |r| {
+    let mut guardians = group(rows::guardians(pool, school_id, which).await?, |r| {
         r.dossier_id
     });
-    let guardian_edits = group(
-        rows::guardian_edits(pool, school_id, dossier_id).await?,
-        |r| r.guardian_id,
-    );
-    let mut answers = group(rows::answers(pool, school_id, dossier_id).await?, |r| {
+    let guardian_edits = group(rows::guardian_edits(pool, school_id, which).await?, |r| {
+        r.guardian_id
+    });
+    let mut answers = group(rows::answers(pool, school_id, which).await?, |r| {
         r.dossier_id
     });
-    let mut previous = group(
-        rows::previous_answers(pool, school_id, dossier_id).await?,
-        |r| r.dossier_id,
-    );
+    let mut previous = group(rows::previous_answers(pool, school_id, which).await?, |r| {
+        r.dossier_id
+    });
     let mut practised = group(
-        rows::practised_options(pool, school_id, dossier_id).await?,
+        rows::practised_options(pool, school_id, which).await?,
         |r| r.dossier_id,
     );
     let offered = offer::options_of_school(pool, school_id).await?;
     let queues = offer::request_queues(pool, school_id).await?;
-    let mut contacts = group(rows::contacts(pool, school_id, dossier_id).await?, |r| {
+    let mut contacts = group(rows::contacts(pool, school_id, which).await?, |r| {
         r.dossier_id
     });
-    let mut pieces = group(rows::pieces(pool, school_id, dossier_id).await?, |r| {
+    let mut pieces = group(rows::pieces(pool, school_id, which).await?, |r| {
         r.dossier_id
     });
     let words = words_of_school(pool, school_id).await?;

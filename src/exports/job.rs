@@ -144,7 +144,7 @@ impl Job for MakeExportJob {
             }
             Kind::Convocations | Kind::MedicalForms => {
                 ctx.progress(0, 1).await?;
-                let dossiers = rows::dossiers(pool, self.school_id, None).await?;
+                let dossiers = rows::dossiers(pool, self.school_id, rows::Which::Campaign).await?;
                 let dossiers: Vec<&rows::DossierRow> = dossiers.iter().collect();
                 let pdf = if kind == Kind::Convocations {
                     pdfs::convocations(&school.name, &dossiers, &params)

@@ -59,7 +59,8 @@ fn carried(change: &Change) -> bool {
 /// would not know it, so the pupil goes with every value as SIECLE had it
 /// and next year's MEF.
 pub async fn changes_to_send(pool: &AnyPool, scope: SchoolScope) -> sqlx::Result<Vec<ToSend>> {
-    let (listed, words) = facts::of_school(pool, scope.id()).await?;
+    let (listed, words) =
+        facts::of_school_in_state(pool, scope.id(), DossierState::Validated).await?;
     let decided: HashSet<i64> = next_mef::decided_in_school(pool, scope)
         .await?
         .into_iter()
