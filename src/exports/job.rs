@@ -2,10 +2,13 @@
 //! whose time is up (every hour).
 
 use std::collections::HashMap;
+use std::io::{Cursor, Write};
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use sqlx::AnyPool;
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, ZipWriter};
 
 use super::pieces::{self, Grouping};
 use super::{Kind, Params, pdfs, sheets, xlsx};
@@ -55,6 +58,23 @@ pub async fn spreadsheets(
         made.push(sheet(pool, school_id, *kind, &listed, &words).await?);
     }
     Ok(made)
+}
+
+/// « Tout exporter (tableurs) »: the four spreadsheets
+/// ([`Kind::SPREADSHEETS`]) in one ZIP, from one reading of the facts
+/// ([`spreadsheets`]); each is named by its kind's stem
+/// (`modifications.xlsx`, `options.xlsx`, `demi-pension.xlsx`,
+/// `reponses.xlsx`), and is the same file as its single export.
+pub async fn all_spreadsheets(pool: &AnyPool, school_id: i64) -> anyhow::Result<Vec<u8>> {
+    let made = spreadsheets(pool, school_id, &Kind::SPREADSHEETS).await?;
+    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+    // An .xlsx is already a compressed archive.
+    let options = SimpleFileOptions::default().compression_method(CompressionMethod::Stored);
+    for (kind, bytes) in Kind::SPREADSHEETS.iter().zip(&made) {
+        zip.start_file(format!("{}.xlsx", kind.file_stem()), options)?;
+        zip.write_all(bytes)?;
+    }
+    Ok(zip.finish()?.into_inner())
 }
 
 async fn sheet(
@@ -119,9 +139,17 @@ impl Job for MakeExportJob {
             kind.extension()
         );
         let size = match kind {
-            Kind::Changes | Kind::Options | Kind::Canteen | Kind::Answers => {
+            Kind::Changes
+            | Kind::Options
+            | Kind::Canteen
+            | Kind::Answers
+            | Kind::AllSpreadsheets => {
                 ctx.progress(0, 1).await?;
-                let bytes = spreadsheet(pool, self.school_id, kind).await?;
+                let bytes = if kind == Kind::AllSpreadsheets {
+                    all_spreadsheets(pool, self.school_id).await?
+                } else {
+                    spreadsheet(pool, self.school_id, kind).await?
+                };
                 let size = bytes.len() as u64;
                 env.documents.put_bytes(&key, Bytes::from(bytes)).await?;
                 size

@@ -1,6 +1,7 @@
 //! The school's exports (issue 13): spreadsheets of the changes, of the
 //! options per pupil, of the demi-pension with its tariffs and of the
-//! answers to the school's questions; a ZIP of the pieces by type or by
+//! answers to the school's questions, one by one or the four in one ZIP
+//! (« Tout exporter (tableurs) »); a ZIP of the pieces by type or by
 //! class; PDFs of convocations per class and, for the nurse only, of the
 //! medical forms. Each is asked on the exports page, made by a job
 //! ([`job::MakeExportJob`]) into the documents store, downloaded by the
@@ -25,6 +26,8 @@ pub enum Kind {
     Options,
     Canteen,
     Answers,
+    /// The four spreadsheets in one ZIP, from one reading of the facts.
+    AllSpreadsheets,
     PiecesByType,
     PiecesByClass,
     Convocations,
@@ -33,16 +36,22 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Changes,
         Kind::Options,
         Kind::Canteen,
         Kind::Answers,
+        Kind::AllSpreadsheets,
         Kind::PiecesByType,
         Kind::PiecesByClass,
         Kind::Convocations,
         Kind::MedicalForms,
     ];
+
+    /// The spreadsheets, in the order of the page and of
+    /// [`Kind::AllSpreadsheets`]' archive.
+    pub const SPREADSHEETS: [Kind; 4] =
+        [Kind::Changes, Kind::Options, Kind::Canteen, Kind::Answers];
 
     /// The value stored in `exports.kind`; never rename one that shipped.
     pub fn code(self) -> &'static str {
@@ -51,6 +60,7 @@ impl Kind {
             Kind::Options => "options",
             Kind::Canteen => "canteen",
             Kind::Answers => "answers",
+            Kind::AllSpreadsheets => "all_spreadsheets",
             Kind::PiecesByType => "pieces_by_type",
             Kind::PiecesByClass => "pieces_by_class",
             Kind::Convocations => "convocations",
@@ -69,6 +79,7 @@ impl Kind {
             Kind::Options => "Options par élève (tableur)",
             Kind::Canteen => "Demi-pension et tarifs (tableur)",
             Kind::Answers => "Réponses aux questions de l'établissement (tableur)",
+            Kind::AllSpreadsheets => "Tous les tableurs (ZIP)",
             Kind::PiecesByType => "Pièces justificatives par type (ZIP)",
             Kind::PiecesByClass => "Pièces justificatives par classe (ZIP)",
             Kind::Convocations => "Convocations par classe (PDF)",
@@ -81,13 +92,16 @@ impl Kind {
         self == Kind::MedicalForms
     }
 
-    /// The downloaded file's name, without the school or the date.
+    /// The downloaded file's name, without the school or the date; a
+    /// spreadsheet's name in the archive of [`Kind::AllSpreadsheets`] is
+    /// this stem and `.xlsx` (`modifications.xlsx`…).
     pub fn file_stem(self) -> &'static str {
         match self {
             Kind::Changes => "modifications",
             Kind::Options => "options",
             Kind::Canteen => "demi-pension",
             Kind::Answers => "reponses",
+            Kind::AllSpreadsheets => "tableurs",
             Kind::PiecesByType => "pieces-par-type",
             Kind::PiecesByClass => "pieces-par-classe",
             Kind::Convocations => "convocations",
@@ -98,7 +112,7 @@ impl Kind {
     pub fn extension(self) -> &'static str {
         match self {
             Kind::Changes | Kind::Options | Kind::Canteen | Kind::Answers => "xlsx",
-            Kind::PiecesByType | Kind::PiecesByClass => "zip",
+            Kind::AllSpreadsheets | Kind::PiecesByType | Kind::PiecesByClass => "zip",
             Kind::Convocations | Kind::MedicalForms => "pdf",
         }
     }

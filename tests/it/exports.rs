@@ -246,6 +246,133 @@ async fn the_spreadsheets_read_back_with_their_french_headers_dates_and_no_formu
     app.finish().await;
 }
 
+/// Every sheet of a workbook, by name, as rows of cells.
+fn workbook(bytes: &[u8]) -> Vec<(String, Vec<Vec<Data>>)> {
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec())).unwrap();
+    book.sheet_names()
+        .into_iter()
+        .map(|name| {
+            let range = book.worksheet_range(&name).unwrap();
+            let rows = range.rows().map(<[Data]>::to_vec).collect();
+            (name, rows)
+        })
+        .collect()
+}
+
+async fn all_the_spreadsheets_come_in_one_zip_each_equal_to_its_single_export(app: TestApp) {
+    school(&app).await;
+    let school = school_id(&app).await;
+    add_agent(
+        &app,
+        school,
+        NURSE,
+        &[Role::Infirmerie],
+        &hash_password(AGENT_PASSWORD).unwrap(),
+    )
+    .await;
+    let client = signed_in(&app, review::AGENT).await;
+    let (_, html) = app.get_html_as(&client, BASE).await;
+    assert!(html.contains("Tout exporter (tableurs)"), "{html}");
+
+    let (page, bytes) = export(&app, &client, BASE, &[("kind", "all_spreadsheets")]).await;
+    let (_, html) = app.get_html_as(&client, &page).await;
+    assert!(html.contains("Tous les tableurs (ZIP)"), "{html}");
+    assert!(
+        html.contains("modifications.xlsx, options.xlsx, demi-pension.xlsx et reponses.xlsx"),
+        "{html}"
+    );
+    let file = client
+        .get(app.url(&format!("{page}/fichier")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(file.headers()["content-type"], "application/zip");
+    let disposition = file.headers()["content-disposition"].to_str().unwrap();
+    assert!(
+        disposition.starts_with(&format!("attachment; filename=\"tableurs-{UAI}-20"))
+            && disposition.ends_with(".zip\""),
+        "{disposition}"
+    );
+    let files = entries(&bytes);
+    assert_eq!(
+        files.keys().collect::<Vec<_>>(),
+        [
+            "demi-pension.xlsx",
+            "modifications.xlsx",
+            "options.xlsx",
+            "reponses.xlsx"
+        ]
+    );
+    for (kind, name, sheet_name, rows) in [
+        ("changes", "modifications.xlsx", "Modifications", 3),
+        ("options", "options.xlsx", "Options", 7),
+        ("canteen", "demi-pension.xlsx", "Demi-pension", 2),
+        ("answers", "reponses.xlsx", "Réponses", 7),
+    ] {
+        let in_zip = workbook(&files[name]);
+        assert_eq!(in_zip.len(), 1, "{name}: one sheet");
+        assert_eq!(in_zip[0].0, sheet_name);
+        assert_eq!(in_zip[0].1.len(), rows, "{name}: {:?}", in_zip[0].1);
+        let (_, single) = export(&app, &client, BASE, &[("kind", kind)]).await;
+        assert_eq!(in_zip, workbook(&single), "{name} is its single export");
+    }
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM audit_events
+             WHERE action IN ('export_requested', 'export_downloaded') AND subject LIKE '% all_spreadsheets'"
+        )
+        .await,
+        3,
+        "asked once, downloaded twice (by export() and above)"
+    );
+
+    // The nurse's role has no access: refused, nothing queued, nothing read.
+    let nurse = signed_in(&app, NURSE).await;
+    let (exports, jobs) = (
+        app.count("SELECT COUNT(*) FROM exports").await,
+        app.count("SELECT COUNT(*) FROM jobs").await,
+    );
+    let refused = app
+        .post_form_as(&nurse, MEDICAL, BASE, &[("kind", "all_spreadsheets")])
+        .await;
+    assert_eq!(refused.status(), 403);
+    assert_eq!(app.count("SELECT COUNT(*) FROM exports").await, exports);
+    assert_eq!(app.count("SELECT COUNT(*) FROM jobs").await, jobs);
+    for url in [page.clone(), format!("{page}/fichier")] {
+        let response = nurse.get(app.url(&url)).send().await.unwrap();
+        assert_eq!(response.status(), 403, "{url}");
+    }
+    // Nor through the nurse's desk: it only makes the medical forms.
+    let id = page.rsplit('/').next().unwrap();
+    let other_desk = nurse
+        .get(app.url(&format!("{MEDICAL}/{id}/fichier")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other_desk.status(), 404);
+
+    // Deleted once expired, like every export.
+    let key: String =
+        sqlx::query_scalar("SELECT document_key FROM exports WHERE kind = 'all_spreadsheets'")
+            .fetch_one(app.db().pool())
+            .await
+            .unwrap();
+    assert!(app.state.documents.exists(&key).await.unwrap());
+    exec(&app, "UPDATE exports SET expires_at = 1", &[]).await;
+    dossiersco::jobs::enqueue(app.db().pool(), &PurgeExportsJob {}, None, None)
+        .await
+        .unwrap();
+    app.run_jobs().await;
+    assert!(!app.state.documents.exists(&key).await.unwrap(), "deleted");
+    let gone = client
+        .get(app.url(&format!("{page}/fichier")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 410);
+    app.finish().await;
+}
+
 /// Stores `content` as an upload of `dossier_id` for the expected document
 /// `document_id`.
 async fn upload(
@@ -573,6 +700,7 @@ async fn the_medical_forms_are_the_nurse_s_only_and_every_export_is_deleted_once
 
 on_both_databases!(
     the_spreadsheets_read_back_with_their_french_headers_dates_and_no_formula,
+    all_the_spreadsheets_come_in_one_zip_each_equal_to_its_single_export,
     the_zip_of_pieces_holds_every_upload_by_class_or_by_type_under_a_safe_name,
     convocations_give_one_page_per_pupil_of_the_class_with_the_date_typed,
     the_medical_forms_are_the_nurse_s_only_and_every_export_is_deleted_once_expired,

@@ -254,6 +254,16 @@ async fn the_main_pages_are_valid_html() {
     assert_eq!(response.status(), 303);
     let queued = response.headers()["location"].to_str().unwrap().to_owned();
     check(&staff, &queued).await;
+    // « Tout exporter (tableurs) », its page once made (the list of its files).
+    let response = staff
+        .post(app.url(&exports))
+        .form(&[("csrf_token", token.as_str()), ("kind", "all_spreadsheets")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    let made = response.headers()["location"].to_str().unwrap().to_owned();
     app.run_jobs().await;
+    check(&staff, &made).await;
     app.finish().await;
 }

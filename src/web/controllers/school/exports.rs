@@ -39,6 +39,7 @@ impl Desk for ManageSchool {
         Kind::Options,
         Kind::Canteen,
         Kind::Answers,
+        Kind::AllSpreadsheets,
         Kind::PiecesByType,
         Kind::PiecesByClass,
         Kind::Convocations,
@@ -176,7 +177,7 @@ async fn list_page<P: Desk>(
         uai: agent.school_uai.clone(),
         base: base(agent),
         medical,
-        spreadsheets: [Kind::Changes, Kind::Options, Kind::Canteen, Kind::Answers]
+        spreadsheets: Kind::SPREADSHEETS
             .iter()
             .filter(|k| P::KINDS.contains(k))
             .map(|k| (k.code(), k.label()))
@@ -309,6 +310,17 @@ async fn show_page<P: Desk>(
             crate::exports::pdfs::when(&params),
             params.place
         ),
+        Kind::AllSpreadsheets => {
+            let names: Vec<String> = Kind::SPREADSHEETS
+                .iter()
+                .map(|k| format!("{}.xlsx", k.file_stem()))
+                .collect();
+            let (last, first) = names.split_last().expect("four spreadsheets");
+            format!(
+                "Une archive ZIP des quatre tableurs : {} et {last}",
+                first.join(", ")
+            )
+        }
         _ => String::new(),
     };
     let status = if row.status == "queued" && !failure.is_empty() {
