@@ -31,6 +31,9 @@ struct Args {
     postgres: bool,
     /// Schools read and previewed ahead while one is written.
     parallel: usize,
+    /// Drop the list's revision triggers (`db::revisions`) before
+    /// importing: what they cost the import.
+    without_revisions: bool,
 }
 
 fn args() -> Args {
@@ -41,6 +44,7 @@ fn args() -> Args {
         files: 3,
         postgres: false,
         parallel: 1,
+        without_revisions: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -52,6 +56,7 @@ fn args() -> Args {
             "--files" => a.files = value(),
             "--postgres" => a.postgres = true,
             "--parallel" => a.parallel = value(),
+            "--without-revisions" => a.without_revisions = true,
             other => panic!("unknown argument {other}"),
         }
     }
@@ -182,6 +187,24 @@ async fn main() {
         let db_dir = tempfile::tempdir().unwrap();
         let (db, pg) = fresh_db(a.postgres, db_dir.path()).await;
         db.migrate().await.unwrap();
+        if a.without_revisions {
+            for name in dossiersco::db::revisions::installed_triggers(&db)
+                .await
+                .unwrap()
+            {
+                let drop = match db.backend() {
+                    dossiersco::db::Backend::Sqlite => format!("DROP TRIGGER {name}"),
+                    dossiersco::db::Backend::Postgres => {
+                        let table = name.trim_start_matches("revision_v1_");
+                        format!("DROP TRIGGER {name} ON {table}")
+                    }
+                };
+                sqlx::query(sqlx::AssertSqlSafe(drop))
+                    .execute(db.pool())
+                    .await
+                    .unwrap();
+            }
+        }
         let mut schools = Vec::new();
         for (uai, _) in &dirs {
             let id = dossiersco::db::schools::upsert(db.pool(), uai, uai, "", "")
