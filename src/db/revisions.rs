@@ -116,9 +116,11 @@ fn bump(scope: Scope, row: &str) -> String {
     };
     let query = query.replace("R.", &format!("{row}."));
     // `WHERE` before `ON CONFLICT`: SQLite's parser needs it after a SELECT.
+    // In key order, so that two transactions bumping the same rows take
+    // their locks in the same order (PostgreSQL).
     format!(
         "INSERT INTO {table} ({key}, revision)
-         SELECT DISTINCT x.{key}, 1 FROM ({query}) x WHERE x.{key} IS NOT NULL
+         SELECT DISTINCT x.{key}, 1 FROM ({query}) x WHERE x.{key} IS NOT NULL ORDER BY x.{key}
          ON CONFLICT ({key}) DO UPDATE SET revision = {table}.revision + 1"
     )
 }
@@ -194,12 +196,16 @@ pub async fn ensure_triggers(db: &Db) -> anyhow::Result<usize> {
                 continue;
             }
             let mut tx = db.begin().await?;
-            sqlx::raw_sql(AssertSqlSafe(sql))
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| anyhow::anyhow!("trigger {name} on {table}: {e}"))?;
-            tx.commit().await?;
-            created += 1;
+            let made = sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut *tx).await;
+            match made {
+                Ok(_) => {
+                    tx.commit().await?;
+                    created += 1;
+                }
+                // Another process starting at the same time made it first.
+                Err(_) if installed_triggers(db).await?.contains(&name) => {}
+                Err(e) => anyhow::bail!("trigger {name} on {table}: {e}"),
+            }
         }
     }
     Ok(created)
