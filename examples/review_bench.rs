@@ -173,8 +173,14 @@ async fn queries(pool: &sqlx::AnyPool, school: i64, runs: usize) -> anyhow::Resu
     timed!("guardians", rows::guardians(pool, school, None));
     timed!("guardian_edits", rows::guardian_edits(pool, school, None));
     timed!("answers", rows::answers(pool, school, None));
-    timed!("previous_answers", rows::previous_answers(pool, school, None));
-    timed!("practised_options", rows::practised_options(pool, school, None));
+    timed!(
+        "previous_answers",
+        rows::previous_answers(pool, school, None)
+    );
+    timed!(
+        "practised_options",
+        rows::practised_options(pool, school, None)
+    );
     timed!("options_of_school", offer::options_of_school(pool, school));
     timed!("request_queues", offer::request_queues(pool, school));
     timed!("contacts", rows::contacts(pool, school, None));

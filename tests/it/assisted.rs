@@ -405,6 +405,45 @@ async fn the_new_pupil_form_refuses_bad_codes_and_a_missing_guardian_in_french_a
     app.finish().await;
 }
 
+/// The demo seeds the provenances of SIECLE's nomenclature: its desk form
+/// offers them by their words, not the notice asking for the import.
+async fn the_demo_s_desk_form_lists_the_nomenclature_s_provenances(app: TestApp) {
+    let seeded = app.seed_demo().await;
+    app.sign_in_agent(SECRETARIAT, DEMO_PASSWORD).await;
+    let (status, html) = app
+        .get_html(&format!("/etablissements/{}/eleves/nouveau", seeded.uai))
+        .await;
+    assert_eq!(status, 200);
+    let html = html.replace("&#x27;", "&#39;");
+    assert!(
+        html.contains(r#"<select class="fr-select" id="provenance" name="provenance""#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<option value="1">Meme etablissement</option>"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<option value="5">Etablissement a l&#39;etranger</option>"#),
+        "{html}"
+    );
+    assert!(
+        !html.contains("les provenances de SIECLE ne sont pas connues"),
+        "no notice"
+    );
+    // Seeding again keeps them as they are (an import would replace them).
+    app.seed_demo().await;
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM provenances v JOIN schools s ON s.id = v.school_id WHERE s.uai = $1",
+    )
+    .bind(&seeded.uai)
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    assert_eq!(n, 5);
+    app.finish().await;
+}
+
 async fn a_homonym_is_shown_before_a_new_pupil_is_created(app: TestApp) {
     let seeded = app.seed_demo().await;
     app.sign_in_agent(SECRETARIAT, DEMO_PASSWORD).await;
@@ -584,6 +623,7 @@ async fn a_new_pupil_is_linked_to_a_sibling_s_guardian_found_among_the_school_s_
 
 on_both_databases!(
     assisted_saves_are_the_agent_s_at_the_desk_without_the_family_signing_in,
+    the_demo_s_desk_form_lists_the_nomenclature_s_provenances,
     a_new_pupil_is_linked_to_a_sibling_s_guardian_found_among_the_school_s_only,
     the_nurse_and_school_life_may_not_fill_a_dossier_with_the_family,
     the_new_pupil_form_refuses_bad_codes_and_a_missing_guardian_in_french_and_changes_nothing,

@@ -102,6 +102,8 @@ async fn at_the_desk_an_agent_creates_a_new_pupil_and_fills_the_dossier_with_the
     user.click(Locator::Css("label[for='sex-M']")).await;
     user.choose("entry_mef", &mef).await;
     user.choose("regime", &regime).await;
+    // The demo has the nomenclature's provenances: chosen by their words.
+    user.choose("provenance", "2").await;
     user.click(Locator::Css("label[for='g1_civility-2']")).await;
     user.choose("g1_relationship", "10").await;
     let (form_clicks, form_typed) = (user.clicks, user.typed);
@@ -152,7 +154,7 @@ async fn at_the_desk_an_agent_creates_a_new_pupil_and_fills_the_dossier_with_the
 
     // What the agent did, counted (with the family's answers given at the desk).
     assert_eq!(form_typed, 74, "characters typed in the new pupil form");
-    assert_eq!(form_clicks, 9, "taps in the new pupil form");
+    assert_eq!(form_clicks, 11, "taps in the new pupil form");
     assert!(
         answered > 0,
         "a new family answers the school-life questions"
@@ -165,7 +167,7 @@ async fn at_the_desk_an_agent_creates_a_new_pupil_and_fills_the_dossier_with_the
         ),
     );
     assert_eq!(user.typed, form_typed, "nothing typed in the journey");
-    assert_eq!(user.clicks, 26, "taps in all, the new pupil form included");
+    assert_eq!(user.clicks, 28, "taps in all, the new pupil form included");
     let saves = app
         .count("SELECT COUNT(*) FROM audit_events WHERE action = 'dossier_saved' AND mode = 'assisted'")
         .await;
