@@ -206,6 +206,63 @@ pub async fn provenances(
         .collect())
 }
 
+/// A new pupil's provenance, as the dossier's page shows it.
+#[derive(Debug, Clone, FromRow)]
+pub struct PupilProvenance {
+    pub pupil_id: i64,
+    /// Created at the desk and still unknown to SIECLE (no ELEVE_ID, no INE):
+    /// the return file sends them as a new pupil, with this provenance.
+    #[sqlx(try_from = "super::Flag")]
+    pub is_new: bool,
+    /// CODE_PROVENANCE, empty when the pupil was created without one.
+    pub provenance_code: String,
+}
+
+/// The provenance of the pupil of the dossier `dossier_id` of the school
+/// (none if the dossier is not the school's).
+pub async fn provenance_of_dossier(
+    db: impl Executor<'_, Database = Any>,
+    scope: SchoolScope,
+    dossier_id: i64,
+) -> sqlx::Result<Option<PupilProvenance>> {
+    sqlx::query_as(
+        "SELECT p.id AS pupil_id,
+                (p.created_by_school = $3 AND p.siecle_eleve_id IS NULL AND p.ine IS NULL) AS is_new,
+                p.provenance_code
+         FROM dossiers d JOIN campaigns c ON c.id = d.campaign_id
+         JOIN pupils p ON p.id = d.pupil_id AND p.school_id = c.school_id
+         WHERE d.id = $1 AND c.school_id = $2",
+    )
+    .bind(dossier_id)
+    .bind(scope.id())
+    .bind(true)
+    .fetch_optional(db)
+    .await
+}
+
+/// Sets the provenance of a new pupil of the school (created at the desk,
+/// unknown to SIECLE); false when there is no such pupil.
+pub async fn set_provenance(
+    db: impl Executor<'_, Database = Any>,
+    scope: SchoolScope,
+    pupil_id: i64,
+    code: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "UPDATE pupils SET provenance_code = $1, updated_at = $2
+         WHERE id = $3 AND school_id = $4 AND created_by_school = $5
+           AND siecle_eleve_id IS NULL AND ine IS NULL",
+    )
+    .bind(code)
+    .bind(now_ms())
+    .bind(pupil_id)
+    .bind(scope.id())
+    .bind(true)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// The régime codes the school's pupils have in SIECLE (the school's
 /// nomenclature as the exports show it).
 pub async fn regimes(

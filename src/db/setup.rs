@@ -308,6 +308,11 @@ pub struct RepeaterRow {
     pub mef_label: Option<String>,
     #[sqlx(try_from = "Flag")]
     pub repeating: bool,
+    /// Next year's MEF an agent chose in the dossier (a change of track,
+    /// `dossiers.next_mef_id`): its label, and whether it is this year's
+    /// (a repeat chosen there). It wins over the « redoublants » mark.
+    pub chosen_label: Option<String>,
+    pub chosen_is_this_year: Option<Flag>,
 }
 
 pub async fn repeaters(
@@ -315,9 +320,11 @@ pub async fn repeaters(
     scope: SchoolScope,
 ) -> sqlx::Result<Vec<RepeaterRow>> {
     sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT d.id AS dossier_id, p.last_name, p.first_name, p.division, m.label AS mef_label, d.repeating
+        "SELECT d.id AS dossier_id, p.last_name, p.first_name, p.division, m.label AS mef_label, d.repeating,
+                x.label AS chosen_label, (x.id = p.mef_id) AS chosen_is_this_year
          FROM dossiers d JOIN campaigns c ON c.id = d.campaign_id JOIN pupils p ON p.id = d.pupil_id
          LEFT JOIN mefs m ON m.id = p.mef_id
+         LEFT JOIN mefs x ON x.id = d.next_mef_id AND x.school_id = c.school_id
          WHERE c.school_id = $1 AND {}
          ORDER BY m.code, p.division, p.last_name, p.first_name, d.id",
         is_current("c", "$1")
@@ -328,7 +335,8 @@ pub async fn repeaters(
 }
 
 /// Marks the dossiers `repeating` of the school's current campaign as
-/// repeating, and every other one as not.
+/// repeating, and every other one as not. Only that mark: a next year's MEF
+/// an agent chose in a dossier (`dossiers.next_mef_id`) stays as it is.
 pub async fn set_repeaters(tx: &mut Tx, scope: SchoolScope, repeating: &[i64]) -> sqlx::Result<()> {
     let rows = repeaters(&mut **tx, scope).await?;
     for row in rows {

@@ -95,6 +95,9 @@ pub struct AuditRow {
     /// For a choice of next year's MEF (`dossier:ID mef:CODE`), the MEF's
     /// label in the school (none when back to the default).
     pub mef_label: Option<String>,
+    /// For a new pupil's provenance chosen (`dossier:ID provenance:CODE`),
+    /// its label in the school's nomenclature.
+    pub provenance_label: Option<String>,
 }
 
 /// Everything the timeline reads of one dossier.
@@ -122,6 +125,7 @@ pub const AUDIT_ACTIONS: &[&str] = &[
     "upload_removed",
     "dossier_saved",
     "next_mef_chosen",
+    "provenance_chosen",
 ];
 
 /// The guardians of the dossier's pupil, as a subquery on `$1` (dossier) and
@@ -220,13 +224,18 @@ pub async fn of_dossier(
     // (`guardian:ID`, `code_request:N guardian:ID`), decisions on its pieces
     // (`upload:ID:status`), files removed (`upload:ID dossier:ID`, the upload's
     // row is gone), saves at the desk (`dossier:ID etape:…`) and next year's
-    // MEF chosen (`dossier:ID mef:CODE`, no code: back to the default).
+    // MEF chosen (`dossier:ID mef:CODE`, no code: back to the default) and a
+    // new pupil's provenance (`dossier:ID provenance:CODE`).
     let audit = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT a.created_at, a.actor_kind, a.actor_id, ag.display_name AS agent_name,
                 a.action, a.subject, a.mode,
                 (SELECT MIN(x.label) FROM mefs x
                  WHERE a.action = 'next_mef_chosen' AND x.school_id = a.school_id
-                   AND a.subject LIKE ('% mef:' || x.code)) AS mef_label
+                   AND a.subject LIKE ('% mef:' || x.code)) AS mef_label,
+                (SELECT MIN(CASE WHEN v.long_label <> '' THEN v.long_label ELSE v.short_label END)
+                 FROM provenances v
+                 WHERE a.action = 'provenance_chosen' AND v.school_id = a.school_id
+                   AND a.subject LIKE ('% provenance:' || v.code)) AS provenance_label
          FROM audit_events a LEFT JOIN agents ag ON a.actor_kind = 'agent' AND ag.id = a.actor_id
          WHERE a.school_id = $2 AND a.action IN ({actions}) AND (
              (a.actor_kind = 'guardian' AND a.actor_id IN ({FAMILY})
@@ -241,7 +250,8 @@ pub async fn of_dossier(
                  AND a.subject LIKE 'upload:' || CAST(u.id AS TEXT) || ':%'))
              OR (a.action = 'upload_removed'
                  AND (a.subject LIKE $4 OR a.subject LIKE $5))
-             OR (a.action IN ('dossier_saved', 'next_mef_chosen') AND a.subject LIKE $3)
+             OR (a.action IN ('dossier_saved', 'next_mef_chosen', 'provenance_chosen')
+                 AND a.subject LIKE $3)
          )"
     )))
     .bind(dossier_id)

@@ -198,6 +198,44 @@ async fn seed_expected_documents(tx: &mut Tx, school_id: i64) -> anyhow::Result<
     Ok(())
 }
 
+/// The provenances of SIECLE's Nomenclature export (bloc PROVENANCES:
+/// CODE_PROVENANCE on one character, LIBELLE_COURT ≤ 10, LIBELLE_LONG ≤ 40,
+/// spec_export §3.12), as an import of that export keeps them, so that the
+/// desk's « Nouvel élève » form offers them. The specs and samples give the
+/// block's shape and code 1 (the demo's pupils, who were here last year);
+/// the words of the other codes are to be checked against a school's real
+/// export (an import replaces them whole).
+pub(super) const PROVENANCES: [(&str, &str, &str); 5] = [
+    ("1", "MEME ETAB", "MEME ETABLISSEMENT"),
+    ("2", "PUB ACAD", "ETABLISSEMENT PUBLIC DE L'ACADEMIE"),
+    ("3", "PUB H ACAD", "ETABLISSEMENT PUBLIC HORS ACADEMIE"),
+    ("4", "PRIVE", "ETABLISSEMENT PRIVE"),
+    ("5", "ETRANGER", "ETABLISSEMENT A L'ETRANGER"),
+];
+
+/// The nomenclature's provenances, when the school has none.
+async fn seed_provenances(tx: &mut Tx, school_id: i64) -> anyhow::Result<()> {
+    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM provenances WHERE school_id = $1")
+        .bind(school_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    if existing > 0 {
+        return Ok(());
+    }
+    for (code, short, long) in PROVENANCES {
+        sqlx::query(
+            "INSERT INTO provenances (school_id, code, short_label, long_label) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(school_id)
+        .bind(code)
+        .bind(short)
+        .bind(long)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
 /// The school's own questions of vie scolaire (two authorisations and the
 /// FSE), through the same checks and functions as the school's screens,
 /// when the school has none.
@@ -256,6 +294,7 @@ async fn seed_questions(tx: &mut Tx, school_id: i64) -> anyhow::Result<()> {
 /// the school has none.
 pub(super) async fn seed_school_settings(tx: &mut Tx, school_id: i64) -> anyhow::Result<()> {
     seed_questions(tx, school_id).await?;
+    seed_provenances(tx, school_id).await?;
     let rules: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM exit_rules WHERE school_id = $1")
         .bind(school_id)
         .fetch_one(&mut **tx)

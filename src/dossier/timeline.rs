@@ -292,6 +292,13 @@ pub fn assemble(sources: &Sources, questions: &[Question], can_read_medical: boo
                         .to_owned(),
                 ),
             },
+            "provenance_chosen" => (
+                "Provenance de l'élève choisie".to_owned(),
+                a.provenance_label
+                    .as_deref()
+                    .map(words::sentence_case)
+                    .unwrap_or_default(),
+            ),
             _ => continue,
         };
         push(a.created_at, what, who, detail);

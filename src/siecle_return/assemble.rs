@@ -215,10 +215,11 @@ pub async fn assemble(
 
     // Which dossiers each pupil and person of the file is about (for the
     // school's screen to link each problem to its dossiers).
-    let pupil_dossiers: HashMap<u32, i64> = pupil_rows
+    let mut pupil_dossiers: HashMap<u32, i64> = pupil_rows
         .iter()
         .map(|p| (pupil_ids[&p.pupil_id], p.dossier_id))
         .collect();
+    pupil_dossiers.extend(new.dossiers.iter().map(|(&p, &d)| (p, d)));
     let dossier_of_pupil: HashMap<i64, i64> = pupil_rows
         .iter()
         .map(|p| (p.pupil_id, p.dossier_id))

@@ -39,6 +39,9 @@ pub(super) struct NewPupils {
     pub pupils: Vec<(i64, i64, Pupil)>,
     /// Their guardians, by guardian id.
     pub persons: Vec<(i64, Person)>,
+    /// The dossier of each (by ID_PRV_ELE), those left out for a blocking
+    /// problem included: the school's screen links each problem to it.
+    pub dossiers: HashMap<u32, i64>,
     pub problems: Vec<Problem>,
 }
 
@@ -87,6 +90,7 @@ pub(super) async fn collect(
     for r in validated {
         out.pupil_ids.insert(r.pupil_id);
         let private_id = pupil_ids[&r.pupil_id];
+        out.dossiers.insert(private_id, r.dossier_id);
         let subject = Subject::Pupil {
             private_id,
             name: format!("{} {}", r.first_name, r.last_name),
@@ -183,7 +187,7 @@ pub(super) async fn collect(
                 38,
                 &subject,
                 "la provenance",
-                "absente : l'élève a été créé sans provenance (importez l'export Nomenclature de SIECLE, qui les donne) ; saisissez-le dans SIECLE",
+                "absente : l'élève a été créé sans provenance, avant l'import de l'export Nomenclature de SIECLE qui les donne ; choisissez-la dans son dossier (rubrique « Provenance »)",
             ));
             continue;
         };

@@ -197,6 +197,7 @@ pub fn routes() -> Vec<Route> {
         Route::post("/etablissements/{uai}/dossiers/{dossier_id}/etat", manager, school::transitions::create),
         Route::post("/etablissements/{uai}/dossiers/{dossier_id}/modifications", manager, school::decisions::update),
         Route::post("/etablissements/{uai}/dossiers/{dossier_id}/formation-an-prochain", manager, school::track::update),
+        Route::post("/etablissements/{uai}/dossiers/{dossier_id}/provenance", manager, school::provenance::update),
         Route::get("/etablissements/{uai}/dossiers/{dossier_id}/sortant", manager, school::transitions::show_leaving),
         // Assisted mode (filling the dossier with the family at the desk) and new pupils
         Route::post("/etablissements/{uai}/dossiers/{dossier_id}/avec-la-famille", manager, school::assisted::start),

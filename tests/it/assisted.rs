@@ -405,6 +405,45 @@ async fn the_new_pupil_form_refuses_bad_codes_and_a_missing_guardian_in_french_a
     app.finish().await;
 }
 
+/// The demo seeds the provenances of SIECLE's nomenclature: its desk form
+/// offers them by their words, not the notice asking for the import.
+async fn the_demo_s_desk_form_lists_the_nomenclature_s_provenances(app: TestApp) {
+    let seeded = app.seed_demo().await;
+    app.sign_in_agent(SECRETARIAT, DEMO_PASSWORD).await;
+    let (status, html) = app
+        .get_html(&format!("/etablissements/{}/eleves/nouveau", seeded.uai))
+        .await;
+    assert_eq!(status, 200);
+    let html = html.replace("&#x27;", "&#39;");
+    assert!(
+        html.contains(r#"<select class="fr-select" id="provenance" name="provenance""#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<option value="1">Meme etablissement</option>"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<option value="5">Etablissement a l&#39;etranger</option>"#),
+        "{html}"
+    );
+    assert!(
+        !html.contains("les provenances de SIECLE ne sont pas connues"),
+        "no notice"
+    );
+    // Seeding again keeps them as they are (an import would replace them).
+    app.seed_demo().await;
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM provenances v JOIN schools s ON s.id = v.school_id WHERE s.uai = $1",
+    )
+    .bind(&seeded.uai)
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    assert_eq!(n, 5);
+    app.finish().await;
+}
+
 async fn a_homonym_is_shown_before_a_new_pupil_is_created(app: TestApp) {
     let seeded = app.seed_demo().await;
     app.sign_in_agent(SECRETARIAT, DEMO_PASSWORD).await;
@@ -582,8 +621,179 @@ async fn a_new_pupil_is_linked_to_a_sibling_s_guardian_found_among_the_school_s_
     app.finish().await;
 }
 
+/// A new pupil created before SIECLE's Nomenclature export was imported has
+/// no provenance: the dry run blocks them (check 38) and links to the
+/// « Provenance » form of their dossier, where the direction and the
+/// secretariat choose one of the school's provenances (a forged code is
+/// refused in French, nothing changed; the other roles read it and may not
+/// post), audited and in the dossier's timeline.
+async fn a_new_pupil_created_without_a_provenance_gets_one_on_the_dossier_s_page(app: TestApp) {
+    let seeded = dossiersco::demo::seed_in_every_state(&app.state)
+        .await
+        .unwrap();
+    let pool = app.db().pool();
+    let school_id: i64 = sqlx::query_scalar("SELECT id FROM schools WHERE uai = $1")
+        .bind(&seeded.uai)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    // Before the nomenclature's import: no provenance to choose.
+    sqlx::query("DELETE FROM provenances WHERE school_id = $1")
+        .bind(school_id)
+        .execute(pool)
+        .await
+        .unwrap();
+    app.sign_in_agent(SECRETARIAT, DEMO_PASSWORD).await;
+    let fields = new_pupil_fields(&app, &seeded.uai, &[("provenance", "")]).await;
+    let created = post_new_pupil(&app, &seeded.uai, &fields).await;
+    assert_eq!(created.status(), 303, "{}", created.text().await.unwrap());
+    let dossier_id: i64 = location(&created)
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (pupil_id, guardian_id): (i64, i64) = sqlx::query_as(
+        "SELECT d.pupil_id, l.guardian_id FROM dossiers d JOIN guardianships l ON l.pupil_id = d.pupil_id
+         WHERE d.id = $1",
+    )
+    .bind(dossier_id)
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let provenance = async || -> String {
+        sqlx::query_scalar("SELECT provenance_code FROM pupils WHERE id = $1")
+            .bind(pupil_id)
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    };
+    assert_eq!(provenance().await, "");
+    // Then the nomenclature comes (the demo seeds its provenances again).
+    dossiersco::demo::seed_in_every_state(&app.state)
+        .await
+        .unwrap();
+    let agent = agent_id(&app, SECRETARIAT).await;
+    transition(
+        &app,
+        school_id,
+        dossier_id,
+        &[
+            (
+                DossierState::NotStarted,
+                Event::Open,
+                By::Guardian(guardian_id),
+            ),
+            (
+                DossierState::Started,
+                Event::Submit,
+                By::Guardian(guardian_id),
+            ),
+            (DossierState::Submitted, Event::Validate, By::Agent(agent)),
+        ],
+    )
+    .await;
+    let link = format!(
+        r#"<a href="/etablissements/{}/dossiers/{dossier_id}#provenance">Choisir la provenance de Élise NOUVEL</a>"#,
+        seeded.uai
+    );
+    let dry_run = format!("/etablissements/{}/retour-siecle", seeded.uai);
+    let (status, html) = app.get_html(&dry_run).await;
+    assert_eq!(status, 200);
+    let html = html.replace("&#x27;", "&#39;");
+    assert!(html.contains("la provenance : absente"), "{html}");
+    assert!(
+        html.contains(&link),
+        "the problem links to the form: {html}"
+    );
+
+    let page = format!("/etablissements/{}/dossiers/{dossier_id}", seeded.uai);
+    let action = format!("{page}/provenance");
+    let (status, html) = app.get_html(&page).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains(r#"<h2 id="provenance">Provenance</h2>"#),
+        "{html}"
+    );
+    assert!(html.contains(&format!(r#"action="{action}""#)), "{html}");
+    assert!(
+        html.contains(r#"<option value="2">Etablissement public de l"#),
+        "{html}"
+    );
+    assert!(html.contains("non renseignée"), "{html}");
+
+    // A forged code: refused in French, nothing changed.
+    let audited = async || -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'provenance_chosen'")
+            .fetch_one(pool)
+            .await
+            .unwrap()
+    };
+    for forged in ["9", ""] {
+        let refused = app
+            .post_form(&page, &action, &[("provenance", forged)])
+            .await;
+        assert_eq!(refused.status(), 422, "{forged:?}");
+        let html = refused.text().await.unwrap().replace("&#x27;", "&#39;");
+        assert!(
+            html.contains("Choisissez la provenance de l&#39;élève dans la liste des provenances de SIECLE. Rien n&#39;a été changé."),
+            "{html}"
+        );
+        assert!(html.contains(r#"aria-invalid="true""#), "{html}");
+    }
+    assert_eq!(provenance().await, "");
+    assert_eq!(audited().await, 0);
+
+    // School life and the nurse read it, without the form, and may not post.
+    for email in ["cpe@demo.dossiersco.fr", "infirmerie@demo.dossiersco.fr"] {
+        let other = TestApp::client_for(&app);
+        app.sign_in_agent_as(&other, email, DEMO_PASSWORD).await;
+        let (status, html) = app.get_html_as(&other, &page).await;
+        assert_eq!(status, 200, "{email}");
+        assert!(html.contains("non renseignée"), "{email}: {html}");
+        assert!(!html.contains(&format!(r#"action="{action}""#)), "{email}");
+        let token = dossiersco_csrf(&html);
+        let refused = other
+            .post(app.url(&action))
+            .form(&[("csrf_token", token.as_str()), ("provenance", "2")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 403, "{email}");
+    }
+    assert_eq!(provenance().await, "");
+
+    // The secretariat chooses: saved, audited, in the timeline, and the dry
+    // run no longer blocks on it.
+    let chosen = app.post_form(&page, &action, &[("provenance", "2")]).await;
+    assert_eq!(chosen.status(), 303);
+    assert!(location(&chosen).ends_with("#provenance"));
+    assert_eq!(provenance().await, "2");
+    assert_eq!(audited().await, 1);
+    let (_, html) = app.get_html(&page).await;
+    let html = html.replace("&#x27;", "&#39;");
+    assert!(
+        html.contains("Provenance : <strong>Etablissement public de l&#39;academie</strong>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Provenance de l&#39;élève choisie"),
+        "in the timeline: {html}"
+    );
+    let (_, html) = app.get_html(&dry_run).await;
+    assert!(!html.contains("la provenance : absente"), "{html}");
+    assert!(!html.contains("#provenance"), "{html}");
+    app.finish().await;
+}
+
+fn dossiersco_csrf(html: &str) -> String {
+    crate::harness::extract_csrf(html).expect("a csrf token")
+}
+
 on_both_databases!(
     assisted_saves_are_the_agent_s_at_the_desk_without_the_family_signing_in,
+    a_new_pupil_created_without_a_provenance_gets_one_on_the_dossier_s_page,
+    the_demo_s_desk_form_lists_the_nomenclature_s_provenances,
     a_new_pupil_is_linked_to_a_sibling_s_guardian_found_among_the_school_s_only,
     the_nurse_and_school_life_may_not_fill_a_dossier_with_the_family,
     the_new_pupil_form_refuses_bad_codes_and_a_missing_guardian_in_french_and_changes_nothing,

@@ -1285,3 +1285,34 @@ fn the_track_route_of_the_table_is_exactly_the_designed_one() {
         );
     }
 }
+
+/// A new pupil's provenance (« Provenance » on the dossier's page of a pupil
+/// created at the desk), as designed: the direction and the secretariat
+/// choose; the other roles do not (another school's agents never: the
+/// generic test above).
+const PROVENANCE_ROUTES: &[(&str, &str, &[Role])] = &[(
+    "POST",
+    "/etablissements/{uai}/dossiers/{dossier_id}/provenance",
+    &[Role::Admin, Role::Secretariat],
+)];
+
+#[test]
+fn the_provenance_route_of_the_table_is_exactly_the_designed_one() {
+    let table = routes();
+    let in_table: Vec<&Route> = table
+        .iter()
+        .filter(|r| r.path.ends_with("/provenance"))
+        .collect();
+    assert_eq!(in_table.len(), PROVENANCE_ROUTES.len());
+    for (method, path, roles) in PROVENANCE_ROUTES {
+        let route = in_table
+            .iter()
+            .find(|r| r.method.as_str() == *method && r.path == *path)
+            .unwrap_or_else(|| panic!("{method} {path} is designed but not in the table"));
+        assert!(
+            matches!(route.access, Access::Agent(r) if r == *roles),
+            "{method} {path}: the table says {:?}",
+            route.access
+        );
+    }
+}

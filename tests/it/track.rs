@@ -412,3 +412,112 @@ async fn a_pupil_whose_next_year_the_school_decided_goes_to_siecle_without_anoth
 on_both_databases!(
     a_pupil_whose_next_year_the_school_decided_goes_to_siecle_without_another_change
 );
+
+/// The « redoublants » screen says, for each pupil whose next year an agent
+/// chose in the dossier, that choice in words (so the screen does not
+/// suggest they simply move up), links to it, and its save leaves the
+/// choice as it is, the pupil's box ticked or not.
+async fn the_repeaters_screen_shows_a_chosen_track_and_its_save_keeps_it(app: TestApp) {
+    let r = returning_school(&app).await;
+    let uai = r.school.uai.clone();
+    let (moved, moved_pupil) = r.dossiers[0];
+    let (kept, kept_pupil) = r.dossiers[1];
+    let untouched: i64 = sqlx::query_scalar(
+        "SELECT MIN(d.id) FROM dossiers d JOIN campaigns c ON c.id = d.campaign_id
+         WHERE c.school_id = $1 AND d.id <> $2 AND d.id <> $3",
+    )
+    .bind(r.school.id)
+    .bind(moved)
+    .bind(kept)
+    .fetch_one(app.db().pool())
+    .await
+    .unwrap();
+    let mefs = mefs(&app, r.school.id).await;
+    let (moved_mef, _, moved_next) = this_year(&app, moved_pupil).await;
+    let (kept_mef, _, _) = this_year(&app, kept_pupil).await;
+    let other = mefs
+        .keys()
+        .find(|c| **c != moved_mef && **c != moved_next)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        app.sign_in_agent(SECRETARIAT, AGENT_PASSWORD)
+            .await
+            .status(),
+        303
+    );
+    // A change of track for one, a repeat chosen in the dossier for another.
+    for (dossier, code) in [(moved, &other), (kept, &kept_mef)] {
+        let page = dossier_page(&uai, dossier);
+        let response = app
+            .post_form(&page, &action(&uai, dossier), &[("mef", code)])
+            .await;
+        assert_eq!(response.status(), 303);
+    }
+    let (moved_choice, kept_choice) = (chosen(&app, moved).await, chosen(&app, kept).await);
+    assert!(moved_choice.is_some() && kept_choice.is_some());
+
+    let screen = format!("/etablissements/{uai}/campagne/redoublants");
+    let (status, html) = app.get_html(&screen).await;
+    assert_eq!(status, 200);
+    let moved_words = format!(
+        "Formation choisie dans le dossier : {} (changement de formation)",
+        words::class_level(&mefs[&other])
+    );
+    let kept_words = format!(
+        "Formation choisie dans le dossier : {} (redoublement)",
+        words::class_level(&mefs[&kept_mef])
+    );
+    assert!(html.contains(&moved_words), "{moved_words}\n{html}");
+    assert!(html.contains(&kept_words), "{kept_words}\n{html}");
+    assert!(
+        html.contains(&format!(
+            r#"href="/etablissements/{uai}/dossiers/{moved}#formation""#
+        )),
+        "{html}"
+    );
+    assert!(
+        !html.contains(&format!(
+            r#"href="/etablissements/{uai}/dossiers/{untouched}#formation""#
+        )),
+        "no choice, no link: {html}"
+    );
+    assert_eq!(
+        html.matches("Formation choisie dans le dossier").count(),
+        2,
+        "{html}"
+    );
+
+    // Saved with the moved pupil's box ticked and the other's not: the
+    // mark changes, the choices made in the dossiers stay.
+    let response = app
+        .post_form(
+            &screen,
+            &screen,
+            &[("repeating", moved.to_string().as_str())],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(chosen(&app, moved).await, moved_choice);
+    assert_eq!(chosen(&app, kept).await, kept_choice);
+    let repeating: Vec<(i64, bool)> = sqlx::query_as::<_, (i64, dossiersco::db::Flag)>(
+        "SELECT id, repeating FROM dossiers WHERE id IN ($1, $2) ORDER BY id",
+    )
+    .bind(moved.min(kept))
+    .bind(moved.max(kept))
+    .fetch_all(app.db().pool())
+    .await
+    .unwrap()
+    .into_iter()
+    .map(|(id, f)| (id, f.0))
+    .collect();
+    assert!(repeating.contains(&(moved, true)) && repeating.contains(&(kept, false)));
+    let (_, html) = app.get_html(&screen).await;
+    assert!(
+        html.contains(&moved_words) && html.contains(&kept_words),
+        "{html}"
+    );
+    app.finish().await;
+}
+
+on_both_databases!(the_repeaters_screen_shows_a_chosen_track_and_its_save_keeps_it);

@@ -5,6 +5,7 @@
 
 use dossiersco::db::Backend;
 use fantoccini::Locator;
+use fantoccini::key::Key;
 use serde_json::{Value, json};
 
 use super::{Browser, Counted, agent_sign_in, mark_page, wait_for_new_page};
@@ -22,6 +23,24 @@ impl Counted<'_> {
             .await
             .unwrap_or_else(|e| panic!("{id} = {value}: {e}"));
         self.clicks += 2;
+    }
+
+    /// Presses Enter in the field `id` and waits for the page it submits
+    /// (one key).
+    async fn enter(&mut self, id: &str) {
+        mark_page(self.browser).await;
+        let enter: char = Key::Enter.into();
+        self.browser
+            .client
+            .find(Locator::Id(id))
+            .await
+            .unwrap()
+            .send_keys(&enter.to_string())
+            .await
+            .unwrap();
+        self.typed += 1;
+        wait_for_new_page(self.browser).await;
+        self.check_page().await;
     }
 
     /// Answers every radio question of the form left unanswered with its
@@ -99,13 +118,28 @@ async fn at_the_desk_an_agent_creates_a_new_pupil_and_fills_the_dossier_with_the
         .await
         .unwrap();
     user.typed += 8; // JJMMAAAA, typed in the date field
+    // Enter in a field presses the form's default button, the creation's,
+    // never the search of a known guardian: the form's errors (nothing
+    // chosen yet), what was typed kept.
+    user.enter("first_name").await;
+    let text = browser.text().await;
+    assert!(
+        text.contains("Certaines informations sont à corriger"),
+        "{text}"
+    );
+    assert!(text.contains("Indiquez le sexe de l'élève."), "{text}");
+    assert!(!text.contains("Aucun responsable de vos élèves"), "{text}");
+    assert!(!text.contains("Responsable à lier"), "{text}");
     user.click(Locator::Css("label[for='sex-M']")).await;
     user.choose("entry_mef", &mef).await;
     user.choose("regime", &regime).await;
+    // The demo has the nomenclature's provenances: chosen by their words.
+    user.choose("provenance", "2").await;
     user.click(Locator::Css("label[for='g1_civility-2']")).await;
     user.choose("g1_relationship", "10").await;
     let (form_clicks, form_typed) = (user.clicks, user.typed);
-    user.button("Créer l'élève et son dossier").await;
+    // Enter in the last field typed creates the pupil.
+    user.enter("g1_phone").await;
     let text = browser.text().await;
     assert!(text.contains("Élève créé"), "{text}");
     assert!(text.contains("Léo MARTIN"), "{text}");
@@ -151,8 +185,11 @@ async fn at_the_desk_an_agent_creates_a_new_pupil_and_fills_the_dossier_with_the
     assert!(text.contains("envoyé"), "{text}");
 
     // What the agent did, counted (with the family's answers given at the desk).
-    assert_eq!(form_typed, 74, "characters typed in the new pupil form");
-    assert_eq!(form_clicks, 9, "taps in the new pupil form");
+    assert_eq!(
+        form_typed, 75,
+        "characters typed in the new pupil form (one Enter)"
+    );
+    assert_eq!(form_clicks, 11, "taps in the new pupil form");
     assert!(
         answered > 0,
         "a new family answers the school-life questions"
@@ -164,8 +201,12 @@ async fn at_the_desk_an_agent_creates_a_new_pupil_and_fills_the_dossier_with_the
             user.clicks, user.typed, answered
         ),
     );
-    assert_eq!(user.typed, form_typed, "nothing typed in the journey");
-    assert_eq!(user.clicks, 26, "taps in all, the new pupil form included");
+    assert_eq!(
+        user.typed,
+        form_typed + 1,
+        "nothing typed in the journey but the Enter that created the pupil"
+    );
+    assert_eq!(user.clicks, 27, "taps in all, the new pupil form included");
     let saves = app
         .count("SELECT COUNT(*) FROM audit_events WHERE action = 'dossier_saved' AND mode = 'assisted'")
         .await;

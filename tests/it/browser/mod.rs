@@ -11,6 +11,7 @@ mod campaign_review;
 mod dashboard;
 mod family;
 mod letters;
+mod next_year;
 mod nurse;
 mod offer;
 mod onboarding;

@@ -352,6 +352,8 @@ pub struct DossierPage {
     pub can_assist: bool,
     /// « Formation l'an prochain » (`track`).
     pub next_year: super::track::NextYearView,
+    /// « Provenance » of a new pupil (`provenance`).
+    pub provenance: super::provenance::ProvenanceView,
 }
 
 pub(super) async fn dossier_page<P>(
@@ -418,11 +420,19 @@ pub(super) async fn dossier_page<P>(
         agent.roles.allows::<ManageSchool>(),
     )
     .await?;
+    let provenance = super::provenance::view(
+        state,
+        agent.scope(),
+        dossier_id,
+        agent.roles.allows::<ManageSchool>(),
+    )
+    .await?;
     Ok(DossierPage {
         chrome,
         uai: agent.school_uai.clone(),
         dossier_id,
         next_year,
+        provenance,
         pupil_name: format!("{} {}", listed.row.first_name, listed.row.last_name),
         state_label: listed.row.state.label(),
         diff,

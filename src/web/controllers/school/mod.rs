@@ -19,6 +19,7 @@ pub mod letters;
 pub mod new_pupil;
 pub mod piece_queue;
 pub mod pieces;
+pub mod provenance;
 pub mod reminders;
 pub mod review;
 pub mod siecle_return;

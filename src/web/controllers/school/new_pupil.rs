@@ -8,7 +8,9 @@
 //! legal guardian with civility, link and address — typed, or a guardian the
 //! school already has (a sibling's: « Ajouter un responsable déjà connu »,
 //! searched among the guardians of the school's pupils only, by a second
-//! submit button of the same form, so without JavaScript). Countries and
+//! submit button of the same form, so without JavaScript, placed after the
+//! creation's: Enter in any field presses the form's default button, the
+//! first, which creates the pupil or shows the form's errors). Countries and
 //! links are chosen by name, never typed as codes. A pupil of the school with
 //! the same names and birth date is shown first (check 15): the agent
 //! confirms it is someone else. The pupil gets a dossier in the current

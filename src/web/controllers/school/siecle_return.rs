@@ -63,6 +63,9 @@ pub struct ProblemRow {
     /// A grant without its number of parts (check 30): linked to the screen
     /// where the school gives it.
     pub grant_parts: bool,
+    /// A new pupil without a provenance (check 38): linked to the
+    /// « Provenance » form of their dossier.
+    pub provenance: bool,
 }
 
 /// The problems of one pupil, person, or of the file.
@@ -162,6 +165,7 @@ fn groups(assembled: &Assembled, problems: &[Problem]) -> Vec<ProblemGroup> {
                     field: p.field,
                     message: p.message.clone(),
                     grant_parts: p.check == 30,
+                    provenance: p.check == 38 && p.field == "la provenance",
                     key: if p.is_blocking() {
                         String::new()
                     } else {

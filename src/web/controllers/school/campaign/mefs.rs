@@ -13,6 +13,7 @@ use crate::app::AppState;
 use crate::db::setup::{self, NextMef};
 use crate::domain::mef_succession::{self, Mef};
 use crate::domain::role::ManageSchool;
+use crate::domain::words;
 use crate::web::auth::CurrentAgent;
 use crate::web::error::AppError;
 use crate::web::session::{Flash, redirect_with_flash};
@@ -178,6 +179,9 @@ pub struct RepeaterLine {
     pub division: String,
     pub mef: String,
     pub repeating: bool,
+    /// Next year's track an agent chose in the dossier, in words (it wins
+    /// over the mark): « Formation choisie dans le dossier : 4e ».
+    pub chosen: Option<String>,
 }
 
 #[derive(Template)]
@@ -205,6 +209,16 @@ pub async fn show_repeaters(
                 division: r.division,
                 mef: r.mef_label.unwrap_or_else(|| "Sans MEF".into()),
                 repeating: r.repeating,
+                chosen: r.chosen_label.map(|label| {
+                    let level = words::class_level(&label);
+                    if r.chosen_is_this_year.is_some_and(|f| f.0) {
+                        format!("Formation choisie dans le dossier : {level} (redoublement)")
+                    } else {
+                        format!(
+                            "Formation choisie dans le dossier : {level} (changement de formation)"
+                        )
+                    }
+                }),
             })
             .collect(),
     })?
