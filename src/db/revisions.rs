@@ -24,8 +24,6 @@
 //! (`revisions::every_table_the_facts_read_bumps_a_revision`), and the tests'
 //! settings recompute the list from scratch on each request and compare.
 
-use std::collections::HashMap;
-
 use sqlx::{Any, AssertSqlSafe, Executor};
 
 use super::campaigns::is_current;
@@ -219,12 +217,6 @@ pub struct Revisions {
     /// (dossier id, its pupil's revision), in the list's order (pupil's
     /// name, then dossier id).
     pub dossiers: Vec<(i64, i64)>,
-}
-
-impl Revisions {
-    pub fn by_dossier(&self) -> HashMap<i64, i64> {
-        self.dossiers.iter().copied().collect()
-    }
 }
 
 /// Reads the revisions of school `school_id`'s current campaign.

@@ -136,14 +136,14 @@ impl EntriesCache {
         let mut guard = self.schools.lock().expect("entries cache");
         let (tick, schools) = &mut *guard;
         *tick += 1;
-        if !schools.contains_key(&school_id) && schools.len() >= SCHOOLS_KEPT {
-            if let Some(oldest) = schools
+        if !schools.contains_key(&school_id)
+            && schools.len() >= SCHOOLS_KEPT
+            && let Some(oldest) = schools
                 .iter()
                 .min_by_key(|(_, s)| s.used)
                 .map(|(id, _)| *id)
-            {
-                schools.remove(&oldest);
-            }
+        {
+            schools.remove(&oldest);
         }
         let school = schools.entry(school_id).or_default();
         school.used = *tick;
@@ -153,5 +153,88 @@ impl EntriesCache {
             .iter()
             .filter_map(|&(id, revision)| entries.get(&id).map(|e| (id, (revision, e.clone()))))
             .collect();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::revisions::Revisions;
+    use crate::domain::dossier_state::DossierState;
+
+    fn entry(dossier_id: i64) -> Entry {
+        Entry {
+            dossier_id,
+            last_name: format!("NOM{dossier_id}"),
+            first_name: "Prénom".into(),
+            ine: String::new(),
+            division: "4A".into(),
+            mef: String::new(),
+            state: DossierState::Submitted,
+            changes: 0,
+            conflicts: false,
+            pieces_to_check: 0,
+            waiting_list: false,
+            submitted_at: None,
+            never_came: false,
+        }
+    }
+
+    fn kept(cache: &EntriesCache, school: i64, revisions: &Revisions) {
+        let entries = revisions
+            .dossiers
+            .iter()
+            .map(|(id, _)| (*id, entry(*id)))
+            .collect();
+        cache.keep(school, revisions, &entries);
+    }
+
+    #[test]
+    fn only_the_dossiers_whose_revision_moved_are_recomputed() {
+        let cache = EntriesCache::new(false);
+        let at = Revisions {
+            school: 3,
+            dossiers: vec![(1, 0), (2, 5), (3, 1)],
+        };
+        assert_eq!(cache.split(7, &at).1, vec![1, 2, 3], "nothing kept yet");
+        kept(&cache, 7, &at);
+        let (known, stale) = cache.split(7, &at);
+        assert_eq!((known.len(), stale), (3, vec![]));
+
+        // Dossier 2's pupil written; dossier 4 new; dossier 3 gone.
+        let later = Revisions {
+            school: 3,
+            dossiers: vec![(1, 0), (2, 6), (4, 0)],
+        };
+        let (known, stale) = cache.split(7, &later);
+        assert_eq!(stale, vec![2, 4]);
+        assert_eq!(known.keys().copied().collect::<Vec<_>>(), vec![1]);
+
+        // The school's set-up written: all of them.
+        let setup = Revisions {
+            school: 4,
+            ..at.clone()
+        };
+        assert_eq!(cache.split(7, &setup).1, vec![1, 2, 3]);
+        // Another school has nothing of this one's.
+        assert_eq!(cache.split(8, &at).1, vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn beyond_its_size_the_least_recently_used_school_is_dropped() {
+        let cache = EntriesCache::new(false);
+        let at = Revisions {
+            school: 0,
+            dossiers: vec![(1, 0)],
+        };
+        for school in 0..SCHOOLS_KEPT as i64 {
+            kept(&cache, school, &at);
+        }
+        // School 0 used again: school 1 is now the least recently used.
+        assert!(cache.split(0, &at).1.is_empty());
+        kept(&cache, 1000, &at);
+        assert!(cache.split(0, &at).1.is_empty(), "kept");
+        assert_eq!(cache.split(1, &at).1, vec![1], "dropped");
+        assert!(cache.split(1000, &at).1.is_empty());
     }
 }
