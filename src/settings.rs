@@ -93,6 +93,7 @@ pub struct Settings {
     pub sms_api_key: Option<Secret<String>>,
     pub sms_sender: String,
     pub sms_webhook_secret: Option<Secret<String>>,
+    pub sms_timeout_secs: u64,
     pub messages_per_minute: u32,
     pub reminder_min_days: u32,
     pub sign_in_link_days: u32,
@@ -145,6 +146,7 @@ impl Default for Settings {
             sms_api_key: None,
             sms_sender: "DossierSCO".into(),
             sms_webhook_secret: None,
+            sms_timeout_secs: 10,
             messages_per_minute: 300,
             reminder_min_days: 3,
             sign_in_link_days: 14,
@@ -390,6 +392,11 @@ pub const SETTINGS: &[SettingDoc] = &[
         key: "log_format",
         default: "text",
         meaning: "`text` or `json` (one JSON object per line).",
+    },
+    SettingDoc {
+        key: "sms_timeout_secs",
+        default: "10",
+        meaning: "How long the SMS provider has to answer before the attempt fails and is retried later.",
     },
     SettingDoc {
         key: "check_list_cache",

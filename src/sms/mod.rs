@@ -18,9 +18,6 @@ use crate::jobs::{Job, JobContext, permanent};
 use crate::secret::Secret;
 use crate::settings::{Settings, SmsTransport};
 
-/// How long the provider has to answer.
-const TIMEOUT: Duration = Duration::from_secs(10);
-
 /// One text to one phone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sms {
@@ -71,6 +68,8 @@ pub enum SmsSender {
     /// Brevo's API: `POST sms_api_url` with the key in `api-key`.
     Brevo {
         client: reqwest::Client,
+        /// How long the provider has to answer (`sms_timeout_secs`).
+        timeout: Duration,
         url: String,
         api_key: Secret<String>,
         sender: String,
@@ -92,7 +91,10 @@ impl SmsSender {
         Ok(match settings.sms_transport {
             SmsTransport::Outbox => SmsSender::Outbox(db.clone()),
             SmsTransport::Brevo => SmsSender::Brevo {
-                client: reqwest::Client::builder().timeout(TIMEOUT).build()?,
+                client: reqwest::Client::builder()
+                    .timeout(Duration::from_secs(settings.sms_timeout_secs.max(1)))
+                    .build()?,
+                timeout: Duration::from_secs(settings.sms_timeout_secs.max(1)),
                 url: settings.sms_api_url.clone(),
                 api_key: settings
                     .sms_api_key
@@ -127,6 +129,7 @@ impl SmsSender {
             }
             SmsSender::Brevo {
                 client,
+                timeout,
                 url,
                 api_key,
                 sender,
@@ -148,7 +151,7 @@ impl SmsSender {
                     .await
                     .map_err(|e| {
                         SmsError::Unavailable(if e.is_timeout() {
-                            format!("pas de réponse en {} s", TIMEOUT.as_secs())
+                            format!("pas de réponse en {} s", timeout.as_secs())
                         } else {
                             e.without_url().to_string()
                         })

@@ -39,6 +39,17 @@ async fn exec(app: &TestApp, sql: &'static str, binds: &[&str]) {
     query.execute(app.db().pool()).await.unwrap();
 }
 
+/// Every export past its delay, then the purge job: the file `key` is
+/// deleted from the store.
+async fn expire_and_purge(app: &TestApp, key: &str) {
+    exec(app, "UPDATE exports SET expires_at = 1", &[]).await;
+    dossiersco::jobs::enqueue(app.db().pool(), &PurgeExportsJob {}, None, None)
+        .await
+        .unwrap();
+    app.run_jobs().await;
+    assert!(!app.state.documents.exists(key).await.unwrap(), "deleted");
+}
+
 /// The review school (six dossiers in 4A, DURAND Inès's first name changed)
 /// with: that change refused with a reason that looks like a formula, an
 /// undecided e-mail change; MARTIN Léa demi-pensionnaire with a quotient of
@@ -358,12 +369,7 @@ async fn all_the_spreadsheets_come_in_one_zip_each_equal_to_its_single_export(ap
             .await
             .unwrap();
     assert!(app.state.documents.exists(&key).await.unwrap());
-    exec(&app, "UPDATE exports SET expires_at = 1", &[]).await;
-    dossiersco::jobs::enqueue(app.db().pool(), &PurgeExportsJob {}, None, None)
-        .await
-        .unwrap();
-    app.run_jobs().await;
-    assert!(!app.state.documents.exists(&key).await.unwrap(), "deleted");
+    expire_and_purge(&app, &key).await;
     let gone = client
         .get(app.url(&format!("{page}/fichier")))
         .send()
@@ -677,12 +683,7 @@ async fn the_medical_forms_are_the_nurse_s_only_and_every_export_is_deleted_once
         app.state.documents.exists(&key).await.unwrap(),
         "not expired yet"
     );
-    exec(&app, "UPDATE exports SET expires_at = 1", &[]).await;
-    dossiersco::jobs::enqueue(app.db().pool(), &PurgeExportsJob {}, None, None)
-        .await
-        .unwrap();
-    app.run_jobs().await;
-    assert!(!app.state.documents.exists(&key).await.unwrap(), "deleted");
+    expire_and_purge(&app, &key).await;
     let gone = nurse
         .get(app.url(&format!("{page}/fichier")))
         .send()

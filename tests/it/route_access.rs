@@ -1265,15 +1265,13 @@ const TRACK_ROUTES: &[(&str, &str, &[Role])] = &[(
     &[Role::Admin, Role::Secretariat],
 )];
 
-#[test]
-fn the_track_route_of_the_table_is_exactly_the_designed_one() {
+/// The routes of the table whose path ends with `suffix` are exactly
+/// `designed`, each open to exactly its agents' roles.
+fn agent_routes_are_exactly(suffix: &str, designed: &[(&str, &str, &[Role])]) {
     let table = routes();
-    let in_table: Vec<&Route> = table
-        .iter()
-        .filter(|r| r.path.ends_with("/formation-an-prochain"))
-        .collect();
-    assert_eq!(in_table.len(), TRACK_ROUTES.len());
-    for (method, path, roles) in TRACK_ROUTES {
+    let in_table: Vec<&Route> = table.iter().filter(|r| r.path.ends_with(suffix)).collect();
+    assert_eq!(in_table.len(), designed.len());
+    for (method, path, roles) in designed {
         let route = in_table
             .iter()
             .find(|r| r.method.as_str() == *method && r.path == *path)
@@ -1284,6 +1282,11 @@ fn the_track_route_of_the_table_is_exactly_the_designed_one() {
             route.access
         );
     }
+}
+
+#[test]
+fn the_track_route_of_the_table_is_exactly_the_designed_one() {
+    agent_routes_are_exactly("/formation-an-prochain", TRACK_ROUTES);
 }
 
 /// A new pupil's provenance (« Provenance » on the dossier's page of a pupil
@@ -1298,21 +1301,5 @@ const PROVENANCE_ROUTES: &[(&str, &str, &[Role])] = &[(
 
 #[test]
 fn the_provenance_route_of_the_table_is_exactly_the_designed_one() {
-    let table = routes();
-    let in_table: Vec<&Route> = table
-        .iter()
-        .filter(|r| r.path.ends_with("/provenance"))
-        .collect();
-    assert_eq!(in_table.len(), PROVENANCE_ROUTES.len());
-    for (method, path, roles) in PROVENANCE_ROUTES {
-        let route = in_table
-            .iter()
-            .find(|r| r.method.as_str() == *method && r.path == *path)
-            .unwrap_or_else(|| panic!("{method} {path} is designed but not in the table"));
-        assert!(
-            matches!(route.access, Access::Agent(r) if r == *roles),
-            "{method} {path}: the table says {:?}",
-            route.access
-        );
-    }
+    agent_routes_are_exactly("/provenance", PROVENANCE_ROUTES);
 }

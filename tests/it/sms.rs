@@ -498,7 +498,7 @@ async fn a_provider_down_is_retried_then_the_message_fails_with_its_reason(
 }
 
 /// A provider that never answers in time: each attempt ends at the
-/// client's timeout (10 s), the job is retried with backoff, and at its last
+/// client's timeout (`sms_timeout_secs`, 1 s here, 10 s by default), the job is retried with backoff, and at its last
 /// attempt the message fails with the reason.
 async fn a_provider_that_times_out_is_retried_then_the_message_fails_with_its_reason(
     backend: dossiersco::db::Backend,
@@ -506,7 +506,7 @@ async fn a_provider_that_times_out_is_retried_then_the_message_fails_with_its_re
     let slow = Router::new().route(
         "/v3/transactionalSMS/send",
         post(|| async {
-            tokio::time::sleep(std::time::Duration::from_secs(12)).await;
+            tokio::time::sleep(std::time::Duration::from_secs(3)).await;
             (StatusCode::CREATED, r#"{"messageId":1}"#)
         }),
     );
@@ -520,6 +520,7 @@ async fn a_provider_that_times_out_is_retried_then_the_message_fails_with_its_re
         settings.sms_transport = SmsTransport::Brevo;
         settings.sms_api_url = url;
         settings.sms_api_key = Some(Secret::from("cle-de-test"));
+        settings.sms_timeout_secs = 1;
     })
     .await
     else {
@@ -538,10 +539,7 @@ async fn a_provider_that_times_out_is_retried_then_the_message_fails_with_its_re
         ("queued", 1),
         "retried later"
     );
-    assert!(
-        last_error.contains("pas de réponse en 10 s"),
-        "{last_error}"
-    );
+    assert!(last_error.contains("pas de réponse en 1 s"), "{last_error}");
     assert_eq!(status_of(&app, id).await.0, "queued");
     // The last attempt (the others are the same, and long).
     sqlx::query("UPDATE jobs SET run_at = 0, attempts = max_attempts - 1 WHERE kind = 'send_sms'")
@@ -551,7 +549,7 @@ async fn a_provider_that_times_out_is_retried_then_the_message_fails_with_its_re
     app.run_jobs().await;
     let (status, failure, _) = status_of(&app, id).await;
     assert_eq!(status, "failed");
-    assert!(failure.contains("pas de réponse en 10 s"), "{failure}");
+    assert!(failure.contains("pas de réponse en 1 s"), "{failure}");
     app.finish().await;
 }
 
