@@ -12,19 +12,6 @@ use super::{Browser, Counted, agent_sign_in, mark_page, wait_for_new_page};
 use crate::harness::TestApp;
 
 impl Counted<'_> {
-    /// Chooses `value` in the select `id`: two taps (open, choose).
-    async fn choose(&mut self, id: &str, value: &str) {
-        self.browser
-            .client
-            .find(Locator::Id(id))
-            .await
-            .unwrap()
-            .select_by_value(value)
-            .await
-            .unwrap_or_else(|e| panic!("{id} = {value}: {e}"));
-        self.clicks += 2;
-    }
-
     /// Presses Enter in the field `id` and waits for the page it submits
     /// (one key).
     async fn enter(&mut self, id: &str) {

@@ -14,30 +14,9 @@ use dossiersco::campaign::school_year_starting;
 use fantoccini::Locator;
 use serde_json::{Value, json};
 
-use super::{Browser, Cdp, Counted, agent_sign_in, mark_page, wait_for_new_page};
+use super::{Browser, Cdp, Counted, agent_sign_in};
 use crate::harness::TestApp;
 use crate::siecle_return::xmllint;
-
-/// Taps what `locator` finds and waits for the page it leads to.
-async fn tap(user: &mut Counted<'_>, locator: Locator<'_>) {
-    mark_page(user.browser).await;
-    user.click(locator).await;
-    wait_for_new_page(user.browser).await;
-    user.check_page().await;
-}
-
-/// Chooses `value` in the list `id` (one tap: the list and its option).
-async fn choose(user: &mut Counted<'_>, id: &str, value: &str) {
-    user.browser
-        .client
-        .find(Locator::Id(id))
-        .await
-        .unwrap()
-        .select_by_value(value)
-        .await
-        .unwrap();
-    user.clicks += 1;
-}
 
 /// Counts among the current campaign's dossiers (`$1`: its school year).
 async fn count(app: &TestApp, condition: &str) -> i64 {
@@ -95,23 +74,23 @@ async fn review_the_demo_campaign(app: TestApp) {
     user.check_page().await;
 
     // The list, filtered: sent, without a change; all validated at once.
-    tap(&mut user, Locator::LinkText("Voir les dossiers")).await;
-    choose(&mut user, "etat", "submitted").await;
-    choose(&mut user, "modifie", "non").await;
-    tap(&mut user, Locator::Css("#filtres button[type=submit]")).await;
+    user.tap(Locator::LinkText("Voir les dossiers")).await;
+    user.choose("etat", "submitted").await;
+    user.choose("modifie", "non").await;
+    user.tap(Locator::Css("#filtres button[type=submit]")).await;
     let text = browser.text().await;
     assert!(text.contains(&format!("{unchanged} résultats")), "{text}");
-    tap(
-        &mut user,
-        Locator::XPath("//button[normalize-space()='Valider les dossiers sans modification…']"),
-    )
+    user.tap(Locator::XPath(
+        "//button[normalize-space()='Valider les dossiers sans modification…']",
+    ))
     .await;
     let text = browser.text().await;
     assert!(
         text.contains(&format!("Valider {unchanged} dossiers sans modification ?")),
         "{text}"
     );
-    tap(&mut user, Locator::Css("main form button[type=submit]")).await;
+    user.tap(Locator::Css("main form button[type=submit]"))
+        .await;
     let text = browser.text().await;
     assert!(
         text.contains(&format!("{unchanged} dossiers validés.")),
@@ -120,7 +99,7 @@ async fn review_the_demo_campaign(app: TestApp) {
     assert_eq!(count(&app, UNCHANGED).await, 0);
 
     // A 6e's dossier sent with changes (a 3e's next year is not here).
-    choose(&mut user, "modifie", "oui").await;
+    user.choose("modifie", "oui").await;
     let sixth: Value = browser
         .client
         .execute(
@@ -129,12 +108,11 @@ async fn review_the_demo_campaign(app: TestApp) {
         )
         .await
         .unwrap();
-    choose(&mut user, "mef", sixth.as_str().expect("a 6e MEF")).await;
-    tap(&mut user, Locator::Css("#filtres button[type=submit]")).await;
-    tap(
-        &mut user,
-        Locator::Css("#selection tbody tr:first-child td:nth-child(2) a"),
-    )
+    user.choose("mef", sixth.as_str().expect("a 6e MEF")).await;
+    user.tap(Locator::Css("#filtres button[type=submit]")).await;
+    user.tap(Locator::Css(
+        "#selection tbody tr:first-child td:nth-child(2) a",
+    ))
     .await;
     let dossier_id: i64 = user
         .path()
@@ -159,13 +137,10 @@ async fn review_the_demo_campaign(app: TestApp) {
     let form = |field: &str| {
         format!("//form[input[@name='change' and @value='guardian:{guardian}:{field}']]")
     };
-    tap(
-        &mut user,
-        Locator::XPath(&format!(
-            "{}//button[@value='accepter']",
-            form("phone_mobile")
-        )),
-    )
+    user.tap(Locator::XPath(&format!(
+        "{}//button[@value='accepter']",
+        form("phone_mobile")
+    )))
     .await;
     let reason = "Adresse inconnue";
     let field: String = browser
@@ -181,10 +156,10 @@ async fn review_the_demo_campaign(app: TestApp) {
         .unwrap()
         .unwrap();
     user.replace_text(&field, reason).await;
-    tap(
-        &mut user,
-        Locator::XPath(&format!("{}//button[@value='refuser']", form("email"))),
-    )
+    user.tap(Locator::XPath(&format!(
+        "{}//button[@value='refuser']",
+        form("email")
+    )))
     .await;
     let text = browser.text().await;
     assert!(
@@ -192,10 +167,9 @@ async fn review_the_demo_campaign(app: TestApp) {
             && text.contains(&format!("Motif : {reason}")),
         "{text}"
     );
-    tap(
-        &mut user,
-        Locator::XPath("//button[normalize-space()='Valider le dossier']"),
-    )
+    user.tap(Locator::XPath(
+        "//button[normalize-space()='Valider le dossier']",
+    ))
     .await;
     let text = browser.text().await;
     assert!(
@@ -204,18 +178,15 @@ async fn review_the_demo_campaign(app: TestApp) {
     );
 
     // The pieces queue: the first piece refused, with a reason.
-    tap(&mut user, Locator::LinkText("Tous les dossiers")).await;
-    tap(&mut user, Locator::LinkText("Accueil")).await;
-    tap(&mut user, Locator::LinkText("Pièces à vérifier")).await;
+    user.tap(Locator::LinkText("Tous les dossiers")).await;
+    user.tap(Locator::LinkText("Accueil")).await;
+    user.tap(Locator::LinkText("Pièces à vérifier")).await;
     let refused = "SELECT COUNT(*) FROM uploads WHERE status = 'refused'";
     let refused_before = app.count(refused).await;
     let piece_reason = "Scan coupé en bas de page";
     user.replace_text("precisions", piece_reason).await;
-    tap(
-        &mut user,
-        Locator::XPath("//button[normalize-space()='Refuser']"),
-    )
-    .await;
+    user.tap(Locator::XPath("//button[normalize-space()='Refuser']"))
+        .await;
     assert!(browser.text().await.contains("Pièce refusée."));
     assert_eq!(app.count(refused).await, refused_before + 1);
     let told: String = sqlx::query_scalar::<_, String>(
@@ -228,8 +199,8 @@ async fn review_the_demo_campaign(app: TestApp) {
     assert!(told.contains(piece_reason), "{told}");
 
     // The return file: its dry run, each warning ticked, the download.
-    tap(&mut user, Locator::LinkText("Accueil")).await;
-    tap(&mut user, Locator::LinkText("Retour vers SIECLE")).await;
+    user.tap(Locator::LinkText("Accueil")).await;
+    user.tap(Locator::LinkText("Retour vers SIECLE")).await;
     let text = browser.text().await;
     assert!(
         text.contains("Simulation : 0 problème(s) bloquant(s)")
@@ -281,14 +252,15 @@ async fn review_the_demo_campaign(app: TestApp) {
         "the rejected address is not: SIECLE's stays"
     );
 
-    // Taps: the list; two filters and their button; the bulk action and
-    // its confirmation; two filters, their button and the dossier; accept,
+    // Taps: the list; two filters (two taps each: open, choose) and their
+    // button; the bulk action and its confirmation; two filters, their
+    // button and the dossier; accept,
     // refuse, validate; three links to the queue; refuse; two links to the
     // return file; one per warning; the download.
     assert_eq!(
         (user.clicks, user.typed),
         (
-            1 + 3 + 2 + 4 + 3 + 3 + 1 + 2 + ids.len() + 1,
+            1 + 5 + 2 + 6 + 3 + 3 + 1 + 2 + ids.len() + 1,
             reason.chars().count() + piece_reason.chars().count()
         ),
         "taps, keystrokes"

@@ -331,6 +331,28 @@ impl<'a> Counted<'a> {
         self.check_page().await;
     }
 
+    /// Taps what `locator` finds, waits for the page it leads to and
+    /// checks it (one tap).
+    async fn tap(&mut self, locator: Locator<'_>) {
+        mark_page(self.browser).await;
+        self.click(locator).await;
+        wait_for_new_page(self.browser).await;
+        self.check_page().await;
+    }
+
+    /// Chooses `value` in the list `id`: two taps (open the list, choose).
+    async fn choose(&mut self, id: &str, value: &str) {
+        self.browser
+            .client
+            .find(Locator::Id(id))
+            .await
+            .unwrap()
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("{id} = {value}: {e}"));
+        self.clicks += 2;
+    }
+
     async fn label(&mut self, for_id: &str) {
         self.click(Locator::Css(&format!("label[for='{for_id}']")))
             .await;

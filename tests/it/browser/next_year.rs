@@ -6,7 +6,6 @@
 //! keystrokes counted.
 
 use dossiersco::db::Backend;
-use fantoccini::Locator;
 
 use super::{Browser, Counted, agent_sign_in};
 use crate::harness::TestApp;
@@ -50,15 +49,7 @@ async fn the_secretariat_changes_a_track_sees_it_among_the_repeaters_and_enters_
         .await;
     user.check_page().await;
     assert!(browser.text().await.contains("Formation l'an prochain"));
-    browser
-        .client
-        .find(Locator::Id("next-mef"))
-        .await
-        .unwrap()
-        .select_by_value(&mef)
-        .await
-        .unwrap();
-    user.clicks += 2; // open the list, choose
+    user.choose("next-mef", &mef).await;
     user.button("Enregistrer la formation de l'an prochain")
         .await;
     let text = browser.text().await;

@@ -7,16 +7,8 @@
 use dossiersco::db::Backend;
 use fantoccini::Locator;
 
-use super::{Browser, Counted, agent_sign_in, mark_page, wait_for_new_page};
+use super::{Browser, Counted, agent_sign_in};
 use crate::harness::TestApp;
-
-/// Taps what `locator` finds and waits for the page it leads to.
-async fn tap(user: &mut Counted<'_>, locator: Locator<'_>) {
-    mark_page(user.browser).await;
-    user.click(locator).await;
-    wait_for_new_page(user.browser).await;
-    user.check_page().await;
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_nurse_prepares_the_medical_forms_and_sees_no_other_role_s_page() {
@@ -47,12 +39,12 @@ async fn the_nurse_prepares_the_medical_forms_and_sees_no_other_role_s_page() {
         );
     }
 
-    tap(&mut nurse, Locator::LinkText("Fiches santé")).await;
-    tap(
-        &mut nurse,
-        Locator::XPath("//button[normalize-space()='Préparer les fiches santé (PDF)']"),
-    )
-    .await;
+    nurse.tap(Locator::LinkText("Fiches santé")).await;
+    nurse
+        .tap(Locator::XPath(
+            "//button[normalize-space()='Préparer les fiches santé (PDF)']",
+        ))
+        .await;
     assert_eq!(app.run_jobs().await, 1, "the forms are prepared");
     browser.refresh().await;
     let text = browser.text().await;
