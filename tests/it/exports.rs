@@ -39,6 +39,18 @@ async fn exec(app: &TestApp, sql: &'static str, binds: &[&str]) {
     query.execute(app.db().pool()).await.unwrap();
 }
 
+/// The school's nurse (`NURSE`, password `AGENT_PASSWORD`).
+async fn add_nurse(app: &TestApp, school: i64) {
+    add_agent(
+        app,
+        school,
+        NURSE,
+        &[Role::Infirmerie],
+        &hash_password(AGENT_PASSWORD).unwrap(),
+    )
+    .await;
+}
+
 /// Every export past its delay, then the purge job: the file `key` is
 /// deleted from the store.
 async fn expire_and_purge(app: &TestApp, key: &str) {
@@ -273,14 +285,7 @@ fn workbook(bytes: &[u8]) -> Vec<(String, Vec<Vec<Data>>)> {
 async fn all_the_spreadsheets_come_in_one_zip_each_equal_to_its_single_export(app: TestApp) {
     school(&app).await;
     let school = school_id(&app).await;
-    add_agent(
-        &app,
-        school,
-        NURSE,
-        &[Role::Infirmerie],
-        &hash_password(AGENT_PASSWORD).unwrap(),
-    )
-    .await;
+    add_nurse(&app, school).await;
     let client = signed_in(&app, review::AGENT).await;
     let (_, html) = app.get_html_as(&client, BASE).await;
     assert!(html.contains("Tout exporter (tableurs)"), "{html}");
@@ -601,14 +606,7 @@ async fn the_medical_forms_are_the_nurse_s_only_and_every_export_is_deleted_once
 ) {
     let s = review::review_school(&app, 0).await;
     let school = school_id(&app).await;
-    add_agent(
-        &app,
-        school,
-        NURSE,
-        &[Role::Infirmerie],
-        &hash_password(AGENT_PASSWORD).unwrap(),
-    )
-    .await;
+    add_nurse(&app, school).await;
     for (p, mode, note) in [
         (&s.changed, "online", "Allergie aux arachides\nPAI en cours"),
         (&s.unchanged[0], "sealed", ""),

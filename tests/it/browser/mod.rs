@@ -518,8 +518,14 @@ async fn demo_family(app: &TestApp, who: &str) -> (String, String) {
 
 /// Signs a demo agent in through the sign-in form and waits for the next page.
 pub async fn agent_sign_in(browser: &Browser, app: &TestApp, email: &str) {
+    agent_sign_in_with(browser, app, email, DEMO_PASSWORD).await;
+}
+
+/// Signs the agent `email` in through the form, with `password` (not
+/// counted).
+pub async fn agent_sign_in_with(browser: &Browser, app: &TestApp, email: &str, password: &str) {
     browser.goto(&app.url("/agent/connexion")).await;
-    for (id, text) in [("email", email), ("password", DEMO_PASSWORD)] {
+    for (id, text) in [("email", email), ("password", password)] {
         browser
             .client
             .find(Locator::Id(id))

@@ -10,7 +10,7 @@ use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::key::Key;
 use serde_json::{Value, json};
 
-use super::{Browser, Counted, click_and_wait, mark_page, wait_for_new_page};
+use super::{Browser, Counted, agent_sign_in_with, click_and_wait, mark_page, wait_for_new_page};
 use crate::builders::AGENT_PASSWORD;
 use crate::harness::TestApp;
 use crate::piece_queue::world;
@@ -49,21 +49,7 @@ async fn an_agent_goes_through_the_queue_with_the_keyboard_and_the_family_replac
     };
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     let w = world(&app).await;
-    browser.goto(&app.url("/agent/connexion")).await;
-    for (id, text) in [
-        ("email", "secretariat@moulin.fr"),
-        ("password", AGENT_PASSWORD),
-    ] {
-        browser
-            .client
-            .find(Locator::Id(id))
-            .await
-            .unwrap()
-            .send_keys(text)
-            .await
-            .unwrap();
-    }
-    click_and_wait(&browser, Locator::Css("main form button[type=submit]")).await;
+    agent_sign_in_with(&browser, &app, "secretariat@moulin.fr", AGENT_PASSWORD).await;
     // From the dashboard's button.
     click_and_wait(
         &browser,

@@ -6,7 +6,7 @@
 use dossiersco::db::Backend;
 use fantoccini::Locator;
 
-use super::{Browser, click_and_wait};
+use super::{Browser, agent_sign_in_with, click_and_wait};
 use crate::builders::AGENT_PASSWORD;
 use crate::harness::TestApp;
 use crate::review::{AGENT, UAI, change_email, review_school};
@@ -19,18 +19,7 @@ async fn an_agent_filters_validates_the_unchanged_in_one_action_and_decides_each
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     let school = review_school(&app, 3).await;
     change_email(&app, &school.changed).await;
-    browser.goto(&app.url("/agent/connexion")).await;
-    for (id, text) in [("email", AGENT), ("password", AGENT_PASSWORD)] {
-        browser
-            .client
-            .find(Locator::Id(id))
-            .await
-            .unwrap()
-            .send_keys(text)
-            .await
-            .unwrap();
-    }
-    click_and_wait(&browser, Locator::Css("main form button[type=submit]")).await;
+    agent_sign_in_with(&browser, &app, AGENT, AGENT_PASSWORD).await;
 
     browser
         .goto(&app.url(&format!("/etablissements/{UAI}/dossiers")))

@@ -10,18 +10,10 @@ use dossiersco::db::Backend;
 use fantoccini::Locator;
 use serde_json::{Value, json};
 
-use super::{Browser, Counted, click_and_wait, mark_page, wait_for_new_page};
+use super::{Browser, Counted, agent_sign_in_with};
 use crate::builders::AGENT_PASSWORD;
 use crate::harness::TestApp;
 use crate::siecle_return_screen::{SECRETARIAT, returning_school};
-
-/// Follows the link whose text is `text` (one tap).
-async fn follow(user: &mut Counted<'_>, text: &str) {
-    mark_page(user.browser).await;
-    user.click(Locator::LinkText(text)).await;
-    wait_for_new_page(user.browser).await;
-    user.check_page().await;
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_gives_the_year_s_dates_ticks_each_warning_and_downloads_the_return_file() {
@@ -31,31 +23,21 @@ async fn an_agent_gives_the_year_s_dates_ticks_each_warning_and_downloads_the_re
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     let r = returning_school(&app).await;
     let uai = r.school.uai.clone();
-    browser.goto(&app.url("/agent/connexion")).await;
-    for (id, text) in [("email", SECRETARIAT), ("password", AGENT_PASSWORD)] {
-        browser
-            .client
-            .find(Locator::Id(id))
-            .await
-            .unwrap()
-            .send_keys(text)
-            .await
-            .unwrap();
-    }
-    click_and_wait(&browser, Locator::Css("main form button[type=submit]")).await;
+    agent_sign_in_with(&browser, &app, SECRETARIAT, AGENT_PASSWORD).await;
     browser
         .goto(&app.url(&format!("/etablissements/{uai}")))
         .await;
 
     let mut user = Counted::new(&browser);
-    follow(&mut user, "Retour vers SIECLE").await;
+    user.tap(Locator::LinkText("Retour vers SIECLE")).await;
     let text = browser.text().await;
     assert!(
         text.contains("Les dates de l'année scolaire ne sont pas saisies")
             && !text.contains("Télécharger le fichier pour SIECLE"),
         "{text}"
     );
-    follow(&mut user, "Saisir les dates de l'année scolaire").await;
+    user.tap(Locator::LinkText("Saisir les dates de l'année scolaire"))
+        .await;
     // Two dates as the date picker gives them: 8 digits each (JJMMAAAA).
     for (id, date) in [
         ("classes_start_on", format!("{}-09-01", r.year)),
@@ -113,8 +95,8 @@ async fn an_agent_gives_the_year_s_dates_ticks_each_warning_and_downloads_the_re
     }
     assert_eq!(produced, 1, "the file is produced and kept");
 
-    follow(&mut user, "Tableau de bord").await;
-    follow(&mut user, "Retour vers SIECLE").await;
+    user.tap(Locator::LinkText("Tableau de bord")).await;
+    user.tap(Locator::LinkText("Retour vers SIECLE")).await;
     let text = browser.text().await;
     assert!(
         text.contains("Fichiers déjà produits")
